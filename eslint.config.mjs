@@ -1,0 +1,40 @@
+import js from '@eslint/js';
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/data/**', '**/.nx/**', 'test/bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.mts', '**/*.mjs'],
+    plugins: { '@nx': nx },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setImmediate: 'readonly' },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='Decimal'][callee.property.name='set']",
+          message: 'Use the module-level Decimal clone from libs/ledger/src/shared/decimal.ts, never the global Decimal.set.',
+        },
+      ],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'scope:contracts', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:ledger', onlyDependOnLibsWithTags: ['scope:contracts'] },
+            { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ledger'] },
+            { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ledger', 'scope:api'] },
+          ],
+        },
+      ],
+    },
+  },
+);
