@@ -1,0 +1,156 @@
+import { z } from 'zod';
+import {
+  CommitmentBilling,
+  CommitmentSchedule,
+  SlaTiers,
+} from './events.js';
+import {
+  BillingDate,
+  Currency,
+  GpuCount,
+  GpuHours,
+  GpuSku,
+  Identifier,
+  Instant,
+  MoneyAmount,
+  Month,
+  Name,
+  PaymentTermsDays,
+  Rate,
+  reasonLengthMax,
+  usageBatchRecordsMax,
+} from './primitives.js';
+
+/**
+ * Request bodies of the public API (API.md), which are also the commands' payloads: the HTTP
+ * layer and the command line validate with these and hand the result to the same services.
+ */
+
+export const RegisterTenantBody = z.strictObject({
+  tenantId: Identifier,
+  name: Name,
+  currency: Currency,
+  paymentTermsDays: PaymentTermsDays,
+});
+export type RegisterTenantBody = z.infer<typeof RegisterTenantBody>;
+
+export const CommissionSiteBody = z.strictObject({
+  siteId: Identifier,
+  name: Name,
+  gpuSku: GpuSku,
+  gpuCount: GpuCount,
+  powerMw: z.string().regex(/^(0|[1-9][0-9]{0,9})(\.[0-9]{1,3})?$/, 'must be a decimal string of megawatts').optional(),
+});
+export type CommissionSiteBody = z.infer<typeof CommissionSiteBody>;
+
+export const SignLeaseBody = z.strictObject({
+  leaseId: Identifier,
+  tenantId: Identifier,
+  siteId: Identifier,
+  gpuSku: GpuSku,
+  signedAt: Instant,
+  startsAt: Instant,
+  endsAt: Instant,
+  commitment: CommitmentSchedule,
+  overageRatePerGpuHour: Rate,
+  commitmentBilling: CommitmentBilling.default('advance'),
+  sla: SlaTiers.default([]),
+});
+export type SignLeaseBody = z.infer<typeof SignLeaseBody>;
+
+export const AmendLeaseBody = z
+  .strictObject({
+    amendmentId: Identifier,
+    effectiveAt: Instant,
+    commitment: CommitmentSchedule.optional(),
+    endsAt: Instant.optional(),
+    overageRatePerGpuHour: Rate.optional(),
+  })
+  .refine(
+    (body) => body.commitment !== undefined || body.endsAt !== undefined || body.overageRatePerGpuHour !== undefined,
+    { message: 'an amendment changes at least one of commitment, endsAt, overageRatePerGpuHour' },
+  );
+export type AmendLeaseBody = z.infer<typeof AmendLeaseBody>;
+
+export const TerminateLeaseBody = z.strictObject({ effectiveAt: Instant, terminationFee: MoneyAmount });
+export type TerminateLeaseBody = z.infer<typeof TerminateLeaseBody>;
+
+export const AllocateCapacityBody = z.strictObject({
+  allocationId: Identifier,
+  leaseId: Identifier,
+  siteId: Identifier,
+  gpuCount: GpuCount,
+  startsAt: Instant,
+});
+export type AllocateCapacityBody = z.infer<typeof AllocateCapacityBody>;
+
+export const ReleaseCapacityBody = z.strictObject({ endsAt: Instant });
+export type ReleaseCapacityBody = z.infer<typeof ReleaseCapacityBody>;
+
+export const RecordOutageBody = z.strictObject({
+  outageId: Identifier,
+  leaseId: Identifier,
+  startsAt: Instant,
+  endsAt: Instant,
+  affectedGpus: GpuCount,
+});
+export type RecordOutageBody = z.infer<typeof RecordOutageBody>;
+
+export const UsageRecordBody = z.strictObject({
+  readingId: Identifier,
+  leaseId: Identifier,
+  periodStart: Instant,
+  periodEnd: Instant,
+  gpuHours: GpuHours,
+  source: z.string().min(1).max(256).optional(),
+});
+export type UsageRecordBody = z.infer<typeof UsageRecordBody>;
+
+export const UsageBatchBody = z.strictObject({
+  records: z.array(UsageRecordBody).min(1).max(usageBatchRecordsMax),
+});
+export type UsageBatchBody = z.infer<typeof UsageBatchBody>;
+
+/** One CloudEvents 1.0 usage event (`application/cloudevents-batch+json`). */
+export const UsageCloudEvent = z.object({
+  specversion: z.literal('1.0'),
+  id: Identifier,
+  source: z.string().min(1).max(256),
+  type: z.literal('gpu.usage.v1'),
+  subject: Identifier,
+  time: z.string().optional(),
+  datacontenttype: z.literal('application/json').optional(),
+  data: z.strictObject({ periodStart: Instant, periodEnd: Instant, gpuHours: GpuHours }),
+});
+export type UsageCloudEvent = z.infer<typeof UsageCloudEvent>;
+export const UsageCloudEventBatch = z.array(UsageCloudEvent).min(1).max(usageBatchRecordsMax);
+
+export const CorrectUsageBody = z.strictObject({ correctionId: Identifier, readingId: Identifier, gpuHours: GpuHours });
+export type CorrectUsageBody = z.infer<typeof CorrectUsageBody>;
+
+export const RunBillingBody = z.strictObject({ billingDate: BillingDate });
+export type RunBillingBody = z.infer<typeof RunBillingBody>;
+
+export const RecordPaymentBody = z.strictObject({
+  paymentId: Identifier,
+  tenantId: Identifier,
+  amount: MoneyAmount,
+  receivedAt: Instant,
+  invoiceId: z.string().min(1).max(64).optional(),
+});
+export type RecordPaymentBody = z.infer<typeof RecordPaymentBody>;
+
+export const IssueCreditNoteBody = z.strictObject({
+  creditNoteId: Identifier,
+  tenantId: Identifier,
+  amount: MoneyAmount,
+  reason: z.string().trim().min(1).max(reasonLengthMax),
+  invoiceId: z.string().min(1).max(64).optional(),
+  issuedAt: Instant.optional(),
+});
+export type IssueCreditNoteBody = z.infer<typeof IssueCreditNoteBody>;
+
+/** Query parameters of the reports: every report takes knownAt (default now). */
+export const AsOfQuery = z.strictObject({ asOf: Instant.optional(), knownAt: Instant.optional() });
+export const MonthQuery = z.strictObject({ month: Month, knownAt: Instant.optional() });
+export const UsageQuery = z.strictObject({ month: Month, knownAt: Instant.optional() });

@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import {
+  BillingDate,
+  Currency,
+  GpuCount,
+  GpuHours,
+  GpuSku,
+  Identifier,
+  Instant,
+  MoneyAmount,
+  Month,
+  Name,
+  PaymentTermsDays,
+  Percentage,
+  Rate,
+  SignedMoney,
+  commitmentEntriesMax,
+  reasonLengthMax,
+  slaTiersMax,
+} from './primitives.js';
+
+/**
+ * The facts. Every event type has a schema version; the registry below maps (type, version) to
+ * its schema and upcasts old versions to the current one when the log is read, so a new version
+ * never requires rewriting history.
+ */
+
+export const CommitmentEntry = z.strictObject({
+  effectiveFrom: Instant,
+  gpuCount: z.int().min(0).max(10_000_000),
+  ratePerGpuHour: Rate,
+});
+export type CommitmentEntry = z.infer<typeof CommitmentEntry>;
+export const CommitmentSchedule = z.array(CommitmentEntry).min(1).max(commitmentEntriesMax);
+
+export const SlaTier = z.strictObject({ availabilityBelowPct: Percentage, creditPct: Percentage });
+export type SlaTier = z.infer<typeof SlaTier>;
+export const SlaTiers = z.array(SlaTier).max(slaTiersMax);
+
+export const CommitmentBilling = z.enum(['advance', 'arrears']);
+export type CommitmentBilling = z.infer<typeof CommitmentBilling>;
+
+export const ChargeKind = z.enum(['commitment', 'overage', 'sla_credit', 'termination_fee']);
+export type ChargeKind = z.infer<typeof ChargeKind>;
+
+export const DocumentKind = z.enum(['invoice', 'credit_note']);
+export type DocumentKind = z.infer<typeof DocumentKind>;
+
+export const TenantRegistered = z.strictObject({
+  tenantId: Identifier,
+  name: Name,
+  currency: Currency,
+  paymentTermsDays: PaymentTermsDays,
+});
+
+export const SiteCommissioned = z.strictObject({
+  siteId: Identifier,
+  name: Name,
+  gpuSku: GpuSku,
+  gpuCount: GpuCount,
+  powerMw: z.string().regex(/^(0|[1-9][0-9]{0,9})(\.[0-9]{1,3})?$/, 'must be a decimal string of megawatts').optional(),
+});
+
+export const LeaseSigned = z.strictObject({
+  leaseId: Identifier,
+  tenantId: Identifier,
+  siteId: Identifier,
+  gpuSku: GpuSku,
+  signedAt: Instant,
+  startsAt: Instant,
+  endsAt: Instant,
+  commitment: CommitmentSchedule,
+  overageRatePerGpuHour: Rate,
+  commitmentBilling: CommitmentBilling,
+  sla: SlaTiers,
+});
+
+export const LeaseAmended = z.strictObject({
+  leaseId: Identifier,
+  amendmentId: Identifier,
+  effectiveAt: Instant,
+  commitment: CommitmentSchedule.optional(),
+  endsAt: Instant.optional(),
+  overageRatePerGpuHour: Rate.optional(),
+});
+
+export const LeaseTerminated = z.strictObject({
+  leaseId: Identifier,
+  effectiveAt: Instant,
+  terminationFee: MoneyAmount,
+});
+
+export const CapacityAllocated = z.strictObject({
+  allocationId: Identifier,
+  leaseId: Identifier,
+  siteId: Identifier,
+  gpuCount: GpuCount,
+  startsAt: Instant,
+});
+
+export const CapacityReleased = z.strictObject({
+  allocationId: Identifier,
+  leaseId: Identifier,
+  siteId: Identifier,
+  endsAt: Instant,
+});
+
+export const UsageRecorded = z.strictObject({
+  readingId: Identifier,
+  leaseId: Identifier,
+  periodStart: Instant,
+  periodEnd: Instant,
+  gpuHours: GpuHours,
+  source: z.string().min(1).max(256).optional(),
+});
+
+export const UsageCorrected = z.strictObject({
+  correctionId: Identifier,
+  readingId: Identifier,
+  leaseId: Identifier,
+  gpuHours: GpuHours,
+});
+
+export const OutageRecorded = z.strictObject({
+  outageId: Identifier,
+  leaseId: Identifier,
+  startsAt: Instant,
+  endsAt: Instant,
+  affectedGpus: GpuCount,
+});
+
+export const LineSource = z.strictObject({ position: z.int().min(0), eventId: z.string(), type: z.string() });
+export type LineSource = z.infer<typeof LineSource>;
+
+export const InvoiceLine = z.strictObject({
+  leaseId: Identifier,
+  serviceMonth: Month,
+  kind: ChargeKind,
+  description: z.string(),
+  quantity: z.string(),
+  unitPrice: z.string(),
+  amount: SignedMoney,
+  adjustment: z.boolean(),
+  sources: z.array(LineSource),
+  /** Source events left out of `sources` to keep a document bounded (usage readings beyond the cap). */
+  omittedSources: z.int().min(0).optional(),
+});
+export type InvoiceLine = z.infer<typeof InvoiceLine>;
+
+/** A billing document (invoice or credit note) produced by a billing run. */
+export const InvoiceIssued = z.strictObject({
+  invoiceId: z.string(),
+  kind: DocumentKind,
+  tenantId: Identifier,
+  billingDate: BillingDate,
+  issuedAt: Instant,
+  dueAt: Instant,
+  currency: Currency,
+  lines: z.array(InvoiceLine).min(1),
+  total: SignedMoney,
+});
+
+export const BillingRunDocument = z.strictObject({
+  invoiceId: z.string(),
+  kind: DocumentKind,
+  tenantId: Identifier,
+  total: SignedMoney,
+});
+
+export const BillingRunCompleted = z.strictObject({
+  billingDate: BillingDate,
+  cutoffPosition: z.int().min(-1),
+  documents: z.array(BillingRunDocument),
+});
+
+/** A credit note by hand: finance credits a tenant an amount, with a reason. */
+export const CreditNoteIssued = z.strictObject({
+  creditNoteId: Identifier,
+  documentId: z.string(),
+  tenantId: Identifier,
+  amount: MoneyAmount,
+  currency: Currency,
+  reason: z.string().min(1).max(reasonLengthMax),
+  invoiceId: z.string().optional(),
+  issuedAt: Instant,
+});
+
+export const PaymentReceived = z.strictObject({
+  paymentId: Identifier,
+  tenantId: Identifier,
+  amount: MoneyAmount,
+  receivedAt: Instant,
+  invoiceId: z.string().optional(),
+});
+
+/** Every current event schema by type. */
+export const eventDataSchemas = {
+  TenantRegistered,
+  SiteCommissioned,
+  LeaseSigned,
+  LeaseAmended,
+  LeaseTerminated,
+  CapacityAllocated,
+  CapacityReleased,
+  UsageRecorded,
+  UsageCorrected,
+  OutageRecorded,
+  InvoiceIssued,
+  BillingRunCompleted,
+  CreditNoteIssued,
+  PaymentReceived,
+} as const;
+
+export type EventType = keyof typeof eventDataSchemas;
+export const eventTypes = Object.keys(eventDataSchemas) as EventType[];
+export type EventDataOf<T extends EventType> = z.infer<(typeof eventDataSchemas)[T]>;
+
+/** A ledger event as the domain sees it: a discriminated union on `type`. */
+export type LedgerEvent = { [T in EventType]: { type: T; data: EventDataOf<T> } }[EventType];
+export type LedgerEventOf<T extends EventType> = Extract<LedgerEvent, { type: T }>;

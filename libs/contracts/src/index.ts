@@ -1,0 +1,4 @@
+export * from './primitives.js';
+export * from './events.js';
+export * from './event-registry.js';
+export * from './commands.js';

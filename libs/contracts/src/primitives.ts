@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/**
+ * The building blocks every schema uses. A field name or format is defined once, here or in
+ * the schema that owns it, and nowhere else.
+ */
+
+/** Limits, each named once. */
+export const identifierLengthMax = 128;
+export const decimalFractionDigitsMax = 6;
+export const nameLengthMax = 200;
+export const reasonLengthMax = 1_000;
+export const paymentTermsDaysMax = 365;
+export const gpuCountMax = 10_000_000;
+export const usageBatchRecordsMax = 10_000;
+export const slaTiersMax = 20;
+export const commitmentEntriesMax = 240;
+
+const identifierPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+/** A client-chosen id: 1 to 128 characters of A-Za-z0-9._:- starting with a letter or digit. */
+export const Identifier = z
+  .string()
+  .min(1)
+  .max(identifierLengthMax)
+  .regex(identifierPattern, 'must be 1 to 128 characters of A-Za-z0-9._:- starting with a letter or digit');
+
+const instantPattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/;
+
+/** True for a real calendar instant written as ISO-8601 UTC with `Z`, milliseconds at most. */
+export function isInstant(value: string): boolean {
+  const match = instantPattern.exec(value);
+  if (match === null) return false;
+  const parsed = new Date(value);
+  if (Number.isNaN(parsed.getTime())) return false;
+  // Date normalizes 2025-02-30 to March 2; a real instant round-trips to the same fields.
+  return parsed.toISOString().slice(0, 19) === value.slice(0, 19);
+}
+
+/** An instant: ISO-8601 UTC with `Z`, at most millisecond precision (`2026-11-10T00:00:00Z`). */
+export const Instant = z
+  .string()
+  .refine(isInstant, 'must be an ISO-8601 UTC instant with Z, at most millisecond precision (2026-11-10T00:00:00Z)');
+
+const monthPattern = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** A service month: `YYYY-MM`, a calendar month in UTC. */
+export const Month = z.string().regex(monthPattern, 'must be a month YYYY-MM');
+
+/** A billing date: the first instant of a month. */
+export const BillingDate = Instant.refine(
+  (value) => /^\d{4}-\d{2}-01T00:00:00(\.000)?Z$/.test(value),
+  'must be the first instant of a month (2026-12-01T00:00:00Z)',
+);
+
+function decimalPattern(fractionDigitsMax: number, signed: boolean): RegExp {
+  const sign = signed ? '-?' : '';
+  return new RegExp(`^${sign}(0|[1-9][0-9]{0,17})(\\.[0-9]{1,${fractionDigitsMax}})?$`);
+}
+
+const unsignedDecimal6 = decimalPattern(decimalFractionDigitsMax, false);
+const unsignedDecimal4 = decimalPattern(4, false);
+const signedDecimal4 = decimalPattern(4, true);
+
+/** A rate per GPU-hour: non-negative decimal string, at most 6 fractional digits (`"2.10"`). */
+export const Rate = z.string().regex(unsignedDecimal6, 'must be a non-negative decimal string with at most 6 fractional digits ("2.10")');
+
+/** GPU-hours: non-negative decimal string, at most 6 fractional digits (`"1050.5"`). */
+export const GpuHours = z.string().regex(unsignedDecimal6, 'must be a non-negative decimal string with at most 6 fractional digits ("1050.5")');
+
+/**
+ * A money amount as a client sends it: a non-negative decimal string. Its fractional digits
+ * are checked against the ledger's currency (2 for USD, 0 for JPY) by the domain, which knows it.
+ */
+export const MoneyAmount = z.string().regex(unsignedDecimal4, 'must be a non-negative decimal string ("1058400.00")');
+
+/** A signed money amount as the ledger reports it (credits are negative). */
+export const SignedMoney = z.string().regex(signedDecimal4, 'must be a decimal string ("-105840.00")');
+
+/** A percentage between 0 and 100 as a decimal string (`"99.9"`). */
+export const Percentage = z
+  .string()
+  .regex(/^(100(\.0{1,6})?|[1-9]?[0-9](\.[0-9]{1,6})?)$/, 'must be a decimal string from 0 to 100 ("99.9")');
+
+/** ISO 4217 currencies the ledger knows, with their minor digits. */
+export const currencyMinorDigits = { USD: 2, EUR: 2, GBP: 2, JPY: 0, CHF: 2, CAD: 2, AUD: 2, SGD: 2 } as const;
+export type CurrencyCode = keyof typeof currencyMinorDigits;
+export const Currency = z.enum(Object.keys(currencyMinorDigits) as [CurrencyCode, ...CurrencyCode[]], {
+  error: `must be one of ${Object.keys(currencyMinorDigits).join(', ')}`,
+});
+
+export const GpuCount = z.int().min(1).max(gpuCountMax);
+export const Name = z.string().trim().min(1).max(nameLengthMax);
+export const GpuSku = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a GPU SKU like H100-SXM');
+export const PaymentTermsDays = z.int().min(0).max(paymentTermsDaysMax);
