@@ -1,0 +1,217 @@
+import { currencyMinorDigits, type CurrencyCode } from '@compute-ledger/contracts';
+import { NotFoundError } from '../domain/errors.js';
+import type { LeaseState } from '../domain/lease/lease-state.js';
+import { leaseStatus } from '../domain/lease/lease.js';
+import { monthHours } from '../billing/charges.js';
+import { journalEntries } from '../projections/journal.js';
+import { lastIndexAtOrBefore } from '../projections/ledger-model.js';
+import {
+  allocatedGpuHoursAt,
+  arAgingReport,
+  backlogReport,
+  capacityReport,
+  contractBalancesReport,
+  mrrMovementsReport,
+  mrrReport,
+  reconciliationReport,
+  revenueReport,
+  trialBalanceReport,
+  type ReportScope,
+} from '../projections/reports.js';
+import { amountDue, invoiceStatus, receivablesAt } from '../projections/receivables.js';
+import { ZERO, dec, formatMoney, formatQuantity } from '../shared/decimal.js';
+import { monthInterval, toInstant, toMs } from '../shared/time.js';
+import type { EventStore } from '../store/event-store.js';
+import type { ModelRunner } from './model-runner.js';
+import type { Clock } from './clock.js';
+
+/**
+ * Answers every report for (asOf or month, knownAt). knownAt defaults to now and asOf to now;
+ * each answer repeats both so it can be reproduced later.
+ */
+
+export interface TimeQuery {
+  asOf?: string;
+  knownAt?: string;
+}
+
+export interface MonthTimeQuery {
+  month: string;
+  knownAt?: string;
+}
+
+export interface ReportServiceOptions {
+  store: EventStore;
+  runner: ModelRunner;
+  currency: CurrencyCode;
+  clock: Clock;
+}
+
+export class ReportService {
+  readonly minorDigits: number;
+
+  constructor(private readonly options: ReportServiceOptions) {
+    this.minorDigits = currencyMinorDigits[options.currency];
+  }
+
+  get currency(): CurrencyCode {
+    return this.options.currency;
+  }
+
+  /** The model position that stands for `knownAt`: every event recorded at or before it. */
+  async scope(knownAt?: string): Promise<{ scope: ReportScope; knownAt: string }> {
+    await this.options.runner.catchUp();
+    const model = this.options.runner.model;
+    const resolvedKnownAt = knownAt ?? toInstant(this.options.clock().getTime());
+    const cutoff = knownAt === undefined ? model.position : Math.min(model.position, await this.options.store.positionKnownAt(knownAt));
+    return { scope: { model, cutoff, minorDigits: this.minorDigits }, knownAt: resolvedKnownAt };
+  }
+
+  private asOfMs(query: TimeQuery): { asOf: string; asOfMs: number } {
+    const asOf = query.asOf ?? toInstant(this.options.clock().getTime());
+    return { asOf, asOfMs: toMs(asOf) };
+  }
+
+  async mrr(query: TimeQuery) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const { asOf, asOfMs } = this.asOfMs(query);
+    return { asOf, knownAt, ...mrrReport(scope, asOfMs) };
+  }
+
+  async mrrMovements(query: MonthTimeQuery) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    return { knownAt, ...mrrMovementsReport(scope, query.month) };
+  }
+
+  async revenue(query: MonthTimeQuery) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    return { knownAt, ...revenueReport(scope, query.month) };
+  }
+
+  async backlog(query: TimeQuery) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const { asOf, asOfMs } = this.asOfMs(query);
+    return { asOf, knownAt, ...backlogReport(scope, asOfMs) };
+  }
+
+  async trialBalance(query: TimeQuery) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const { asOf, asOfMs } = this.asOfMs(query);
+    return { asOf, knownAt, ...trialBalanceReport(scope, asOfMs) };
+  }
+
+  async contractBalances(query: TimeQuery) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const { asOf, asOfMs } = this.asOfMs(query);
+    return { asOf, knownAt, ...contractBalancesReport(scope, asOfMs) };
+  }
+
+  async arAging(query: TimeQuery) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const { asOf, asOfMs } = this.asOfMs(query);
+    return { asOf, knownAt, ...arAgingReport(scope, asOfMs) };
+  }
+
+  async reconciliation(query: MonthTimeQuery) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    return { knownAt, ...reconciliationReport(scope, query.month) };
+  }
+
+  async capacity(query: TimeQuery) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const { asOf, asOfMs } = this.asOfMs(query);
+    return { asOf, knownAt, ...capacityReport(scope, asOfMs) };
+  }
+
+  /** Journal entries effective in [from, to), as known at knownAt, amounts as strings. */
+  async journal(query: { from?: string; to?: string; knownAt?: string }) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const toMsValue = query.to === undefined ? this.options.clock().getTime() : toMs(query.to) - 1;
+    const fromMsValue = query.from === undefined ? Number.NEGATIVE_INFINITY : toMs(query.from);
+    const entries = journalEntries(scope.model, toMsValue, scope.cutoff, this.minorDigits).filter((entry) => entry.effectiveAtMs >= fromMsValue);
+    return {
+      knownAt,
+      entries: entries.map((entry) => ({
+        entryId: entry.entryId,
+        effectiveAt: toInstant(entry.effectiveAtMs),
+        description: entry.description,
+        postings: entry.postings.map((posting) => ({
+          account: posting.account,
+          ...(posting.leaseId === undefined ? {} : { leaseId: posting.leaseId }),
+          debit: formatMoney(posting.debit, this.minorDigits),
+          credit: formatMoney(posting.credit, this.minorDigits),
+        })),
+      })),
+    };
+  }
+
+  /** A billing document with its lines, payments applied now, as known at knownAt. */
+  async invoice(invoiceId: string, knownAt?: string) {
+    const { scope } = await this.scope(knownAt);
+    const document = scope.model.documents.get(invoiceId);
+    if (document !== undefined && document.position <= scope.cutoff) {
+      const nowMs = this.options.clock().getTime();
+      const balance = receivablesAt(scope.model, nowMs, scope.cutoff).get(document.data.tenantId)?.invoices.find((invoice) => invoice.invoiceId === invoiceId);
+      const isInvoice = document.data.kind === 'invoice';
+      return {
+        ...document.data,
+        amountPaid: formatMoney(balance?.applied ?? ZERO, this.minorDigits),
+        amountDue: isInvoice ? formatMoney(balance === undefined ? dec(document.data.total) : amountDue(balance), this.minorDigits) : formatMoney(ZERO, this.minorDigits),
+        status: isInvoice ? (balance === undefined ? 'open' : invoiceStatus(balance)) : 'issued',
+      };
+    }
+    throw new NotFoundError(`invoice ${invoiceId} does not exist`);
+  }
+
+  /** The lease as it stands now (as known at knownAt). */
+  async lease(leaseId: string, knownAt?: string) {
+    const { scope } = await this.scope(knownAt);
+    const lease = scope.model.leaseAt(leaseId, scope.cutoff);
+    if (lease === null) throw new NotFoundError(`lease ${leaseId} does not exist`);
+    return leaseView(lease, this.options.clock().getTime());
+  }
+
+  /** A lease's usage for a month: metered, committed and allocated GPU-hours, and the readings. */
+  async usage(leaseId: string, query: MonthTimeQuery) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const lease = scope.model.leaseAt(leaseId, scope.cutoff);
+    if (lease === null) throw new NotFoundError(`lease ${leaseId} does not exist`);
+    const { startMs, endMs } = monthInterval(query.month);
+    const series = scope.model.usageSeries(leaseId, query.month);
+    const count = series === undefined ? 0 : lastIndexAtOrBefore(series.positions, scope.cutoff) + 1;
+    const readings = [];
+    for (let index = 0; index < count; index += 1) {
+      readings.push({ position: series!.positions[index]!, eventId: series!.eventIds[index]!, type: series!.types[index]! });
+    }
+    return {
+      leaseId,
+      month: query.month,
+      knownAt,
+      meteredGpuHours: formatQuantity(scope.model.meteredAt(leaseId, query.month, scope.cutoff)),
+      committedGpuHours: formatQuantity(monthHours(lease, query.month).committedGpuHours),
+      allocatedGpuHours: formatQuantity(allocatedGpuHoursAt(scope, lease, startMs, endMs)),
+      readings,
+    };
+  }
+}
+
+export function leaseView(lease: LeaseState, nowMs: number) {
+  return {
+    leaseId: lease.leaseId,
+    tenantId: lease.tenantId,
+    siteId: lease.siteId,
+    gpuSku: lease.gpuSku,
+    signedAt: toInstant(lease.signedAtMs),
+    startsAt: toInstant(lease.startsAtMs),
+    endsAt: toInstant(lease.endsAtMs),
+    status: leaseStatus(lease, nowMs),
+    commitment: lease.schedule.map((entry) => ({ effectiveFrom: toInstant(entry.effectiveFromMs), gpuCount: entry.gpuCount, ratePerGpuHour: entry.ratePerGpuHour })),
+    overageRatePerGpuHour: lease.overageRates.at(-1)?.ratePerGpuHour ?? '0',
+    overageRates: lease.overageRates.map((entry) => ({ effectiveFrom: toInstant(entry.effectiveFromMs), ratePerGpuHour: entry.ratePerGpuHour })),
+    commitmentBilling: lease.commitmentBilling,
+    sla: lease.sla,
+    amendments: lease.amendments.map((amendment) => ({ amendmentId: amendment.amendmentId, effectiveAt: toInstant(amendment.effectiveAtMs) })),
+    termination: lease.termination === null ? null : { effectiveAt: toInstant(lease.termination.effectiveAtMs), terminationFee: lease.termination.terminationFee },
+    outages: lease.outages.map((outage) => ({ outageId: outage.outageId, startsAt: toInstant(outage.startsAtMs), endsAt: toInstant(outage.endsAtMs), affectedGpus: outage.affectedGpus })),
+  };
+}

@@ -1,0 +1,191 @@
+import type { ChargeKind, DocumentKind, InvoiceLine, LineSource } from '@compute-ledger/contracts';
+import type { LeaseState } from '../domain/lease/lease-state.js';
+import type { LedgerModel } from '../projections/ledger-model.js';
+import { Decimal, ZERO, formatMoney, formatQuantity, sum } from '../shared/decimal.js';
+import { addDays, monthInterval, monthsBetween, toInstant, toMs } from '../shared/time.js';
+import { type Charge, chargeKindOrder, chargesFor, terminationMonth } from './charges.js';
+
+/**
+ * A billing run (DOMAIN.md, "Billing"): for every tenant and lease, each due charge becomes a
+ * line worth its current amount minus what was already invoiced for the same (lease, month,
+ * kind). That difference is how late usage, corrections, retroactive amendments and
+ * terminations are settled without touching an issued invoice.
+ */
+
+/** A line lists at most this many usage events as its sources; the rest are counted. */
+export const lineUsageSourcesMax = 100;
+
+const commitmentSourceTypes = new Set(['LeaseSigned', 'LeaseAmended', 'LeaseTerminated']);
+const slaSourceTypes = new Set(['LeaseSigned', 'LeaseAmended', 'LeaseTerminated', 'OutageRecorded']);
+const terminationSourceTypes = new Set(['LeaseTerminated']);
+
+export interface BillingContext {
+  billingDate: string;
+  /** The knowledge cut-off: the global position of the last event the run reads. */
+  cutoff: number;
+  currency: string;
+  minorDigits: number;
+}
+
+export interface PlannedDocument {
+  tenantId: string;
+  kind: DocumentKind;
+  lines: InvoiceLine[];
+  total: Decimal;
+  dueAt: string;
+}
+
+/** Whether a charge of `month` is due on `billingDate` (the table in DOMAIN.md). */
+export function isDue(lease: LeaseState, kind: ChargeKind, month: string, billingDateMs: number): boolean {
+  const interval = monthInterval(month);
+  switch (kind) {
+    case 'commitment':
+      return lease.commitmentBilling === 'advance' ? interval.startMs <= billingDateMs : interval.endMs <= billingDateMs;
+    case 'overage':
+    case 'sla_credit':
+      return interval.endMs <= billingDateMs;
+    case 'termination_fee':
+      return lease.termination !== null && lease.termination.effectiveAtMs < billingDateMs;
+    default: {
+      const unhandled: never = kind;
+      throw new Error(`unknown charge kind ${String(unhandled)}`);
+    }
+  }
+}
+
+/** Months a run must look at for a lease: its term, and every month ever invoiced for it. */
+export function monthsToBill(model: LedgerModel, lease: LeaseState, billingDateMs: number): string[] {
+  const months = new Set(monthsBetween(lease.startsAtMs, Math.min(lease.endsAtMs, monthInterval(toInstant(billingDateMs).slice(0, 7)).endMs)));
+  for (const month of model.invoicedMonths.get(lease.leaseId) ?? []) months.add(month);
+  const terminated = terminationMonth(lease);
+  if (terminated !== null) months.add(terminated);
+  return [...months].sort();
+}
+
+/** The lines one lease contributes to a run, in month then kind order. */
+export function leaseLines(model: LedgerModel, lease: LeaseState, context: BillingContext): InvoiceLine[] {
+  const billingDateMs = toMs(context.billingDate);
+  const lines: InvoiceLine[] = [];
+  for (const month of monthsToBill(model, lease, billingDateMs)) {
+    const metered = model.meteredAt(lease.leaseId, month, context.cutoff);
+    const charges = new Map<ChargeKind, Charge>();
+    for (const charge of chargesFor(lease, month, metered, context.minorDigits)) charges.set(charge.kind, charge);
+    for (const kind of chargeKindOrder) {
+      if (!isDue(lease, kind, month, billingDateMs)) continue;
+      const line = lineFor(model, lease, month, kind, charges.get(kind), context);
+      if (line !== null) lines.push(line);
+    }
+  }
+  return lines;
+}
+
+function lineFor(
+  model: LedgerModel,
+  lease: LeaseState,
+  month: string,
+  kind: ChargeKind,
+  charge: Charge | undefined,
+  context: BillingContext,
+): InvoiceLine | null {
+  const invoiced = model.invoicedAt(lease.leaseId, month, kind, context.cutoff);
+  const current = charge?.amount ?? ZERO;
+  const amount = current.minus(invoiced.amount);
+  if (amount.isZero()) return null;
+  const adjustment = invoiced.lines > 0;
+  const { quantity, unitPrice } = lineQuantity(kind, amount, charge, invoiced.quantity);
+  const { sources, omitted } = lineSources(model, lease.leaseId, month, kind, context.cutoff);
+  const description = charge?.description ?? `${kind.replace('_', ' ')} ${month} no longer owed`;
+  const line: InvoiceLine = {
+    leaseId: lease.leaseId,
+    serviceMonth: month,
+    kind,
+    description: adjustment ? `Adjustment for ${month}: ${description}` : description,
+    quantity: formatQuantity(quantity),
+    unitPrice: kind === 'commitment' || kind === 'overage' ? formatQuantity(unitPrice) : formatMoney(unitPrice, context.minorDigits),
+    amount: formatMoney(amount, context.minorDigits),
+    adjustment,
+    sources,
+  };
+  if (omitted > 0) line.omittedSources = omitted;
+  return line;
+}
+
+/**
+ * GPU-hours and unit price of a line. A difference in hours at the charge's rate is shown as
+ * such (600 GPU-hours at 3.50); a difference that is not (a retroactive rate change) is shown as
+ * one unit at the amount, so quantity x unit price always equals the amount.
+ */
+function lineQuantity(
+  kind: ChargeKind,
+  amount: Decimal,
+  charge: Charge | undefined,
+  invoicedQuantity: Decimal,
+): { quantity: Decimal; unitPrice: Decimal } {
+  if ((kind === 'commitment' || kind === 'overage') && charge !== undefined) {
+    const quantity = charge.quantity.minus(invoicedQuantity);
+    if (!quantity.isZero() && quantity.times(charge.unitPrice).toDecimalPlaces(amount.decimalPlaces()).equals(amount)) {
+      return { quantity, unitPrice: charge.unitPrice };
+    }
+    if (invoicedQuantity.isZero()) return { quantity: charge.quantity, unitPrice: charge.unitPrice };
+  }
+  return { quantity: new Decimal(1), unitPrice: amount };
+}
+
+function lineSources(model: LedgerModel, leaseId: string, month: string, kind: ChargeKind, cutoff: number): { sources: LineSource[]; omitted: number } {
+  switch (kind) {
+    case 'commitment':
+      return { sources: model.leaseSources(leaseId, cutoff, commitmentSourceTypes), omitted: 0 };
+    case 'sla_credit':
+      return { sources: model.leaseSources(leaseId, cutoff, slaSourceTypes), omitted: 0 };
+    case 'termination_fee':
+      return { sources: model.leaseSources(leaseId, cutoff, terminationSourceTypes), omitted: 0 };
+    case 'overage':
+      return usageSources(model, leaseId, month, cutoff);
+    default: {
+      const unhandled: never = kind;
+      throw new Error(`unknown charge kind ${String(unhandled)}`);
+    }
+  }
+}
+
+/** The lease's terms, then its usage events of the month (the latest ones when over the cap). */
+function usageSources(model: LedgerModel, leaseId: string, month: string, cutoff: number): { sources: LineSource[]; omitted: number } {
+  const sources = model.leaseSources(leaseId, cutoff, commitmentSourceTypes);
+  const series = model.usageSeries(leaseId, month);
+  if (series === undefined) return { sources, omitted: 0 };
+  let end = series.positions.length;
+  while (end > 0 && series.positions[end - 1]! > cutoff) end -= 1;
+  const start = Math.max(0, end - lineUsageSourcesMax);
+  for (let index = start; index < end; index += 1) {
+    sources.push({ position: series.positions[index]!, eventId: series.eventIds[index]!, type: series.types[index]! });
+  }
+  return { sources, omitted: start };
+}
+
+/** Plans every document of a run: tenants in ascending id order, lines by lease, month, kind. */
+export function planBillingRun(model: LedgerModel, context: BillingContext): PlannedDocument[] {
+  const billingDateMs = toMs(context.billingDate);
+  const documents: PlannedDocument[] = [];
+  for (const tenant of model.tenantsAt(context.cutoff)) {
+    const lines: InvoiceLine[] = [];
+    for (const leaseId of model.leasesOfTenant(tenant.tenantId, context.cutoff)) {
+      const lease = model.leaseAt(leaseId, context.cutoff);
+      if (lease !== null) lines.push(...leaseLines(model, lease, context));
+    }
+    if (lines.length === 0) continue;
+    const total = sum(lines.map((line) => new Decimal(line.amount)));
+    documents.push({
+      tenantId: tenant.tenantId,
+      kind: total.isNegative() ? 'credit_note' : 'invoice',
+      lines,
+      total,
+      dueAt: toInstant(addDays(billingDateMs, tenant.paymentTermsDays)),
+    });
+  }
+  return documents;
+}
+
+/** Document numbers are gap-free per series: INV-000001, CN-000001, ... */
+export function documentNumber(kind: DocumentKind, sequence: number): string {
+  return `${kind === 'invoice' ? 'INV' : 'CN'}-${String(sequence).padStart(6, '0')}`;
+}

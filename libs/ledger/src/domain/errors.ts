@@ -1,0 +1,58 @@
+/**
+ * Domain errors come in four families, each with a message a finance user understands. The
+ * API maps them to problem details: validation 400, not found 404, conflict 409, rule 422.
+ */
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly family: 'validation' | 'not_found' | 'conflict' | 'rule';
+}
+
+/** Input that is malformed or breaks a field's format. */
+export class ValidationError extends DomainError {
+  readonly family = 'validation';
+  override readonly name: string = 'ValidationError';
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A referenced thing (tenant, site, lease, allocation, reading, invoice) does not exist. */
+export class NotFoundError extends DomainError {
+  readonly family = 'not_found';
+  override readonly name: string = 'NotFoundError';
+}
+
+/** An id reused with other content, a concurrent change that lost, a billing run out of order. */
+export class ConflictError extends DomainError {
+  readonly family = 'conflict';
+  override readonly name: string = 'ConflictError';
+}
+
+/** A business rule refused the request (over-allocation, usage outside the term, ...). */
+export class RuleViolationError extends DomainError {
+  readonly family = 'rule';
+  override readonly name: string = 'RuleViolationError';
+}
+
+/** One refused record of a usage batch. */
+export interface RecordError {
+  index: number;
+  readingId: string;
+  message: string;
+}
+
+/** A usage batch of which some records were refused: nothing of it is recorded. */
+export class UsageBatchRefusedError extends RuleViolationError {
+  override readonly name: string = 'UsageBatchRefusedError';
+  constructor(readonly recordErrors: RecordError[]) {
+    super(`${recordErrors.length} of the batch's records were refused; nothing was recorded`);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './ledger-model.js';
+export * from './journal.js';
+export * from './receivables.js';
+export * from './reports.js';
+export * from './model-snapshot.js';

@@ -1,0 +1,132 @@
+import type { LedgerModel } from './ledger-model.js';
+import { chargeKindOrder, chargesFor } from '../billing/charges.js';
+import { Decimal, ZERO, dec } from '../shared/decimal.js';
+import { monthInterval, monthsBetween, toInstant, toMs } from '../shared/time.js';
+import { terminationMonth } from '../billing/charges.js';
+
+/**
+ * The double-entry journal (DOMAIN.md, "Revenue, contract balances and the journal"), derived
+ * from the model for an effective instant (asOf) and a knowledge cut-off. Every entry is
+ * balanced by construction and checked; the trial balance sums them.
+ */
+
+export const accounts = {
+  '1000': 'Cash',
+  '1100': 'Accounts receivable',
+  '1200': 'Contract balances',
+  '4000': 'Revenue: commitment',
+  '4010': 'Revenue: usage',
+  '4020': 'Revenue: termination fees',
+  '4090': 'SLA credits',
+  '4095': 'Credit notes',
+} as const;
+export type AccountCode = keyof typeof accounts;
+export const accountCodes = Object.keys(accounts) as AccountCode[];
+
+export interface Posting {
+  account: AccountCode;
+  /** The lease sub-account of 1200. */
+  leaseId?: string;
+  debit: Decimal;
+  credit: Decimal;
+}
+
+export interface JournalEntry {
+  entryId: string;
+  effectiveAtMs: number;
+  description: string;
+  /** Global position of the event the entry comes from (the latest one, for recognized revenue). */
+  position: number;
+  postings: Posting[];
+}
+
+const recognitionAccount = { commitment: '4000', overage: '4010', termination_fee: '4020', sla_credit: '4090' } as const;
+
+function posting(account: AccountCode, amount: Decimal, side: 'debit' | 'credit', leaseId?: string): Posting {
+  const base = leaseId === undefined ? { account } : { account, leaseId };
+  return side === 'debit' ? { ...base, debit: amount, credit: ZERO } : { ...base, debit: ZERO, credit: amount };
+}
+
+/** A pair of postings moving `amount` from credit to debit; a negative amount swaps the sides. */
+function transfer(debitAccount: AccountCode, creditAccount: AccountCode, amount: Decimal, leaseId?: string): Posting[] {
+  const debitLease = debitAccount === '1200' ? leaseId : undefined;
+  const creditLease = creditAccount === '1200' ? leaseId : undefined;
+  if (amount.isNegative()) {
+    return [posting(creditAccount, amount.negated(), 'debit', creditLease), posting(debitAccount, amount.negated(), 'credit', debitLease)];
+  }
+  return [posting(debitAccount, amount, 'debit', debitLease), posting(creditAccount, amount, 'credit', creditLease)];
+}
+
+/** Every journal entry effective at or before `asOfMs`, as known at `cutoff`, in effective order. */
+export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: number, minorDigits: number): JournalEntry[] {
+  const entries: JournalEntry[] = [];
+  for (const document of model.documentsAt(cutoff)) {
+    const effectiveAtMs = toMs(document.data.billingDate);
+    if (effectiveAtMs > asOfMs) continue;
+    const postings = document.data.lines.flatMap((line) => transfer('1100', '1200', dec(line.amount), line.leaseId));
+    entries.push({ entryId: document.data.invoiceId, effectiveAtMs, description: `${document.data.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${document.data.invoiceId} to ${document.data.tenantId}`, position: document.position, postings });
+  }
+  for (const record of model.leases.values()) {
+    const lease = model.leaseAt(record.leaseId, cutoff);
+    if (lease === null) continue;
+    const months = new Set(monthsBetween(lease.startsAtMs, lease.endsAtMs));
+    const terminated = terminationMonth(lease);
+    if (terminated !== null) months.add(terminated);
+    for (const month of [...months].sort()) {
+      const effectiveAtMs = monthInterval(month).endMs;
+      if (effectiveAtMs > asOfMs) continue;
+      const charges = chargesFor(lease, month, model.meteredAt(lease.leaseId, month, cutoff), minorDigits);
+      for (const kind of chargeKindOrder) {
+        const charge = charges.find((candidate) => candidate.kind === kind);
+        if (charge === undefined || charge.amount.isZero()) continue;
+        const postings = kind === 'sla_credit'
+          ? transfer('4090', '1200', charge.amount.negated(), lease.leaseId)
+          : transfer('1200', recognitionAccount[kind], charge.amount, lease.leaseId);
+        entries.push({ entryId: `${lease.leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${kind.replace('_', ' ')} ${month} of lease ${lease.leaseId}`, position: record.events[0]!.position, postings });
+      }
+    }
+  }
+  for (const note of model.creditNotes.values()) {
+    const effectiveAtMs = toMs(note.data.issuedAt);
+    if (note.position > cutoff || effectiveAtMs > asOfMs) continue;
+    entries.push({ entryId: note.data.documentId, effectiveAtMs, description: `Credit note ${note.data.documentId} to ${note.data.tenantId}: ${note.data.reason}`, position: note.position, postings: transfer('4095', '1100', dec(note.data.amount)) });
+  }
+  for (const payment of model.payments.values()) {
+    const effectiveAtMs = toMs(payment.data.receivedAt);
+    if (payment.position > cutoff || effectiveAtMs > asOfMs) continue;
+    entries.push({ entryId: payment.data.paymentId, effectiveAtMs, description: `Payment ${payment.data.paymentId} from ${payment.data.tenantId}`, position: payment.position, postings: transfer('1000', '1100', dec(payment.data.amount)) });
+  }
+  return entries.sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || a.position - b.position || (a.entryId < b.entryId ? -1 : 1));
+}
+
+export function isBalanced(entry: JournalEntry): boolean {
+  let debit = ZERO;
+  let credit = ZERO;
+  for (const item of entry.postings) {
+    debit = debit.plus(item.debit);
+    credit = credit.plus(item.credit);
+  }
+  return debit.equals(credit);
+}
+
+export interface AccountBalance {
+  account: AccountCode;
+  debit: Decimal;
+  credit: Decimal;
+}
+
+/** Net balance per account, each on its debit or credit side, and per lease for 1200. */
+export function accountBalances(entries: readonly JournalEntry[]): { accounts: Map<AccountCode, Decimal>; leases: Map<string, Decimal> } {
+  const net = new Map<AccountCode, Decimal>();
+  const leases = new Map<string, Decimal>();
+  for (const entry of entries) {
+    for (const item of entry.postings) {
+      const delta = item.debit.minus(item.credit);
+      net.set(item.account, (net.get(item.account) ?? ZERO).plus(delta));
+      if (item.leaseId !== undefined) leases.set(item.leaseId, (leases.get(item.leaseId) ?? ZERO).plus(delta));
+    }
+  }
+  return { accounts: net, leases };
+}
+
+

@@ -1,0 +1,395 @@
+import type { EventDataOf, InvoiceLine, LedgerEvent, LineSource } from '@compute-ledger/contracts';
+import type { LeaseState } from '../domain/lease/lease-state.js';
+import type { RecordedEvent } from '../store/event-store.js';
+import { assert } from '../shared/assert.js';
+import { Decimal, ZERO, dec } from '../shared/decimal.js';
+import { monthOf, toMs } from '../shared/time.js';
+
+/**
+ * The ledger model: one fold of the log that answers billing and every report. It is
+ * bitemporal: each fact keeps the global position that recorded it, so any question can be
+ * asked "as known at" a position (a knowledge cut-off) without replaying the log. Usage is
+ * aggregated per (lease, month) as it arrives, as cumulative totals by position, so billing and
+ * reports cost O(leases x months), never O(readings).
+ */
+
+/** Folds one lease event into the lease as it stands; supplied by the lease domain. */
+export type LeaseFold = (state: LeaseState | null, event: LedgerEvent) => LeaseState;
+
+export interface TenantRecord {
+  tenantId: string;
+  name: string;
+  currency: string;
+  paymentTermsDays: number;
+  position: number;
+}
+
+export interface SiteRecord {
+  siteId: string;
+  name: string;
+  gpuSku: string;
+  gpuCount: number;
+  powerMw?: string;
+  position: number;
+}
+
+export interface AllocationRecord {
+  allocationId: string;
+  leaseId: string;
+  siteId: string;
+  gpuCount: number;
+  startsAtMs: number;
+  position: number;
+  /** Every release in log order; a termination may cut short one already released later. */
+  releases: { endsAtMs: number; position: number }[];
+}
+
+/** When an allocation ends as known at `cutoff`: the earliest release known then, or never. */
+export function allocationEndAt(allocation: AllocationRecord, cutoff: number): number {
+  let endsAtMs = Number.POSITIVE_INFINITY;
+  for (const release of allocation.releases) {
+    if (release.position <= cutoff && release.endsAtMs < endsAtMs) endsAtMs = release.endsAtMs;
+  }
+  return endsAtMs;
+}
+
+export interface LeaseEventRecord {
+  position: number;
+  eventId: string;
+  event: LedgerEvent;
+}
+
+export interface LeaseRecord {
+  leaseId: string;
+  tenantId: string;
+  events: LeaseEventRecord[];
+  current: LeaseState;
+}
+
+/** Metered GPU-hours of one (lease, month): cumulative totals after each usage event. */
+export interface UsageSeries {
+  positions: number[];
+  eventIds: string[];
+  types: string[];
+  totals: Decimal[];
+  readings: number;
+}
+
+export interface ReadingRecord {
+  leaseId: string;
+  month: string;
+  gpuHours: Decimal;
+}
+
+export interface DocumentRecord {
+  position: number;
+  eventId: string;
+  data: EventDataOf<'InvoiceIssued'>;
+}
+
+export interface BillingRunRecord {
+  position: number;
+  data: EventDataOf<'BillingRunCompleted'>;
+}
+
+export interface CreditNoteRecord {
+  position: number;
+  eventId: string;
+  data: EventDataOf<'CreditNoteIssued'>;
+}
+
+export interface PaymentRecord {
+  position: number;
+  eventId: string;
+  data: EventDataOf<'PaymentReceived'>;
+}
+
+/** What was invoiced for one (lease, month, kind), line by line, in log order. */
+export interface InvoicedEntry {
+  position: number;
+  invoiceId: string;
+  amount: Decimal;
+  quantity: Decimal;
+}
+
+export function chargeKey(leaseId: string, month: string, kind: string): string {
+  return `${leaseId}\u0000${month}\u0000${kind}`;
+}
+
+/** Index of the last element of an ascending array that is <= cutoff, or -1. */
+export function lastIndexAtOrBefore(positions: readonly number[], cutoff: number): number {
+  let low = 0;
+  let high = positions.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    if (positions[middle]! <= cutoff) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found;
+}
+
+export class LedgerModel {
+  /** Global position of the last event folded in, -1 before any. */
+  position = -1;
+  /** Revision of each stream as last seen, for appends with an expected revision. */
+  readonly streamRevisions = new Map<string, number>();
+  readonly tenants = new Map<string, TenantRecord>();
+  readonly sites = new Map<string, SiteRecord>();
+  readonly allocations = new Map<string, AllocationRecord>();
+  readonly leases = new Map<string, LeaseRecord>();
+  readonly usage = new Map<string, Map<string, UsageSeries>>();
+  readonly readings = new Map<string, ReadingRecord>();
+  readonly documents = new Map<string, DocumentRecord>();
+  readonly documentOrder: string[] = [];
+  readonly invoiced = new Map<string, InvoicedEntry[]>();
+  /** Months that have ever been invoiced, per lease: billing must revisit them after a termination. */
+  readonly invoicedMonths = new Map<string, Set<string>>();
+  readonly runs: BillingRunRecord[] = [];
+  readonly creditNotes = new Map<string, CreditNoteRecord>();
+  readonly payments = new Map<string, PaymentRecord>();
+  /** Ids of billing documents in each series, in order of issue. */
+  readonly series = { invoice: [] as string[], credit_note: [] as string[] };
+
+  constructor(private readonly foldLease: LeaseFold) {}
+
+  /** Folds one recorded event; events must arrive in global order, each once. */
+  apply(recorded: RecordedEvent, event: LedgerEvent): void {
+    assert(recorded.position > this.position, `event at ${recorded.position} arrives after ${this.position}`);
+    this.position = recorded.position;
+    this.streamRevisions.set(recorded.streamId, recorded.revision);
+    const position = recorded.position;
+    switch (event.type) {
+      case 'TenantRegistered':
+        this.tenants.set(event.data.tenantId, { ...event.data, position });
+        return;
+      case 'SiteCommissioned':
+        this.sites.set(event.data.siteId, { ...event.data, position });
+        return;
+      case 'CapacityAllocated':
+        this.allocations.set(event.data.allocationId, {
+          ...event.data,
+          startsAtMs: toMs(event.data.startsAt),
+          position,
+          releases: [],
+        });
+        return;
+      case 'CapacityReleased': {
+        const allocation = this.allocations.get(event.data.allocationId);
+        assert(allocation !== undefined, `release of unknown allocation ${event.data.allocationId}`);
+        allocation.releases.push({ endsAtMs: toMs(event.data.endsAt), position });
+        return;
+      }
+      case 'LeaseSigned':
+      case 'LeaseAmended':
+      case 'LeaseTerminated':
+      case 'OutageRecorded':
+        this.applyLeaseEvent(recorded, event);
+        return;
+      case 'UsageRecorded':
+        this.applyUsage(recorded, event.data.readingId, event.data.leaseId, monthOf(toMs(event.data.periodStart)), dec(event.data.gpuHours));
+        return;
+      case 'UsageCorrected': {
+        const reading = this.readings.get(event.data.readingId);
+        assert(reading !== undefined, `correction of unknown reading ${event.data.readingId}`);
+        this.applyUsage(recorded, event.data.readingId, reading.leaseId, reading.month, dec(event.data.gpuHours));
+        return;
+      }
+      case 'InvoiceIssued':
+        this.applyDocument(recorded, event.data);
+        return;
+      case 'BillingRunCompleted':
+        this.runs.push({ position, data: event.data });
+        return;
+      case 'CreditNoteIssued':
+        this.restoreCreditNote({ position, eventId: recorded.eventId, data: event.data });
+        return;
+      case 'PaymentReceived':
+        this.payments.set(event.data.paymentId, { position, eventId: recorded.eventId, data: event.data });
+        return;
+      default: {
+        const unhandled: never = event;
+        throw new Error(`unhandled event ${(unhandled as LedgerEvent).type}`);
+      }
+    }
+  }
+
+  private applyLeaseEvent(recorded: RecordedEvent, event: LedgerEvent): void {
+    const leaseId = (event.data as { leaseId: string }).leaseId;
+    const existing = this.leases.get(leaseId);
+    const current = this.foldLease(existing?.current ?? null, event);
+    const record: LeaseEventRecord = { position: recorded.position, eventId: recorded.eventId, event };
+    if (existing === undefined) {
+      this.leases.set(leaseId, { leaseId, tenantId: current.tenantId, events: [record], current });
+    } else {
+      existing.events.push(record);
+      existing.current = current;
+    }
+  }
+
+  private applyUsage(recorded: RecordedEvent, readingId: string, leaseId: string, month: string, gpuHours: Decimal): void {
+    const previous = this.readings.get(readingId);
+    const delta = previous === undefined ? gpuHours : gpuHours.minus(previous.gpuHours);
+    this.readings.set(readingId, { leaseId, month, gpuHours });
+    let byMonth = this.usage.get(leaseId);
+    if (byMonth === undefined) {
+      byMonth = new Map();
+      this.usage.set(leaseId, byMonth);
+    }
+    let series = byMonth.get(month);
+    if (series === undefined) {
+      series = { positions: [], eventIds: [], types: [], totals: [], readings: 0 };
+      byMonth.set(month, series);
+    }
+    const lastTotal = series.totals.length === 0 ? ZERO : series.totals[series.totals.length - 1]!;
+    series.positions.push(recorded.position);
+    series.eventIds.push(recorded.eventId);
+    series.types.push(recorded.type);
+    series.totals.push(lastTotal.plus(delta));
+    if (previous === undefined) series.readings += 1;
+  }
+
+  private applyDocument(recorded: RecordedEvent, data: EventDataOf<'InvoiceIssued'>): void {
+    this.documents.set(data.invoiceId, { position: recorded.position, eventId: recorded.eventId, data });
+    this.documentOrder.push(data.invoiceId);
+    this.series[data.kind].push(data.invoiceId);
+    for (const line of data.lines) {
+      const key = chargeKey(line.leaseId, line.serviceMonth, line.kind);
+      let entries = this.invoiced.get(key);
+      if (entries === undefined) {
+        entries = [];
+        this.invoiced.set(key, entries);
+      }
+      entries.push({ position: recorded.position, invoiceId: data.invoiceId, amount: dec(line.amount), quantity: dec(line.quantity) });
+      let months = this.invoicedMonths.get(line.leaseId);
+      if (months === undefined) {
+        months = new Set();
+        this.invoicedMonths.set(line.leaseId, months);
+      }
+      months.add(line.serviceMonth);
+    }
+  }
+
+  /** Puts back the billing facts of a snapshot, in log order (the CN series interleaves two kinds). */
+  restoreBilling(documents: DocumentRecord[], runs: BillingRunRecord[], creditNotes: CreditNoteRecord[], payments: PaymentRecord[]): void {
+    const numbered = [
+      ...documents.map((document) => ({ position: document.position, apply: () => this.applyDocument({ position: document.position, eventId: document.eventId } as RecordedEvent, document.data) })),
+      ...creditNotes.map((note) => ({ position: note.position, apply: () => this.restoreCreditNote(note) })),
+    ].sort((a, b) => a.position - b.position);
+    for (const entry of numbered) entry.apply();
+    this.runs.push(...runs);
+    for (const payment of payments) this.payments.set(payment.data.paymentId, payment);
+  }
+
+  private restoreCreditNote(note: CreditNoteRecord): void {
+    this.creditNotes.set(note.data.creditNoteId, note);
+    this.series.credit_note.push(note.data.documentId);
+  }
+
+  // ---- Reading the model at a knowledge cut-off ------------------------------------------
+
+  /** The lease as known at `cutoff`, or null if it was not signed by then. */
+  leaseAt(leaseId: string, cutoff: number): LeaseState | null {
+    const record = this.leases.get(leaseId);
+    if (record === undefined || record.events[0]!.position > cutoff) return null;
+    if (record.events[record.events.length - 1]!.position <= cutoff) return record.current;
+    let state: LeaseState | null = null;
+    for (const entry of record.events) {
+      if (entry.position > cutoff) break;
+      state = this.foldLease(state, entry.event);
+    }
+    return state;
+  }
+
+  /** Lease events known at `cutoff`, as line sources. */
+  leaseSources(leaseId: string, cutoff: number, types?: ReadonlySet<string>): LineSource[] {
+    const record = this.leases.get(leaseId);
+    if (record === undefined) return [];
+    const sources: LineSource[] = [];
+    for (const entry of record.events) {
+      if (entry.position > cutoff) break;
+      if (types === undefined || types.has(entry.event.type)) {
+        sources.push({ position: entry.position, eventId: entry.eventId, type: entry.event.type });
+      }
+    }
+    return sources;
+  }
+
+  /** Metered GPU-hours of (lease, month) as known at `cutoff`. */
+  meteredAt(leaseId: string, month: string, cutoff: number): Decimal {
+    const series = this.usage.get(leaseId)?.get(month);
+    if (series === undefined) return ZERO;
+    const index = lastIndexAtOrBefore(series.positions, cutoff);
+    return index < 0 ? ZERO : series.totals[index]!;
+  }
+
+  usageSeries(leaseId: string, month: string): UsageSeries | undefined {
+    return this.usage.get(leaseId)?.get(month);
+  }
+
+  /** Sum of what was invoiced for (lease, month, kind) by documents known at `cutoff`. */
+  invoicedAt(leaseId: string, month: string, kind: string, cutoff: number): { amount: Decimal; quantity: Decimal; lines: number } {
+    const entries = this.invoiced.get(chargeKey(leaseId, month, kind));
+    if (entries === undefined) return { amount: ZERO, quantity: ZERO, lines: 0 };
+    let amount = ZERO;
+    let quantity = ZERO;
+    let lines = 0;
+    for (const entry of entries) {
+      if (entry.position > cutoff) break;
+      amount = amount.plus(entry.amount);
+      quantity = quantity.plus(entry.quantity);
+      lines += 1;
+    }
+    return { amount, quantity, lines };
+  }
+
+  /** Leases of a tenant known at `cutoff`, in ascending leaseId order. */
+  leasesOfTenant(tenantId: string, cutoff: number): string[] {
+    const ids: string[] = [];
+    for (const record of this.leases.values()) {
+      if (record.tenantId === tenantId && record.events[0]!.position <= cutoff) ids.push(record.leaseId);
+    }
+    return ids.sort();
+  }
+
+  /** Tenants known at `cutoff`, ascending by tenantId. */
+  tenantsAt(cutoff: number): TenantRecord[] {
+    return [...this.tenants.values()].filter((tenant) => tenant.position <= cutoff).sort((a, b) => compareIds(a.tenantId, b.tenantId));
+  }
+
+  /** Billing documents known at `cutoff`, in order of issue. */
+  documentsAt(cutoff: number): DocumentRecord[] {
+    const documents: DocumentRecord[] = [];
+    for (const id of this.documentOrder) {
+      const document = this.documents.get(id)!;
+      if (document.position > cutoff) break;
+      documents.push(document);
+    }
+    return documents;
+  }
+
+  runsAt(cutoff: number): BillingRunRecord[] {
+    return this.runs.filter((run) => run.position <= cutoff);
+  }
+
+  /** The invoice lines known at cutoff for one lease and month (reconciliation). */
+  linesFor(leaseId: string, month: string, cutoff: number): InvoiceLine[] {
+    const lines: InvoiceLine[] = [];
+    for (const document of this.documentsAt(cutoff)) {
+      for (const line of document.data.lines) {
+        if (line.leaseId === leaseId && line.serviceMonth === month) lines.push(line);
+      }
+    }
+    return lines;
+  }
+}
+
+/** Ids compare by code unit, the same on every machine and locale. */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+

@@ -1,0 +1,129 @@
+import type { LedgerModel } from './ledger-model.js';
+import { compareIds } from './ledger-model.js';
+import { Decimal, ZERO, dec } from '../shared/decimal.js';
+import { toMs } from '../shared/time.js';
+
+/**
+ * What each tenant owes, invoice by invoice (DOMAIN.md, "Payments and credits"). A payment, a
+ * credit note by hand and a negative billing document each go to the invoice they name, else
+ * to the tenant's oldest open invoices (by due date, then number), at their own date; what is
+ * left over is a credit balance that later invoices consume.
+ */
+
+export interface InvoiceBalance {
+  invoiceId: string;
+  tenantId: string;
+  issuedAtMs: number;
+  dueAtMs: number;
+  total: Decimal;
+  applied: Decimal;
+}
+
+export interface TenantReceivables {
+  tenantId: string;
+  invoices: InvoiceBalance[];
+  creditBalance: Decimal;
+}
+
+interface Movement {
+  atMs: number;
+  position: number;
+  kind: 'invoice' | 'credit';
+  invoiceId?: string;
+  amount: Decimal;
+  /** For a credit: the invoice it names, if any. */
+  target?: string;
+}
+
+export function amountDue(invoice: InvoiceBalance): Decimal {
+  return invoice.total.minus(invoice.applied);
+}
+
+export function invoiceStatus(invoice: InvoiceBalance): 'open' | 'partially_paid' | 'paid' {
+  if (amountDue(invoice).lessThanOrEqualTo(0)) return 'paid';
+  return invoice.applied.greaterThan(0) ? 'partially_paid' : 'open';
+}
+
+/** Every tenant's invoices with what has been applied to them by `asOfMs`, as known at `cutoff`. */
+export function receivablesAt(model: LedgerModel, asOfMs: number, cutoff: number): Map<string, TenantReceivables> {
+  const movements = new Map<string, Movement[]>();
+  const push = (tenantId: string, movement: Movement): void => {
+    let list = movements.get(tenantId);
+    if (list === undefined) movements.set(tenantId, (list = []));
+    list.push(movement);
+  };
+  for (const document of model.documentsAt(cutoff)) {
+    const atMs = toMs(document.data.issuedAt);
+    if (atMs > asOfMs) continue;
+    const total = dec(document.data.total);
+    if (document.data.kind === 'invoice') {
+      push(document.data.tenantId, { atMs, position: document.position, kind: 'invoice', invoiceId: document.data.invoiceId, amount: total });
+    } else {
+      push(document.data.tenantId, { atMs, position: document.position, kind: 'credit', amount: total.negated() });
+    }
+  }
+  for (const note of model.creditNotes.values()) {
+    const atMs = toMs(note.data.issuedAt);
+    if (note.position > cutoff || atMs > asOfMs) continue;
+    push(note.data.tenantId, { atMs, position: note.position, kind: 'credit', amount: dec(note.data.amount), ...target(note.data.invoiceId) });
+  }
+  for (const payment of model.payments.values()) {
+    const atMs = toMs(payment.data.receivedAt);
+    if (payment.position > cutoff || atMs > asOfMs) continue;
+    push(payment.data.tenantId, { atMs, position: payment.position, kind: 'credit', amount: dec(payment.data.amount), ...target(payment.data.invoiceId) });
+  }
+  const result = new Map<string, TenantReceivables>();
+  for (const tenant of model.tenantsAt(cutoff)) {
+    const list = (movements.get(tenant.tenantId) ?? []).sort((a, b) => a.atMs - b.atMs || a.position - b.position);
+    result.set(tenant.tenantId, settle(model, tenant.tenantId, list));
+  }
+  return result;
+}
+
+function target(invoiceId: string | undefined): { target?: string } {
+  return invoiceId === undefined ? {} : { target: invoiceId };
+}
+
+function settle(model: LedgerModel, tenantId: string, movements: Movement[]): TenantReceivables {
+  const invoices: InvoiceBalance[] = [];
+  const byId = new Map<string, InvoiceBalance>();
+  let creditBalance = ZERO;
+  for (const movement of movements) {
+    if (movement.kind === 'invoice') {
+      const data = model.documents.get(movement.invoiceId!)!.data;
+      const invoice: InvoiceBalance = {
+        invoiceId: data.invoiceId,
+        tenantId,
+        issuedAtMs: toMs(data.issuedAt),
+        dueAtMs: toMs(data.dueAt),
+        total: movement.amount,
+        applied: ZERO,
+      };
+      const consumed = Decimal.min(creditBalance, invoice.total);
+      invoice.applied = consumed;
+      creditBalance = creditBalance.minus(consumed);
+      invoices.push(invoice);
+      byId.set(invoice.invoiceId, invoice);
+      continue;
+    }
+    let remaining = movement.amount;
+    const named = movement.target === undefined ? undefined : byId.get(movement.target);
+    if (named !== undefined) remaining = applyTo(named, remaining);
+    for (const invoice of oldestFirst(invoices)) {
+      if (remaining.isZero()) break;
+      remaining = applyTo(invoice, remaining);
+    }
+    creditBalance = creditBalance.plus(remaining);
+  }
+  return { tenantId, invoices, creditBalance };
+}
+
+function applyTo(invoice: InvoiceBalance, amount: Decimal): Decimal {
+  const applied = Decimal.min(amount, Decimal.max(ZERO, amountDue(invoice)));
+  invoice.applied = invoice.applied.plus(applied);
+  return amount.minus(applied);
+}
+
+function oldestFirst(invoices: InvoiceBalance[]): InvoiceBalance[] {
+  return invoices.filter((invoice) => amountDue(invoice).greaterThan(0)).sort((a, b) => a.dueAtMs - b.dueAtMs || compareIds(a.invoiceId, b.invoiceId));
+}

@@ -1,0 +1,329 @@
+import type { LeaseState } from '../domain/lease/lease-state.js';
+import { committedAt } from '../domain/lease/lease.js';
+import { chargesFor, commitmentOver, monthHours, type Charge } from '../billing/charges.js';
+import { leaseLines } from '../billing/billing-run.js';
+import { Decimal, ZERO, dec, formatMoney, formatQuantity, roundMoney, sum } from '../shared/decimal.js';
+import { hoursBetween, monthInterval, msPerDay, overlapMs, previousMonth, toInstant } from '../shared/time.js';
+import { accountBalances, accountCodes, accounts, journalEntries } from './journal.js';
+import { allocationEndAt, compareIds, type LedgerModel } from './ledger-model.js';
+import { amountDue, receivablesAt } from './receivables.js';
+
+/**
+ * Every report of API.md as a pure function of the model, an effective instant or month, and a
+ * knowledge cut-off (the position of the last event recorded at or before knownAt).
+ */
+
+export interface ReportScope {
+  model: LedgerModel;
+  cutoff: number;
+  minorDigits: number;
+}
+
+const hoursPerYear = 8760;
+const monthsPerYear = 12;
+
+// ---- Recurring revenue ---------------------------------------------------------------------
+
+/** Exact ARR of a lease at an instant: committed GPUs x rate x 8760. */
+export function leaseArrExact(lease: LeaseState, atMs: number): Decimal {
+  const { gpuCount, ratePerGpuHour } = committedAt(lease, atMs);
+  return dec(ratePerGpuHour).times(gpuCount).times(hoursPerYear);
+}
+
+function knownLeases(scope: ReportScope): LeaseState[] {
+  const leases: LeaseState[] = [];
+  for (const leaseId of [...scope.model.leases.keys()].sort(compareIds)) {
+    const lease = scope.model.leaseAt(leaseId, scope.cutoff);
+    if (lease !== null) leases.push(lease);
+  }
+  return leases;
+}
+
+/** Tenant MRR and ARR at an instant, rounded half up at the tenant level. */
+export function tenantRecurring(scope: ReportScope, atMs: number): Map<string, { mrr: Decimal; arr: Decimal }> {
+  const arrExact = new Map<string, Decimal>();
+  for (const tenant of scope.model.tenantsAt(scope.cutoff)) arrExact.set(tenant.tenantId, ZERO);
+  for (const lease of knownLeases(scope)) {
+    arrExact.set(lease.tenantId, (arrExact.get(lease.tenantId) ?? ZERO).plus(leaseArrExact(lease, atMs)));
+  }
+  const result = new Map<string, { mrr: Decimal; arr: Decimal }>();
+  for (const [tenantId, arr] of arrExact) {
+    result.set(tenantId, { mrr: roundMoney(arr.dividedBy(monthsPerYear), scope.minorDigits), arr: roundMoney(arr, scope.minorDigits) });
+  }
+  return result;
+}
+
+export function mrrReport(scope: ReportScope, asOfMs: number) {
+  const tenants = [...tenantRecurring(scope, asOfMs)].map(([tenantId, value]) => ({ tenantId, ...value }));
+  return {
+    mrr: formatMoney(sum(tenants.map((tenant) => tenant.mrr)), scope.minorDigits),
+    arr: formatMoney(sum(tenants.map((tenant) => tenant.arr)), scope.minorDigits),
+    tenants: tenants.map((tenant) => ({
+      tenantId: tenant.tenantId,
+      mrr: formatMoney(tenant.mrr, scope.minorDigits),
+      arr: formatMoney(tenant.arr, scope.minorDigits),
+    })),
+  };
+}
+
+export type Movement = 'new' | 'reactivation' | 'expansion' | 'contraction' | 'churn' | 'none';
+
+/** Ending MRR of a month: the MRR in force at its last instant. */
+function endingMrr(scope: ReportScope, month: string): Map<string, Decimal> {
+  const atMs = monthInterval(month).endMs - 1;
+  return new Map([...tenantRecurring(scope, atMs)].map(([tenantId, value]) => [tenantId, value.mrr]));
+}
+
+/** Whether any lease of the tenant carried recurring revenue at some instant before `beforeMs`. */
+function hadMrrBefore(leases: readonly LeaseState[], tenantId: string, beforeMs: number): boolean {
+  return leases.some((lease) => {
+    if (lease.tenantId !== tenantId) return false;
+    return lease.schedule.some((entry, index) => {
+      const segmentEndMs = Math.min(lease.schedule[index + 1]?.effectiveFromMs ?? lease.endsAtMs, lease.endsAtMs, beforeMs);
+      return entry.gpuCount > 0 && dec(entry.ratePerGpuHour).greaterThan(0) && entry.effectiveFromMs < segmentEndMs;
+    });
+  });
+}
+
+export function classifyMovement(start: Decimal, end: Decimal, hadBefore: boolean): Movement {
+  if (start.isZero() && end.greaterThan(0)) return hadBefore ? 'reactivation' : 'new';
+  if (start.greaterThan(0) && end.isZero()) return 'churn';
+  if (start.greaterThan(0) && end.greaterThan(start)) return 'expansion';
+  if (start.greaterThan(0) && end.lessThan(start)) return 'contraction';
+  return 'none';
+}
+
+export function mrrMovementsReport(scope: ReportScope, month: string) {
+  const starting = endingMrr(scope, previousMonth(month));
+  const ending = endingMrr(scope, month);
+  const leases = knownLeases(scope);
+  const totals = { new: ZERO, reactivation: ZERO, expansion: ZERO, contraction: ZERO, churn: ZERO };
+  const tenants = [...ending.keys()].sort(compareIds).map((tenantId) => {
+    const start = starting.get(tenantId) ?? ZERO;
+    const end = ending.get(tenantId) ?? ZERO;
+    const movement = classifyMovement(start, end, hadMrrBefore(leases, tenantId, monthInterval(month).startMs));
+    if (movement === 'new' || movement === 'reactivation') totals[movement] = totals[movement].plus(end);
+    if (movement === 'expansion') totals.expansion = totals.expansion.plus(end.minus(start));
+    if (movement === 'contraction') totals.contraction = totals.contraction.plus(start.minus(end));
+    if (movement === 'churn') totals.churn = totals.churn.plus(start);
+    return { tenantId, startingMrr: formatMoney(start, scope.minorDigits), endingMrr: formatMoney(end, scope.minorDigits), movement };
+  });
+  const money = (value: Decimal): string => formatMoney(value, scope.minorDigits);
+  return {
+    month,
+    startingMrr: money(sum(starting.values())),
+    new: money(totals.new),
+    reactivation: money(totals.reactivation),
+    expansion: money(totals.expansion),
+    contraction: money(totals.contraction),
+    churn: money(totals.churn),
+    endingMrr: money(sum(ending.values())),
+    tenants,
+  };
+}
+
+// ---- Revenue and backlog ---------------------------------------------------------------------
+
+function monthCharges(scope: ReportScope, lease: LeaseState, month: string): Charge[] {
+  return chargesFor(lease, month, scope.model.meteredAt(lease.leaseId, month, scope.cutoff), scope.minorDigits);
+}
+
+function chargeOf(charges: readonly Charge[], kind: Charge['kind']): Decimal {
+  return charges.find((charge) => charge.kind === kind)?.amount ?? ZERO;
+}
+
+export function revenueReport(scope: ReportScope, month: string) {
+  const money = (value: Decimal): string => formatMoney(value, scope.minorDigits);
+  const totals = { commitment: ZERO, usage: ZERO, terminationFees: ZERO, slaCredits: ZERO };
+  const leases = [];
+  for (const lease of knownLeases(scope)) {
+    const charges = monthCharges(scope, lease, month);
+    if (charges.length === 0) continue;
+    const row = {
+      commitment: chargeOf(charges, 'commitment'),
+      usage: chargeOf(charges, 'overage'),
+      terminationFees: chargeOf(charges, 'termination_fee'),
+      slaCredits: chargeOf(charges, 'sla_credit'),
+    };
+    totals.commitment = totals.commitment.plus(row.commitment);
+    totals.usage = totals.usage.plus(row.usage);
+    totals.terminationFees = totals.terminationFees.plus(row.terminationFees);
+    totals.slaCredits = totals.slaCredits.plus(row.slaCredits);
+    leases.push({
+      leaseId: lease.leaseId,
+      tenantId: lease.tenantId,
+      commitment: money(row.commitment),
+      usage: money(row.usage),
+      terminationFees: money(row.terminationFees),
+      slaCredits: money(row.slaCredits),
+    });
+  }
+  const { startMs, endMs } = monthInterval(month);
+  let creditNotes = ZERO;
+  for (const note of scope.model.creditNotes.values()) {
+    const issuedMs = Date.parse(note.data.issuedAt);
+    if (note.position <= scope.cutoff && issuedMs >= startMs && issuedMs < endMs) creditNotes = creditNotes.minus(dec(note.data.amount));
+  }
+  const total = totals.commitment.plus(totals.usage).plus(totals.terminationFees).plus(totals.slaCredits).plus(creditNotes);
+  return {
+    month,
+    commitment: money(totals.commitment),
+    usage: money(totals.usage),
+    terminationFees: money(totals.terminationFees),
+    slaCredits: money(totals.slaCredits),
+    creditNotes: money(creditNotes),
+    total: money(total),
+    leases,
+  };
+}
+
+export function backlogReport(scope: ReportScope, asOfMs: number) {
+  const leases = knownLeases(scope).map((lease) => ({
+    leaseId: lease.leaseId,
+    tenantId: lease.tenantId,
+    remaining: roundMoney(commitmentOver(lease, asOfMs, lease.endsAtMs).amountExact, scope.minorDigits),
+  }));
+  return {
+    total: formatMoney(sum(leases.map((lease) => lease.remaining)), scope.minorDigits),
+    leases: leases.map((lease) => ({ ...lease, remaining: formatMoney(lease.remaining, scope.minorDigits) })),
+  };
+}
+
+// ---- Journal-based reports ---------------------------------------------------------------------
+
+export function trialBalanceReport(scope: ReportScope, asOfMs: number) {
+  const { accounts: balances } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits));
+  let totalDebit = ZERO;
+  let totalCredit = ZERO;
+  const rows = accountCodes.map((account) => {
+    const net = balances.get(account) ?? ZERO;
+    const debit = net.greaterThan(0) ? net : ZERO;
+    const credit = net.lessThan(0) ? net.negated() : ZERO;
+    totalDebit = totalDebit.plus(debit);
+    totalCredit = totalCredit.plus(credit);
+    return { account, name: accounts[account], debit: formatMoney(debit, scope.minorDigits), credit: formatMoney(credit, scope.minorDigits) };
+  });
+  return { accounts: rows, totalDebit: formatMoney(totalDebit, scope.minorDigits), totalCredit: formatMoney(totalCredit, scope.minorDigits) };
+}
+
+export function contractBalancesReport(scope: ReportScope, asOfMs: number) {
+  const { leases: balances } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits));
+  let deferred = ZERO;
+  let unbilled = ZERO;
+  const leases = knownLeases(scope).map((lease) => {
+    // 1200 is a liability when its net is on the credit side: credit minus debit.
+    const balance = (balances.get(lease.leaseId) ?? ZERO).negated();
+    if (balance.greaterThan(0)) deferred = deferred.plus(balance);
+    else unbilled = unbilled.plus(balance.negated());
+    return { leaseId: lease.leaseId, tenantId: lease.tenantId, balance: formatMoney(balance, scope.minorDigits) };
+  });
+  return { deferredRevenue: formatMoney(deferred, scope.minorDigits), unbilledReceivables: formatMoney(unbilled, scope.minorDigits), leases };
+}
+
+// ---- Receivables ---------------------------------------------------------------------------------
+
+export type AgingBucket = 'current' | 'days1to30' | 'days31to60' | 'days61to90' | 'over90';
+export const agingBuckets: readonly AgingBucket[] = ['current', 'days1to30', 'days31to60', 'days61to90', 'over90'];
+
+export function agingBucket(daysPastDue: number): AgingBucket {
+  if (daysPastDue <= 0) return 'current';
+  if (daysPastDue <= 30) return 'days1to30';
+  if (daysPastDue <= 60) return 'days31to60';
+  if (daysPastDue <= 90) return 'days61to90';
+  return 'over90';
+}
+
+export function arAgingReport(scope: ReportScope, asOfMs: number) {
+  const money = (value: Decimal): string => formatMoney(value, scope.minorDigits);
+  const zeroBuckets = (): Record<AgingBucket, Decimal> => ({ current: ZERO, days1to30: ZERO, days31to60: ZERO, days61to90: ZERO, over90: ZERO });
+  const totals = zeroBuckets();
+  const tenants = [];
+  for (const receivables of receivablesAt(scope.model, asOfMs, scope.cutoff).values()) {
+    const buckets = zeroBuckets();
+    for (const invoice of receivables.invoices) {
+      const due = amountDue(invoice);
+      if (due.lessThanOrEqualTo(0)) continue;
+      const bucket = agingBucket(Math.floor((asOfMs - invoice.dueAtMs) / msPerDay));
+      buckets[bucket] = buckets[bucket].plus(due);
+      totals[bucket] = totals[bucket].plus(due);
+    }
+    const total = sum(agingBuckets.map((bucket) => buckets[bucket]));
+    tenants.push({
+      tenantId: receivables.tenantId,
+      ...Object.fromEntries(agingBuckets.map((bucket) => [bucket, money(buckets[bucket])])) as Record<AgingBucket, string>,
+      total: money(total),
+      creditBalance: money(receivables.creditBalance),
+    });
+  }
+  const total = sum(agingBuckets.map((bucket) => totals[bucket]));
+  return {
+    tenants,
+    totals: { ...Object.fromEntries(agingBuckets.map((bucket) => [bucket, money(totals[bucket])])) as Record<AgingBucket, string>, total: money(total) },
+  };
+}
+
+// ---- Reconciliation and capacity ---------------------------------------------------------------
+
+/** GPU-hours allocated to a lease over [fromMs, toMs) by the allocations known at the cut-off. */
+export function allocatedGpuHoursAt(scope: ReportScope, lease: LeaseState, fromMs: number, toMs: number): Decimal {
+  let total = ZERO;
+  const startMs = Math.max(fromMs, lease.startsAtMs);
+  const endMs = Math.min(toMs, lease.endsAtMs);
+  for (const allocation of scope.model.allocations.values()) {
+    if (allocation.leaseId !== lease.leaseId || allocation.position > scope.cutoff) continue;
+    const overlap = overlapMs(allocation.startsAtMs, allocationEndAt(allocation, scope.cutoff), startMs, endMs);
+    if (overlap > 0) total = total.plus(hoursBetween(0, overlap).times(allocation.gpuCount));
+  }
+  return total;
+}
+
+export function reconciliationReport(scope: ReportScope, month: string) {
+  const money = (value: Decimal): string => formatMoney(value, scope.minorDigits);
+  const { startMs, endMs } = monthInterval(month);
+  // A run dated after every rule's due date: what it would bill for the month is what is not yet invoiced.
+  const settleAll = { billingDate: toInstant(Date.UTC(9999, 0, 1)), cutoff: scope.cutoff, currency: '', minorDigits: scope.minorDigits };
+  let allOk = true;
+  const leases = [];
+  for (const lease of knownLeases(scope)) {
+    const hours = monthHours(lease, month);
+    const metered = scope.model.meteredAt(lease.leaseId, month, scope.cutoff);
+    const charges = monthCharges(scope, lease, month);
+    const invoicedLines = scope.model.linesFor(lease.leaseId, month, scope.cutoff);
+    if (charges.length === 0 && invoicedLines.length === 0 && metered.isZero()) continue;
+    const chargesTotal = sum(charges.map((charge) => charge.amount));
+    const invoiced = sum(invoicedLines.map((line) => dec(line.amount)));
+    const notYetInvoiced = sum(leaseLines(scope.model, lease, settleAll).filter((line) => line.serviceMonth === month).map((line) => dec(line.amount)));
+    const ok = chargesTotal.equals(invoiced.plus(notYetInvoiced));
+    allOk &&= ok;
+    leases.push({
+      leaseId: lease.leaseId,
+      tenantId: lease.tenantId,
+      committedGpuHours: formatQuantity(hours.committedGpuHours),
+      allocatedGpuHours: formatQuantity(allocatedGpuHoursAt(scope, lease, startMs, endMs)),
+      meteredGpuHours: formatQuantity(metered),
+      overageGpuHours: formatQuantity(Decimal.max(ZERO, metered.minus(hours.committedGpuHours))),
+      charges: money(chargesTotal),
+      chargesByKind: Object.fromEntries(charges.map((charge) => [charge.kind, money(charge.amount)])),
+      invoiced: money(invoiced),
+      notYetInvoiced: money(notYetInvoiced),
+      ok,
+    });
+  }
+  return { month, ok: allOk, leases };
+}
+
+export function capacityReport(scope: ReportScope, asOfMs: number) {
+  const allocated = new Map<string, number>();
+  for (const allocation of scope.model.allocations.values()) {
+    if (allocation.position > scope.cutoff || allocation.startsAtMs > asOfMs) continue;
+    if (allocationEndAt(allocation, scope.cutoff) > asOfMs) allocated.set(allocation.siteId, (allocated.get(allocation.siteId) ?? 0) + allocation.gpuCount);
+  }
+  const sites = [...scope.model.sites.values()]
+    .filter((site) => site.position <= scope.cutoff)
+    .sort((a, b) => compareIds(a.siteId, b.siteId))
+    .map((site) => {
+      const used = allocated.get(site.siteId) ?? 0;
+      return { siteId: site.siteId, gpuSku: site.gpuSku, gpuCount: site.gpuCount, allocated: used, free: site.gpuCount - used };
+    });
+  return { sites };
+}

@@ -1,0 +1,58 @@
+import { Decimal as DecimalJs } from 'decimal.js';
+
+/**
+ * The one decimal type of the ledger. Money, rates and GPU-hours are exact decimals built from
+ * strings; nothing money-related is ever a JS number. The precision (significant digits) covers
+ * the largest product the ledger forms (GPU count x hours x rate with 6 fractional digits each)
+ * with room to spare, so every intermediate result is exact.
+ */
+export const decimalPrecisionDigits = 60;
+
+export const Decimal = DecimalJs.clone({
+  precision: decimalPrecisionDigits,
+  rounding: DecimalJs.ROUND_HALF_UP,
+  toExpNeg: -40,
+  toExpPos: 40,
+});
+export type Decimal = InstanceType<typeof Decimal>;
+
+export const ZERO = new Decimal(0);
+
+/** Builds a decimal from its string form (the only way money enters arithmetic). */
+export function dec(value: string | Decimal): Decimal {
+  return value instanceof Decimal ? value : new Decimal(value);
+}
+
+/**
+ * Rounds an exact amount once, half up, to the currency's minor digits, as DOMAIN.md requires at
+ * the level of a charge.
+ */
+export function roundMoney(amount: Decimal, minorDigits: number): Decimal {
+  return amount.toDecimalPlaces(minorDigits, Decimal.ROUND_HALF_UP);
+}
+
+/** A money amount as it travels: exactly the currency's minor digits (`"1058400.00"`). */
+export function formatMoney(amount: Decimal, minorDigits: number): string {
+  const fixed = amount.toFixed(minorDigits, Decimal.ROUND_HALF_UP);
+  // Decimal keeps the sign of zero: -0.00 is still zero to a reader.
+  return /^-0(\.0+)?$/.test(fixed) ? fixed.slice(1) : fixed;
+}
+
+/** A quantity (GPU-hours, rate) without trailing zeros: `"529200"`, `"1.5"`. */
+export function formatQuantity(value: Decimal): string {
+  const text = value.toFixed();
+  return text === '-0' ? '0' : text;
+}
+
+/** Sums decimals exactly. */
+export function sum(values: Iterable<Decimal>): Decimal {
+  let total = ZERO;
+  for (const value of values) total = total.plus(value);
+  return total;
+}
+
+/** Number of fractional digits a decimal string carries (`"2.10"` -> 2). */
+export function fractionDigits(value: string): number {
+  const dot = value.indexOf('.');
+  return dot < 0 ? 0 : value.length - dot - 1;
+}

@@ -1,0 +1,75 @@
+import { Decimal } from './decimal.js';
+
+/**
+ * Instants are handled as epoch milliseconds (integers, exact) inside the ledger and written
+ * as ISO-8601 UTC. Hours between instants are exact decimals: 90 minutes is 1.5 hours.
+ */
+
+export const msPerHour = 3_600_000;
+export const msPerDay = 86_400_000;
+
+/** A service month (`YYYY-MM`) as the half-open interval [startMs, endMs). */
+export interface MonthInterval {
+  month: string;
+  startMs: number;
+  endMs: number;
+}
+
+export function toMs(instant: string): number {
+  return Date.parse(instant);
+}
+
+/** ISO-8601 UTC of an epoch instant; whole seconds are written without milliseconds. */
+export function toInstant(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, 19)}Z` : iso;
+}
+
+/** Exact hours from `startMs` to `endMs` (negative spans count as zero). */
+export function hoursBetween(startMs: number, endMs: number): Decimal {
+  if (endMs <= startMs) return new Decimal(0);
+  return new Decimal(endMs - startMs).dividedBy(msPerHour);
+}
+
+/** Milliseconds of overlap between two half-open intervals. */
+export function overlapMs(aStartMs: number, aEndMs: number, bStartMs: number, bEndMs: number): number {
+  return Math.max(0, Math.min(aEndMs, bEndMs) - Math.max(aStartMs, bStartMs));
+}
+
+export function monthOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 7);
+}
+
+export function monthInterval(month: string): MonthInterval {
+  const year = Number(month.slice(0, 4));
+  const monthIndex = Number(month.slice(5, 7)) - 1;
+  return { month, startMs: Date.UTC(year, monthIndex, 1), endMs: Date.UTC(year, monthIndex + 1, 1) };
+}
+
+export function monthContaining(ms: number): MonthInterval {
+  return monthInterval(monthOf(ms));
+}
+
+export function nextMonth(month: string): string {
+  return monthOf(monthInterval(month).endMs);
+}
+
+export function previousMonth(month: string): string {
+  return monthOf(monthInterval(month).startMs - 1);
+}
+
+/** Months overlapping [startMs, endMs), in order. */
+export function monthsBetween(startMs: number, endMs: number): string[] {
+  const months: string[] = [];
+  if (endMs <= startMs) return months;
+  for (let month = monthOf(startMs); monthInterval(month).startMs < endMs; month = nextMonth(month)) months.push(month);
+  return months;
+}
+
+export function isFirstInstantOfMonth(ms: number): boolean {
+  return monthContaining(ms).startMs === ms;
+}
+
+export function addDays(ms: number, days: number): number {
+  return ms + days * msPerDay;
+}
