@@ -1,7 +1,8 @@
 import type { LedgerModel } from './ledger-model.js';
 import { chargeKindOrder, chargesFor } from '../billing/charges.js';
-import { Decimal, ZERO, dec } from '../shared/decimal.js';
-import { monthInterval, monthsBetween, toInstant, toMs } from '../shared/time.js';
+import type { Decimal} from '../shared/decimal.js';
+import { ZERO, dec } from '../shared/decimal.js';
+import { monthInterval, monthsBetween, toMs } from '../shared/time.js';
 import { terminationMonth } from '../billing/charges.js';
 
 /**

@@ -2,7 +2,8 @@ import type { EventDataOf, InvoiceLine, LedgerEvent, LineSource } from '@compute
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import type { RecordedEvent } from '../store/event-store.js';
 import { assert } from '../shared/assert.js';
-import { Decimal, ZERO, dec } from '../shared/decimal.js';
+import type { Decimal} from '../shared/decimal.js';
+import { ZERO, dec } from '../shared/decimal.js';
 import { monthOf, toMs } from '../shared/time.js';
 
 /**

@@ -1,0 +1,12 @@
+export * from './clock.js';
+export * from './limits.js';
+export * from './event-codec.js';
+export * from './stream-cache.js';
+export * from './lookup-index.js';
+export * from './ledger-commands.js';
+export * from './model-runner.js';
+export * from './model-checkpoint.js';
+export { BillingService, billingStreamId, billingAppendAttemptsMax } from './billing-service.js';
+export type { BillingRunResult, BillingServiceOptions, Outcome } from './billing-service.js';
+export * from './report-service.js';
+export * from './ledger.js';

@@ -1,0 +1,524 @@
+import type {
+  AllocateCapacityBody,
+  AmendLeaseBody,
+  CommissionSiteBody,
+  CorrectUsageBody,
+  CurrencyCode,
+  RecordOutageBody,
+  RegisterTenantBody,
+  ReleaseCapacityBody,
+  SignLeaseBody,
+  TerminateLeaseBody,
+  UsageBatchBody,
+} from '@compute-ledger/contracts';
+import { usageBatchRecordsMax } from '@compute-ledger/contracts';
+import { ZodError } from 'zod';
+import { ConflictError, NotFoundError, UsageBatchRefusedError, ValidationError } from '../domain/errors.js';
+import { decideLease } from '../domain/lease/decide.js';
+import { evolveLease, isLeaseEvent, leaseStatus, type LeaseEvent, type LeaseStreamState } from '../domain/lease/lease.js';
+import type { LeaseState, LeaseStatus, OutageState } from '../domain/lease/lease-state.js';
+import {
+  decideMetering,
+  decideUsageBatch,
+  evolveMetering,
+  initialUsageState,
+  isMeteringEvent,
+  type MeteringEvent,
+  type UsageBatchLease,
+  type UsageLeaseContext,
+  type UsageState,
+} from '../domain/metering/usage.js';
+import {
+  allocationsOfLease,
+  decideSite,
+  evolveSite,
+  isSiteEvent,
+  type AllocationState,
+  type SiteEvent,
+  type SiteState,
+  type SiteStreamState,
+} from '../domain/site/site.js';
+import { leaseStream, readingIdOfEventId, siteStream, tenantStream, usageStream, type ContractEvent } from '../domain/streams.js';
+import { decideTenant, evolveTenant, isTenantEvent, type TenantEvent, type TenantState, type TenantStreamState } from '../domain/tenant/tenant.js';
+import { assert } from '../shared/assert.js';
+import { toInstant } from '../shared/time.js';
+import { ConcurrencyError, DuplicateEventIdError } from '../store/errors.js';
+import type { EventMetadata, EventStore, StreamWrite } from '../store/event-store.js';
+import { systemClock, type Clock } from './clock.js';
+import { toEventToAppend } from './event-codec.js';
+import { commandAttemptsMax } from './limits.js';
+import { LookupIndex } from './lookup-index.js';
+import { expectedRevisionOf, StreamStateCache } from './stream-cache.js';
+
+/** Who asks, for the events' metadata. */
+export interface CommandContext {
+  /** The API key or job that sent the request. */
+  actor: string;
+  correlationId?: string;
+  causationId?: string;
+}
+
+/** `created` when the request recorded something (the API answers 201), `unchanged` for a repeat (200). */
+export type CommandOutcome = 'created' | 'unchanged';
+
+export interface TenantResult {
+  outcome: CommandOutcome;
+  tenant: TenantState;
+}
+
+export interface SiteView {
+  siteId: string;
+  name: string;
+  gpuSku: string;
+  gpuCount: number;
+  powerMw: string | null;
+}
+
+export interface SiteResult {
+  outcome: CommandOutcome;
+  site: SiteView;
+}
+
+export interface LeaseResult {
+  outcome: CommandOutcome;
+  lease: LeaseState;
+  status: LeaseStatus;
+}
+
+export interface AllocationView {
+  allocationId: string;
+  leaseId: string;
+  siteId: string;
+  gpuCount: number;
+  startsAt: string;
+  /** Null while the allocation is open. */
+  endsAt: string | null;
+}
+
+export interface AllocationResult {
+  outcome: CommandOutcome;
+  allocation: AllocationView;
+}
+
+export interface OutageView {
+  outageId: string;
+  leaseId: string;
+  startsAt: string;
+  endsAt: string;
+  affectedGpus: number;
+}
+
+export interface OutageResult {
+  outcome: CommandOutcome;
+  outage: OutageView;
+}
+
+export interface UsageBatchResult {
+  outcome: CommandOutcome;
+  /** Readings recorded by this request. */
+  accepted: number;
+  /** Records that repeated a reading already recorded (or repeated within the batch). */
+  duplicates: number;
+}
+
+export interface CorrectionView {
+  correctionId: string;
+  readingId: string;
+  leaseId: string;
+  gpuHours: string;
+}
+
+export interface CorrectionResult {
+  outcome: CommandOutcome;
+  correction: CorrectionView;
+}
+
+export interface LedgerCommandsOptions {
+  store: EventStore;
+  /** The ledger's one currency (default USD): tenants in another are refused. */
+  currency?: CurrencyCode;
+  clock?: Clock;
+}
+
+/**
+ * Command handling over the event store: load the streams a command needs (folded, cached, and
+ * caught up with what was appended since), decide with the pure domain, append at the revision
+ * the decision was made on, and when another writer got there first (ConcurrencyError) load
+ * again and decide again, at most `commandAttemptsMax` times.
+ *
+ * Each instance keeps its own cache; any number of instances may share one store, because
+ * every load reads what was appended since and every append checks the revision.
+ */
+export class LedgerCommands {
+  readonly currency: CurrencyCode;
+  private readonly store: EventStore;
+  private readonly clock: Clock;
+  private readonly tenants: StreamStateCache<TenantStreamState, TenantEvent>;
+  private readonly sites: StreamStateCache<SiteStreamState, SiteEvent>;
+  private readonly leases: StreamStateCache<LeaseStreamState, LeaseEvent>;
+  private readonly usage: StreamStateCache<UsageState, MeteringEvent>;
+  private readonly index: LookupIndex;
+
+  constructor(options: LedgerCommandsOptions) {
+    this.store = options.store;
+    this.currency = options.currency ?? 'USD';
+    this.clock = options.clock ?? systemClock;
+    this.tenants = new StreamStateCache(this.store, { initialState: () => null, evolve: evolveTenant, accepts: isTenantEvent });
+    this.sites = new StreamStateCache(this.store, { initialState: () => null, evolve: evolveSite, accepts: isSiteEvent });
+    this.leases = new StreamStateCache(this.store, { initialState: () => null, evolve: evolveLease, accepts: isLeaseEvent });
+    this.usage = new StreamStateCache(this.store, { initialState: initialUsageState, evolve: evolveMetering, accepts: isMeteringEvent });
+    this.index = new LookupIndex(this.store);
+  }
+
+  /**
+   * Reads the log once so that the first correction or release after a start does not wait for
+   * it. Optional: a lookup that misses catches up by itself.
+   */
+  async warmUp(): Promise<void> {
+    await this.index.catchUp();
+  }
+
+  async registerTenant(body: RegisterTenantBody, context: CommandContext): Promise<TenantResult> {
+    const streamId = tenantStream(body.tenantId);
+    const outcome = await this.attempt(async () => {
+      const entry = await this.tenants.load(streamId);
+      const revision = entry.revision;
+      const events = decideTenant({ type: 'RegisterTenant', data: body, ledgerCurrency: this.currency }, entry.state);
+      return this.appendTo(this.tenants, streamId, revision, events, context);
+    });
+    const tenant = (await this.tenants.load(streamId)).state;
+    assert(tenant !== null, `tenant ${body.tenantId} exists once registered`);
+    return { outcome, tenant };
+  }
+
+  async commissionSite(body: CommissionSiteBody, context: CommandContext): Promise<SiteResult> {
+    const streamId = siteStream(body.siteId);
+    const outcome = await this.attempt(async () => {
+      const entry = await this.sites.load(streamId);
+      const revision = entry.revision;
+      const events = decideSite({ type: 'CommissionSite', data: body }, entry.state);
+      return this.appendTo(this.sites, streamId, revision, events, context);
+    });
+    const site = await this.getSite(body.siteId);
+    assert(site !== null, `site ${body.siteId} exists once commissioned`);
+    return { outcome, site };
+  }
+
+  async signLease(body: SignLeaseBody, context: CommandContext): Promise<LeaseResult> {
+    const streamId = leaseStream(body.leaseId);
+    const outcome = await this.attempt(async () => {
+      const [tenant, site, entry] = await Promise.all([
+        this.tenants.load(tenantStream(body.tenantId)),
+        this.sites.load(siteStream(body.siteId)),
+        this.leases.load(streamId),
+      ]);
+      const revision = entry.revision;
+      const command = { type: 'SignLease', data: body, tenant: tenant.state, site: site.state, ledgerCurrency: this.currency } as const;
+      return this.appendTo(this.leases, streamId, revision, decideLease(command, entry.state), context);
+    });
+    return this.leaseResult(body.leaseId, outcome);
+  }
+
+  async amendLease(leaseId: string, body: AmendLeaseBody, context: CommandContext): Promise<LeaseResult> {
+    const streamId = leaseStream(leaseId);
+    const outcome = await this.attempt(async () => {
+      const entry = await this.leases.load(streamId);
+      const revision = entry.revision;
+      const events = decideLease({ type: 'AmendLease', data: { ...body, leaseId } }, entry.state);
+      return this.appendTo(this.leases, streamId, revision, events, context);
+    });
+    return this.leaseResult(leaseId, outcome);
+  }
+
+  /**
+   * Terminates a lease and ends its allocations still open at the termination instant. With a
+   * store that offers `appendMany`, the termination and the releases are one transaction. Without
+   * it the termination is appended first and the releases second: a crash in between leaves a
+   * terminated lease whose allocations are still open. Sending the same termination again
+   * repairs that, because this handler always releases what the termination leaves open, also
+   * when the termination itself is already recorded.
+   */
+  async terminateLease(leaseId: string, body: TerminateLeaseBody, context: CommandContext): Promise<LeaseResult> {
+    const leaseStreamId = leaseStream(leaseId);
+    let terminated = false;
+    await this.attempt(async () => {
+      const leaseEntry = await this.leases.load(leaseStreamId);
+      const siteId = leaseEntry.state?.siteId;
+      const siteEntry = siteId === undefined ? null : await this.sites.load(siteStream(siteId));
+      const leaseRevision = leaseEntry.revision;
+      const leaseEvents = decideLease({ type: 'TerminateLease', data: { ...body, leaseId }, ledgerCurrency: this.currency }, leaseEntry.state);
+      const lease = leaseEvents.reduce<LeaseState | null>((state, event) => evolveLease(state, event), leaseEntry.state);
+      assert(lease !== null && lease.termination !== null, `lease ${leaseId} is terminated once its termination is decided`);
+      assert(siteEntry !== null && siteId !== undefined, `lease ${leaseId}'s site is loaded`);
+      const siteStreamId = siteStream(siteId);
+      const siteRevision = siteEntry.revision;
+      const endsAt = toInstant(lease.termination.effectiveAtMs);
+      const siteEvents = decideSite({ type: 'EndLeaseAllocations', data: { leaseId, endsAt } }, siteEntry.state);
+      const appendMany = this.store.appendMany?.bind(this.store);
+      if (leaseEvents.length > 0 && siteEvents.length > 0 && appendMany !== undefined) {
+        const results = await appendMany([
+          this.write(leaseStreamId, leaseRevision, leaseEvents, context),
+          this.write(siteStreamId, siteRevision, siteEvents, context),
+        ]);
+        this.leases.appended(leaseStreamId, leaseRevision, leaseEvents, resultRevision(results, 0));
+        this.sites.appended(siteStreamId, siteRevision, siteEvents, resultRevision(results, 1));
+        terminated = true;
+        return;
+      }
+      if ((await this.appendTo(this.leases, leaseStreamId, leaseRevision, leaseEvents, context)) === 'created') terminated = true;
+      await this.appendTo(this.sites, siteStreamId, siteRevision, siteEvents, context);
+    });
+    return this.leaseResult(leaseId, terminated ? 'created' : 'unchanged');
+  }
+
+  async recordOutage(body: RecordOutageBody, context: CommandContext): Promise<OutageResult> {
+    const streamId = leaseStream(body.leaseId);
+    const outcome = await this.attempt(async () => {
+      const entry = await this.leases.load(streamId);
+      const revision = entry.revision;
+      const events = decideLease({ type: 'RecordOutage', data: body }, entry.state);
+      return this.appendTo(this.leases, streamId, revision, events, context);
+    });
+    const lease = await this.getLease(body.leaseId);
+    const outage = lease?.outages.find((candidate) => candidate.outageId === body.outageId);
+    assert(lease !== null && outage !== undefined, `outage ${body.outageId} exists once recorded`);
+    return { outcome, outage: outageView(lease.leaseId, outage) };
+  }
+
+  async allocateCapacity(body: AllocateCapacityBody, context: CommandContext): Promise<AllocationResult> {
+    const streamId = siteStream(body.siteId);
+    const outcome = await this.attempt(async () => {
+      // The lease is loaded before the site: a termination appends to the site stream after its
+      // lease stream, so an allocation decided on a lease that was not yet terminated either
+      // reaches the site first (and the termination releases it) or finds the site moved and
+      // decides again with the terminated lease.
+      const leaseEntry = await this.leases.load(leaseStream(body.leaseId));
+      const siteEntry = await this.sites.load(streamId);
+      const revision = siteEntry.revision;
+      const events = decideSite({ type: 'AllocateCapacity', data: body, lease: leaseEntry.state }, siteEntry.state);
+      return this.appendTo(this.sites, streamId, revision, events, context);
+    });
+    this.index.addAllocation(body.allocationId, body.siteId);
+    return { outcome, allocation: await this.allocationView(body.siteId, body.allocationId) };
+  }
+
+  async releaseCapacity(allocationId: string, body: ReleaseCapacityBody, context: CommandContext): Promise<AllocationResult> {
+    const siteId = await this.index.siteOfAllocationId(allocationId);
+    if (siteId === undefined) throw new NotFoundError(`allocation ${allocationId} does not exist`);
+    const streamId = siteStream(siteId);
+    const outcome = await this.attempt(async () => {
+      const entry = await this.sites.load(streamId);
+      const revision = entry.revision;
+      const events = decideSite({ type: 'ReleaseCapacity', data: { allocationId, endsAt: body.endsAt } }, entry.state);
+      return this.appendTo(this.sites, streamId, revision, events, context);
+    });
+    return { outcome, allocation: await this.allocationView(siteId, allocationId) };
+  }
+
+  /**
+   * Records a batch of readings, all or nothing. The batch's usage streams are written in one
+   * `appendMany` transaction when the store offers it. Without it they are written one lease at
+   * a time: a failure in between leaves the first leases' readings recorded, and sending the
+   * batch again records the rest (the recorded ones count as duplicates).
+   *
+   * The bound of a reading is checked against the allocations as loaded; the site stream is not
+   * part of the append, so a release recorded at the same moment may not be seen. Readings are
+   * measurements, not reservations, and the capacity invariant does not depend on them.
+   */
+  async recordUsage(body: UsageBatchBody, context: CommandContext): Promise<UsageBatchResult> {
+    const { records } = body;
+    if (records.length === 0 || records.length > usageBatchRecordsMax) {
+      throw new ValidationError(`a usage batch has 1 to ${usageBatchRecordsMax} records, not ${records.length}`, [
+        { path: 'records', message: `must have 1 to ${usageBatchRecordsMax} records` },
+      ]);
+    }
+    const leaseIds = [...new Set(records.map((record) => record.leaseId))];
+    let writtenByEarlierAttempts = 0;
+    const decision = await this.attempt(async () => {
+      const leaseEntries = new Map(await Promise.all(leaseIds.map(async (leaseId) => [leaseId, await this.leases.load(leaseStream(leaseId))] as const)));
+      const siteIds = [...new Set([...leaseEntries.values()].flatMap((entry) => (entry.state === null ? [] : [entry.state.siteId])))];
+      const siteEntries = new Map(await Promise.all(siteIds.map(async (siteId) => [siteId, await this.sites.load(siteStream(siteId))] as const)));
+      const existing = leaseIds.filter((leaseId) => leaseEntries.get(leaseId)?.state !== null);
+      const usageEntries = new Map(await Promise.all(existing.map(async (leaseId) => [leaseId, await this.usage.load(usageStream(leaseId))] as const)));
+      const batchLeases = new Map<string, UsageBatchLease & { revision: number }>();
+      for (const leaseId of leaseIds) {
+        const lease = leaseEntries.get(leaseId)?.state ?? null;
+        const usageEntry = usageEntries.get(leaseId);
+        batchLeases.set(leaseId, {
+          context: usageContext(lease, lease === null ? null : (siteEntries.get(lease.siteId)?.state ?? null)),
+          usage: usageEntry?.state ?? initialUsageState(),
+          revision: usageEntry?.revision ?? -1,
+        });
+      }
+      const batch = decideUsageBatch(records, (leaseId) => {
+        const found = batchLeases.get(leaseId);
+        assert(found !== undefined, `lease ${leaseId} of the batch is loaded`);
+        return found;
+      });
+      const writes = [...batch.eventsByLease].map(([leaseId, events]) => {
+        const revision = batchLeases.get(leaseId)?.revision ?? -1;
+        return { leaseId, streamId: usageStream(leaseId), revision, events };
+      });
+      const appendMany = this.store.appendMany?.bind(this.store);
+      if (appendMany !== undefined && writes.length > 0) {
+        const results = await appendMany(writes.map((write) => this.write(write.streamId, write.revision, write.events, context)));
+        writes.forEach((write, position) => this.usage.appended(write.streamId, write.revision, write.events, resultRevision(results, position)));
+      } else {
+        for (const write of writes) {
+          await this.appendTo(this.usage, write.streamId, write.revision, write.events, context);
+          writtenByEarlierAttempts += write.events.length;
+        }
+        writtenByEarlierAttempts -= batch.accepted;
+      }
+      for (const write of writes) for (const event of write.events) this.index.addReading(event.data.readingId, write.leaseId);
+      return batch;
+    }, (error) => refusedReading(error, records));
+    const accepted = decision.accepted + writtenByEarlierAttempts;
+    return { outcome: accepted > 0 ? 'created' : 'unchanged', accepted, duplicates: decision.duplicates - writtenByEarlierAttempts };
+  }
+
+  async correctUsage(body: CorrectUsageBody, context: CommandContext): Promise<CorrectionResult> {
+    const leaseId = await this.index.leaseOfReadingId(body.readingId);
+    if (leaseId === undefined) throw new NotFoundError(`reading ${body.readingId} does not exist`);
+    const streamId = usageStream(leaseId);
+    const outcome = await this.attempt(async () => {
+      const leaseEntry = await this.leases.load(leaseStream(leaseId));
+      const lease = leaseEntry.state;
+      const siteEntry = lease === null ? null : await this.sites.load(siteStream(lease.siteId));
+      const usageEntry = await this.usage.load(streamId);
+      const revision = usageEntry.revision;
+      const command = { type: 'CorrectUsage', data: body, context: usageContext(leaseEntry.state, siteEntry?.state ?? null) } as const;
+      return this.appendTo(this.usage, streamId, revision, decideMetering(command, usageEntry.state), context);
+    });
+    const usage = (await this.usage.load(streamId)).state;
+    const correction = usage.corrections.get(body.correctionId);
+    assert(correction !== undefined, `correction ${body.correctionId} exists once recorded`);
+    return { outcome, correction: { correctionId: correction.correctionId, readingId: correction.readingId, leaseId, gpuHours: correction.gpuHours } };
+  }
+
+  /** The tenant as it stands, or null. */
+  async getTenant(tenantId: string): Promise<TenantState | null> {
+    return (await this.tenants.load(tenantStream(tenantId))).state;
+  }
+
+  async getSite(siteId: string): Promise<SiteView | null> {
+    const site = (await this.sites.load(siteStream(siteId))).state;
+    return site === null ? null : siteView(site);
+  }
+
+  /** The lease as it stands (after amendments and termination), or null. */
+  async getLease(leaseId: string): Promise<LeaseState | null> {
+    return (await this.leases.load(leaseStream(leaseId))).state;
+  }
+
+  private async leaseResult(leaseId: string, outcome: CommandOutcome): Promise<LeaseResult> {
+    const lease = await this.getLease(leaseId);
+    assert(lease !== null, `lease ${leaseId} exists once signed`);
+    return { outcome, lease, status: leaseStatus(lease, this.clock().getTime()) };
+  }
+
+  private async allocationView(siteId: string, allocationId: string): Promise<AllocationView> {
+    const site = (await this.sites.load(siteStream(siteId))).state;
+    const allocation = site?.allocations.get(allocationId);
+    assert(allocation !== undefined, `allocation ${allocationId} exists once recorded`);
+    return allocationView(allocation);
+  }
+
+  private metadata(context: CommandContext): EventMetadata {
+    const metadata: EventMetadata = { actor: context.actor };
+    if (context.correlationId !== undefined) metadata.correlationId = context.correlationId;
+    if (context.causationId !== undefined) metadata.causationId = context.causationId;
+    return metadata;
+  }
+
+  private write(streamId: string, revision: number, events: readonly ContractEvent[], context: CommandContext): StreamWrite {
+    const metadata = this.metadata(context);
+    return { streamId, expectedRevision: expectedRevisionOf(revision), events: events.map((event) => toEventToAppend(event, metadata)) };
+  }
+
+  /** Appends the events decided at `revision` (nothing for none) and folds them into the cache. */
+  private async appendTo<State, Event extends ContractEvent>(
+    cache: StreamStateCache<State, Event>,
+    streamId: string,
+    revision: number,
+    events: readonly Event[],
+    context: CommandContext,
+  ): Promise<CommandOutcome> {
+    if (events.length === 0) return 'unchanged';
+    const write = this.write(streamId, revision, events, context);
+    const result = await this.store.append(write.streamId, write.events, write.expectedRevision);
+    cache.appended(streamId, revision, events, result.nextRevision);
+    return 'created';
+  }
+
+  /**
+   * Runs one attempt of a command and runs it again when a stream moved under it. Store errors
+   * that are the client's doing become domain errors: an event id already used with other content
+   * is an id reused for something else.
+   */
+  private async attempt<T>(run: () => Promise<T>, translate?: (error: unknown) => Error | null): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await run();
+      } catch (error) {
+        if (error instanceof ConcurrencyError && attempt < commandAttemptsMax) continue;
+        throw translateError(error, translate);
+      }
+    }
+  }
+}
+
+function translateError(error: unknown, translate?: (error: unknown) => Error | null): unknown {
+  const translated = translate?.(error) ?? null;
+  if (translated !== null) return translated;
+  if (error instanceof ConcurrencyError) {
+    return new ConflictError(`stream ${error.streamId} kept changing while this request was decided ${commandAttemptsMax} times; send it again`);
+  }
+  if (error instanceof DuplicateEventIdError) {
+    return new ConflictError(`an id of this request is already used with other content (event ${error.eventId})`);
+  }
+  if (error instanceof ZodError) {
+    const fieldErrors = error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+    return new ValidationError(`the request does not make a valid event: ${fieldErrors.map((field) => `${field.path}: ${field.message}`).join('; ')}`, fieldErrors);
+  }
+  return error;
+}
+
+/** A reading id already recorded for another lease: the store refuses its event id; name the record. */
+function refusedReading(error: unknown, records: UsageBatchBody['records']): Error | null {
+  if (!(error instanceof DuplicateEventIdError)) return null;
+  const readingId = readingIdOfEventId(error.eventId);
+  const index = readingId === null ? -1 : records.findIndex((record) => record.readingId === readingId);
+  if (readingId === null || index < 0) return null;
+  return new UsageBatchRefusedError([{ index, readingId, message: `reading ${readingId} is already recorded for another lease` }]);
+}
+
+function resultRevision(results: readonly { nextRevision: number }[], position: number): number {
+  const result = results[position];
+  assert(result !== undefined, `appendMany answers one result per write (${position})`);
+  return result.nextRevision;
+}
+
+function usageContext(lease: LeaseState | null, site: SiteState | null): UsageLeaseContext {
+  return { lease, allocations: lease === null || site === null ? [] : allocationsOfLease(site, lease.leaseId) };
+}
+
+function siteView(site: SiteState): SiteView {
+  return { siteId: site.siteId, name: site.name, gpuSku: site.gpuSku, gpuCount: site.gpuCount, powerMw: site.powerMw };
+}
+
+function allocationView(allocation: AllocationState): AllocationView {
+  return {
+    allocationId: allocation.allocationId,
+    leaseId: allocation.leaseId,
+    siteId: allocation.siteId,
+    gpuCount: allocation.gpuCount,
+    startsAt: toInstant(allocation.startsAtMs),
+    endsAt: allocation.endsAtMs === null ? null : toInstant(allocation.endsAtMs),
+  };
+}
+
+function outageView(leaseId: string, outage: OutageState): OutageView {
+  return { outageId: outage.outageId, leaseId, startsAt: toInstant(outage.startsAtMs), endsAt: toInstant(outage.endsAtMs), affectedGpus: outage.affectedGpus };
+}
+

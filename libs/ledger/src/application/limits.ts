@@ -1,0 +1,22 @@
+/**
+ * Limits of command handling, each a deliberate choice.
+ */
+
+/**
+ * Attempts of one command when its streams keep changing under it (ConcurrencyError): the first
+ * try and four retries. Each retry reloads only the events appended since, so it is cheap; a
+ * command that loses five races in a row is answered with a conflict rather than spinning.
+ */
+export const commandAttemptsMax = 5;
+
+/** Events read from a stream per page when loading it (the store refuses unbounded reads). */
+export const streamReadPageEventsMax = 10_000;
+
+/** Events read per page when the lookup index catches up with the log. */
+export const indexReadPageEventsMax = 10_000;
+
+/**
+ * Streams whose folded state one process keeps. Past it the least recently used is dropped and
+ * folded again from the log when next needed.
+ */
+export const streamCacheEntriesMax = 50_000;

@@ -1,0 +1,124 @@
+import type { LedgerEventOf } from '@compute-ledger/contracts';
+import { unreachable } from './decider.js';
+
+/**
+ * Stream names and event ids, in one place. Every event id is derived from the ids the client
+ * chose (and, for releases, the instant), so a retried request produces the very same event ids
+ * and the store recognizes it as a repeat even if the deciders did not.
+ */
+
+export const tenantStreamPrefix = 'tenant-';
+export const siteStreamPrefix = 'site-';
+export const leaseStreamPrefix = 'lease-';
+export const usageStreamPrefix = 'usage-';
+
+export function tenantStream(tenantId: string): string {
+  return `${tenantStreamPrefix}${tenantId}`;
+}
+
+/** A site's stream holds its commissioning and every allocation and release of its GPUs. */
+export function siteStream(siteId: string): string {
+  return `${siteStreamPrefix}${siteId}`;
+}
+
+/** A lease's stream holds its signing, amendments, termination and outages. */
+export function leaseStream(leaseId: string): string {
+  return `${leaseStreamPrefix}${leaseId}`;
+}
+
+/** A lease's usage stream holds its readings and their corrections. */
+export function usageStream(leaseId: string): string {
+  return `${usageStreamPrefix}${leaseId}`;
+}
+
+export function tenantRegisteredEventId(tenantId: string): string {
+  return `tenant:${tenantId}`;
+}
+
+export function siteCommissionedEventId(siteId: string): string {
+  return `site:${siteId}`;
+}
+
+export function leaseSignedEventId(leaseId: string): string {
+  return `lease:${leaseId}`;
+}
+
+export function leaseAmendedEventId(leaseId: string, amendmentId: string): string {
+  return `amendment:${leaseId}:${amendmentId}`;
+}
+
+export function leaseTerminatedEventId(leaseId: string): string {
+  return `termination:${leaseId}`;
+}
+
+export function capacityAllocatedEventId(allocationId: string): string {
+  return `allocation:${allocationId}`;
+}
+
+/**
+ * A release's id names its instant as well as the allocation: a termination may cut short an
+ * allocation that was already released at a later instant, and that second release is a
+ * different fact that needs its own id.
+ */
+export function capacityReleasedEventId(allocationId: string, endsAt: string): string {
+  return `release:${allocationId}:${endsAt}`;
+}
+
+export function usageRecordedEventId(readingId: string): string {
+  return `reading:${readingId}`;
+}
+
+export function usageCorrectedEventId(correctionId: string): string {
+  return `correction:${correctionId}`;
+}
+
+export function outageRecordedEventId(outageId: string): string {
+  return `outage:${outageId}`;
+}
+
+/** The reading id an event id of `usageRecordedEventId` names, or null for other event ids. */
+export function readingIdOfEventId(eventId: string): string | null {
+  return eventId.startsWith('reading:') ? eventId.slice('reading:'.length) : null;
+}
+
+/** The events the deciders of this folder emit (billing adds its own). */
+export type ContractEvent = LedgerEventOf<
+  | 'TenantRegistered'
+  | 'SiteCommissioned'
+  | 'LeaseSigned'
+  | 'LeaseAmended'
+  | 'LeaseTerminated'
+  | 'CapacityAllocated'
+  | 'CapacityReleased'
+  | 'UsageRecorded'
+  | 'UsageCorrected'
+  | 'OutageRecorded'
+>;
+
+/** The deterministic id of an event, from the client ids it carries. */
+export function eventIdOf(event: ContractEvent): string {
+  switch (event.type) {
+    case 'TenantRegistered':
+      return tenantRegisteredEventId(event.data.tenantId);
+    case 'SiteCommissioned':
+      return siteCommissionedEventId(event.data.siteId);
+    case 'LeaseSigned':
+      return leaseSignedEventId(event.data.leaseId);
+    case 'LeaseAmended':
+      return leaseAmendedEventId(event.data.leaseId, event.data.amendmentId);
+    case 'LeaseTerminated':
+      return leaseTerminatedEventId(event.data.leaseId);
+    case 'CapacityAllocated':
+      return capacityAllocatedEventId(event.data.allocationId);
+    case 'CapacityReleased':
+      return capacityReleasedEventId(event.data.allocationId, event.data.endsAt);
+    case 'UsageRecorded':
+      return usageRecordedEventId(event.data.readingId);
+    case 'UsageCorrected':
+      return usageCorrectedEventId(event.data.correctionId);
+    case 'OutageRecorded':
+      return outageRecordedEventId(event.data.outageId);
+    default:
+      return unreachable(event, 'event');
+  }
+}

@@ -1,0 +1,7 @@
+export * from './store/index.js';
+export * from './domain/index.js';
+export * from './application/index.js';
+export * from './billing/index.js';
+export * from './projections/index.js';
+export * from './shared/decimal.js';
+export * from './shared/time.js';
