@@ -17,6 +17,15 @@ interface EventTypeEntry {
   upcasters: Map<number, Upcaster>;
 }
 
+export interface ReadOptions {
+  /**
+   * The data comes from the ledger's own log, where it was validated against this very schema
+   * version when it was appended (and the hash chain guards it since): checking it again on every
+   * replay only costs time. Older versions are still upcast and checked.
+   */
+  trusted?: boolean;
+}
+
 export class UnknownEventError extends Error {
   override readonly name = 'UnknownEventError';
 }
@@ -56,8 +65,9 @@ export class EventRegistry {
    * Reads a stored event into the current version: upcasts old versions step by step, then
    * checks the result against the current schema.
    */
-  read(type: string, schemaVersion: number, data: unknown): Record<string, unknown> {
+  read(type: string, schemaVersion: number, data: unknown, options: ReadOptions = {}): Record<string, unknown> {
     const entry = this.entryOf(type);
+    if (options.trusted === true && schemaVersion === entry.currentVersion) return data as Record<string, unknown>;
     if (schemaVersion > entry.currentVersion) {
       throw new UnknownEventError(`${type} version ${schemaVersion} is newer than this ledger knows (${entry.currentVersion})`);
     }
@@ -87,6 +97,6 @@ export function createLedgerEventRegistry(): EventRegistry {
 export const ledgerEventRegistry = createLedgerEventRegistry();
 
 /** Reads a stored event (any known version) as the current, typed domain event. */
-export function readLedgerEvent(type: string, schemaVersion: number, data: unknown): LedgerEvent {
-  return { type: type as EventType, data: ledgerEventRegistry.read(type, schemaVersion, data) } as LedgerEvent;
+export function readLedgerEvent(type: string, schemaVersion: number, data: unknown, options: ReadOptions = {}): LedgerEvent {
+  return { type: type as EventType, data: ledgerEventRegistry.read(type, schemaVersion, data, options) } as LedgerEvent;
 }

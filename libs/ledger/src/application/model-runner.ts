@@ -71,7 +71,7 @@ export class ModelRunner {
   private applyNew(events: readonly RecordedEvent[]): void {
     for (const recorded of events) {
       if (recorded.position <= this.model.position) continue;
-      this.model.apply(recorded, readLedgerEvent(recorded.type, recorded.schemaVersion, recorded.data));
+      this.model.apply(recorded, readLedgerEvent(recorded.type, recorded.schemaVersion, recorded.data, { trusted: true }));
     }
   }
 }

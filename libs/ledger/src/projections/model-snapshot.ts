@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ledgerEventRegistry, readLedgerEvent, type LedgerEvent } from '@compute-ledger/contracts';
 import type { LeaseState } from '../domain/lease/lease-state.js';
-import { Decimal } from '../shared/decimal.js';
+import { canonicalJson } from '../store/canonical-json.js';
 import { compareIds, LedgerModel, type LeaseFold, type UsageSeries } from './ledger-model.js';
 
 /**
@@ -39,7 +39,7 @@ export function snapshotModel(model: LedgerModel): SnapshotShape {
     const byMonth = model.usage.get(leaseId)!;
     for (const month of [...byMonth.keys()].sort()) {
       const series = byMonth.get(month)!;
-      usage.push({ leaseId, month, positions: series.positions, eventIds: series.eventIds, types: series.types, totals: series.totals.map((total) => total.toFixed()), readings: series.readings });
+      usage.push({ leaseId, month, positions: series.positions, eventIds: series.eventIds, types: series.types, totals: series.totals.map((total) => total.toString()), readings: series.readings });
     }
   }
   return {
@@ -56,7 +56,7 @@ export function snapshotModel(model: LedgerModel): SnapshotShape {
     usage,
     readings: [...model.readings.keys()].sort(compareIds).map((readingId) => {
       const reading = model.readings.get(readingId)!;
-      return [readingId, reading.leaseId, reading.month, reading.gpuHours.toFixed()];
+      return [readingId, reading.leaseId, reading.month, reading.gpuHoursMicros.toString()];
     }),
     documents: model.documentOrder.map((id) => model.documents.get(id)!),
     runs: model.runs,
@@ -65,9 +65,12 @@ export function snapshotModel(model: LedgerModel): SnapshotShape {
   };
 }
 
-/** The snapshot as one canonical string (stable key order comes from construction above). */
+/**
+ * The snapshot as canonical JSON (sorted keys): the text depends only on what was folded, not on
+ * the key order an event's data happened to arrive in.
+ */
 export function serializeModel(model: LedgerModel): string {
-  return JSON.stringify(snapshotModel(model));
+  return canonicalJson(snapshotModel(model));
 }
 
 /** sha256 of the serialized model: equal digests mean byte-identical projections. */
@@ -88,7 +91,7 @@ export function restoreModel(text: string, foldLease: LeaseFold): LedgerModel {
   for (const lease of snapshot.leases) {
     let current: LeaseState | null = null;
     const events = lease.events.map((entry) => {
-      const event: LedgerEvent = readLedgerEvent(entry.type, ledgerEventRegistry.currentVersion(entry.type), entry.data);
+      const event: LedgerEvent = readLedgerEvent(entry.type, ledgerEventRegistry.currentVersion(entry.type), entry.data, { trusted: true });
       current = foldLease(current, event);
       return { position: entry.position, eventId: entry.eventId, event };
     });
@@ -97,10 +100,10 @@ export function restoreModel(text: string, foldLease: LeaseFold): LedgerModel {
   for (const row of snapshot.usage) {
     let byMonth = model.usage.get(row.leaseId);
     if (byMonth === undefined) model.usage.set(row.leaseId, (byMonth = new Map()));
-    const series: UsageSeries = { positions: row.positions, eventIds: row.eventIds, types: row.types, totals: row.totals.map((total) => new Decimal(total)), readings: row.readings };
+    const series: UsageSeries = { positions: row.positions, eventIds: row.eventIds, types: row.types, totals: row.totals.map((total) => BigInt(total)), readings: row.readings };
     byMonth.set(row.month, series);
   }
-  for (const [readingId, leaseId, month, gpuHours] of snapshot.readings) model.readings.set(readingId, { leaseId, month, gpuHours: new Decimal(gpuHours) });
+  for (const [readingId, leaseId, month, gpuHours] of snapshot.readings) model.readings.set(readingId, { leaseId, month, gpuHoursMicros: BigInt(gpuHours) });
   model.restoreBilling(snapshot.documents as never, snapshot.runs as never, snapshot.creditNotes as never, snapshot.payments as never);
   return model;
 }
