@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planBillingRun } from '@compute-ledger/ledger';
 import {
   workedExampleAllocation,
   workedExampleDecemberReadings,
@@ -114,7 +115,6 @@ describe('the worked example of DOMAIN.md', () => {
 
   it('reproduces an issued invoice from its cut-off', async () => {
     const { model } = harness.ledger.runner;
-    const { planBillingRun } = await import('@compute-ledger/ledger');
     const run = model.runs[0]!.data;
     const [planned] = planBillingRun(model, { billingDate: run.billingDate, cutoff: run.cutoffPosition, currency: 'USD', minorDigits: 2 });
     const issued = model.documents.get('INV-000001')!.data;

@@ -21,7 +21,7 @@ import { workedExampleLease, workedExampleTenant } from '../support/worked-examp
 const spec = deciderSpec(leaseDecider);
 const ms = (instant: string): number => Date.parse(instant);
 
-const tenant: TenantState = { ...workedExampleTenant, fingerprint: 'tenant' };
+const tenant: TenantState = { ...workedExampleTenant, billingDetails: {}, fingerprint: 'tenant' };
 const site = { siteId: 'colossus-1', gpuSku: 'H100-SXM' };
 
 function signCommand(overrides: Partial<SignLease['data']> = {}, context: Partial<Omit<SignLease, 'type' | 'data'>> = {}): SignLease {

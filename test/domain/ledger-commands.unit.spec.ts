@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { RegisterTenantBody, UpdateTenantBillingDetailsBody, ledgerEventRegistry, readLedgerEvent } from '@compute-ledger/contracts';
 import {
   ConflictError,
   LedgerCommands,
   NotFoundError,
   RuleViolationError,
   UsageBatchRefusedError,
+  ValidationError,
   leaseStream,
   siteStream,
   usageStream,
@@ -218,5 +220,64 @@ describe('LedgerCommands', () => {
     const outage = { outageId: 'O-1', leaseId: 'L-1001', startsAt: '2025-11-20T00:00:00Z', endsAt: '2025-11-20T06:00:00Z', affectedGpus: 200 };
     expect(await commands.recordOutage(outage, context)).toEqual({ outcome: 'created', outage });
     expect(store.streamEvents(leaseStream('L-1001')).at(-1)?.eventId).toBe('outage:O-1');
+  });
+});
+
+describe('LedgerCommands: tenant billing details', () => {
+  const details = { legalName: 'Frontier Lab, Inc.', billingAddress: '1 Compute Way\nSan Francisco, CA 94107', taxId: 'US-12-3456789' };
+  const moved = { ...details, billingAddress: '500 Cluster Road\nAustin, TX 78701' };
+
+  it('records each change of the details, also a change back to earlier details, and nothing for a repeat', async () => {
+    const store = new InMemoryEventStore({ clock });
+    const commands = new LedgerCommands({ store, currency: 'USD', clock });
+    await commands.registerTenant(workedExampleTenant, context);
+    const first = await commands.updateTenantBillingDetails('frontier-lab', details, context);
+    expect(first.outcome).toBe('created');
+    expect(first.tenant.billingDetails).toEqual(details);
+    expect((await commands.updateTenantBillingDetails('frontier-lab', { ...details }, context)).outcome).toBe('unchanged');
+    expect((await commands.updateTenantBillingDetails('frontier-lab', moved, context)).outcome).toBe('created');
+    // Back to the first details: a new fact, which an id from the content alone would have swallowed as a repeat.
+    expect((await commands.updateTenantBillingDetails('frontier-lab', details, context)).outcome).toBe('created');
+    expect((await commands.getTenant('frontier-lab'))?.billingDetails).toEqual(details);
+    const ids = store.log.map((event) => event.eventId);
+    expect(ids).toHaveLength(4);
+    expect(ids.slice(1).map((id) => id.replace(/:[0-9a-f]{16}$/, ''))).toEqual([
+      'tenant-billing-details:frontier-lab:1',
+      'tenant-billing-details:frontier-lab:2',
+      'tenant-billing-details:frontier-lab:3',
+    ]);
+    expect(ids[1]!.slice(-16)).toBe(ids[3]!.slice(-16)); // the same details hash the same
+    // The registration, sent again, is still the same registration.
+    expect((await commands.registerTenant(workedExampleTenant, context)).outcome).toBe('unchanged');
+  });
+
+  it('refuses billing details of a tenant that does not exist', async () => {
+    const commands = new LedgerCommands({ store: new InMemoryEventStore({ clock }), currency: 'USD', clock });
+    await expect(commands.updateTenantBillingDetails('nobody', details, context)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('refuses details the event schema does not take, and records nothing', async () => {
+    const store = new InMemoryEventStore({ clock });
+    const commands = new LedgerCommands({ store, currency: 'USD', clock });
+    await commands.registerTenant(workedExampleTenant, context);
+    await expect(commands.updateTenantBillingDetails('frontier-lab', { taxId: 'US\t12' }, context)).rejects.toBeInstanceOf(ValidationError);
+    await expect(commands.updateTenantBillingDetails('frontier-lab', { billingAddress: 'x'.repeat(1_001) }, context)).rejects.toBeInstanceOf(ValidationError);
+    expect(store.log).toHaveLength(1);
+  });
+});
+
+describe('billing details schemas', () => {
+  it('take a multi-line address and refuse unknown fields, control characters and too many lines', () => {
+    expect(UpdateTenantBillingDetailsBody.parse({ billingAddress: '  1 Compute Way\nSan Francisco  ' })).toEqual({ billingAddress: '1 Compute Way\nSan Francisco' });
+    expect(UpdateTenantBillingDetailsBody.safeParse({ vatNumber: 'x' }).success).toBe(false);
+    expect(UpdateTenantBillingDetailsBody.safeParse({ billingAddress: 'a\r\nb' }).success).toBe(false);
+    expect(UpdateTenantBillingDetailsBody.safeParse({ billingAddress: Array.from({ length: 11 }, () => 'line').join('\n') }).success).toBe(false);
+    expect(UpdateTenantBillingDetailsBody.safeParse({ purchaseOrder: '' }).success).toBe(false);
+    expect(RegisterTenantBody.safeParse({ ...workedExampleTenant, billingDetails: { legalName: 'Frontier Lab, Inc.' } }).success).toBe(true);
+  });
+
+  it('keep tenant events recorded before billing details existed valid', () => {
+    expect(readLedgerEvent('TenantRegistered', 1, workedExampleTenant)).toEqual({ type: 'TenantRegistered', data: workedExampleTenant });
+    expect(ledgerEventRegistry.currentVersion('TenantBillingDetailsUpdated')).toBe(1);
   });
 });

@@ -3,6 +3,7 @@ import {
   CommitmentBilling,
   CommitmentSchedule,
   SlaTiers,
+  TenantBillingDetails,
 } from './events.js';
 import {
   BillingDate,
@@ -31,8 +32,13 @@ export const RegisterTenantBody = z.strictObject({
   name: Name,
   currency: Currency,
   paymentTermsDays: PaymentTermsDays,
+  billingDetails: TenantBillingDetails.optional(),
 });
 export type RegisterTenantBody = z.infer<typeof RegisterTenantBody>;
+
+/** The tenant's billing details as a whole (the tenant id is the path's): a field left out is cleared. */
+export const UpdateTenantBillingDetailsBody = TenantBillingDetails;
+export type UpdateTenantBillingDetailsBody = z.infer<typeof UpdateTenantBillingDetailsBody>;
 
 export const CommissionSiteBody = z.strictObject({
   siteId: Identifier,

@@ -14,9 +14,13 @@ import {
   Percentage,
   Rate,
   SignedMoney,
+  billingAddressLengthMax,
+  billingAddressLinesMax,
   commitmentEntriesMax,
+  purchaseOrderLengthMax,
   reasonLengthMax,
   slaTiersMax,
+  taxIdLengthMax,
 } from './primitives.js';
 
 /**
@@ -46,11 +50,56 @@ export type ChargeKind = z.infer<typeof ChargeKind>;
 export const DocumentKind = z.enum(['invoice', 'credit_note']);
 export type DocumentKind = z.infer<typeof DocumentKind>;
 
+/**
+ * True when the text has no control character but, where allowed, the line feed: a tab, a
+ * carriage return or any other control character would print as garbage on an invoice.
+ */
+function isPrintableText(text: string, newlineAllowed: boolean): boolean {
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code === 0x0a && newlineAllowed) continue;
+    if (code < 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}
+
+const oneLineText = (lengthMax: number) =>
+  z.string().trim().min(1).max(lengthMax).refine((text) => isPrintableText(text, false), 'must be one line of text without control characters');
+
+/** A multi-line postal address, lines separated by `\n`. */
+export const BillingAddress = z
+  .string()
+  .trim()
+  .min(1)
+  .max(billingAddressLengthMax)
+  .refine((address) => isPrintableText(address, true), 'must be text with lines separated by \\n and no other control characters')
+  .refine((address) => address.split('\n').length <= billingAddressLinesMax, `must have at most ${billingAddressLinesMax} lines`);
+
+/**
+ * What a tenant's invoices print in their bill-to block. Every field is optional: a document
+ * falls back to the tenant's name and id for what is missing.
+ */
+export const TenantBillingDetails = z.strictObject({
+  legalName: Name.optional(),
+  billingAddress: BillingAddress.optional(),
+  taxId: oneLineText(taxIdLengthMax).optional(),
+  purchaseOrder: oneLineText(purchaseOrderLengthMax).optional(),
+});
+export type TenantBillingDetails = z.infer<typeof TenantBillingDetails>;
+
 export const TenantRegistered = z.strictObject({
   tenantId: Identifier,
   name: Name,
   currency: Currency,
   paymentTermsDays: PaymentTermsDays,
+  /** Optional, so events recorded before billing details existed stay valid at version 1. */
+  billingDetails: TenantBillingDetails.optional(),
+});
+
+/** The tenant's billing details as a whole, replacing the previous ones: a field left out is cleared. */
+export const TenantBillingDetailsUpdated = z.strictObject({
+  tenantId: Identifier,
+  billingDetails: TenantBillingDetails,
 });
 
 export const SiteCommissioned = z.strictObject({
@@ -196,6 +245,7 @@ export const PaymentReceived = z.strictObject({
 /** Every current event schema by type. */
 export const eventDataSchemas = {
   TenantRegistered,
+  TenantBillingDetailsUpdated,
   SiteCommissioned,
   LeaseSigned,
   LeaseAmended,

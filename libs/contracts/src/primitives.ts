@@ -15,6 +15,11 @@ export const gpuCountMax = 10_000_000;
 export const usageBatchRecordsMax = 10_000;
 export const slaTiersMax = 20;
 export const commitmentEntriesMax = 240;
+/** A tenant's billing address: enough for any postal address, small enough for one block of an invoice. */
+export const billingAddressLengthMax = 1_000;
+export const billingAddressLinesMax = 10;
+export const taxIdLengthMax = 64;
+export const purchaseOrderLengthMax = 128;
 
 const identifierPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 

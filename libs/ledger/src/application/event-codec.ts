@@ -8,9 +8,10 @@ import type { EventMetadata, EventToAppend, JsonObject, RecordedEvent } from '..
  * events read are upcast to the current version of their type.
  */
 
-export function toEventToAppend(event: ContractEvent, metadata: EventMetadata): EventToAppend {
+/** `revision` is the stream revision the event takes once appended. */
+export function toEventToAppend(event: ContractEvent, metadata: EventMetadata, revision: number): EventToAppend {
   const data = ledgerEventRegistry.parseCurrent(event.type, event.data) as JsonObject;
-  return { eventId: eventIdOf(event), type: event.type, schemaVersion: ledgerEventRegistry.currentVersion(event.type), data, metadata };
+  return { eventId: eventIdOf(event, revision), type: event.type, schemaVersion: ledgerEventRegistry.currentVersion(event.type), data, metadata };
 }
 
 export function fromRecordedEvent(recorded: RecordedEvent): LedgerEvent {

@@ -9,6 +9,7 @@ import type {
   ReleaseCapacityBody,
   SignLeaseBody,
   TerminateLeaseBody,
+  UpdateTenantBillingDetailsBody,
   UsageBatchBody,
 } from '@compute-ledger/contracts';
 import { usageBatchRecordsMax } from '@compute-ledger/contracts';
@@ -188,6 +189,23 @@ export class LedgerCommands {
     });
     const tenant = (await this.tenants.load(streamId)).state;
     assert(tenant !== null, `tenant ${body.tenantId} exists once registered`);
+    return { outcome, tenant };
+  }
+
+  /**
+   * Replaces the tenant's billing details (what its invoices print in the bill-to block) as a
+   * whole. The same details again answer `unchanged` and record nothing.
+   */
+  async updateTenantBillingDetails(tenantId: string, body: UpdateTenantBillingDetailsBody, context: CommandContext): Promise<TenantResult> {
+    const streamId = tenantStream(tenantId);
+    const outcome = await this.attempt(async () => {
+      const entry = await this.tenants.load(streamId);
+      const revision = entry.revision;
+      const events = decideTenant({ type: 'UpdateTenantBillingDetails', data: { tenantId, billingDetails: body } }, entry.state);
+      return this.appendTo(this.tenants, streamId, revision, events, context);
+    });
+    const tenant = (await this.tenants.load(streamId)).state;
+    assert(tenant !== null, `tenant ${tenantId} exists once its billing details are recorded`);
     return { outcome, tenant };
   }
 
@@ -433,7 +451,8 @@ export class LedgerCommands {
 
   private write(streamId: string, revision: number, events: readonly ContractEvent[], context: CommandContext): StreamWrite {
     const metadata = this.metadata(context);
-    return { streamId, expectedRevision: expectedRevisionOf(revision), events: events.map((event) => toEventToAppend(event, metadata)) };
+    const toAppend = events.map((event, index) => toEventToAppend(event, metadata, revision + 1 + index));
+    return { streamId, expectedRevision: expectedRevisionOf(revision), events: toAppend };
   }
 
   /** Appends the events decided at `revision` (nothing for none) and folds them into the cache. */

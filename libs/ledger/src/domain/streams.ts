@@ -1,5 +1,7 @@
-import type { LedgerEventOf } from '@compute-ledger/contracts';
+import { createHash } from 'node:crypto';
+import type { LedgerEventOf, TenantBillingDetails } from '@compute-ledger/contracts';
 import { unreachable } from './decider.js';
+import { fingerprintJson } from './values.js';
 
 /**
  * Stream names and event ids, in one place. Every event id is derived from the ids the client
@@ -33,6 +35,22 @@ export function usageStream(leaseId: string): string {
 
 export function tenantRegisteredEventId(tenantId: string): string {
   return `tenant:${tenantId}`;
+}
+
+/** Hex digits of the details' sha256 kept in the event id: enough to tell two updates apart. */
+const billingDetailsDigestHexDigits = 16;
+
+/**
+ * An update of billing details is named by the tenant stream revision it takes as well as by
+ * its content. The content alone would not do: a change from A to B and back to A would give
+ * the second A the id of the first, and the store would take it for a repeat and record
+ * nothing. The revision alone would not do either: two different updates decided at once would
+ * share an id, and the second would be refused as an id reused with other content instead of
+ * being decided again on the new state.
+ */
+export function tenantBillingDetailsUpdatedEventId(tenantId: string, revision: number, billingDetails: TenantBillingDetails): string {
+  const digest = createHash('sha256').update(fingerprintJson(billingDetails)).digest('hex').slice(0, billingDetailsDigestHexDigits);
+  return `tenant-billing-details:${tenantId}:${revision}:${digest}`;
 }
 
 export function siteCommissionedEventId(siteId: string): string {
@@ -84,6 +102,7 @@ export function readingIdOfEventId(eventId: string): string | null {
 /** The events the deciders of this folder emit (billing adds its own). */
 export type ContractEvent = LedgerEventOf<
   | 'TenantRegistered'
+  | 'TenantBillingDetailsUpdated'
   | 'SiteCommissioned'
   | 'LeaseSigned'
   | 'LeaseAmended'
@@ -95,11 +114,16 @@ export type ContractEvent = LedgerEventOf<
   | 'OutageRecorded'
 >;
 
-/** The deterministic id of an event, from the client ids it carries. */
-export function eventIdOf(event: ContractEvent): string {
+/**
+ * The deterministic id of an event, from the client ids it carries and, for events that a
+ * stream may take more than once with the same content, the stream revision the event takes.
+ */
+export function eventIdOf(event: ContractEvent, revision: number): string {
   switch (event.type) {
     case 'TenantRegistered':
       return tenantRegisteredEventId(event.data.tenantId);
+    case 'TenantBillingDetailsUpdated':
+      return tenantBillingDetailsUpdatedEventId(event.data.tenantId, revision, event.data.billingDetails);
     case 'SiteCommissioned':
       return siteCommissionedEventId(event.data.siteId);
     case 'LeaseSigned':

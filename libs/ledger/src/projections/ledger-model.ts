@@ -1,10 +1,10 @@
-import type { EventDataOf, InvoiceLine, LedgerEvent, LineSource } from '@compute-ledger/contracts';
+import type { EventDataOf, InvoiceLine, LedgerEvent, LineSource, TenantBillingDetails } from '@compute-ledger/contracts';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import type { RecordedEvent } from '../store/event-store.js';
 import { assert } from '../shared/assert.js';
-import type { Decimal} from '../shared/decimal.js';
-import { ZERO, dec } from '../shared/decimal.js';
-import { monthOf, toMs } from '../shared/time.js';
+import type { Decimal } from '../shared/decimal.js';
+import { ZERO, dec, fromMicros, toMicros } from '../shared/decimal.js';
+import { toMs } from '../shared/time.js';
 
 /**
  * The ledger model: one fold of the log that answers billing and every report. It is
@@ -23,6 +23,12 @@ export interface TenantRecord {
   currency: string;
   paymentTermsDays: number;
   position: number;
+  /**
+   * The latest billing details, left out while the tenant has none (so the snapshot of a tenant
+   * without them is what it was before they existed). Not bitemporal: a document rendered today
+   * shows the tenant's details as they stand today.
+   */
+  billingDetails?: TenantBillingDetails;
 }
 
 export interface SiteRecord {
@@ -72,14 +78,16 @@ export interface UsageSeries {
   positions: number[];
   eventIds: string[];
   types: string[];
-  totals: Decimal[];
+  /** Cumulative metered GPU-hours after each event, in exact millionths. */
+  totals: bigint[];
   readings: number;
 }
 
 export interface ReadingRecord {
   leaseId: string;
   month: string;
-  gpuHours: Decimal;
+  /** The reading's current value, in exact millionths of a GPU-hour. */
+  gpuHoursMicros: bigint;
 }
 
 export interface DocumentRecord {
@@ -168,6 +176,12 @@ export class LedgerModel {
       case 'TenantRegistered':
         this.tenants.set(event.data.tenantId, { ...event.data, position });
         return;
+      case 'TenantBillingDetailsUpdated': {
+        const tenant = this.tenants.get(event.data.tenantId);
+        assert(tenant !== undefined, `billing details of unknown tenant ${event.data.tenantId}`);
+        this.tenants.set(event.data.tenantId, { ...tenant, billingDetails: event.data.billingDetails });
+        return;
+      }
       case 'SiteCommissioned':
         this.sites.set(event.data.siteId, { ...event.data, position });
         return;
@@ -192,12 +206,13 @@ export class LedgerModel {
         this.applyLeaseEvent(recorded, event);
         return;
       case 'UsageRecorded':
-        this.applyUsage(recorded, event.data.readingId, event.data.leaseId, monthOf(toMs(event.data.periodStart)), dec(event.data.gpuHours));
+        // Instants are canonical ISO-8601 UTC, so the month is the first seven characters.
+        this.applyUsage(recorded, event.data.readingId, event.data.leaseId, event.data.periodStart.slice(0, 7), toMicros(event.data.gpuHours));
         return;
       case 'UsageCorrected': {
         const reading = this.readings.get(event.data.readingId);
         assert(reading !== undefined, `correction of unknown reading ${event.data.readingId}`);
-        this.applyUsage(recorded, event.data.readingId, reading.leaseId, reading.month, dec(event.data.gpuHours));
+        this.applyUsage(recorded, event.data.readingId, reading.leaseId, reading.month, toMicros(event.data.gpuHours));
         return;
       }
       case 'InvoiceIssued':
@@ -232,10 +247,11 @@ export class LedgerModel {
     }
   }
 
-  private applyUsage(recorded: RecordedEvent, readingId: string, leaseId: string, month: string, gpuHours: Decimal): void {
+  private applyUsage(recorded: RecordedEvent, readingId: string, leaseId: string, month: string, gpuHoursMicros: bigint): void {
     const previous = this.readings.get(readingId);
-    const delta = previous === undefined ? gpuHours : gpuHours.minus(previous.gpuHours);
-    this.readings.set(readingId, { leaseId, month, gpuHours });
+    const delta = previous === undefined ? gpuHoursMicros : gpuHoursMicros - previous.gpuHoursMicros;
+    if (previous === undefined) this.readings.set(readingId, { leaseId, month, gpuHoursMicros });
+    else previous.gpuHoursMicros = gpuHoursMicros;
     let byMonth = this.usage.get(leaseId);
     if (byMonth === undefined) {
       byMonth = new Map();
@@ -246,11 +262,11 @@ export class LedgerModel {
       series = { positions: [], eventIds: [], types: [], totals: [], readings: 0 };
       byMonth.set(month, series);
     }
-    const lastTotal = series.totals.length === 0 ? ZERO : series.totals[series.totals.length - 1]!;
+    const lastTotal = series.totals.length === 0 ? 0n : series.totals[series.totals.length - 1]!;
     series.positions.push(recorded.position);
     series.eventIds.push(recorded.eventId);
     series.types.push(recorded.type);
-    series.totals.push(lastTotal.plus(delta));
+    series.totals.push(lastTotal + delta);
     if (previous === undefined) series.readings += 1;
   }
 
@@ -325,7 +341,7 @@ export class LedgerModel {
     const series = this.usage.get(leaseId)?.get(month);
     if (series === undefined) return ZERO;
     const index = lastIndexAtOrBefore(series.positions, cutoff);
-    return index < 0 ? ZERO : series.totals[index]!;
+    return index < 0 ? ZERO : fromMicros(series.totals[index]!);
   }
 
   usageSeries(leaseId: string, month: string): UsageSeries | undefined {

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { billToFromTenant } from './document.js';
+import { documentView, formatMonth } from './view.js';
+import { creditNoteByHand, exampleBillTo, exampleIssuer, firstInvoice, secondInvoice } from './worked-example.fixture.js';
+
+describe('documentView', () => {
+  it('words and formats INV-000001 of the worked example', () => {
+    const view = documentView(firstInvoice, exampleIssuer, exampleBillTo);
+    expect([view.title, view.number, view.issuedAt]).toEqual(['Invoice', 'INV-000001', '2025-12-01T00:00:00Z']);
+    expect(view.facts).toEqual([
+      { label: 'Invoice date', value: '2025-12-01' },
+      { label: 'Due date', value: '2025-12-31' },
+      { label: 'Payment terms', value: 'Net 30 days' },
+      { label: 'Service months', value: 'November 2025, December 2025' },
+      { label: 'Currency', value: 'USD' },
+      { label: 'Customer ID', value: 'frontier-lab' },
+      { label: 'Purchase order', value: 'PO-2025-0042' },
+      { label: 'Status', value: 'Open' },
+    ]);
+    expect(view.lines.map((line) => [line.month, line.label, line.quantity, line.unitPrice, line.amount])).toEqual([
+      ['2025-11', 'Committed capacity', '504,000 GPU-h', '$2.10 / GPU-h', '$1,058,400.00'], // 504 h x 1,000 x 2.10
+      ['2025-11', 'Usage above commitment', '25,200 GPU-h', '$3.50 / GPU-h', '$88,200.00'], // (529,200 - 504,000) x 3.50
+      ['2025-11', 'SLA credit', '1', '-$105,840.00', '-$105,840.00'], // 10 % of 1,058,400.00
+      ['2025-12', 'Committed capacity', '744,000 GPU-h', '$2.10 / GPU-h', '$1,562,400.00'], // 744 h x 1,000 x 2.10
+    ]);
+    expect(view.lines[2]!.detail).toBe('availability 99.7619 % (1200 outage GPU-hours), 10 % of commitment');
+    expect(view.totals).toEqual([
+      { label: 'Subtotal', value: '$2,603,160.00', emphasis: false },
+      { label: 'Total (USD)', value: '$2,603,160.00', emphasis: true },
+      { label: 'Paid and credited', value: '$0.00', emphasis: false },
+      { label: 'Amount due (USD)', value: '$2,603,160.00', emphasis: true },
+    ]);
+    expect(view.issuer.lines).toEqual(['1 Datacenter Lane', 'London EC1A 1BB', 'United Kingdom', 'Tax ID: GB123456789']);
+    expect(view.billTo).toEqual({ name: 'Frontier Lab, Inc.', lines: ['1 Compute Way', 'San Francisco, CA 94107', 'United States', 'Tax ID: US-12-3456789'] });
+    expect(view.paymentInstructions).toEqual(exampleIssuer.paymentInstructions);
+  });
+
+  it('marks the late reading of INV-000002 as an adjustment for November', () => {
+    const view = documentView(secondInvoice, exampleIssuer, exampleBillTo);
+    expect(view.lines[0]).toMatchObject({ adjustment: 'Adjustment for 2025-11', label: 'Usage above commitment', amount: '$2,100.00', detail: '529800 metered - 504000 committed GPU-hours' });
+    expect(view.lines[1]).toMatchObject({ adjustment: null, month: '2026-01', amount: '$1,562,400.00' });
+    expect(view.totals[1]!.value).toBe('$1,564,500.00');
+  });
+
+  it('falls back to the tenant name, then to the tenant id, for the bill-to name', () => {
+    expect(documentView(firstInvoice, exampleIssuer, { tenantId: 'frontier-lab', name: 'Frontier Lab' }).billTo).toEqual({ name: 'Frontier Lab', lines: [] });
+    expect(documentView(firstInvoice, exampleIssuer).billTo).toEqual({ name: 'frontier-lab', lines: [] });
+    expect(billToFromTenant({ tenantId: 'frontier-lab', name: 'Frontier Lab', billingDetails: { taxId: 'X1' } })).toEqual({ tenantId: 'frontier-lab', name: 'Frontier Lab', taxId: 'X1' });
+  });
+
+  it('shows a billing run credit note without due date or payment terms', () => {
+    const credit = { ...firstInvoice, invoiceId: 'CN-000002', kind: 'credit_note' as const, lines: [firstInvoice.lines[2]!], total: '-105840.00', status: 'issued', amountPaid: '0.00', amountDue: '0.00' };
+    const view = documentView(credit, exampleIssuer, exampleBillTo);
+    expect(view.title).toBe('Credit note');
+    expect(view.facts.map((fact) => fact.label)).toEqual(['Credit note date', 'Service months', 'Currency', 'Customer ID', 'Purchase order']);
+    expect(view.totals.map((total) => total.value)).toEqual(['-$105,840.00', '-$105,840.00']);
+    expect(view.paymentInstructions).toEqual([]);
+  });
+
+  it('shows a credit note by hand as a negative line with its reason and the invoice it credits', () => {
+    const view = documentView(creditNoteByHand, exampleIssuer, exampleBillTo);
+    expect([view.kind, view.title, view.number, view.issuedAt]).toEqual(['credit_note', 'Credit note', 'CN-000001', '2025-12-10T00:00:00Z']);
+    expect(view.facts.slice(0, 2)).toEqual([
+      { label: 'Credit note date', value: '2025-12-10' },
+      { label: 'Credits invoice', value: 'INV-000001' },
+    ]);
+    expect(view.lines).toEqual([{ lease: '', month: '', adjustment: null, label: 'Credit', detail: creditNoteByHand.reason, quantity: '1', unitPrice: '-$5,000.00', amount: '-$5,000.00' }]);
+    expect(view.totals[1]).toEqual({ label: 'Total (USD)', value: '-$5,000.00', emphasis: true });
+  });
+
+  it('refuses a document whose lines do not add up to its total, or a bill-to of another tenant', () => {
+    expect(() => documentView({ ...firstInvoice, total: '2603160.01' }, exampleIssuer)).toThrow('its lines add up to 2603160.00, not to its total 2603160.01');
+    expect(() => documentView(firstInvoice, exampleIssuer, { tenantId: 'other-lab' })).toThrow(RangeError);
+    expect(() => documentView({ ...firstInvoice, lines: [] }, exampleIssuer)).toThrow(RangeError);
+  });
+
+  it('names a long span of service months by its ends', () => {
+    const lines = Array.from({ length: 8 }, (_, index) => ({ ...firstInvoice.lines[0]!, serviceMonth: `2025-0${index + 1}`, amount: '0.00' }));
+    const view = documentView({ ...firstInvoice, lines, total: '0.00' }, exampleIssuer);
+    expect(view.facts.find((fact) => fact.label === 'Service months')?.value).toBe('January 2025 to August 2025 (8 months)');
+    expect(formatMonth('2026-01')).toBe('January 2026');
+  });
+});
