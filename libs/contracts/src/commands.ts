@@ -1,22 +1,23 @@
 import { z } from 'zod';
 import {
+  CapacityAllocated,
   CommitmentBilling,
   CommitmentSchedule,
+  LeaseSigned,
+  OutageRecorded,
+  SiteCommissioned,
   SlaTiers,
   TenantBillingDetails,
+  TenantRegistered,
+  UsageRecorded,
 } from './events.js';
 import {
   BillingDate,
-  Currency,
-  GpuCount,
   GpuHours,
-  GpuSku,
   Identifier,
   Instant,
   MoneyAmount,
   Month,
-  Name,
-  PaymentTermsDays,
   Rate,
   reasonLengthMax,
   usageBatchRecordsMax,
@@ -27,38 +28,19 @@ import {
  * layer and the command line validate with these and hand the result to the same services.
  */
 
-export const RegisterTenantBody = z.strictObject({
-  tenantId: Identifier,
-  name: Name,
-  currency: Currency,
-  paymentTermsDays: PaymentTermsDays,
-  billingDetails: TenantBillingDetails.optional(),
-});
+/** A tenant registers with exactly the facts its event records. */
+export const RegisterTenantBody = TenantRegistered;
 export type RegisterTenantBody = z.infer<typeof RegisterTenantBody>;
 
 /** The tenant's billing details as a whole (the tenant id is the path's): a field left out is cleared. */
 export const UpdateTenantBillingDetailsBody = TenantBillingDetails;
 export type UpdateTenantBillingDetailsBody = z.infer<typeof UpdateTenantBillingDetailsBody>;
 
-export const CommissionSiteBody = z.strictObject({
-  siteId: Identifier,
-  name: Name,
-  gpuSku: GpuSku,
-  gpuCount: GpuCount,
-  powerMw: z.string().regex(/^(0|[1-9][0-9]{0,9})(\.[0-9]{1,3})?$/, 'must be a decimal string of megawatts').optional(),
-});
+export const CommissionSiteBody = SiteCommissioned;
 export type CommissionSiteBody = z.infer<typeof CommissionSiteBody>;
 
-export const SignLeaseBody = z.strictObject({
-  leaseId: Identifier,
-  tenantId: Identifier,
-  siteId: Identifier,
-  gpuSku: GpuSku,
-  signedAt: Instant,
-  startsAt: Instant,
-  endsAt: Instant,
-  commitment: CommitmentSchedule,
-  overageRatePerGpuHour: Rate,
+/** The lease as signed; billing mode and SLA tiers may be left out (advance, no tiers). */
+export const SignLeaseBody = LeaseSigned.extend({
   commitmentBilling: CommitmentBilling.default('advance'),
   sla: SlaTiers.default([]),
 });
@@ -81,35 +63,16 @@ export type AmendLeaseBody = z.infer<typeof AmendLeaseBody>;
 export const TerminateLeaseBody = z.strictObject({ effectiveAt: Instant, terminationFee: MoneyAmount });
 export type TerminateLeaseBody = z.infer<typeof TerminateLeaseBody>;
 
-export const AllocateCapacityBody = z.strictObject({
-  allocationId: Identifier,
-  leaseId: Identifier,
-  siteId: Identifier,
-  gpuCount: GpuCount,
-  startsAt: Instant,
-});
+export const AllocateCapacityBody = CapacityAllocated;
 export type AllocateCapacityBody = z.infer<typeof AllocateCapacityBody>;
 
 export const ReleaseCapacityBody = z.strictObject({ endsAt: Instant });
 export type ReleaseCapacityBody = z.infer<typeof ReleaseCapacityBody>;
 
-export const RecordOutageBody = z.strictObject({
-  outageId: Identifier,
-  leaseId: Identifier,
-  startsAt: Instant,
-  endsAt: Instant,
-  affectedGpus: GpuCount,
-});
+export const RecordOutageBody = OutageRecorded;
 export type RecordOutageBody = z.infer<typeof RecordOutageBody>;
 
-export const UsageRecordBody = z.strictObject({
-  readingId: Identifier,
-  leaseId: Identifier,
-  periodStart: Instant,
-  periodEnd: Instant,
-  gpuHours: GpuHours,
-  source: z.string().min(1).max(256).optional(),
-});
+export const UsageRecordBody = UsageRecorded;
 export type UsageRecordBody = z.infer<typeof UsageRecordBody>;
 
 export const UsageBatchBody = z.strictObject({

@@ -14,6 +14,7 @@ import { Decimal, dec, formatMoney, fractionDigits } from '../shared/decimal.js'
 import { toInstant, toMs } from '../shared/time.js';
 import type { EventMetadata, EventStore, EventToAppend, JsonObject } from '../store/event-store.js';
 import { ConcurrencyError } from '../store/errors.js';
+import { canonicalJson } from '../store/canonical-json.js';
 import type { ModelRunner } from './model-runner.js';
 import type { CommandContext } from './ledger-commands.js';
 import type { Clock } from './clock.js';
@@ -191,7 +192,7 @@ export class BillingService {
   }
 
   private sameOrConflict<T, R>(stored: T, asked: unknown, what: string, result?: R): Outcome<R extends undefined ? T : R> {
-    if (JSON.stringify(sortKeys(stored)) !== JSON.stringify(sortKeys(asked))) {
+    if (canonicalJson(stored) !== canonicalJson(asked)) {
       throw new ConflictError(`${what} already exists with other content`);
     }
     return { outcome: 'unchanged', result: (result ?? stored) as R extends undefined ? T : R };
@@ -224,14 +225,6 @@ export class BillingService {
 
 function runResult(run: BillingRunRecord): BillingRunResult {
   return { billingDate: run.data.billingDate, cutoffPosition: run.data.cutoffPosition, documents: run.data.documents };
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, sortKeys(v)]));
-  }
-  return value;
 }
 
 function stripUndefined<T extends object>(value: T): T {
