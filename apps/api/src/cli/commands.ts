@@ -1,0 +1,226 @@
+import { AsOfQuery, BillingDate, Instant, MonthQuery, usageBatchRecordsMax } from '@compute-ledger/contracts';
+import { UsageBatchRefusedError, type Ledger } from '@compute-ledger/ledger';
+import { z } from 'zod';
+import { monthReports, reportNames, type ReportName } from '../shared/report-names.js';
+import { cliActor, formatOption, instantOption, parseOptions, withLedger, type CliContext } from './context.js';
+import { demoHorizon, seedDemo } from './demo/seed.js';
+import { CliRefusedError, CliUsageError, exitOk, exitRefused } from './errors.js';
+import { renderAnswerCsv, renderAnswerTable, renderCsv, renderJson, renderTable, type OutputFormat } from './format.js';
+import { progressBar } from './progress.js';
+import { readUsageFile, rowProblemsShownMax, type UsageFileFormat } from './usage-file.js';
+
+/** The one-shot commands of `ledger`. Each answers its exit code; errors are thrown (see errors.ts). */
+
+export async function demoCommand(context: CliContext): Promise<number> {
+  return withLedger(context, async (ledger) => {
+    const startedMs = Date.now();
+    const progress = progressBar('seeding', 100, context.io.stderr, !context.json && context.io.stderr.isTTY === true);
+    const summary = await seedDemo(ledger, (done, steps) => progress.update(Math.floor((done / steps) * 100)));
+    progress.finish();
+    const seconds = (Date.now() - startedMs) / 1000;
+    const invoices = await invoiceRows(ledger);
+    const movements = [];
+    for (const month of summary.months) {
+      const { startingMrr, new: added, reactivation, expansion, contraction, churn, endingMrr } = await ledger.reports.mrrMovements({ month });
+      movements.push({ month, startingMrr, new: added, reactivation, expansion, contraction, churn, endingMrr });
+    }
+    const trialBalance = await ledger.reports.trialBalance({ asOf: demoHorizon });
+    const out = context.io.stdout;
+    if (context.json) {
+      out.write(renderJson({ summary, invoices, mrrMovements: movements, trialBalance }));
+      return exitOk;
+    }
+    out.write(
+      `Seeded a neocloud in ${seconds.toFixed(1)} s: ${summary.events.toLocaleString('en-US')} events, ${summary.readings.toLocaleString('en-US')} hourly readings, ` +
+        `${summary.billingRuns} billing runs, ${summary.documents} documents, ${summary.payments} payments.\n\n`,
+    );
+    out.write(`Invoices and credit notes\n${renderTable(invoices)}\n`);
+    out.write(`MRR movements\n${renderTable(movements)}\n`);
+    out.write(`Trial balance as of ${trialBalance.asOf}\n${renderTable(trialBalance.accounts)}`);
+    out.write(`  total debit ${trialBalance.totalDebit} = total credit ${trialBalance.totalCredit}\n`);
+    return exitOk;
+  });
+}
+
+async function invoiceRows(ledger: Ledger) {
+  await ledger.runner.catchUp();
+  const rows = [];
+  for (const documentId of ledger.runner.model.documentOrder) {
+    const invoice = await ledger.reports.invoice(documentId);
+    rows.push({ invoiceId: invoice.invoiceId, kind: invoice.kind, tenantId: invoice.tenantId, billingDate: invoice.billingDate.slice(0, 10), dueAt: invoice.dueAt.slice(0, 10), lines: invoice.lines.length, total: invoice.total, amountPaid: invoice.amountPaid, status: invoice.status });
+  }
+  return rows;
+}
+
+export async function billCommand(context: CliContext, options: { date: string }): Promise<number> {
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(options.date) ? `${options.date}T00:00:00Z` : options.date;
+  const { billingDate } = parseOptions(z.object({ billingDate: BillingDate }), { billingDate: date }, { billingDate: '--date' });
+  return withLedger(context, async (ledger) => {
+    const { outcome, result } = await ledger.billing.runBilling(billingDate, cliActor('bill'));
+    const out = context.io.stdout;
+    if (context.json) {
+      out.write(renderJson({ outcome, ...result }));
+      return exitOk;
+    }
+    out.write(outcome === 'created' ? `Billing run ${result.billingDate} done` : `Billing run ${result.billingDate} was already done; nothing issued`);
+    out.write(` (cut-off position ${result.cutoffPosition}).\n`);
+    out.write(result.documents.length === 0 ? 'No documents: nothing was due.\n' : renderTable(result.documents));
+    return exitOk;
+  });
+}
+
+export interface ReportOptions {
+  asOf?: string;
+  month?: string;
+  knownAt?: string;
+  format?: string;
+}
+
+export async function reportCommand(context: CliContext, name: string, options: ReportOptions): Promise<number> {
+  if (!(reportNames as readonly string[]).includes(name)) throw new CliUsageError(`no report ${name}: one of ${reportNames.join(', ')}`);
+  const report = name as ReportName;
+  const format = formatOption(options.format, context.json, ['table', 'json', 'csv'], 'table');
+  const names = { asOf: '--as-of', month: '--month', knownAt: '--known-at' };
+  const knownAt = instantOption(options.knownAt);
+  const query = monthReports.includes(report)
+    ? parseOptions(MonthQuery, { month: options.month, knownAt, ...(options.asOf === undefined ? {} : { asOf: options.asOf }) }, names)
+    : parseOptions(AsOfQuery, { asOf: instantOption(options.asOf), knownAt, ...(options.month === undefined ? {} : { month: options.month }) }, names);
+  return withLedger(context, async (ledger) => {
+    const answer = await reportOf(ledger, report, query);
+    context.io.stdout.write(render(answer as Record<string, unknown>, format));
+    return exitOk;
+  });
+}
+
+async function reportOf(ledger: Ledger, name: ReportName, query: { asOf?: string; month?: string; knownAt?: string }) {
+  const reports = ledger.reports;
+  const month = { month: query.month ?? '', ...(query.knownAt === undefined ? {} : { knownAt: query.knownAt }) };
+  switch (name) {
+    case 'mrr':
+      return reports.mrr(query);
+    case 'mrr-movements':
+      return reports.mrrMovements(month);
+    case 'revenue':
+      return reports.revenue(month);
+    case 'backlog':
+      return reports.backlog(query);
+    case 'trial-balance':
+      return reports.trialBalance(query);
+    case 'contract-balances':
+      return reports.contractBalances(query);
+    case 'ar-aging':
+      return reports.arAging(query);
+    case 'reconciliation':
+      return reports.reconciliation(month);
+    case 'capacity':
+      return reports.capacity(query);
+    default: {
+      const unknown: never = name;
+      throw new CliUsageError(`no report ${String(unknown)}`);
+    }
+  }
+}
+
+function render(answer: Record<string, unknown>, format: OutputFormat): string {
+  if (format === 'json') return renderJson(answer);
+  if (format === 'csv') return renderAnswerCsv(answer);
+  return renderAnswerTable(answer);
+}
+
+export const journalCsvColumns = ['entryId', 'effectiveAt', 'description', 'account', 'leaseId', 'debit', 'credit'] as const;
+
+export async function exportJournalCommand(context: CliContext, options: { from?: string; to?: string; knownAt?: string; format?: string }): Promise<number> {
+  const format = formatOption(options.format, context.json, ['csv', 'json'], 'csv');
+  const query = parseOptions(
+    z.strictObject({ from: Instant.optional(), to: Instant.optional(), knownAt: Instant.optional() }),
+    { from: instantOption(options.from), to: instantOption(options.to), knownAt: instantOption(options.knownAt) },
+    { from: '--from', to: '--to', knownAt: '--known-at' },
+  );
+  if (query.from !== undefined && query.to !== undefined && Date.parse(query.from) >= Date.parse(query.to)) throw new CliUsageError('--from must be before --to');
+  return withLedger(context, async (ledger) => {
+    const journal = await ledger.reports.journal(query);
+    if (format === 'json') {
+      context.io.stdout.write(renderJson(journal));
+      return exitOk;
+    }
+    // One row per posting; the rows of an entry share its entryId and balance among themselves.
+    const rows = journal.entries.flatMap((entry) =>
+      entry.postings.map((posting) => ({ entryId: entry.entryId, effectiveAt: entry.effectiveAt, description: entry.description, account: posting.account, leaseId: posting.leaseId ?? '', debit: posting.debit, credit: posting.credit })),
+    );
+    context.io.stdout.write(renderCsv(rows, journalCsvColumns));
+    return exitOk;
+  });
+}
+
+export async function importUsageCommand(context: CliContext, file: string, options: { format?: string; batchSize?: string }): Promise<number> {
+  if (options.format !== undefined && !['csv', 'jsonl'].includes(options.format)) throw new CliUsageError('--format must be csv or jsonl');
+  const batchSize = options.batchSize === undefined ? usageBatchRecordsMax : Number(options.batchSize);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > usageBatchRecordsMax) throw new CliUsageError(`--batch-size must be a whole number from 1 to ${usageBatchRecordsMax}`);
+  const parsed = await readUsageFile(file, options.format as UsageFileFormat | undefined).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CliUsageError(`no file ${file}`);
+    throw error;
+  });
+  const out = context.io.stdout;
+  if (parsed.problems.length > 0) {
+    reportRefusal(context, file, parsed.problems.map((problem) => ({ line: problem.line, message: problem.message })), 'nothing was recorded');
+    return exitRefused;
+  }
+  return withLedger(context, async (ledger) => {
+    const rows = parsed.rows;
+    const progress = progressBar('importing', rows.length, context.io.stderr, !context.json && context.io.stderr.isTTY === true);
+    let accepted = 0;
+    let duplicates = 0;
+    let batches = 0;
+    for (let start = 0; start < rows.length; start += batchSize) {
+      const batch = rows.slice(start, start + batchSize);
+      try {
+        const result = await ledger.commands.recordUsage({ records: batch.map((row) => row.record) }, cliActor('import-usage'));
+        accepted += result.accepted;
+        duplicates += result.duplicates;
+        batches += 1;
+        progress.update(start + batch.length);
+      } catch (error) {
+        if (!(error instanceof UsageBatchRefusedError)) throw error;
+        progress.finish();
+        const problems = error.recordErrors.map((refused) => ({ line: batch[refused.index]?.line ?? 0, message: `${refused.readingId}: ${refused.message}` }));
+        const recorded = batches === 0 ? 'nothing was recorded' : `the ${batches} batches before it were recorded (${accepted} readings); sending the file again records the rest, the recorded readings counting as duplicates`;
+        reportRefusal(context, file, problems, `batch ${batches + 1} (lines ${batch[0]!.line}-${batch.at(-1)!.line}) was refused whole; ${recorded}`);
+        return exitRefused;
+      }
+    }
+    progress.finish();
+    const summary = { file, readings: rows.length, accepted, duplicates, batches };
+    out.write(context.json ? renderJson(summary) : `Imported ${file}: ${rows.length} readings in ${batches} batches, ${accepted} recorded, ${duplicates} already known.\n`);
+    return exitOk;
+  });
+}
+
+function reportRefusal(context: CliContext, file: string, problems: readonly { line: number; message: string }[], outcome: string): void {
+  if (context.json) {
+    context.io.stdout.write(renderJson({ file, refused: true, outcome, errors: problems }));
+    return;
+  }
+  const shown = problems.slice(0, rowProblemsShownMax).map((problem) => `  line ${problem.line}: ${problem.message}`);
+  const more = problems.length > rowProblemsShownMax ? [`  ... and ${problems.length - rowProblemsShownMax} more`] : [];
+  context.io.stderr.write(`${file} was refused: ${outcome}.\n${[...shown, ...more].join('\n')}\n`);
+}
+
+export async function verifyCommand(context: CliContext): Promise<number> {
+  return withLedger(context, async (ledger) => {
+    const progress = progressBar('verifying', 2, context.io.stderr, !context.json && context.io.stderr.isTTY === true);
+    const result = await ledger.verify();
+    progress.finish();
+    const ok = result.chain.ok && result.rebuild.ok;
+    const out = context.io.stdout;
+    if (context.json) {
+      out.write(renderJson({ ok, ...result }));
+      return ok ? exitOk : exitRefused;
+    }
+    if (result.chain.ok) out.write(`hash chain: ok, ${result.chain.eventsChecked} events, head ${result.chain.headPosition} ${result.chain.headHash}\n`);
+    else out.write(`hash chain: BROKEN at position ${result.chain.firstInvalidPosition}: ${result.chain.reason}\n`);
+    if (result.rebuild.ok) out.write(`rebuild:    ok, the model rebuilt from the log equals the live one at position ${result.rebuild.position} (${result.rebuild.rebuiltDigest})\n`);
+    else out.write(`rebuild:    DIFFERS at position ${result.rebuild.position}: live ${result.rebuild.liveDigest}, rebuilt ${result.rebuild.rebuiltDigest}\n`);
+    if (!ok) throw new CliRefusedError('verification failed');
+    return exitOk;
+  });
+}

@@ -1,0 +1,123 @@
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Option } from 'commander';
+import { readConfig } from '../config.js';
+import { reportNames } from '../shared/report-names.js';
+import { billCommand, demoCommand, exportJournalCommand, importUsageCommand, reportCommand, verifyCommand } from './commands.js';
+import type { CliIo, CliContext } from './context.js';
+import { CliUsageError, exitCodeOf, exitMisuse, exitOk, messageOf } from './errors.js';
+
+/**
+ * `ledger`: the same data and rules as the HTTP API, for jobs and people at a terminal. It
+ * calls the application services directly, never the API over HTTP.
+ */
+
+export const ledgerVersion = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+const defaultIo: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+
+export interface RunOptions {
+  /** Set by tests only: the clock facts are recorded with. */
+  clock?: () => Date;
+}
+
+/** Runs one command line (`argv` without node and script) and answers the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = defaultIo, options: RunOptions = {}): Promise<number> {
+  let exitCode = exitOk;
+  const contextOf = (command: Command): CliContext => {
+    const globals = command.optsWithGlobals<{ json?: boolean }>();
+    return { io, config: readConfig(io.env), json: globals.json === true, ...(options.clock === undefined ? {} : { clock: options.clock }) };
+  };
+  const action =
+    <A extends unknown[]>(work: (context: CliContext, ...args: A) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      const command = args.at(-1) as Command;
+      exitCode = await work(contextOf(command), ...(args.slice(0, -1) as A));
+    };
+
+  const program = new Command('ledger')
+    .description('compute-ledger: the contract and billing ledger of a GPU cloud')
+    .version(ledgerVersion)
+    .option('--json', 'machine-readable output')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) })
+    .showHelpAfterError('(ledger --help lists the commands)')
+    .addHelpText(
+      'after',
+      '\nEnvironment: LEDGER_STORE (default sqlite:./data/ledger.db), LEDGER_API_KEYS (key=role,...), LEDGER_CURRENCY (default USD), PORT (default 3000), HOST (default 127.0.0.1), LOG_LEVEL (default info).\nExit codes: 0 ok, 1 refused input or failed check, 2 misuse.',
+    );
+
+  program
+    .command('serve')
+    .description('serve the HTTP API')
+    .option('--port <port>', 'port to listen on (default: PORT or 3000)')
+    .option('--host <host>', 'address to listen on (default: HOST or 127.0.0.1)')
+    .option('--demo', 'seed the demo first when the store is empty')
+    .action(
+      action(async (context, flags: { port?: string; host?: string; demo?: boolean }) => {
+        const port = flags.port === undefined ? undefined : Number(flags.port);
+        if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) throw new CliUsageError('--port must be a port number');
+        // Loaded here only: the other commands do without the HTTP stack, and start faster.
+        const { serve } = await import('./serve.js');
+        return serve(context, { ...(port === undefined ? {} : { port }), ...(flags.host === undefined ? {} : { host: flags.host }), demo: flags.demo === true, version: ledgerVersion });
+      }),
+    );
+
+  program
+    .command('demo')
+    .description('seed a realistic neocloud into an empty store, then print its invoices, MRR movements and trial balance')
+    .action(action((context) => demoCommand(context)));
+
+  program
+    .command('bill')
+    .description('run billing for one billing date')
+    .requiredOption('--date <YYYY-MM-01>', 'the billing date, the first day of a month')
+    .action(action((context, flags: { date: string }) => billCommand(context, flags)));
+
+  program
+    .command('report')
+    .description(`print a report: ${reportNames.join(', ')}`)
+    .argument('<name>', 'the report')
+    .option('--as-of <instant>', 'effective time (default now); a date means its midnight UTC')
+    .option('--month <YYYY-MM>', 'the month, for mrr-movements, revenue and reconciliation')
+    .option('--known-at <instant>', 'knowledge time: only facts recorded by then (default now)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']))
+    .action(action((context, name: string, flags: { asOf?: string; month?: string; knownAt?: string; format?: string }) => reportCommand(context, name, flags)));
+
+  const exportCommand = program.command('export').description('export ledger data for other systems');
+  exportCommand
+    .command('journal')
+    .description('the double-entry journal, one row per posting, the rows of an entry balanced')
+    .option('--from <instant>', 'first effective instant (inclusive)')
+    .option('--to <instant>', 'last effective instant (exclusive; default now)')
+    .option('--known-at <instant>', 'knowledge time (default now)')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .action(action((context, flags: { from?: string; to?: string; knownAt?: string; format?: string }) => exportJournalCommand(context, flags)));
+
+  const importCommand = program.command('import').description('import data into the ledger');
+  importCommand
+    .command('usage')
+    .description('usage readings from CSV (with a header row) or JSON lines, in atomic batches')
+    .argument('<file>', 'the file')
+    .addOption(new Option('--format <format>', 'file format (default: from the extension, else the first line)').choices(['csv', 'jsonl']))
+    .option('--batch-size <records>', 'readings per atomic batch (at most 10,000)')
+    .action(action((context, file: string, flags: { format?: string; batchSize?: string }) => importUsageCommand(context, file, flags)));
+
+  program
+    .command('verify')
+    .description('check the hash chain, then rebuild the model from the log and compare it with the live one')
+    .action(action((context) => verifyCommand(context)));
+
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return exitMisuse;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? exitOk : exitMisuse;
+    io.stderr.write(`ledger: ${messageOf(error)}\n`);
+    if (io.env['LEDGER_DEBUG'] === '1' && error instanceof Error && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
+    return exitCodeOf(error);
+  }
+}

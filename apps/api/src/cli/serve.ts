@@ -1,0 +1,115 @@
+import type { Ledger } from '@compute-ledger/ledger';
+import { ApiKeys, apiKeyLengthRecommended, loadOrCreateAdminKey } from '../http/auth/api-keys.js';
+import { shutdownTimeoutMs } from '../http/limits.js';
+import { createLogger } from '../http/observability/logger.js';
+import { startApiServer } from '../http/server.js';
+import { openConfiguredLedger, type CliContext } from './context.js';
+import { DemoStoreNotEmptyError, seedDemo } from './demo/seed.js';
+import { progressBar } from './progress.js';
+import type { LevelWithSilent } from 'pino';
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  /** Seed the demo first when the store is empty (npm start). */
+  demo?: boolean;
+  version: string;
+}
+
+const logLevels: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** `ledger serve`: the HTTP API until SIGINT or SIGTERM, then a graceful stop. */
+export async function serve(context: CliContext, options: ServeOptions): Promise<number> {
+  const { io, config } = context;
+  const keySource = resolveKeys(context);
+  const ledger = await openConfiguredLedger(context, true);
+  let seeded = false;
+  try {
+    if (options.demo === true) seeded = await seedIfEmpty(ledger, context);
+  } catch (error) {
+    await ledger.close();
+    throw error;
+  }
+  const level = (io.env['LOG_LEVEL'] ?? 'info') as LevelWithSilent;
+  const logger = createLogger(logLevels.includes(level) ? level : 'info');
+  if (keySource.keys.shortKeyEntries.length > 0) {
+    logger.warn({ entries: keySource.keys.shortKeyEntries }, `LEDGER_API_KEYS has keys shorter than ${apiKeyLengthRecommended} characters: fine for a trial, guessable in production`);
+  }
+  const server = await startApiServer({ ledger, apiKeys: keySource.keys, logger, port: options.port ?? config.port, host: options.host ?? config.host, version: options.version });
+  io.stdout.write(banner(server.url, keySource, seeded, options.demo === true));
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      const forced = setTimeout(() => resolve(1), shutdownTimeoutMs);
+      forced.unref();
+      void server
+        .close()
+        .then(() => ledger.close())
+        .then(
+          () => resolve(0),
+          (error: unknown) => {
+            logger.error({ err: error }, 'stopping failed');
+            resolve(1);
+          },
+        );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+interface KeySource {
+  keys: ApiKeys;
+  /** The generated admin key (LEDGER_API_KEYS unset), to show on the terminal that started the server. */
+  adminKey: { key: string; path: string; created: boolean } | null;
+}
+
+function resolveKeys(context: CliContext): KeySource {
+  if (context.config.apiKeys !== undefined) return { keys: ApiKeys.parse(context.config.apiKeys), adminKey: null };
+  const adminKey = loadOrCreateAdminKey(context.config.dataDir);
+  return { keys: ApiKeys.of([{ key: adminKey.key, role: 'admin' }]), adminKey };
+}
+
+async function seedIfEmpty(ledger: Ledger, context: CliContext): Promise<boolean> {
+  const percentTotal = 100;
+  const progress = progressBar('seeding the demo', percentTotal, context.io.stderr);
+  try {
+    await seedDemo(ledger, (done, steps) => progress.update(Math.floor((done / steps) * percentTotal)));
+    progress.finish();
+    return true;
+  } catch (error) {
+    if (error instanceof DemoStoreNotEmptyError) return false;
+    throw error;
+  }
+}
+
+function banner(url: string, keySource: KeySource, seeded: boolean, demo: boolean): string {
+  const adminKey = keySource.adminKey;
+  // The generated key is shown on the terminal that started the server (never in the logs):
+  // when it was just created, and on every `npm start`, whose point is to try the API at once.
+  const showKey = adminKey !== null && (adminKey.created || demo);
+  const key = showKey ? adminKey.key : '$LEDGER_KEY';
+  const lines = [
+    '',
+    `compute-ledger is listening on ${url}`,
+    `  API docs:  ${url}/docs`,
+    `  OpenAPI:   ${url}/v1/openapi.json`,
+  ];
+  if (demo) lines.push(seeded ? '  data:      the demo neocloud was seeded into the empty store' : '  data:      the store was not empty, so it is served as it is (no demo seed)');
+  if (adminKey === null) lines.push('  keys:      from LEDGER_API_KEYS');
+  else if (showKey) lines.push(`  admin key: ${adminKey.key}`, `             (kept in ${adminKey.path}, readable by you only)`);
+  else lines.push(`  admin key: in ${adminKey.path}`);
+  lines.push(
+    '',
+    'Try:',
+    `  curl -s -H "Authorization: Bearer ${key}" "${url}/v1/invoices/INV-000001"`,
+    `  curl -s -H "Authorization: Bearer ${key}" "${url}/v1/reports/mrr-movements?month=2026-02"`,
+    `  curl -s -H "Authorization: Bearer ${key}" "${url}/v1/reports/trial-balance?asOf=2026-11-01T00:00:00Z"`,
+    '',
+  );
+  return `${lines.join('\n')}\n`;
+}

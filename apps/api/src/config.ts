@@ -1,0 +1,60 @@
+import { dirname, resolve } from 'node:path';
+import { Currency, type CurrencyCode } from '@compute-ledger/contracts';
+
+/**
+ * Configuration from the environment, read once at start. A value that cannot be used stops
+ * the process with a message naming the variable, rather than running with a guess.
+ */
+
+export const defaultStoreUrl = 'sqlite:./data/ledger.db';
+export const defaultPort = 3000;
+export const portMax = 65_535;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface LedgerConfig {
+  /** `sqlite:<path>`: where the log lives. */
+  storeUrl: string;
+  currency: CurrencyCode;
+  port: number;
+  host: string;
+  /** Where the generated admin key and the model checkpoint are kept. */
+  dataDir: string;
+  /** `key=role,...`, or undefined to use (or create) the admin key of the data directory. */
+  apiKeys: string | undefined;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
+  const storeUrl = nonEmpty(env['LEDGER_STORE']) ?? defaultStoreUrl;
+  const currency = Currency.safeParse(nonEmpty(env['LEDGER_CURRENCY']) ?? 'USD');
+  if (!currency.success) throw new ConfigError(`LEDGER_CURRENCY ${env['LEDGER_CURRENCY']} is not a currency this ledger knows`);
+  return {
+    storeUrl,
+    currency: currency.data,
+    port: parsePort(nonEmpty(env['PORT'])),
+    host: nonEmpty(env['HOST']) ?? '127.0.0.1',
+    dataDir: resolve(nonEmpty(env['LEDGER_DATA_DIR']) ?? dataDirOf(storeUrl)),
+    apiKeys: nonEmpty(env['LEDGER_API_KEYS']),
+  };
+}
+
+/** The directory of an SQLite store file keeps the ledger's other files too. */
+export function dataDirOf(storeUrl: string): string {
+  if (storeUrl.startsWith('sqlite:')) {
+    const path = storeUrl.slice('sqlite:'.length);
+    if (path !== '' && path !== ':memory:') return dirname(path);
+  }
+  return './data';
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return defaultPort;
+  if (!/^\d{1,5}$/.test(value) || Number(value) > portMax) throw new ConfigError(`PORT ${value} is not a port number`);
+  return Number(value);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

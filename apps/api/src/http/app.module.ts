@@ -1,0 +1,53 @@
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { Ledger } from '@compute-ledger/ledger';
+import { ApiKeys } from './auth/api-keys.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { AnswerInterceptor } from './common/answer.js';
+import { ProblemFilter } from './common/problem.filter.js';
+import { AuditController } from './controllers/audit.controller.js';
+import { BillingController } from './controllers/billing.controller.js';
+import { ContractsController } from './controllers/contracts.controller.js';
+import { MeteringController } from './controllers/metering.controller.js';
+import { OperationsController, openApiDocumentToken } from './controllers/operations.controller.js';
+import { ReportsController } from './controllers/reports.controller.js';
+import { LedgerCommandsService } from './ledger-commands.service.js';
+import { LedgerReadsService } from './ledger-reads.service.js';
+import { Metrics } from './observability/metrics.js';
+import { buildOpenApiDocument } from './openapi/openapi.js';
+
+export const apiControllers: readonly Type[] = [ContractsController, MeteringController, BillingController, ReportsController, AuditController, OperationsController];
+
+export interface ApiModuleOptions {
+  ledger: Ledger;
+  apiKeys: ApiKeys;
+  metrics: Metrics;
+  version: string;
+}
+
+/** The HTTP API as one module: the ledger and the keys come in, everything else is wired here. */
+@Module({})
+export class ApiModule {
+  static register(options: ApiModuleOptions): DynamicModule {
+    const openApi = buildOpenApiDocument(apiControllers, {
+      title: 'compute-ledger',
+      version: options.version,
+      description: 'Event-sourced contract and billing ledger for GPU clouds. Money, rates and GPU-hours are decimal strings; instants are ISO-8601 UTC.',
+    });
+    return {
+      module: ApiModule,
+      controllers: [...apiControllers],
+      providers: [
+        { provide: Ledger, useValue: options.ledger },
+        { provide: ApiKeys, useValue: options.apiKeys },
+        { provide: Metrics, useValue: options.metrics },
+        { provide: openApiDocumentToken, useValue: openApi },
+        LedgerCommandsService,
+        LedgerReadsService,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: AnswerInterceptor },
+      ],
+    };
+  }
+}

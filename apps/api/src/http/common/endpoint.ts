@@ -1,0 +1,17 @@
+import { SetMetadata } from '@nestjs/common';
+
+/** What the OpenAPI document says about an endpoint beyond its schemas and permission. */
+export interface EndpointDoc {
+  summary: string;
+  description?: string;
+  /** Success answers besides the route's own status (e.g. 200 for an idempotent repeat). */
+  alsoAnswers?: Record<number, string>;
+  tags?: string[];
+}
+
+export const endpointDocKey = 'compute-ledger:endpoint-doc';
+
+export const Doc = (doc: EndpointDoc) => SetMetadata(endpointDocKey, doc);
+
+/** The answer an idempotent create gives when it repeats an earlier request. */
+export const repeatAnswers = { 200: 'the same id with the same content again: the first answer, nothing recorded' };

@@ -1,0 +1,29 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { Allow } from '../auth/permissions.js';
+import { Doc } from '../common/endpoint.js';
+import { ValidParam, ValidQuery } from '../common/validation.js';
+import { LedgerReadsService } from '../ledger-reads.service.js';
+import { AuditEventsQuery, AuditStreamQuery, StreamId } from '../queries.js';
+
+const tags = ['audit'];
+
+/** The log itself, for auditors: its events in order, one stream, and the hash chain check. */
+@Controller('v1/audit')
+export class AuditController {
+  constructor(@Inject(LedgerReadsService) private readonly reads: LedgerReadsService) {}
+
+  @Get('events') @Allow('audit.read') @Doc({ summary: 'Events of the log in global order, a page at a time (limit at most 10,000)', tags })
+  events(@ValidQuery(AuditEventsQuery) query: AuditEventsQuery) {
+    return this.reads.auditEvents(query);
+  }
+
+  @Get('streams/:streamId') @Allow('audit.read') @Doc({ summary: 'The events of one stream', tags })
+  stream(@ValidParam('streamId', StreamId) streamId: string, @ValidQuery(AuditStreamQuery) query: AuditStreamQuery) {
+    return this.reads.auditStream(streamId, query);
+  }
+
+  @Get('verify') @Allow('audit.read') @Doc({ summary: 'Recompute the hash chain from the first event', tags })
+  verify() {
+    return this.reads.auditVerify();
+  }
+}

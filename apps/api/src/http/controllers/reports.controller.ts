@@ -1,0 +1,62 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { AsOfQuery, MonthQuery } from '@compute-ledger/contracts';
+import type { z } from 'zod';
+import { Allow } from '../auth/permissions.js';
+import { Doc } from '../common/endpoint.js';
+import { ValidQuery } from '../common/validation.js';
+import { LedgerReadsService } from '../ledger-reads.service.js';
+
+type AsOf = z.infer<typeof AsOfQuery>;
+type Month = z.infer<typeof MonthQuery>;
+const tags = ['reports'];
+
+/** Every report for (asOf or month, knownAt); each answer repeats both. */
+@Controller('v1/reports')
+export class ReportsController {
+  constructor(@Inject(LedgerReadsService) private readonly reads: LedgerReadsService) {}
+
+  @Get('mrr') @Allow('reports.read') @Doc({ summary: 'MRR and ARR at an instant, per tenant', tags })
+  mrr(@ValidQuery(AsOfQuery) query: AsOf) {
+    return this.reads.report('mrr', query);
+  }
+
+  @Get('mrr-movements') @Allow('reports.read') @Doc({ summary: 'MRR movements of a month: new, reactivation, expansion, contraction, churn', tags })
+  mrrMovements(@ValidQuery(MonthQuery) query: Month) {
+    return this.reads.report('mrr-movements', query);
+  }
+
+  @Get('revenue') @Allow('reports.read') @Doc({ summary: 'Revenue recognized for a month, per lease', tags })
+  revenue(@ValidQuery(MonthQuery) query: Month) {
+    return this.reads.report('revenue', query);
+  }
+
+  @Get('backlog') @Allow('reports.read') @Doc({ summary: 'Remaining contracted commitment at an instant', tags })
+  backlog(@ValidQuery(AsOfQuery) query: AsOf) {
+    return this.reads.report('backlog', query);
+  }
+
+  @Get('trial-balance') @Allow('reports.read') @Doc({ summary: 'Trial balance of the journal at an instant', tags })
+  trialBalance(@ValidQuery(AsOfQuery) query: AsOf) {
+    return this.reads.report('trial-balance', query);
+  }
+
+  @Get('contract-balances') @Allow('reports.read') @Doc({ summary: 'Deferred revenue and unbilled receivables per lease', tags })
+  contractBalances(@ValidQuery(AsOfQuery) query: AsOf) {
+    return this.reads.report('contract-balances', query);
+  }
+
+  @Get('ar-aging') @Allow('reports.read') @Doc({ summary: 'Receivables by days past due', tags })
+  arAging(@ValidQuery(AsOfQuery) query: AsOf) {
+    return this.reads.report('ar-aging', query);
+  }
+
+  @Get('reconciliation') @Allow('reports.read') @Doc({ summary: 'Committed, allocated, metered and invoiced per lease for a month', tags })
+  reconciliation(@ValidQuery(MonthQuery) query: Month) {
+    return this.reads.report('reconciliation', query);
+  }
+
+  @Get('capacity') @Allow('capacity.read') @Doc({ summary: 'Allocated and free GPUs per site at an instant', tags })
+  capacity(@ValidQuery(AsOfQuery) query: AsOf) {
+    return this.reads.report('capacity', query);
+  }
+}

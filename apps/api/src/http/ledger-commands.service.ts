@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type {
+  AllocateCapacityBody,
+  AmendLeaseBody,
+  CommissionSiteBody,
+  CorrectUsageBody,
+  IssueCreditNoteBody,
+  RecordOutageBody,
+  RecordPaymentBody,
+  RegisterTenantBody,
+  ReleaseCapacityBody,
+  SignLeaseBody,
+  TerminateLeaseBody,
+  UsageBatchBody,
+} from '@compute-ledger/contracts';
+import { Ledger, leaseView, type LeaseResult } from '@compute-ledger/ledger';
+import { Answer, created } from './common/answer.js';
+import type { RequestCaller } from './common/caller.decorator.js';
+
+/**
+ * The writes of the API: each hands a validated body to the ledger's application services and
+ * turns the outcome into an answer (201 recorded, 200 a repeat of an earlier request).
+ */
+@Injectable()
+export class LedgerCommandsService {
+  constructor(@Inject(Ledger) private readonly ledger: Ledger) {}
+
+  async registerTenant(body: RegisterTenantBody, caller: RequestCaller) {
+    const { outcome, tenant } = await this.ledger.commands.registerTenant(body, contextOf(caller));
+    return created(outcome, { tenantId: tenant.tenantId, name: tenant.name, currency: tenant.currency, paymentTermsDays: tenant.paymentTermsDays });
+  }
+
+  async commissionSite(body: CommissionSiteBody, caller: RequestCaller) {
+    const { outcome, site } = await this.ledger.commands.commissionSite(body, contextOf(caller));
+    return created(outcome, site);
+  }
+
+  async signLease(body: SignLeaseBody, caller: RequestCaller) {
+    return this.leaseAnswer(await this.ledger.commands.signLease(body, contextOf(caller)));
+  }
+
+  async amendLease(leaseId: string, body: AmendLeaseBody, caller: RequestCaller) {
+    return this.leaseAnswer(await this.ledger.commands.amendLease(leaseId, body, contextOf(caller)));
+  }
+
+  async terminateLease(leaseId: string, body: TerminateLeaseBody, caller: RequestCaller) {
+    return this.leaseAnswer(await this.ledger.commands.terminateLease(leaseId, body, contextOf(caller)));
+  }
+
+  async allocateCapacity(body: AllocateCapacityBody, caller: RequestCaller) {
+    const { outcome, allocation } = await this.ledger.commands.allocateCapacity(body, contextOf(caller));
+    return created(outcome, allocation);
+  }
+
+  async releaseCapacity(allocationId: string, body: ReleaseCapacityBody, caller: RequestCaller) {
+    const { outcome, allocation } = await this.ledger.commands.releaseCapacity(allocationId, body, contextOf(caller));
+    return created(outcome, allocation);
+  }
+
+  async recordOutage(body: RecordOutageBody, caller: RequestCaller) {
+    const { outcome, outage } = await this.ledger.commands.recordOutage(body, contextOf(caller));
+    return created(outcome, outage);
+  }
+
+  /** 202 whether or not anything was new: a batch of repeats is accepted as duplicates. */
+  async recordUsage(body: UsageBatchBody, caller: RequestCaller) {
+    const { accepted, duplicates } = await this.ledger.commands.recordUsage(body, contextOf(caller));
+    return new Answer(202, { accepted, duplicates });
+  }
+
+  async correctUsage(body: CorrectUsageBody, caller: RequestCaller) {
+    const { outcome, correction } = await this.ledger.commands.correctUsage(body, contextOf(caller));
+    return created(outcome, correction);
+  }
+
+  async runBilling(billingDate: string, caller: RequestCaller) {
+    const { outcome, result } = await this.ledger.billing.runBilling(billingDate, contextOf(caller));
+    return created(outcome, result);
+  }
+
+  async recordPayment(body: RecordPaymentBody, caller: RequestCaller) {
+    const { outcome, result } = await this.ledger.billing.recordPayment(body, contextOf(caller));
+    return created(outcome, result);
+  }
+
+  async issueCreditNote(body: IssueCreditNoteBody, caller: RequestCaller) {
+    const { outcome, result } = await this.ledger.billing.issueCreditNote(body, contextOf(caller));
+    return created(outcome, result);
+  }
+
+  private leaseAnswer({ outcome, lease }: LeaseResult) {
+    return created(outcome, leaseView(lease, this.ledger.clock().getTime()));
+  }
+}
+
+export function contextOf(caller: RequestCaller): { actor: string; correlationId: string } {
+  return { actor: caller.actor, correlationId: caller.correlationId };
+}

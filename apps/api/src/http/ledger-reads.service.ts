@@ -1,0 +1,144 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { MonthTimeQuery, TimeQuery } from '@compute-ledger/ledger';
+import { Ledger, NotFoundError, type RecordedEvent } from '@compute-ledger/ledger';
+import type { ReportName } from '../shared/report-names.js';
+import type { RequestCaller } from './common/caller.decorator.js';
+import type { AuditEventsQuery, AuditStreamQuery, InvoiceListQuery } from './queries.js';
+
+/**
+ * The reads of the API. Reports come from the ledger's ReportService as they are; what this
+ * adds is the tenant boundary: a tenant key sees its own leases, usage and invoices, and
+ * another tenant's answer exactly as one that does not exist, so ids cannot be probed.
+ */
+@Injectable()
+export class LedgerReadsService {
+  constructor(@Inject(Ledger) private readonly ledger: Ledger) {}
+
+  get reports() {
+    return this.ledger.reports;
+  }
+
+  async lease(leaseId: string, query: { knownAt?: string | undefined }, caller: RequestCaller) {
+    const lease = await this.ledger.reports.lease(leaseId, query.knownAt);
+    requireOwn(caller, lease.tenantId, `lease ${leaseId} does not exist`);
+    return lease;
+  }
+
+  async usage(leaseId: string, query: MonthTimeQuery, caller: RequestCaller) {
+    await this.lease(leaseId, query, caller);
+    return this.ledger.reports.usage(leaseId, query);
+  }
+
+  async invoice(invoiceId: string, query: { knownAt?: string | undefined }, caller: RequestCaller) {
+    try {
+      const invoice = await this.ledger.reports.invoice(invoiceId, query.knownAt);
+      requireOwn(caller, invoice.tenantId, `invoice ${invoiceId} does not exist`);
+      return invoice;
+    } catch (error) {
+      // The same answer for a malformed number as for an unknown one.
+      if (error instanceof NotFoundError) throw new NotFoundError(`invoice ${invoiceId} does not exist`);
+      throw error;
+    }
+  }
+
+  /** Billing documents in order of issue, lines without their sources (API.md). */
+  async invoices(query: InvoiceListQuery, caller: RequestCaller) {
+    const { scope, knownAt } = await this.ledger.reports.scope(query.knownAt);
+    const tenantId = caller.tenantId ?? query.tenantId;
+    if (caller.tenantId !== null && query.tenantId !== undefined && query.tenantId !== caller.tenantId) return { knownAt, invoices: [] };
+    const balances = this.ledger.billing.invoiceBalances(this.ledger.clock().getTime(), scope.cutoff);
+    const zero = (0).toFixed(this.ledger.reports.minorDigits);
+    const billingDateMs = query.billingDate === undefined ? null : Date.parse(query.billingDate);
+    const invoices = [];
+    for (const documentId of scope.model.documentOrder) {
+      const document = scope.model.documents.get(documentId);
+      if (document === undefined || document.position > scope.cutoff) continue;
+      const data = document.data;
+      if (tenantId !== undefined && tenantId !== null && data.tenantId !== tenantId) continue;
+      if (billingDateMs !== null && Date.parse(data.billingDate) !== billingDateMs) continue;
+      const balance = balances.get(data.invoiceId);
+      const isInvoice = data.kind === 'invoice';
+      invoices.push({
+        ...data,
+        lines: data.lines.map(({ sources: _sources, omittedSources: _omitted, ...line }) => line),
+        amountPaid: balance?.amountPaid ?? zero,
+        amountDue: isInvoice ? (balance?.amountDue ?? data.total) : zero,
+        status: isInvoice ? (balance?.status ?? 'open') : 'issued',
+      });
+    }
+    return { knownAt, invoices };
+  }
+
+  async billingRuns() {
+    await this.ledger.runner.catchUp();
+    return { runs: this.ledger.runner.model.runs.map((run) => run.data) };
+  }
+
+  async report(name: ReportName, query: TimeQuery | MonthTimeQuery) {
+    const reports = this.ledger.reports;
+    switch (name) {
+      case 'mrr':
+        return reports.mrr(query as TimeQuery);
+      case 'mrr-movements':
+        return reports.mrrMovements(query as MonthTimeQuery);
+      case 'revenue':
+        return reports.revenue(query as MonthTimeQuery);
+      case 'backlog':
+        return reports.backlog(query as TimeQuery);
+      case 'trial-balance':
+        return reports.trialBalance(query as TimeQuery);
+      case 'contract-balances':
+        return reports.contractBalances(query as TimeQuery);
+      case 'ar-aging':
+        return reports.arAging(query as TimeQuery);
+      case 'reconciliation':
+        return reports.reconciliation(query as MonthTimeQuery);
+      case 'capacity':
+        return reports.capacity(query as TimeQuery);
+      default:
+        return unreachable(name);
+    }
+  }
+
+  async auditEvents(query: AuditEventsQuery) {
+    const fromPosition = query.fromPosition ?? 0;
+    const events = await this.ledger.store.readAll({ fromPosition, limit: query.limit });
+    const last = events.at(-1);
+    return { events: events.map(auditEvent), nextPosition: last === undefined ? fromPosition : last.position + 1 };
+  }
+
+  async auditStream(streamId: string, query: AuditStreamQuery) {
+    const fromRevision = query.fromRevision ?? 0;
+    const events = await this.ledger.store.readStream(streamId, fromRevision, query.limit);
+    if (events.length === 0 && fromRevision === 0) throw new NotFoundError(`stream ${streamId} does not exist`);
+    const last = events.at(-1);
+    return { streamId, events: events.map(auditEvent), nextRevision: last === undefined ? fromRevision : last.revision + 1 };
+  }
+
+  async auditVerify() {
+    return this.ledger.store.verify();
+  }
+}
+
+function requireOwn(caller: RequestCaller, tenantId: string, notFound: string): void {
+  if (caller.tenantId !== null && caller.tenantId !== tenantId) throw new NotFoundError(notFound);
+}
+
+function auditEvent(event: RecordedEvent) {
+  return {
+    position: event.position,
+    streamId: event.streamId,
+    revision: event.revision,
+    eventId: event.eventId,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    data: event.data,
+    metadata: event.metadata,
+    recordedAt: event.recordedAt,
+    hash: event.hash,
+  };
+}
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled report ${String(value)}`);
+}

@@ -1,0 +1,49 @@
+import { BillingDate, Identifier, Instant } from '@compute-ledger/contracts';
+import { z } from 'zod';
+import { auditPageEventsDefault, auditPageEventsMax } from './limits.js';
+
+/**
+ * Query parameters of the endpoints that only the HTTP API has (the reports' queries live in
+ * @compute-ledger/contracts with the bodies). Query values arrive as strings.
+ */
+
+const position = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,14})$/, 'must be a whole number (a log position)')
+  .transform(Number);
+
+export const KnownAtQuery = z.strictObject({ knownAt: Instant.optional() });
+export type KnownAtQuery = z.infer<typeof KnownAtQuery>;
+
+export const InvoiceListQuery = z.strictObject({
+  tenantId: Identifier.optional(),
+  billingDate: BillingDate.optional(),
+  knownAt: Instant.optional(),
+});
+export type InvoiceListQuery = z.infer<typeof InvoiceListQuery>;
+
+export const AuditEventsQuery = z.strictObject({
+  fromPosition: position.optional(),
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,4}$/, `must be a whole number from 1 to ${auditPageEventsMax}`)
+    .transform(Number)
+    .refine((value) => value <= auditPageEventsMax, `must be at most ${auditPageEventsMax}`)
+    .default(auditPageEventsDefault),
+});
+export type AuditEventsQuery = z.infer<typeof AuditEventsQuery>;
+
+export const AuditStreamQuery = z.strictObject({
+  fromRevision: position.optional(),
+  limit: AuditEventsQuery.shape.limit,
+});
+export type AuditStreamQuery = z.infer<typeof AuditStreamQuery>;
+
+/** Stream names of the log: a prefix and an identifier (`lease-L-1001`), or `billing`. */
+export const StreamId = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be a stream name such as lease-L-1001 or billing');
+
+export { Identifier };

@@ -1,0 +1,101 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController, type FastifyRequest } from 'fastify';
+import type { Ledger } from '@compute-ledger/ledger';
+import type { Logger } from 'pino';
+import { ApiModule } from './app.module.js';
+import type { ApiKeys } from './auth/api-keys.js';
+import { answerStatusOf } from './common/answer.js';
+import { cloudEventsBatchContentType } from './controllers/metering.controller.js';
+import { pathParameterLengthMax, requestBodyBytesMax, requestIdLengthMax } from './limits.js';
+import { createLogger, NestPinoLogger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+
+export interface ApiServerOptions {
+  ledger: Ledger;
+  apiKeys: ApiKeys;
+  /** Default: JSON logs at info level to stdout. */
+  logger?: Logger;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  version?: string;
+}
+
+export interface ApiServer {
+  app: NestFastifyApplication;
+  /** `http://host:port`, as the server listens. */
+  url: string;
+  /** Stops accepting requests, answers those in flight, then closes. The ledger stays open. */
+  close(): Promise<void>;
+}
+
+const requestIdPattern = new RegExp(`^[A-Za-z0-9._:-]{1,${requestIdLengthMax}}$`);
+
+/** Builds the API on Fastify without listening (for tests that inject requests). */
+export async function createApiApp(options: ApiServerOptions): Promise<NestFastifyApplication> {
+  const logger = options.logger ?? createLogger();
+  const metrics = new Metrics(options.ledger);
+  await metrics.start(options.ledger);
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: requestBodyBytesMax,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // One line per request is written by the onResponse hook below, with the route and status.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    // A client's request id is kept when it is a plain token, so its logs and ours line up.
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const header = request.headers['x-request-id'];
+      return typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID();
+    },
+    routerOptions: { maxParamLength: pathParameterLengthMax },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.register({ ledger: options.ledger, apiKeys: options.apiKeys, metrics, version: options.version ?? '0.0.0' }),
+    adapter,
+    // Fastify's own JSON parser (with the body limit above) is the only body parser: no forms.
+    { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: false },
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  // Only JSON is taken: any other media type is answered 415 rather than parsed as text.
+  for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
+    if (fastify.hasContentTypeParser(contentType)) fastify.removeContentTypeParser(contentType);
+  }
+  fastify.addContentTypeParser(cloudEventsBatchContentType, { parseAs: 'string', bodyLimit: requestBodyBytesMax }, fastify.getDefaultJsonParser('error', 'error'));
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    const status = answerStatusOf(request);
+    if (status !== undefined && reply.statusCode < 400) void reply.status(status);
+    void reply.header('x-request-id', String(request.id));
+    return payload;
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = routeOf(request);
+    const elapsedMs = reply.elapsedTime;
+    metrics.observe(request.method, route, reply.statusCode, elapsedMs / 1000);
+    request.log.info({ method: request.method, route, url: request.url, status: reply.statusCode, ms: Math.round(elapsedMs * 10) / 10 }, 'request');
+  });
+  await app.init();
+  return app;
+}
+
+/** Builds the API and listens. */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const app = await createApiApp(options);
+  await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  const address = app.getHttpServer().address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    app,
+    url: `http://${host}:${address.port}`,
+    close: () => app.close(),
+  };
+}
+
+/** The route pattern (`/v1/leases/:leaseId`), never the raw URL: metrics stay bounded. */
+function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? 'unmatched';
+}

@@ -1,0 +1,192 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteEventStore } from '@compute-ledger/ledger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOnce, ledger, type Run } from './support.js';
+
+/**
+ * The `ledger` command as a process on a real SQLite file: the demo, billing, reports, the
+ * journal export, usage imports and verification, with their exit codes (0 ok, 1 refused,
+ * 2 misuse).
+ */
+
+let directory: string;
+let env: Record<string, string>;
+const run = (...args: string[]): Promise<Run> => ledger(args, env, directory);
+
+/** Events in the log, read from the store file between two runs of the command. */
+async function eventCount(): Promise<number> {
+  const store = openSqliteEventStore({ path: join(directory, 'data', 'ledger.db') });
+  try {
+    return (await store.headPosition()) + 1;
+  } finally {
+    await store.close();
+  }
+}
+
+beforeAll(() => {
+  buildOnce();
+  directory = mkdtempSync(join(tmpdir(), 'ledger-cli-'));
+  env = { LEDGER_STORE: `sqlite:${join(directory, 'data', 'ledger.db')}` };
+}, 120_000);
+
+afterAll(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe('ledger', () => {
+  it('seeds the demo into an empty store and prints invoices, MRR movements and the trial balance', async () => {
+    const startedMs = Date.now();
+    const demo = await run('demo');
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(Date.now() - startedMs).toBeLessThan(20_000);
+    expect(demo.stdout).toMatch(/INV-000001\s+invoice\s+frontier-lab\s+2025-12-01\s+2025-12-31\s+4\s+2603160\.00/);
+    expect(demo.stdout).toMatch(/INV-000002\s+invoice\s+frontier-lab\s+2026-01-01\s+2026-01-31\s+2\s+1564500\.00/);
+    expect(demo.stdout).toMatch(/2026-02\s+14673000\.00\s+0\.00\s+0\.00\s+1387000\.00/);
+    const [, debit, credit] = /total debit (\S+) = total credit (\S+)/.exec(demo.stdout) ?? [];
+    expect(debit).toBeDefined();
+    expect(debit).toBe(credit);
+    // Progress bars are for terminals: nothing on stderr in a pipe.
+    expect(demo.stderr).toBe('');
+  });
+
+  it('refuses to seed the demo into a store that is not empty (exit 1)', async () => {
+    const again = await run('demo');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already holds');
+  });
+
+  it('runs billing once per date: a repeat answers the same run', async () => {
+    const bill = await run('bill', '--date', '2026-11-01', '--json');
+    expect(bill.code, bill.stderr).toBe(0);
+    const result = JSON.parse(bill.stdout) as { outcome: string; billingDate: string; documents: { invoiceId: string }[] };
+    expect(result.outcome).toBe('unchanged');
+    expect(result.billingDate).toBe('2026-11-01T00:00:00Z');
+    expect(result.documents.map((document) => document.invoiceId)).toEqual(['INV-000037', 'INV-000038', 'INV-000039']);
+    const table = await run('bill', '--date', '2026-11-01');
+    expect(table.stdout).toContain('already done');
+  });
+
+  it('refuses a billing date in the future (exit 1) and a malformed one (exit 2)', async () => {
+    // Only the first opens the ledger; the others are refused before, so they run side by side.
+    const [future, midMonth, missing] = await Promise.all([run('bill', '--date', '2099-01-01'), run('bill', '--date', '2026-11-15'), run('bill')]);
+    expect(future.code).toBe(1);
+    expect(future.stderr).toContain('in the future');
+    expect(midMonth.code).toBe(2);
+    expect(midMonth.stderr).toContain('--date');
+    expect(missing.code).toBe(2);
+  });
+
+  it('prints November 2025 revenue as CSV with a total row', async () => {
+    const csv = await run('report', 'revenue', '--month', '2025-11', '--format', 'csv');
+    expect(csv.code, csv.stderr).toBe(0);
+    const lines = csv.stdout.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('month,knownAt,leaseId,tenantId,commitment,usage,terminationFees,slaCredits');
+    expect(lines[1]).toMatch(/^2025-11,[^,]+,L-1001,frontier-lab,1058400\.00,90300\.00,0\.00,-105840\.00$/);
+    expect(lines.at(-1)).toMatch(/^2025-11,[^,]+,total,,1058400\.00,90300\.00,0\.00,-105840\.00$/);
+  });
+
+  it('prints any report as a table or JSON, as of and as known at a given time', async () => {
+    const table = await run('report', 'trial-balance', '--as-of', '2026-11-01');
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/asOf\s+2026-11-01T00:00:00Z/);
+    expect(table.stdout).toMatch(/1100\s+Accounts receivable/);
+    const json = await run('report', 'mrr', '--as-of', '2025-12-15T00:00:00Z', '--json');
+    const mrr = JSON.parse(json.stdout) as { asOf: string; tenants: { tenantId: string; mrr: string }[] };
+    expect(mrr.asOf).toBe('2025-12-15T00:00:00Z');
+    expect(mrr.tenants).toContainEqual({ tenantId: 'frontier-lab', mrr: '1533000.00', arr: '18396000.00' });
+    const nothingKnown = await run('report', 'revenue', '--month', '2025-11', '--known-at', '2020-01-01', '--format', 'json');
+    expect(JSON.parse(nothingKnown.stdout)).toMatchObject({ knownAt: '2020-01-01T00:00:00Z', total: '0.00' });
+  });
+
+  it('treats an unknown report, a missing month and a malformed instant as misuse (exit 2)', async () => {
+    // Each is refused before the ledger is opened, so they can run side by side.
+    const [profit, noMonth, badInstant, xml, unknownCommand, nothing, help] = await Promise.all([
+      run('report', 'profit'),
+      run('report', 'revenue'),
+      run('report', 'mrr', '--as-of', 'yesterday'),
+      run('report', 'mrr', '--format', 'xml'),
+      run('no-such-command'),
+      run(),
+      run('--help'),
+    ]);
+    expect(profit.code).toBe(2);
+    expect(noMonth.code).toBe(2);
+    expect(noMonth.stderr).toContain('--month');
+    expect(badInstant.code).toBe(2);
+    expect(badInstant.stderr).toContain('--as-of');
+    expect(xml.code).toBe(2);
+    expect(unknownCommand.code).toBe(2);
+    expect(nothing.code).toBe(2);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('import');
+  });
+
+  it('exports the journal as CSV, every entry balanced', async () => {
+    const exported = await run('export', 'journal', '--to', '2026-02-01', '--format', 'csv');
+    expect(exported.code, exported.stderr).toBe(0);
+    const [header, ...rows] = exported.stdout.trimEnd().split('\r\n');
+    expect(header).toBe('entryId,effectiveAt,description,account,leaseId,debit,credit');
+    expect(rows.length).toBeGreaterThan(10);
+    const cents = new Map<string, bigint>();
+    for (const row of rows) {
+      const fields = row.split(',');
+      const [entryId, debit, credit] = [fields[0]!, fields.at(-2)!, fields.at(-1)!];
+      const amount = (value: string) => BigInt(value.replace('.', ''));
+      cents.set(entryId, (cents.get(entryId) ?? 0n) + amount(debit) - amount(credit));
+      expect(Date.parse(fields[1]!)).toBeLessThan(Date.parse('2026-02-01T00:00:00Z'));
+    }
+    for (const [entryId, balance] of cents) expect(balance, entryId).toBe(0n);
+  });
+
+  it('imports usage from CSV and JSON lines in batches; the same file again counts duplicates', async () => {
+    const csv = join(directory, 'usage.csv');
+    writeFileSync(csv, 'readingId,leaseId,periodStart,periodEnd,gpuHours,source\nimp-1,L-4001,2026-11-01T00:00:00Z,2026-11-01T01:00:00Z,500,meter-a\nimp-2,L-4001,2026-11-01T01:00:00Z,2026-11-01T02:00:00Z,512.5,\n"imp-3",L-4001,2026-11-01T02:00:00Z,2026-11-01T03:00:00Z,499,"meter, b"\n');
+    const before = await eventCount();
+    const imported = await run('import', 'usage', csv, '--batch-size', '2', '--json');
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toEqual({ file: csv, readings: 3, accepted: 3, duplicates: 0, batches: 2 });
+    expect(await eventCount()).toBe(before + 3);
+    const again = await run('import', 'usage', csv);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('0 recorded, 3 already known');
+    const jsonl = join(directory, 'usage.jsonl');
+    writeFileSync(jsonl, `${JSON.stringify({ readingId: 'imp-4', leaseId: 'L-4001', periodStart: '2026-11-01T03:00:00Z', periodEnd: '2026-11-01T04:00:00Z', gpuHours: '450' })}\n`);
+    const lines = await run('import', 'usage', jsonl, '--json');
+    expect(JSON.parse(lines.stdout)).toMatchObject({ accepted: 1 });
+  });
+
+  it('refuses a file with a malformed row whole: exit 1, nothing recorded', async () => {
+    const csv = join(directory, 'bad.csv');
+    writeFileSync(csv, 'readingId,leaseId,periodStart,periodEnd,gpuHours\nbad-1,L-4001,2026-11-02T00:00:00Z,2026-11-02T01:00:00Z,100\nbad-2,L-4001,2026-11-02T01:00:00Z,2026-11-02T02:00:00+01:00,1.5e3\n');
+    const before = await eventCount();
+    const refused = await run('import', 'usage', csv);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('nothing was recorded');
+    expect(refused.stderr).toMatch(/line 3: .*periodEnd/);
+    expect(refused.stderr).toMatch(/line 3: .*gpuHours/);
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('refuses a batch with a reading the ledger refuses: exit 1, nothing of it recorded', async () => {
+    const csv = join(directory, 'refused.csv');
+    // L-3001 was terminated on 2026-07-15: an August reading is outside its term.
+    writeFileSync(csv, 'readingId,leaseId,periodStart,periodEnd,gpuHours\nok-1,L-4001,2026-11-03T00:00:00Z,2026-11-03T01:00:00Z,100\nlate-1,L-3001,2026-08-01T00:00:00Z,2026-08-01T01:00:00Z,100\n');
+    const before = await eventCount();
+    const refused = await run('import', 'usage', csv, '--json');
+    expect(refused.code).toBe(1);
+    const answer = JSON.parse(refused.stdout) as { refused: boolean; errors: { line: number; message: string }[] };
+    expect(answer.refused).toBe(true);
+    expect(answer.errors).toEqual([{ line: 3, message: expect.stringContaining('late-1') }]);
+    expect(await eventCount()).toBe(before);
+    expect((await run('import', 'usage', join(directory, 'missing.csv'))).code).toBe(2);
+  });
+
+  it('verifies the hash chain and a full rebuild against the live model', async () => {
+    const verify = await run('verify');
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/^hash chain: ok, \d+ events/m);
+    expect(verify.stdout).toMatch(/^rebuild:\s+ok/m);
+  });
+});

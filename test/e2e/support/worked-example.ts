@@ -1,0 +1,70 @@
+import type { ApiHarness } from './api-harness.js';
+import { hourlyReadings, instant } from './api-harness.js';
+
+/**
+ * The worked example of DOMAIN.md, recorded over HTTP by the roles a deployment uses: operations
+ * for the site, allocation and outage, finance for the tenant and the lease, metering for usage.
+ */
+
+export const site = { siteId: 'colossus-1', name: 'Colossus 1', gpuSku: 'H100-SXM', gpuCount: 100_000 };
+export const tenant = { tenantId: 'frontier-lab', name: 'Frontier Lab', currency: 'USD', paymentTermsDays: 30 };
+export const lease = {
+  leaseId: 'L-1001',
+  tenantId: 'frontier-lab',
+  siteId: 'colossus-1',
+  gpuSku: 'H100-SXM',
+  signedAt: '2025-10-20T00:00:00Z',
+  startsAt: '2025-11-10T00:00:00Z',
+  endsAt: '2026-11-10T00:00:00Z',
+  commitment: [
+    { effectiveFrom: '2025-11-10T00:00:00Z', gpuCount: 1000, ratePerGpuHour: '2.10' },
+    { effectiveFrom: '2026-02-01T00:00:00Z', gpuCount: 2000, ratePerGpuHour: '2.00' },
+  ],
+  overageRatePerGpuHour: '3.50',
+  commitmentBilling: 'advance',
+  sla: [
+    { availabilityBelowPct: '99.9', creditPct: '10' },
+    { availabilityBelowPct: '99.0', creditPct: '25' },
+    { availabilityBelowPct: '95.0', creditPct: '100' },
+  ],
+};
+export const allocation = { allocationId: 'A-1001', leaseId: 'L-1001', siteId: 'colossus-1', gpuCount: 1200, startsAt: '2025-11-10T00:00:00Z' };
+export const outage = { outageId: 'O-1001', leaseId: 'L-1001', startsAt: '2025-11-20T00:00:00Z', endsAt: '2025-11-20T06:00:00Z', affectedGpus: 200 };
+/** 504 hourly readings of 1,050 GPU-hours: 529,200. */
+export const novemberReadings = hourlyReadings('L-1001', '2025-11-10T00:00:00Z', '2025-12-01T00:00:00Z', '1050');
+/** December used exactly its 744,000 committed hours: 31 daily readings of 24,000. */
+export const decemberReadings = Array.from({ length: 31 }, (_, day) => {
+  const startMs = Date.parse('2025-12-01T00:00:00Z') + day * 86_400_000;
+  return { readingId: `L-1001:day:2025-12-${String(day + 1).padStart(2, '0')}`, leaseId: 'L-1001', periodStart: instant(startMs), periodEnd: instant(startMs + 86_400_000), gpuHours: '24000' };
+});
+/** The late reading of 2025-11-30, as the metering pipeline sends it: a CloudEvents batch. */
+export const lateReadingCloudEvents = [
+  {
+    specversion: '1.0',
+    id: 'L-1001:late:2025-11-30T23',
+    source: 'meter-colossus-1',
+    type: 'gpu.usage.v1',
+    subject: 'L-1001',
+    datacontenttype: 'application/json',
+    data: { periodStart: '2025-11-30T23:00:00Z', periodEnd: '2025-12-01T00:00:00Z', gpuHours: '600' },
+  },
+];
+
+/** Everything up to the first billing run, each step as the role that owns it. */
+export async function recordContracts(api: ApiHarness): Promise<void> {
+  api.at('2025-10-20T12:00:00Z');
+  await expectStatus(api.post('/v1/sites', 'operations', site), 201);
+  await expectStatus(api.post('/v1/tenants', 'finance', tenant), 201);
+  await expectStatus(api.post('/v1/leases', 'finance', lease), 201);
+  api.at('2025-11-09T18:00:00Z');
+  await expectStatus(api.post('/v1/allocations', 'operations', allocation), 201);
+  api.at('2025-11-20T07:00:00Z');
+  await expectStatus(api.post('/v1/outages', 'operations', outage), 201);
+  api.at('2025-12-01T00:30:00Z');
+  await expectStatus(api.post('/v1/usage', 'metering', { records: novemberReadings }), 202);
+}
+
+async function expectStatus(answer: Promise<{ status: number; text: string }>, status: number): Promise<void> {
+  const { status: actual, text } = await answer;
+  if (actual !== status) throw new Error(`expected ${status}, got ${actual}: ${text}`);
+}
