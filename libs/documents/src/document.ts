@@ -40,8 +40,8 @@ export interface InvoiceDocument {
   invoiceId: string;
   kind: 'invoice' | 'credit_note';
   tenantId: string;
-  /** The invoice date: the first instant of a month. */
-  billingDate: string;
+  /** The invoice date: the first instant of a month (null only for a credit note by hand, which renders from its own record). */
+  billingDate: string | null;
   issuedAt: string;
   dueAt: string;
   currency: string;
@@ -74,7 +74,7 @@ export interface CreditNoteDocument {
 export type BillingDocument = InvoiceDocument | CreditNoteDocument;
 
 export function isCreditNoteByHand(document: BillingDocument): document is CreditNoteDocument {
-  return 'creditNoteId' in document;
+  return 'documentId' in document;
 }
 
 /** Who issues the documents: the neocloud itself (see `issuerFromEnv`). */

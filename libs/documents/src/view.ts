@@ -165,10 +165,10 @@ function billingDocumentView(document: InvoiceDocument, issuer: Issuer, billTo: 
     throw new RangeError(`document ${document.invoiceId}: its lines add up to ${subtotal}, not to its total ${document.total}`);
   }
   const isInvoice = document.kind === 'invoice';
-  const facts: LabelledValue[] = [{ label: isInvoice ? 'Invoice date' : 'Credit note date', value: formatDate(document.billingDate) }];
+  const facts: LabelledValue[] = [{ label: isInvoice ? 'Invoice date' : 'Credit note date', value: formatDate(document.billingDate ?? document.issuedAt) }];
   if (isInvoice) {
     facts.push({ label: 'Due date', value: formatDate(document.dueAt) });
-    const terms = paymentTerms(document.billingDate, document.dueAt);
+    const terms = paymentTerms(document.billingDate ?? document.issuedAt, document.dueAt);
     if (terms !== null) facts.push({ label: 'Payment terms', value: terms });
   }
   facts.push({ label: 'Service months', value: serviceMonthsCovered(document.lines) }, ...commonFacts(billTo, currency));

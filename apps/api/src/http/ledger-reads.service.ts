@@ -43,30 +43,15 @@ export class LedgerReadsService {
 
   /** Billing documents in order of issue, lines without their sources (API.md). */
   async invoices(query: InvoiceListQuery, caller: RequestCaller) {
-    const { scope, knownAt } = await this.ledger.reports.scope(query.knownAt);
-    const tenantId = caller.tenantId ?? query.tenantId;
-    if (caller.tenantId !== null && query.tenantId !== undefined && query.tenantId !== caller.tenantId) return { knownAt, invoices: [] };
-    const balances = this.ledger.billing.invoiceBalances(this.ledger.clock().getTime(), scope.cutoff);
-    const zero = (0).toFixed(this.ledger.reports.minorDigits);
-    const billingDateMs = query.billingDate === undefined ? null : Date.parse(query.billingDate);
-    const invoices = [];
-    for (const documentId of scope.model.documentOrder) {
-      const document = scope.model.documents.get(documentId);
-      if (document === undefined || document.position > scope.cutoff) continue;
-      const data = document.data;
-      if (tenantId !== undefined && tenantId !== null && data.tenantId !== tenantId) continue;
-      if (billingDateMs !== null && Date.parse(data.billingDate) !== billingDateMs) continue;
-      const balance = balances.get(data.invoiceId);
-      const isInvoice = data.kind === 'invoice';
-      invoices.push({
-        ...data,
-        lines: data.lines.map(({ sources: _sources, omittedSources: _omitted, ...line }) => line),
-        amountPaid: balance?.amountPaid ?? zero,
-        amountDue: isInvoice ? (balance?.amountDue ?? data.total) : zero,
-        status: isInvoice ? (balance?.status ?? 'open') : 'issued',
-      });
+    if (caller.tenantId !== null && query.tenantId !== undefined && query.tenantId !== caller.tenantId) {
+      return { knownAt: (await this.ledger.reports.scope(query.knownAt)).knownAt, invoices: [] };
     }
-    return { knownAt, invoices };
+    const tenantId = caller.tenantId ?? query.tenantId;
+    const { knownAt, invoices } = await this.ledger.reports.invoices({ ...query, ...(tenantId === undefined ? {} : { tenantId }) });
+    return {
+      knownAt,
+      invoices: invoices.map((invoice) => ({ ...invoice, lines: invoice.lines.map(({ sources: _sources, omittedSources: _omitted, ...line }) => line) })),
+    };
   }
 
   async billingRuns() {

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { EventStore } from '../store/event-store.js';
 import type { LeaseFold, LedgerModel } from '../projections/ledger-model.js';
@@ -19,7 +20,9 @@ interface CheckpointHeader {
 export function saveCheckpoint(path: string, model: LedgerModel, eventHash: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const header: CheckpointHeader = { position: model.position, eventHash };
-  const temporary = `${path}.tmp`;
+  // Each writer has its own temporary file: a server and a command on one data directory never
+  // write into each other's; the rename is atomic, so the last complete checkpoint wins.
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(temporary, 'w', 0o600);
   try {
     writeSync(fd, `${JSON.stringify(header)}\n`);

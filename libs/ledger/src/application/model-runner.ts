@@ -15,6 +15,8 @@ export class ModelRunner {
   readonly model: LedgerModel;
   private pending: Promise<void> = Promise.resolve();
   private subscription: Subscription | null = null;
+  /** Position of the checkpoint on disk, so an unchanged model is not written again. */
+  private checkpointedPosition: number | null;
 
   constructor(
     private readonly store: EventStore,
@@ -22,6 +24,7 @@ export class ModelRunner {
     model?: LedgerModel,
   ) {
     this.model = model ?? new LedgerModel(foldLease);
+    this.checkpointedPosition = model === undefined ? null : model.position;
   }
 
   /** Folds every event the store holds beyond the model's position. */
@@ -49,8 +52,10 @@ export class ModelRunner {
   async checkpoint(path: string): Promise<void> {
     await this.catchUp();
     const position = this.model.position;
+    if (position === this.checkpointedPosition) return;
     const [last] = position < 0 ? [] : await this.store.readAll({ fromPosition: position, limit: 1 });
     saveCheckpoint(path, this.model, last?.hash ?? '');
+    this.checkpointedPosition = position;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { currencyMinorDigits, type CurrencyCode } from '@compute-ledger/contracts';
+import { currencyMinorDigits, type CurrencyCode, type InvoiceLine } from '@compute-ledger/contracts';
 import { NotFoundError } from '../domain/errors.js';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import { leaseStatus } from '../domain/lease/lease.js';
@@ -145,22 +145,69 @@ export class ReportService {
     };
   }
 
-  /** A billing document with its lines, payments applied now, as known at knownAt. */
+  /** A billing document or credit note with its lines and what is paid now, as known at knownAt. */
   async invoice(invoiceId: string, knownAt?: string) {
     const { scope } = await this.scope(knownAt);
-    const document = scope.model.documents.get(invoiceId);
-    if (document !== undefined && document.position <= scope.cutoff) {
-      const nowMs = this.options.clock().getTime();
-      const balance = receivablesAt(scope.model, nowMs, scope.cutoff).get(document.data.tenantId)?.invoices.find((invoice) => invoice.invoiceId === invoiceId);
+    const view = this.documentViews(scope, (id) => id === invoiceId)[0];
+    if (view === undefined) throw new NotFoundError(`invoice ${invoiceId} does not exist`);
+    return view;
+  }
+
+  /** Every document in order of issue (invoices, credit notes of runs and by hand), optionally filtered. */
+  async invoices(query: { tenantId?: string; billingDate?: string; knownAt?: string }) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const billingDateMs = query.billingDate === undefined ? null : toMs(query.billingDate);
+    const invoices = this.documentViews(scope, () => true).filter(
+      (view) =>
+        (query.tenantId === undefined || view.tenantId === query.tenantId) &&
+        (billingDateMs === null || (view.billingDate !== null && toMs(view.billingDate) === billingDateMs)),
+    );
+    return { knownAt, invoices };
+  }
+
+  /**
+   * Documents known at the scope's cut-off as the API shows them, in order of issue. A credit
+   * note by hand has no lines and no billing date; it carries its reason and the invoice it
+   * credits. Amount paid, due and status are as of now.
+   */
+  private documentViews(scope: ReportScope, wanted: (documentId: string) => boolean) {
+    const balances = receivablesAt(scope.model, this.options.clock().getTime(), scope.cutoff);
+    const zero = formatMoney(ZERO, this.minorDigits);
+    const views: (InvoiceView & { position: number })[] = [];
+    for (const document of scope.model.documentsAt(scope.cutoff)) {
+      if (!wanted(document.data.invoiceId)) continue;
       const isInvoice = document.data.kind === 'invoice';
-      return {
+      const balance = balances.get(document.data.tenantId)?.invoices.find((invoice) => invoice.invoiceId === document.data.invoiceId);
+      views.push({
+        position: document.position,
         ...document.data,
         amountPaid: formatMoney(balance?.applied ?? ZERO, this.minorDigits),
-        amountDue: isInvoice ? formatMoney(balance === undefined ? dec(document.data.total) : amountDue(balance), this.minorDigits) : formatMoney(ZERO, this.minorDigits),
+        amountDue: isInvoice ? formatMoney(balance === undefined ? dec(document.data.total) : amountDue(balance), this.minorDigits) : zero,
         status: isInvoice ? (balance === undefined ? 'open' : invoiceStatus(balance)) : 'issued',
-      };
+      });
     }
-    throw new NotFoundError(`invoice ${invoiceId} does not exist`);
+    for (const note of scope.model.creditNotes.values()) {
+      if (note.position > scope.cutoff || !wanted(note.data.documentId)) continue;
+      views.push({
+        position: note.position,
+        invoiceId: note.data.documentId,
+        kind: 'credit_note',
+        tenantId: note.data.tenantId,
+        billingDate: null,
+        issuedAt: note.data.issuedAt,
+        dueAt: note.data.issuedAt,
+        currency: note.data.currency,
+        lines: [],
+        total: formatMoney(dec(note.data.amount).negated(), this.minorDigits),
+        amountPaid: zero,
+        amountDue: zero,
+        status: 'issued',
+        creditNoteId: note.data.creditNoteId,
+        reason: note.data.reason,
+        ...(note.data.invoiceId === undefined ? {} : { creditedInvoiceId: note.data.invoiceId }),
+      });
+    }
+    return views.sort((a, b) => a.position - b.position).map(({ position: _position, ...view }) => view);
   }
 
   /** The lease as it stands now (as known at knownAt). */
@@ -193,6 +240,26 @@ export class ReportService {
       readings,
     };
   }
+}
+
+/** A billing document as the API shows it. */
+export interface InvoiceView {
+  invoiceId: string;
+  kind: 'invoice' | 'credit_note';
+  tenantId: string;
+  /** Null for a credit note by hand, which no billing run issued. */
+  billingDate: string | null;
+  issuedAt: string;
+  dueAt: string;
+  currency: string;
+  lines: InvoiceLine[];
+  total: string;
+  amountPaid: string;
+  amountDue: string;
+  status: 'open' | 'partially_paid' | 'paid' | 'issued';
+  creditNoteId?: string;
+  reason?: string;
+  creditedInvoiceId?: string;
 }
 
 export function leaseView(lease: LeaseState, nowMs: number) {
