@@ -1,0 +1,215 @@
+import { EventStoreDBClient } from '@eventstore/db-client';
+import { StoreOpenError } from '../errors.js';
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  RecordedEvent,
+  StreamWrite,
+  SubscribeOptions,
+  Subscription,
+  VerifyAnchor,
+  VerifyResult,
+} from '../event-store.js';
+import { redactCredentials, toClientConnectionString } from './connection.js';
+import { streamNames } from './log-codec.js';
+import type { StreamNames } from './log-codec.js';
+import { EsdbReader } from './reader.js';
+import { EsdbSubscription } from './subscription.js';
+import { verifyLog } from './verifier.js';
+import { EsdbWriter } from './writer.js';
+
+/**
+ * The event store on EventStoreDB / KurrentDB, through @eventstore/db-client (the only place
+ * that imports it).
+ *
+ * The server appends atomically to one stream at a time, with an optimistic expected revision,
+ * and orders all events in `$all`. The port asks for more: one hash chain over the whole log,
+ * linear however many API instances write; recordedAt that never goes back along the log; event
+ * ids unique across all streams (the same id with the same content again is a no-op, with other
+ * content an error), where the server's own repeat detection covers one stream and, for `any`,
+ * only recent events; and positions without holes. This is how the adapter provides them.
+ *
+ * One log stream. Every ledger event is appended to one server stream, `ledger-log`, and its
+ * revision there is the event's position: 0, 1, 2, ... without holes, a number that stays exact
+ * below 2^53. Every append to the log expects the exact revision the writer folded the log up
+ * to, so the server accepts it only if no other append came in between. Hence the log is one
+ * chain with any number of writers, and everything the writer decided on that head still holds
+ * when its append lands:
+ * - each event's position, recordedAt and hash, computed before the append and stored in the
+ *   event's metadata. The hash covers the position and recordedAt, so neither can be left to
+ *   the server: recordedAt is the writer's clock, held at or after the log head's recordedAt,
+ *   not the server's `created` (which the server still keeps beside it);
+ * - the port's expected revision of the ledger stream, checked against the stream heads folded
+ *   from the log, and whether each event id is already recorded, checked against an index of
+ *   every id folded from the log, with the same rules as the SQLite store.
+ * A writer whose log append is refused (WrongExpectedVersionError on the log) folds what the
+ * other writer appended and decides again; the caller sees a ConcurrencyError or a
+ * DuplicateEventIdError only when the new head makes its own expectation or ids fail. An append
+ * of several events, or of several streams (appendMany), is one append to the log, so atomic.
+ *
+ * Streams by links. So that a ledger stream can be read without reading the log, each ledger
+ * stream (`lease-1`, ...) holds one link (an event of type `$>` with data
+ * `<position>@ledger-log`, the server's own mechanism behind `$by_category`) per event, at the
+ * event's revision, and readStream reads it with links resolved. The links are appended right
+ * after the log append, at the exact revision before them, with ids derived from the position,
+ * so that two writers appending the same links is a repeat the server recognizes. A writer that
+ * stops between its two appends leaves the log's last append unlinked: every writer links the
+ * log's last append before it appends (only the last can lack links, as each append's
+ * predecessor was linked before it was written). Until then readStream may not show that
+ * append; an append decided on such a read fails with a ConcurrencyError, and the caller's
+ * retry reads the stream complete. The streams of one appendMany are linked one after the
+ * other, so readStream may show one before another for a moment; readAll never does.
+ *
+ * Positions, not `$all`. Reads of the log, headPosition, positionKnownAt (a binary search on
+ * recordedAt) and subscriptions (the server's catch-up subscription to the log stream, which
+ * it continues live) all work on the log stream, so system events, links and other
+ * applications' streams never appear and need no filter, and a checkpoint is a plain number.
+ *
+ * Costs and assumptions. An append is two server appends (log, links) plus, when another
+ * writer appended since, a read of what it appended. Each store instance keeps the id index in
+ * memory and folds the whole log before its first append (log-state.ts). Only this adapter
+ * writes the ledger's streams (a foreign event in one makes linking fail loudly). Reads should
+ * go to the leader (the client's default): a follower that lags only causes refused appends and
+ * retries, never a wrong answer. An append is bounded by the server's MaxAppendSize (1 MiB by
+ * default; a batch of 10,000 usage readings takes about 6 MiB).
+ */
+
+export interface EsdbEventStoreOptions {
+  /**
+   * `esdb://host:2113?tls=false` (one node), `esdb://a:2113,b:2113,c:2113` (a cluster found by
+   * gossip), `esdb+discover://cluster.example:2113` (found by DNS), or the same with
+   * `kurrentdb://` or `kurrent://`. Credentials as `esdb://user:password@host:2113`.
+   */
+  connectionString: string;
+  /** Where recordedAt comes from. Default: the system clock. */
+  clock?: () => Date;
+  /**
+   * Put in front of every server stream name this store uses (default: none), so that several
+   * ledgers, or test runs, can share one server.
+   */
+  streamPrefix?: string;
+}
+
+/** How long opening waits for the server before it gives up. */
+export const openCheckTimeoutMs = 10_000;
+
+/**
+ * Connects and checks that the log stream, if it exists, is a ledger log this version reads.
+ * A server that does not answer, or a log stream of something else, is a StoreOpenError.
+ */
+export async function openEsdbEventStore(options: EsdbEventStoreOptions): Promise<EsdbEventStore> {
+  const shown = redactCredentials(options.connectionString);
+  let client: EventStoreDBClient;
+  try {
+    client = EventStoreDBClient.connectionString(toClientConnectionString(options.connectionString));
+  } catch (error) {
+    throw new StoreOpenError(`cannot use ${shown} as an EventStoreDB connection string: ${errorMessage(error)}`, { cause: error });
+  }
+  const prefix = options.streamPrefix ?? '';
+  if (prefix.startsWith('$')) throw new StoreOpenError(`stream prefix ${prefix}: names starting with $ are the server's system streams`);
+  const store = new EsdbEventStore(client, streamNames(prefix), options.clock ?? (() => new Date()));
+  try {
+    await withTimeout(store.headPosition(), openCheckTimeoutMs, `no answer within ${openCheckTimeoutMs} ms`);
+  } catch (error) {
+    await client.dispose().catch(() => undefined);
+    throw new StoreOpenError(`cannot open the ledger log on ${shown}: ${errorMessage(error)}`, { cause: error });
+  }
+  return store;
+}
+
+export class EsdbEventStore implements EventStore {
+  private readonly reader: EsdbReader;
+  private readonly writer: EsdbWriter;
+  private readonly subscriptions = new Set<EsdbSubscription>();
+  private closed = false;
+
+  /** Use openEsdbEventStore, which checks the server first. */
+  constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly names: StreamNames,
+    clock: () => Date,
+  ) {
+    this.reader = new EsdbReader(client, names);
+    this.writer = new EsdbWriter(client, names, this.reader, clock);
+  }
+
+  async append(streamId: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    const [result] = await this.write([{ streamId, events, expectedRevision }]);
+    if (result === undefined) throw new Error('append answered no result');
+    return result;
+  }
+
+  /** Several writes in one append to the log: all of them are recorded, or none. */
+  async appendMany(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    return this.write(writes);
+  }
+
+  async readStream(streamId: string, fromRevision?: number, limit?: number): Promise<RecordedEvent[]> {
+    this.checkOpen();
+    return this.reader.readStream(streamId, fromRevision, limit);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    this.checkOpen();
+    return this.reader.readAll(options);
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    this.checkOpen();
+    const subscription = new EsdbSubscription(this.client, this.names, this.reader, options, (stopped) => this.subscriptions.delete(stopped));
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<number> {
+    this.checkOpen();
+    return this.reader.headPosition();
+  }
+
+  async positionKnownAt(knownAt: string): Promise<number> {
+    this.checkOpen();
+    return this.reader.positionKnownAt(knownAt);
+  }
+
+  async verify(from?: VerifyAnchor): Promise<VerifyResult> {
+    this.checkOpen();
+    return verifyLog(this.reader, this.names, from);
+  }
+
+  /** Stops the subscriptions (waiting for handlers in progress) and the appends under way, then disconnects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    await this.writer.idle();
+    await this.client.dispose();
+  }
+
+  private write(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    this.checkOpen();
+    return this.writer.write(writes);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('the event store is closed');
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,306 @@
+import { MaxAppendSizeExceededError, NO_STREAM, WrongExpectedVersionError } from '@eventstore/db-client';
+import type { AppendExpectedRevision, EventStoreDBClient } from '@eventstore/db-client';
+import { checkExpectedRevision, instantFromDate, validateStreamWrite } from '../append-rules.js';
+import { canonicalJson } from '../canonical-json.js';
+import { DuplicateEventIdError } from '../errors.js';
+import type { AppendResult, EventToAppend, ExpectedRevision, RecordedEvent, StreamWrite } from '../event-store.js';
+import { chainHash } from '../hash-chain.js';
+import { appendEventsMax, appendManyWritesMax, readPageEventsMax } from '../limits.js';
+import { checkServerNames, toLinkEventData, toLogEventData } from './log-codec.js';
+import type { LogEvent, StreamNames } from './log-codec.js';
+import { LogState } from './log-state.js';
+import type { EsdbReader } from './reader.js';
+
+/**
+ * Appends to the log that lost the race against another writer, tried again on the new head.
+ * Each loss means another append went through, so the log as a whole always moves on; the
+ * limit only keeps one unlucky append from trying forever under a flood of others.
+ */
+export const logAppendAttemptsMax = 50;
+
+/** Events read per page when the writer folds the log. */
+const foldPageEventsMax = readPageEventsMax;
+
+interface PreparedEvent extends EventToAppend {
+  dataJson: string;
+  metadataJson: string;
+}
+
+interface PreparedWrite {
+  streamId: string;
+  expectedRevision: ExpectedRevision;
+  events: PreparedEvent[];
+}
+
+interface Plan {
+  results: AppendResult[];
+  /** The log events to append, empty when every write was already recorded. */
+  events: LogEvent[];
+}
+
+/**
+ * The write side (the protocol is described in esdb-event-store.ts). Appends of one store
+ * instance go one at a time through a queue, so an instance never races itself for the log.
+ */
+export class EsdbWriter {
+  private readonly state = new LogState();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly names: StreamNames,
+    private readonly reader: EsdbReader,
+    private readonly clock: () => Date,
+  ) {}
+
+  write(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    const batch = prepareBatch(writes);
+    const written = this.queue.then(() => this.writeSerialized(batch));
+    this.queue = written.catch(() => undefined);
+    return written;
+  }
+
+  /** Resolves when the appends already asked for are done. */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
+  private async writeSerialized(batch: readonly PreparedWrite[]): Promise<AppendResult[]> {
+    for (let attempt = 1; attempt <= logAppendAttemptsMax; attempt += 1) {
+      await this.catchUp();
+      const plan = await this.plan(batch);
+      if (plan.events.length === 0) return plan.results;
+      if (!(await this.appendToLog(plan.events))) continue;
+      for (const logEvent of plan.events) this.state.apply(logEvent);
+      await this.linkOwnAppend(plan.events);
+      return plan.results;
+    }
+    throw new Error(`the ledger log kept moving under this append: other writers got there first ${logAppendAttemptsMax} times in a row`);
+  }
+
+  /** Folds what other writers appended since, then makes sure the log's last append is linked. */
+  private async catchUp(): Promise<void> {
+    for (;;) {
+      const events = await this.reader.readLog(this.state.headPosition + 1, foldPageEventsMax);
+      for (const logEvent of events) this.state.apply(logEvent);
+      if (events.length < foldPageEventsMax) break;
+    }
+    if (this.state.linkedThrough < this.state.headPosition) await this.linkLastAppend();
+  }
+
+  /**
+   * Links the log's last append into its streams where its writer has not (yet): it may have
+   * stopped between its two writes. Every earlier append was linked before the one after it
+   * was written, so this is the only one that can lack links, and per stream only a suffix of it.
+   */
+  private async linkLastAppend(): Promise<void> {
+    const start = this.state.lastAppendStart;
+    const tail = await this.reader.readLog(start, this.state.headPosition - start + 1);
+    await Promise.all(
+      [...groupByStream(tail.map((logEvent) => logEvent.event))].map(async ([streamId, events]) => {
+        const linked = await this.reader.linkedRevision(streamId);
+        const missing = events.filter((event) => event.revision > linked);
+        const first = missing[0];
+        if (first !== undefined && first.revision !== linked + 1) {
+          throw new Error(`stream ${streamId} is linked up to revision ${linked}, but the log's last append starts at ${first.revision}: the log is damaged (run verify)`);
+        }
+        await this.appendLinks(streamId, missing);
+      }),
+    );
+    this.state.linkedThrough = this.state.headPosition;
+  }
+
+  private async linkOwnAppend(events: readonly LogEvent[]): Promise<void> {
+    await Promise.all([...groupByStream(events.map((logEvent) => logEvent.event))].map(([streamId, streamEvents]) => this.appendLinks(streamId, streamEvents)));
+    this.state.linkedThrough = this.state.headPosition;
+  }
+
+  /**
+   * Appends the links of consecutive events of one stream at the exact revision before them.
+   * Another writer linking the same events at the same time writes the same link ids, which
+   * the server answers as a repeat; anything else at those revisions was not written by a ledger.
+   */
+  private async appendLinks(streamId: string, events: readonly RecordedEvent[]): Promise<void> {
+    const first = events[0];
+    if (first === undefined) return;
+    const links = events.map((event) => toLinkEventData(this.names, event.position));
+    try {
+      await this.client.appendToStream(this.names.ledgerStream(streamId), links, { expectedRevision: serverRevision(first.revision - 1) });
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) {
+        throw new Error(`stream ${streamId} holds events the ledger did not link there: it was written outside this ledger`, { cause: error });
+      }
+      throw translateClientError(error);
+    }
+  }
+
+  /**
+   * Decides every write on the folded state, the way the SQLite store decides inside its
+   * transaction: a write whose ids are all recorded with the same content is answered as
+   * recorded; any id recorded with other content, or a mix of recorded and new ids, is refused;
+   * otherwise the expected revision is checked and the events get their chain links.
+   */
+  private async plan(batch: readonly PreparedWrite[]): Promise<Plan> {
+    const recorded = await this.recordedEvents(batch);
+    const results: AppendResult[] = [];
+    const events: LogEvent[] = [];
+    const heads = new Map<string, number>();
+    const appendStart = this.state.headPosition + 1;
+    const recordedAt = this.nextRecordedAt();
+    let position = this.state.headPosition;
+    let previousHash = this.state.headHash;
+    for (const write of batch) {
+      const repeat = recorded.size === 0 ? undefined : findRecordedWrite(write, recorded);
+      if (repeat !== undefined) {
+        results.push(repeat);
+        continue;
+      }
+      const { streamId } = write;
+      let revision = heads.get(streamId) ?? this.state.streamHead(streamId);
+      checkExpectedRevision(streamId, write.expectedRevision, revision);
+      for (const { eventId, type, schemaVersion, data, metadata, dataJson, metadataJson } of write.events) {
+        position += 1;
+        revision += 1;
+        const hash = chainHash(previousHash, { position, streamId, revision, eventId, type, schemaVersion, dataJson, metadataJson, recordedAt });
+        events.push({ event: { position, streamId, revision, eventId, type, schemaVersion, data, metadata: metadata ?? {}, recordedAt, hash }, appendStart });
+        previousHash = hash;
+      }
+      heads.set(streamId, revision);
+      results.push({ nextRevision: revision, position, written: true });
+    }
+    return { results, events };
+  }
+
+  /** The recorded copies of the batch's ids that are in the log, read in runs of adjacent positions. */
+  private async recordedEvents(batch: readonly PreparedWrite[]): Promise<Map<string, RecordedEvent>> {
+    const positions = new Set<number>();
+    for (const write of batch) {
+      for (const event of write.events) {
+        const position = this.state.positionOf(event.eventId);
+        if (position !== undefined) positions.add(position);
+      }
+    }
+    const recorded = new Map<string, RecordedEvent>();
+    for (const [start, count] of runs([...positions].sort((a, b) => a - b))) {
+      for (const { event } of await this.reader.readLog(start, count)) if (positions.has(event.position)) recorded.set(event.eventId, event);
+    }
+    return recorded;
+  }
+
+  /**
+   * The server-side half of the protocol: the append is accepted only while the log's last
+   * revision is still the head this writer folded and decided on.
+   */
+  private async appendToLog(events: readonly LogEvent[]): Promise<boolean> {
+    try {
+      await this.client.appendToStream(this.names.log, events.map(toLogEventData), { expectedRevision: serverRevision(this.state.headPosition) });
+      return true;
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return false;
+      throw translateClientError(error);
+    }
+  }
+
+  /** recordedAt of one append: the clock, held back to never go before the log's last event. */
+  private nextRecordedAt(): string {
+    const now = instantFromDate(this.clock());
+    return now > this.state.lastRecordedAt ? now : this.state.lastRecordedAt;
+  }
+}
+
+/** Validates every write and serializes every event before anything is sent, so a bad event writes nothing. */
+function prepareBatch(writes: readonly StreamWrite[]): PreparedWrite[] {
+  if (writes.length === 0) throw new RangeError('appendMany needs at least one write');
+  if (writes.length > appendManyWritesMax) throw new RangeError(`appendMany of ${writes.length} writes, more than ${appendManyWritesMax}`);
+  const eventIds = new Set<string>();
+  const prepared: PreparedWrite[] = [];
+  for (const write of writes) {
+    validateStreamWrite(write);
+    for (const event of write.events) {
+      checkServerNames(write.streamId, event.type);
+      if (eventIds.has(event.eventId)) throw new DuplicateEventIdError(event.eventId, 'it appears more than once in one append');
+      eventIds.add(event.eventId);
+    }
+    if (eventIds.size > appendEventsMax) throw new RangeError(`appendMany of more than appendEventsMax (${appendEventsMax}) events`);
+  }
+  for (const write of writes) {
+    const events = write.events.map((event) => ({ ...event, dataJson: canonicalJson(event.data), metadataJson: canonicalJson(event.metadata ?? {}) }));
+    prepared.push({ streamId: write.streamId, expectedRevision: write.expectedRevision, events });
+  }
+  return prepared;
+}
+
+/**
+ * A write is a repeat when every one of its ids is recorded with the same stream, type, schema
+ * version and data (metadata may differ: a retry may carry another correlation id), the same
+ * rule as the SQLite store's.
+ */
+function findRecordedWrite(write: PreparedWrite, recorded: ReadonlyMap<string, RecordedEvent>): AppendResult | undefined {
+  let matched: RecordedEvent | undefined;
+  let matchedCount = 0;
+  for (const event of write.events) {
+    const found = recorded.get(event.eventId);
+    if (found === undefined) continue;
+    checkSameContent(write.streamId, event, found);
+    matched = found;
+    matchedCount += 1;
+  }
+  if (matched === undefined) return undefined;
+  if (matchedCount < write.events.length) {
+    throw new DuplicateEventIdError(matched.eventId, `the append to ${write.streamId} mixes ids already recorded with new ones`);
+  }
+  // Every event matched, so `matched` is the recorded copy of the write's last event.
+  return { nextRevision: matched.revision, position: matched.position, written: false };
+}
+
+function checkSameContent(streamId: string, event: PreparedEvent, recorded: RecordedEvent): void {
+  const differences: string[] = [];
+  if (recorded.streamId !== streamId) differences.push(`stream ${recorded.streamId} instead of ${streamId}`);
+  if (recorded.type !== event.type) differences.push(`type ${recorded.type} instead of ${event.type}`);
+  if (recorded.schemaVersion !== event.schemaVersion) differences.push(`schema version ${recorded.schemaVersion} instead of ${event.schemaVersion}`);
+  if (differences.length === 0 && canonicalJson(recorded.data) !== event.dataJson) differences.push('other data');
+  if (differences.length > 0) {
+    throw new DuplicateEventIdError(event.eventId, `recorded at position ${recorded.position} with ${differences.join(', ')}`);
+  }
+}
+
+/** The server's expectation for "the last revision is exactly this one" (-1: no stream yet). */
+function serverRevision(revision: number): AppendExpectedRevision {
+  return revision === -1 ? NO_STREAM : BigInt(revision);
+}
+
+/** Errors of the client that mean something the caller can act on become the port's words. */
+function translateClientError(error: unknown): unknown {
+  if (error instanceof MaxAppendSizeExceededError) {
+    return new RangeError(`the append is larger than the server's MaxAppendSize (${error.maxAppendSize} bytes): raise it, or send fewer events per append`, {
+      cause: error,
+    });
+  }
+  return error;
+}
+
+function groupByStream(events: readonly RecordedEvent[]): Map<string, RecordedEvent[]> {
+  const groups = new Map<string, RecordedEvent[]>();
+  for (const event of events) {
+    const group = groups.get(event.streamId);
+    if (group === undefined) groups.set(event.streamId, [event]);
+    else group.push(event);
+  }
+  return groups;
+}
+
+/** Sorted positions as [first, count] runs of adjacent ones, each read with one call. */
+function* runs(sortedPositions: readonly number[]): Generator<[number, number]> {
+  let start = -1;
+  let count = 0;
+  for (const position of sortedPositions) {
+    if (count > 0 && position === start + count && count < readPageEventsMax) {
+      count += 1;
+      continue;
+    }
+    if (count > 0) yield [start, count];
+    start = position;
+    count = 1;
+  }
+  if (count > 0) yield [start, count];
+}

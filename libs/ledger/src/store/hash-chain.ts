@@ -1,0 +1,57 @@
+import { hash } from 'node:crypto';
+
+/**
+ * The tamper-evidence chain: every event stores sha256(previous hash + canonical JSON of the
+ * event), hex, so that changing, removing or reordering any event changes every hash after it.
+ * Adapters share this file so that a log moved from one to another keeps its hashes.
+ */
+
+/** The previous hash of the first event. */
+export const genesisHash = '0'.repeat(64);
+
+/** The fields of an event the chain covers, with data and metadata already as canonical JSON text. */
+export interface HashedEventText {
+  position: number;
+  streamId: string;
+  revision: number;
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  dataJson: string;
+  metadataJson: string;
+  recordedAt: string;
+}
+
+/**
+ * Canonical JSON of the event: the same text as `canonicalJson` of
+ * `{ position, streamId, revision, eventId, type, schemaVersion, data, metadata, recordedAt }`
+ * (a unit test holds the two together), written with its keys in their sorted order by hand
+ * because this runs once per appended event and once per verified event.
+ */
+export function canonicalEventJson(event: HashedEventText): string {
+  return (
+    '{"data":' +
+    event.dataJson +
+    ',"eventId":' +
+    JSON.stringify(event.eventId) +
+    ',"metadata":' +
+    event.metadataJson +
+    ',"position":' +
+    event.position +
+    ',"recordedAt":' +
+    JSON.stringify(event.recordedAt) +
+    ',"revision":' +
+    event.revision +
+    ',"schemaVersion":' +
+    event.schemaVersion +
+    ',"streamId":' +
+    JSON.stringify(event.streamId) +
+    ',"type":' +
+    JSON.stringify(event.type) +
+    '}'
+  );
+}
+
+export function chainHash(previousHash: string, event: HashedEventText): string {
+  return hash('sha256', previousHash + canonicalEventJson(event), 'hex');
+}

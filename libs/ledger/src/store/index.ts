@@ -1,0 +1,10 @@
+export * from './event-store.js';
+export * from './errors.js';
+export { canonicalJson, canonicalJsonDepthMax, CanonicalJsonError } from './canonical-json.js';
+export { canonicalEventJson, chainHash, genesisHash } from './hash-chain.js';
+export type { HashedEventText } from './hash-chain.js';
+export * from './limits.js';
+export { openSqliteEventStore, SqliteEventStore } from './sqlite/sqlite-event-store.js';
+export type { SqliteEventStoreOptions } from './sqlite/sqlite-event-store.js';
+export { sqliteStorePragmas } from './sqlite/open-database.js';
+export { subscriptionPollIntervalMs } from './sqlite/subscription.js';

@@ -1,0 +1,82 @@
+import { normalizeInstant } from '../append-rules.js';
+import type { JsonObject, ReadAllOptions, RecordedEvent } from '../event-store.js';
+import { readPageEventsMax, readStreamEventsMax } from '../limits.js';
+import type { EventRow, Statements } from './statements.js';
+
+/** The read side of the SQLite store: every read goes to the file, so it sees other processes' commits. */
+export class SqliteReader {
+  constructor(private readonly statements: Statements) {}
+
+  headPosition(): number {
+    return this.statements.headPosition.get() ?? -1;
+  }
+
+  readAll(options: ReadAllOptions): RecordedEvent[] {
+    const fromPosition = options.fromPosition ?? 0;
+    checkCount('fromPosition', fromPosition, 0, Number.MAX_SAFE_INTEGER);
+    checkCount('limit', options.limit, 1, readPageEventsMax);
+    const toPosition = options.knownAt === undefined ? Number.MAX_SAFE_INTEGER : this.positionKnownAt(options.knownAt);
+    return this.statements.readAll.all(fromPosition, toPosition, options.limit).map(toRecordedEvent);
+  }
+
+  readStream(streamId: string, fromRevision = 0, limit?: number): RecordedEvent[] {
+    checkCount('fromRevision', fromRevision, 0, Number.MAX_SAFE_INTEGER);
+    if (limit !== undefined) checkCount('limit', limit, 1, readStreamEventsMax);
+    const streamKey = this.statements.streamKey.get(streamId);
+    if (streamKey === undefined) return [];
+    // Without a limit, one row more than the maximum tells a stream that is too long from one that just fits.
+    const rows = this.statements.readStream.all(streamKey, fromRevision, limit ?? readStreamEventsMax + 1);
+    if (limit === undefined && rows.length > readStreamEventsMax) {
+      throw new RangeError(`stream ${streamId} has more than readStreamEventsMax (${readStreamEventsMax}) events: read it in pages with a limit`);
+    }
+    return rows.map(toRecordedEvent);
+  }
+
+  /**
+   * The last position recorded at or before `knownAt`. recordedAt is non-decreasing in position
+   * order, so this is a binary search over positions: about 2 log2(n) primary-key lookups.
+   * Each probe takes the first event at or after the middle, so it stays right on a log with holes.
+   */
+  positionKnownAt(knownAt: string): number {
+    const instant = normalizeInstant(knownAt);
+    let low = 0;
+    let high = this.headPosition();
+    let answer = -1;
+    while (low <= high) {
+      const middle = low + Math.floor((high - low) / 2);
+      const probe = this.statements.recordedAtFrom.get(middle);
+      if (probe === undefined || probe[0] > high) {
+        high = middle - 1;
+      } else if (probe[1] <= instant) {
+        answer = probe[0];
+        low = probe[0] + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return answer;
+  }
+}
+
+export function toRecordedEvent(row: EventRow): RecordedEvent {
+  const [position, streamId, revision, eventId, type, schemaVersion, data, metadata, recordedAt, hash] = row;
+  if (streamId === null) throw new Error(`event at position ${position} has no stream row: the file is damaged (run verify)`);
+  return {
+    position,
+    streamId,
+    revision,
+    eventId,
+    type,
+    schemaVersion,
+    data: JSON.parse(data) as JsonObject,
+    metadata: JSON.parse(metadata) as JsonObject,
+    recordedAt,
+    hash,
+  };
+}
+
+function checkCount(name: string, value: number, min: number, max: number): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}, not ${value}`);
+  }
+}

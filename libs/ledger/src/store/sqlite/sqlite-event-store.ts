@@ -1,0 +1,129 @@
+import type { Database } from 'better-sqlite3';
+import { instantFromDate } from '../append-rules.js';
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  RecordedEvent,
+  StreamWrite,
+  SubscribeOptions,
+  Subscription,
+  VerifyAnchor,
+  VerifyResult,
+} from '../event-store.js';
+import { openLedgerDatabase } from './open-database.js';
+import { SqliteReader } from './reader.js';
+import { prepareStatements } from './statements.js';
+import type { Statements } from './statements.js';
+import { CatchUpSubscription } from './subscription.js';
+import { verifyChain } from './verifier.js';
+import { SqliteWriter } from './writer.js';
+
+export interface SqliteEventStoreOptions {
+  /** The ledger file, created when it does not exist; ':memory:' for a store that lives in this process only. */
+  path: string;
+  /** Where recordedAt comes from. Default: the system clock. */
+  clock?: () => Date;
+}
+
+/**
+ * Opens the SQLite event store at `path`, creating the file when it does not exist. A file that
+ * is not a ledger, or a ledger of a newer schema version, is refused with StoreOpenError and left
+ * as it was.
+ */
+export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEventStore {
+  const clock = options.clock ?? (() => new Date());
+  const db = openLedgerDatabase(options.path, () => instantFromDate(clock()));
+  return new SqliteEventStore(db, clock);
+}
+
+/**
+ * The embedded event store: one SQLite file, one writer at a time (across processes too), any
+ * number of readers. Its methods are async for the port's sake; the work is synchronous, so
+ * calls from one process run one after the other in the order they were made.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly statements: Statements;
+  private readonly writer: SqliteWriter;
+  private readonly reader: SqliteReader;
+  private readonly subscriptions = new Set<CatchUpSubscription>();
+  private closed = false;
+
+  /** Use openSqliteEventStore, which checks the file first. */
+  constructor(
+    private readonly db: Database,
+    clock: () => Date,
+  ) {
+    this.statements = prepareStatements(db);
+    this.writer = new SqliteWriter(db, this.statements, clock);
+    this.reader = new SqliteReader(this.statements);
+  }
+
+  async append(streamId: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    const [result] = this.write([{ streamId, events, expectedRevision }]);
+    if (result === undefined) throw new Error('append answered no result');
+    return result;
+  }
+
+  /** Several writes, to one or more streams, in one transaction: all of them are recorded, or none. */
+  async appendMany(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
+    return this.write(writes);
+  }
+
+  async readStream(streamId: string, fromRevision?: number, limit?: number): Promise<RecordedEvent[]> {
+    this.checkOpen();
+    return this.reader.readStream(streamId, fromRevision, limit);
+  }
+
+  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    this.checkOpen();
+    return this.reader.readAll(options);
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    this.checkOpen();
+    const source = {
+      headPosition: () => this.reader.headPosition(),
+      readPage: (fromPosition: number, limit: number) => this.reader.readAll({ fromPosition, limit }),
+    };
+    const subscription = new CatchUpSubscription(source, options, (stopped) => this.subscriptions.delete(stopped));
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<number> {
+    this.checkOpen();
+    return this.reader.headPosition();
+  }
+
+  async positionKnownAt(knownAt: string): Promise<number> {
+    this.checkOpen();
+    return this.reader.positionKnownAt(knownAt);
+  }
+
+  async verify(from?: VerifyAnchor): Promise<VerifyResult> {
+    this.checkOpen();
+    return verifyChain(this.statements, from);
+  }
+
+  /** Stops the subscriptions (waiting for handlers in progress), then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    this.db.close();
+  }
+
+  private write(writes: readonly StreamWrite[]): AppendResult[] {
+    this.checkOpen();
+    const outcome = this.writer.write(writes);
+    if (outcome.written) for (const subscription of this.subscriptions) subscription.notify();
+    return outcome.results;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('the event store is closed');
+  }
+}

@@ -1,0 +1,128 @@
+import { assert } from '../../shared/assert.js';
+import type { RecordedEvent, SubscribeOptions, Subscription } from '../event-store.js';
+
+/**
+ * How often a live subscription looks at the file by itself. Commits of this store instance
+ * wake it at once; this only bounds how late appends by other processes on the same file are
+ * seen, so it is low to cost nothing when the log is quiet.
+ */
+export const subscriptionPollIntervalMs = 500;
+
+/** Events per batch handed to a subscriber. */
+export const subscriptionPageEventsMax = 1_000;
+
+/** What a subscription reads from: positions of a log without gaps. */
+export interface SubscriptionSource {
+  headPosition(): number;
+  readPage(fromPosition: number, limit: number): RecordedEvent[];
+}
+
+/**
+ * A catch-up subscription: reads pages from the checkpoint until it reaches the end of the log,
+ * then waits for a commit (or the poll) and reads on. One loop does both, so "catching up" and
+ * "live" cannot deliver the same event twice or skip one: the next read always starts right
+ * after the last delivered position, and each handler's promise is awaited before it.
+ */
+export class CatchUpSubscription implements Subscription {
+  readonly caughtUp: Promise<void>;
+  private resolveCaughtUp!: () => void;
+  private rejectCaughtUp!: (error: Error) => void;
+  private isCaughtUp = false;
+  private closed = false;
+  private wake: (() => void) | undefined;
+  private readonly finished: Promise<void>;
+
+  constructor(
+    private readonly source: SubscriptionSource,
+    private readonly options: SubscribeOptions,
+    private readonly onStopped: (subscription: CatchUpSubscription) => void,
+  ) {
+    this.caughtUp = new Promise<void>((resolve, reject) => {
+      this.resolveCaughtUp = resolve;
+      this.rejectCaughtUp = reject;
+    });
+    // Whoever does not await `caughtUp` hears of a failure through onError instead.
+    this.caughtUp.catch(() => undefined);
+    const afterPosition = options.afterPosition ?? -1;
+    assert(Number.isSafeInteger(afterPosition) && afterPosition >= -1, 'afterPosition is a position or -1');
+    // "Caught up" means: everything that existed when subscribe was called has been delivered.
+    const target = source.headPosition();
+    this.finished = this.run(afterPosition, target);
+  }
+
+  /** A commit happened: read again now rather than at the next poll. */
+  notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.notify();
+    await this.finished;
+  }
+
+  private async run(afterPosition: number, target: number): Promise<void> {
+    // Deliver nothing before subscribe has returned.
+    await Promise.resolve();
+    let checkpoint = afterPosition;
+    try {
+      while (!this.closed) {
+        if (!this.isCaughtUp && checkpoint >= target) this.markCaughtUp();
+        const events = this.source.readPage(checkpoint + 1, subscriptionPageEventsMax);
+        if (events.length === 0) {
+          await this.waitForCommit();
+          continue;
+        }
+        checkContiguous(events, checkpoint);
+        await this.options.onEvents(events);
+        checkpoint = events[events.length - 1]?.position ?? checkpoint;
+      }
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      this.onStopped(this);
+    }
+  }
+
+  private markCaughtUp(): void {
+    this.isCaughtUp = true;
+    this.resolveCaughtUp();
+    this.options.onCaughtUp?.();
+  }
+
+  /** Resolves on the next commit of this store, after the poll interval, or on close. */
+  private waitForCommit(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.notify(), subscriptionPollIntervalMs);
+      // A quiet subscription alone does not keep the process alive, like the file handle.
+      timer.unref();
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private fail(error: Error): void {
+    this.closed = true;
+    if (!this.isCaughtUp) this.rejectCaughtUp(error);
+    if (this.options.onError) this.options.onError(error);
+    else queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+/** Positions have no gaps; a gap means rows were removed, and skipping it would hide that. */
+function checkContiguous(events: readonly RecordedEvent[], checkpoint: number): void {
+  let expected = checkpoint + 1;
+  for (const event of events) {
+    if (event.position !== expected) {
+      throw new Error(`the log has no event at position ${expected} (next is ${event.position}): the file is damaged (run verify)`);
+    }
+    expected += 1;
+  }
+}
