@@ -1,14 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteEventStore } from '@compute-ledger/ledger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lineWith, pdfToText } from '../documents/pdf-text.js';
 import { buildOnce, ledger, type Run } from './support.js';
 
 /**
- * The `ledger` command as a process on a real SQLite file: the demo, billing, reports, the
- * journal export, usage imports and verification, with their exit codes (0 ok, 1 refused,
- * 2 misuse).
+ * The `ledger` command as a process on a real SQLite file: the demo, billing, invoice
+ * documents, reports, the journal export, usage imports and verification, with their exit codes
+ * (0 ok, 1 refused, 2 misuse).
  */
 
 let directory: string;
@@ -66,6 +68,46 @@ describe('ledger', () => {
     expect(result.documents.map((document) => document.invoiceId)).toEqual(['INV-000037', 'INV-000038', 'INV-000039']);
     const table = await run('bill', '--date', '2026-11-01');
     expect(table.stdout).toContain('already done');
+  });
+
+  it('renders an invoice to a PDF whose text holds its total, and to HTML', async () => {
+    const pdf = join(directory, 'documents', 'INV-000001.pdf');
+    const rendered = await run('invoice', 'render', 'INV-000001', '--format', 'pdf', '--out', pdf);
+    expect(rendered.code, rendered.stderr).toBe(0);
+    expect(rendered.stdout).toContain('Wrote INV-000001');
+    lineWith(pdfToText(readFileSync(pdf)), 'Total (USD)', '$2,603,160.00'); // the worked example's first invoice
+    const html = join(directory, 'documents', 'INV-000002.html');
+    expect((await run('invoice', 'render', 'INV-000002', '--format', 'html', '--out', html)).code).toBe(0);
+    expect(readFileSync(html, 'utf8')).toContain('$1,564,500.00');
+  });
+
+  it('refuses an unknown invoice (exit 1) and a misused render (exit 2)', async () => {
+    const out = join(directory, 'documents', 'none.pdf');
+    // Only the first opens the ledger; the others are refused before, so they run side by side.
+    const [unknown, badFormat, noOut, badId] = await Promise.all([
+      run('invoice', 'render', 'INV-999999', '--out', out),
+      run('invoice', 'render', 'INV-000001', '--format', 'docx', '--out', out),
+      run('invoice', 'render', 'INV-000001'),
+      run('invoice', 'render', 'not a number', '--out', out),
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('invoice INV-999999 does not exist');
+    expect(badFormat.code).toBe(2);
+    expect(noOut.code).toBe(2);
+    expect(badId.code).toBe(2);
+  });
+
+  it('writes the documents of a billing run as issued, the same bytes again for a run already done', async () => {
+    const documents = join(directory, 'run-2026-11');
+    const bill = await run('bill', '--date', '2026-11-01', '--documents', documents, '--json');
+    expect(bill.code, bill.stderr).toBe(0);
+    const answer = JSON.parse(bill.stdout) as { files: { invoiceId: string; sha256: string }[] };
+    expect(readdirSync(documents).sort()).toEqual(['INV-000037.pdf', 'INV-000038.pdf', 'INV-000039.pdf']);
+    for (const file of answer.files) expect(createHash('sha256').update(readFileSync(join(documents, `${file.invoiceId}.pdf`))).digest('hex')).toBe(file.sha256);
+    expect(pdfToText(readFileSync(join(documents, 'INV-000037.pdf')))).not.toContain('Amount due');
+    const asIssued = join(directory, 'documents', 'INV-000037.pdf');
+    expect((await run('invoice', 'render', 'INV-000037', '--as-issued', '--out', asIssued)).code).toBe(0);
+    expect(readFileSync(asIssued).equals(readFileSync(join(documents, 'INV-000037.pdf')))).toBe(true);
   });
 
   it('refuses a billing date in the future (exit 1) and a malformed one (exit 2)', async () => {

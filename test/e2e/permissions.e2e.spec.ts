@@ -16,6 +16,8 @@ const reporters: Role[] = ['finance', 'auditor'];
 /** Who besides admin may call each endpoint; `public` needs no key. */
 const allowed: Record<string, Role[] | 'public'> = {
   'POST /v1/tenants': ['finance'],
+  'GET /v1/tenants/{tenantId}': ['finance', 'auditor', 'tenant'],
+  'PUT /v1/tenants/{tenantId}/billing-details': ['finance'],
   'POST /v1/sites': ['operations'],
   'POST /v1/leases': ['finance'],
   'GET /v1/leases/{leaseId}': ['finance', 'auditor', 'tenant'],
@@ -31,6 +33,7 @@ const allowed: Record<string, Role[] | 'public'> = {
   'GET /v1/billing-runs': ['finance', 'auditor', 'billing'],
   'GET /v1/invoices': ['finance', 'auditor', 'billing', 'tenant'],
   'GET /v1/invoices/{invoiceId}': ['finance', 'auditor', 'billing', 'tenant'],
+  'GET /v1/invoices/{invoiceId}/document': ['finance', 'auditor', 'billing', 'tenant'],
   'POST /v1/payments': ['finance'],
   'POST /v1/credit-notes': ['finance'],
   'GET /v1/reports/mrr': reporters,
@@ -53,7 +56,7 @@ const allowed: Record<string, Role[] | 'public'> = {
   'GET /docs/{asset}': 'public',
 };
 
-const pathValues: Record<string, string> = { leaseId: 'L-1001', allocationId: 'A-1001', invoiceId: 'INV-000001', streamId: 'lease-L-1001', asset: 'swagger-ui.css' };
+const pathValues: Record<string, string> = { tenantId: 'frontier-lab', leaseId: 'L-1001', allocationId: 'A-1001', invoiceId: 'INV-000001', streamId: 'lease-L-1001', asset: 'swagger-ui.css' };
 
 let api: ApiHarness;
 
@@ -98,8 +101,8 @@ describe('permissions', () => {
       const [method, template] = route.split(' ') as [string, string];
       const path = template.replace(/\{(\w+)\}/g, (_, name: string) => pathValues[name]!);
       // An empty body: a caller with the right gets 400 from validation, which runs after the
-      // guard, so this walk records nothing.
-      const body = method === 'POST' ? {} : undefined;
+      // guard, or (billing details) the tenant's empty details again, so this walk records nothing.
+      const body = method === 'POST' || method === 'PUT' ? {} : undefined;
       const anonymous = await api.request(method, path, { as: null, ...(body === undefined ? {} : { body }) });
       if (who === 'public') {
         if (anonymous.status !== 200) failures.push(`${route} without a key: ${anonymous.status}`);

@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { Currency, type CurrencyCode } from '@compute-ledger/contracts';
+import { IssuerConfigurationError, issuerFromEnv, type Issuer } from '@compute-ledger/documents';
 
 /**
  * Configuration from the environment, read once at start. A value that cannot be used stops
@@ -38,6 +39,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     dataDir: resolve(nonEmpty(env['LEDGER_DATA_DIR']) ?? dataDirOf(storeUrl)),
     apiKeys: nonEmpty(env['LEDGER_API_KEYS']),
   };
+}
+
+/**
+ * The issuer printed on every invoice and credit note (`LEDGER_ISSUER_*`, see libs/documents).
+ * Read when a process starts, so a value that would not fit on a document stops the server or
+ * the command before it answers anything, rather than failing each request that renders one.
+ */
+export function readIssuer(env: NodeJS.ProcessEnv = process.env): Issuer {
+  try {
+    return issuerFromEnv(env);
+  } catch (error) {
+    if (error instanceof IssuerConfigurationError) throw new ConfigError(`the issuer of invoices is misconfigured: ${error.message}`);
+    throw error;
+  }
 }
 
 /** The directory of an SQLite store file keeps the ledger's other files too. */

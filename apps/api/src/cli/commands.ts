@@ -1,6 +1,10 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { AsOfQuery, BillingDate, Instant, MonthQuery, usageBatchRecordsMax } from '@compute-ledger/contracts';
 import { UsageBatchRefusedError, type Ledger } from '@compute-ledger/ledger';
 import { z } from 'zod';
+import { readIssuer } from '../config.js';
+import { DocumentNumber, documentFormats, InvoiceDocuments, type DocumentFormat, type RenderedDocument } from '../shared/invoice-documents.js';
 import { monthReports, reportNames, type ReportName } from '../shared/report-names.js';
 import { cliActor, formatOption, instantOption, parseOptions, withLedger, type CliContext } from './context.js';
 import { demoHorizon, seedDemo } from './demo/seed.js';
@@ -52,21 +56,65 @@ async function invoiceRows(ledger: Ledger) {
   return rows;
 }
 
-export async function billCommand(context: CliContext, options: { date: string }): Promise<number> {
+export async function billCommand(context: CliContext, options: { date: string; documents?: string }): Promise<number> {
   const date = /^\d{4}-\d{2}-\d{2}$/.test(options.date) ? `${options.date}T00:00:00Z` : options.date;
   const { billingDate } = parseOptions(z.object({ billingDate: BillingDate }), { billingDate: date }, { billingDate: '--date' });
+  if (options.documents !== undefined && options.documents.trim() === '') throw new CliUsageError('--documents must name a directory');
+  const target = options.documents === undefined ? null : { directory: options.documents, issuer: readIssuer(context.io.env) };
   return withLedger(context, async (ledger) => {
     const { outcome, result } = await ledger.billing.runBilling(billingDate, cliActor('bill'));
+    // As issued, so that writing the documents of a run again (a repeat of the date) gives the
+    // very files of the first time, whatever was paid in between.
+    const files = [];
+    if (target !== null) {
+      const documents = new InvoiceDocuments(ledger, target.issuer);
+      for (const { invoiceId } of result.documents) {
+        const rendered = await documents.render(await ledger.reports.invoice(invoiceId), { format: 'pdf', asIssued: true });
+        files.push(await writeDocument(join(target.directory, rendered.fileName), rendered));
+      }
+    }
     const out = context.io.stdout;
     if (context.json) {
-      out.write(renderJson({ outcome, ...result }));
+      out.write(renderJson({ outcome, ...result, ...(target === null ? {} : { files }) }));
       return exitOk;
     }
     out.write(outcome === 'created' ? `Billing run ${result.billingDate} done` : `Billing run ${result.billingDate} was already done; nothing issued`);
     out.write(` (cut-off position ${result.cutoffPosition}).\n`);
     out.write(result.documents.length === 0 ? 'No documents: nothing was due.\n' : renderTable(result.documents));
+    if (target !== null) out.write(files.length === 0 ? 'No document files written.\n' : `Wrote ${files.length} documents as issued:\n${renderTable(files)}`);
     return exitOk;
   });
+}
+
+export interface InvoiceRenderOptions {
+  format?: string;
+  out: string;
+  asIssued?: boolean;
+  knownAt?: string;
+}
+
+/** `ledger invoice render`: one billing document as the customer receives it, to a file. */
+export async function invoiceRenderCommand(context: CliContext, invoiceId: string, options: InvoiceRenderOptions): Promise<number> {
+  if (options.format !== undefined && !(documentFormats as readonly string[]).includes(options.format)) throw new CliUsageError(`--format must be one of ${documentFormats.join(', ')}`);
+  const format = (options.format ?? 'pdf') as DocumentFormat;
+  if (options.out.trim() === '') throw new CliUsageError('--out must name a file');
+  const query = parseOptions(z.strictObject({ invoiceId: DocumentNumber, knownAt: Instant.optional() }), { invoiceId, knownAt: instantOption(options.knownAt) }, { invoiceId: '<invoiceId>', knownAt: '--known-at' });
+  const issuer = readIssuer(context.io.env);
+  return withLedger(context, async (ledger) => {
+    const view = await ledger.reports.invoice(query.invoiceId, query.knownAt);
+    const rendered = await new InvoiceDocuments(ledger, issuer).render(view, { format, asIssued: options.asIssued === true });
+    const file = await writeDocument(options.out, rendered);
+    const summary = { ...file, format, asIssued: options.asIssued === true };
+    context.io.stdout.write(context.json ? renderJson(summary) : `Wrote ${file.invoiceId} (${format}, ${file.bytes.toLocaleString('en-US')} bytes, sha256 ${file.sha256}) to ${file.file}.\n`);
+    return exitOk;
+  });
+}
+
+/** Writes a rendered document, creating its directory; answers what a job needs to check it later. */
+async function writeDocument(file: string, rendered: RenderedDocument): Promise<{ invoiceId: string; file: string; bytes: number; sha256: string }> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, rendered.bytes);
+  return { invoiceId: rendered.invoiceId, file, bytes: rendered.bytes.length, sha256: rendered.sha256 };
 }
 
 export interface ReportOptions {

@@ -1,6 +1,8 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import type { Issuer } from '@compute-ledger/documents';
 import { Ledger } from '@compute-ledger/ledger';
+import { InvoiceDocuments } from '../shared/invoice-documents.js';
 import { ApiKeys } from './auth/api-keys.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { AnswerInterceptor } from './common/answer.js';
@@ -11,6 +13,7 @@ import { ContractsController } from './controllers/contracts.controller.js';
 import { MeteringController } from './controllers/metering.controller.js';
 import { OperationsController, openApiDocumentToken } from './controllers/operations.controller.js';
 import { ReportsController } from './controllers/reports.controller.js';
+import { InvoiceDocumentsService } from './invoice-documents.service.js';
 import { LedgerCommandsService } from './ledger-commands.service.js';
 import { LedgerReadsService } from './ledger-reads.service.js';
 import { Metrics } from './observability/metrics.js';
@@ -22,6 +25,8 @@ export interface ApiModuleOptions {
   ledger: Ledger;
   apiKeys: ApiKeys;
   metrics: Metrics;
+  /** Printed on every document; read once when the process starts (config.ts readIssuer). */
+  issuer: Issuer;
   version: string;
 }
 
@@ -42,8 +47,10 @@ export class ApiModule {
         { provide: ApiKeys, useValue: options.apiKeys },
         { provide: Metrics, useValue: options.metrics },
         { provide: openApiDocumentToken, useValue: openApi },
+        { provide: InvoiceDocuments, useValue: new InvoiceDocuments(options.ledger, options.issuer) },
         LedgerCommandsService,
         LedgerReadsService,
+        InvoiceDocumentsService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_INTERCEPTOR, useClass: AnswerInterceptor },

@@ -1,9 +1,12 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
+import { issuerFromEnv } from '@compute-ledger/documents';
 import { Ledger } from '@compute-ledger/ledger';
+import { InvoiceDocuments } from '../shared/invoice-documents.js';
 import { ApiModule, apiControllers } from './app.module.js';
 import { ApiKeys } from './auth/api-keys.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { InvoiceDocumentsService } from './invoice-documents.service.js';
 import { LedgerCommandsService } from './ledger-commands.service.js';
 import { LedgerReadsService } from './ledger-reads.service.js';
 import { Metrics } from './observability/metrics.js';
@@ -17,12 +20,13 @@ import { Reflector } from '@nestjs/core';
  * and checks that every injected parameter has a token one way or the other.
  */
 
-const providers = [LedgerCommandsService, LedgerReadsService, AuthGuard];
+const providers = [LedgerCommandsService, LedgerReadsService, InvoiceDocumentsService, AuthGuard];
 
 describe('decorator metadata under vitest', () => {
   it('emits design:paramtypes with the real classes', () => {
     expect(Reflect.getMetadata('design:paramtypes', LedgerCommandsService)).toEqual([Ledger]);
     expect(Reflect.getMetadata('design:paramtypes', LedgerReadsService)).toEqual([Ledger]);
+    expect(Reflect.getMetadata('design:paramtypes', InvoiceDocumentsService)).toEqual([LedgerReadsService, InvoiceDocuments]);
     expect(Reflect.getMetadata('design:paramtypes', AuthGuard)).toEqual([Reflector, ApiKeys]);
   });
 
@@ -40,8 +44,8 @@ describe('decorator metadata under vitest', () => {
   });
 
   it('registers the module with the ledger, the keys and the metrics as providers', () => {
-    const module = ApiModule.register({ ledger: {} as Ledger, apiKeys: ApiKeys.of([]), metrics: {} as Metrics, version: 'test' });
+    const module = ApiModule.register({ ledger: {} as Ledger, apiKeys: ApiKeys.of([]), metrics: {} as Metrics, issuer: issuerFromEnv({}), version: 'test' });
     const tokens = (module.providers ?? []).map((provider) => ('provide' in provider ? provider.provide : provider));
-    expect(tokens).toEqual(expect.arrayContaining([Ledger, ApiKeys, Metrics, LedgerCommandsService, LedgerReadsService]));
+    expect(tokens).toEqual(expect.arrayContaining([Ledger, ApiKeys, Metrics, InvoiceDocuments, LedgerCommandsService, LedgerReadsService, InvoiceDocumentsService]));
   });
 });

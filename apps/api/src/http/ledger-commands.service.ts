@@ -11,11 +11,13 @@ import type {
   ReleaseCapacityBody,
   SignLeaseBody,
   TerminateLeaseBody,
+  UpdateTenantBillingDetailsBody,
   UsageBatchBody,
 } from '@compute-ledger/contracts';
-import { Ledger, leaseView, type LeaseResult } from '@compute-ledger/ledger';
+import { Ledger, leaseView, normalizeBillingDetails, type LeaseResult } from '@compute-ledger/ledger';
 import { Answer, created } from './common/answer.js';
 import type { RequestCaller } from './common/caller.decorator.js';
+import { tenantView } from './tenant-view.js';
 
 /**
  * The writes of the API: each hands a validated body to the ledger's application services and
@@ -27,7 +29,22 @@ export class LedgerCommandsService {
 
   async registerTenant(body: RegisterTenantBody, caller: RequestCaller) {
     const { outcome, tenant } = await this.ledger.commands.registerTenant(body, contextOf(caller));
-    return created(outcome, { tenantId: tenant.tenantId, name: tenant.name, currency: tenant.currency, paymentTermsDays: tenant.paymentTermsDays });
+    // The billing details as registered, not as they stand: a repeat of the registration answers
+    // the body of the first one even after PUT .../billing-details changed them.
+    const billingDetails = normalizeBillingDetails(body.billingDetails);
+    return created(outcome, {
+      tenantId: tenant.tenantId,
+      name: tenant.name,
+      currency: tenant.currency,
+      paymentTermsDays: tenant.paymentTermsDays,
+      ...(Object.keys(billingDetails).length === 0 ? {} : { billingDetails }),
+    });
+  }
+
+  /** 200 whether or not the details changed: the answer is the tenant as it now stands. */
+  async updateTenantBillingDetails(tenantId: string, body: UpdateTenantBillingDetailsBody, caller: RequestCaller) {
+    const { tenant } = await this.ledger.commands.updateTenantBillingDetails(tenantId, body, contextOf(caller));
+    return tenantView(tenant);
   }
 
   async commissionSite(body: CommissionSiteBody, caller: RequestCaller) {

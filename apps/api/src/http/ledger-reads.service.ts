@@ -3,6 +3,7 @@ import type { MonthTimeQuery, TimeQuery } from '@compute-ledger/ledger';
 import { Ledger, NotFoundError, type RecordedEvent } from '@compute-ledger/ledger';
 import type { ReportName } from '../shared/report-names.js';
 import type { RequestCaller } from './common/caller.decorator.js';
+import { tenantView } from './tenant-view.js';
 import type { AuditEventsQuery, AuditStreamQuery, InvoiceListQuery } from './queries.js';
 
 /**
@@ -16,6 +17,16 @@ export class LedgerReadsService {
 
   get reports() {
     return this.ledger.reports;
+  }
+
+  /** The tenant with its latest billing details (the model keeps no history of them). */
+  async tenant(tenantId: string, caller: RequestCaller) {
+    const notFound = `tenant ${tenantId} does not exist`;
+    requireOwn(caller, tenantId, notFound);
+    await this.ledger.runner.catchUp();
+    const tenant = this.ledger.runner.model.tenants.get(tenantId);
+    if (tenant === undefined) throw new NotFoundError(notFound);
+    return tenantView(tenant);
   }
 
   async lease(leaseId: string, query: { knownAt?: string | undefined }, caller: RequestCaller) {

@@ -1,5 +1,6 @@
 import { BillingDate, Identifier, Instant } from '@compute-ledger/contracts';
 import { z } from 'zod';
+import { documentFormats } from '../shared/invoice-documents.js';
 import { auditPageEventsDefault, auditPageEventsMax } from './limits.js';
 
 /**
@@ -21,6 +22,17 @@ export const InvoiceListQuery = z.strictObject({
   knownAt: Instant.optional(),
 });
 export type InvoiceListQuery = z.infer<typeof InvoiceListQuery>;
+
+export const InvoiceDocumentQuery = z.strictObject({
+  format: z.enum(documentFormats).optional().describe('`pdf` or `html`. Without it the Accept header chooses (application/pdf or text/html); PDF when it names neither.'),
+  asIssued: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((value) => value === 'true')
+    .describe('`true`: the document as issued, without amount paid, amount due and status, addressed with the billing details of the day it was issued. Its bytes depend only on the log and the issuer configuration.'),
+  knownAt: Instant.optional(),
+});
+export type InvoiceDocumentQuery = z.infer<typeof InvoiceDocumentQuery>;
 
 export const AuditEventsQuery = z.strictObject({
   fromPosition: position.optional(),

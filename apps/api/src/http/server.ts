@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController, type FastifyRequest } from 'fastify';
+import type { Issuer } from '@compute-ledger/documents';
 import type { Ledger } from '@compute-ledger/ledger';
 import type { Logger } from 'pino';
+import { readIssuer } from '../config.js';
 import { ApiModule } from './app.module.js';
 import type { ApiKeys } from './auth/api-keys.js';
 import { answerStatusOf } from './common/answer.js';
@@ -23,6 +25,8 @@ export interface ApiServerOptions {
   /** 0 picks a free port. */
   port?: number;
   version?: string;
+  /** The issuer printed on documents. Default: `LEDGER_ISSUER_*` of this process, read now. */
+  issuer?: Issuer;
 }
 
 export interface ApiServer {
@@ -37,6 +41,7 @@ const requestIdPattern = new RegExp(`^[A-Za-z0-9._:-]{1,${requestIdLengthMax}}$`
 
 /** Builds the API on Fastify without listening (for tests that inject requests). */
 export async function createApiApp(options: ApiServerOptions): Promise<NestFastifyApplication> {
+  const issuer = options.issuer ?? readIssuer(process.env);
   const logger = options.logger ?? createLogger();
   const metrics = new Metrics(options.ledger);
   await metrics.start(options.ledger);
@@ -55,7 +60,7 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
     routerOptions: { maxParamLength: pathParameterLengthMax },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    ApiModule.register({ ledger: options.ledger, apiKeys: options.apiKeys, metrics, version: options.version ?? '0.0.0' }),
+    ApiModule.register({ ledger: options.ledger, apiKeys: options.apiKeys, metrics, issuer, version: options.version ?? '0.0.0' }),
     adapter,
     // Fastify's own JSON parser (with the body limit above) is the only body parser: no forms.
     { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: false },

@@ -20,6 +20,7 @@ export const permissionRoles = {
   'billing-runs.read': ['finance', 'auditor', 'billing'],
   'audit.read': ['finance', 'auditor'],
   /** Tenant keys pass here and are then limited to their own resources. */
+  'tenants.read': ['finance', 'auditor', 'tenant'],
   'invoices.read': ['finance', 'auditor', 'billing', 'tenant'],
   'leases.read': ['finance', 'auditor', 'tenant'],
   'usage.read': ['finance', 'auditor', 'tenant'],

@@ -7,6 +7,10 @@ export interface EndpointDoc {
   /** Success answers besides the route's own status (e.g. 200 for an idempotent repeat). */
   alsoAnswers?: Record<number, string>;
   tags?: string[];
+  /** Media types and schemas of the success answer, for an endpoint that does not answer JSON. */
+  content?: Record<string, Record<string, unknown>>;
+  /** Response headers of the success answer worth a client's attention, with what they hold. */
+  headers?: Record<string, string>;
 }
 
 export const endpointDocKey = 'compute-ledger:endpoint-doc';

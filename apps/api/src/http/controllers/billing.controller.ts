@@ -1,16 +1,33 @@
-import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { IssueCreditNoteBody, RecordPaymentBody, RunBillingBody } from '@compute-ledger/contracts';
-import { z } from 'zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DocumentNumber } from '../../shared/invoice-documents.js';
 import { Allow } from '../auth/permissions.js';
 import { CurrentCaller, type RequestCaller } from '../common/caller.decorator.js';
 import { Doc, repeatAnswers } from '../common/endpoint.js';
 import { ValidBody, ValidParam, ValidQuery } from '../common/validation.js';
+import { InvoiceDocumentsService } from '../invoice-documents.service.js';
 import { LedgerCommandsService } from '../ledger-commands.service.js';
 import { LedgerReadsService } from '../ledger-reads.service.js';
-import { InvoiceListQuery, KnownAtQuery } from '../queries.js';
+import { InvoiceDocumentQuery, InvoiceListQuery, KnownAtQuery } from '../queries.js';
 
-/** A document number as the ledger issues it (INV-000001, CN-000001). */
-const DocumentNumber = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be a document number such as INV-000001');
+const documentDoc = {
+  summary: 'A billing document as the customer receives it: PDF or HTML',
+  description:
+    'The invoice or credit note drawn as a document (A4 PDF, or one self-contained HTML page), with the issuer from `LEDGER_ISSUER_*` and the tenant’s billing details. ' +
+    'Content-Disposition is inline with the file name `<invoiceId>.pdf` (`.html`); the ETag is the sha256 of the bytes, and a request with a matching If-None-Match answers 304. ' +
+    'By default the document shows what is paid and due now, so its bytes change after a payment; with `asIssued=true` they depend only on the log.',
+  tags: ['billing'],
+  alsoAnswers: { 304: 'If-None-Match names the ETag of these bytes: no body' },
+  content: {
+    'application/pdf': { type: 'string', contentMediaType: 'application/pdf' },
+    'text/html': { type: 'string', contentMediaType: 'text/html' },
+  },
+  headers: {
+    ETag: 'sha256 of the bytes, hex, quoted',
+    'Content-Disposition': '`inline; filename="<invoiceId>.pdf"` (or `.html`)',
+  },
+};
 
 /** Billing runs, invoices, payments and credit notes. */
 @Controller('v1')
@@ -18,6 +35,7 @@ export class BillingController {
   constructor(
     @Inject(LedgerCommandsService) private readonly commands: LedgerCommandsService,
     @Inject(LedgerReadsService) private readonly reads: LedgerReadsService,
+    @Inject(InvoiceDocumentsService) private readonly documents: InvoiceDocumentsService,
   ) {}
 
   @Post('billing-runs') @HttpCode(201) @Allow('billing.run') @Doc({ summary: 'Run billing for a billing date (once per date)', tags: ['billing'], alsoAnswers: { 200: 'the run for this date is already done: its result, nothing issued' } })
@@ -38,6 +56,17 @@ export class BillingController {
   @Get('invoices/:invoiceId') @Allow('invoices.read') @Doc({ summary: 'A billing document with its lines and their sources', tags: ['billing'] })
   invoice(@ValidParam('invoiceId', DocumentNumber) invoiceId: string, @ValidQuery(KnownAtQuery) query: KnownAtQuery, @CurrentCaller() caller: RequestCaller) {
     return this.reads.invoice(invoiceId, query, caller);
+  }
+
+  @Get('invoices/:invoiceId/document') @Allow('invoices.read') @Doc(documentDoc)
+  invoiceDocument(
+    @ValidParam('invoiceId', DocumentNumber) invoiceId: string,
+    @ValidQuery(InvoiceDocumentQuery) query: InvoiceDocumentQuery,
+    @CurrentCaller() caller: RequestCaller,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.documents.answer(invoiceId, query, caller, request, reply);
   }
 
   @Post('payments') @HttpCode(201) @Allow('receivables.write') @Doc({ summary: 'Record a payment', tags: ['billing'], alsoAnswers: repeatAnswers })

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Put } from '@nestjs/common';
 import {
   AllocateCapacityBody,
   AmendLeaseBody,
@@ -9,6 +9,7 @@ import {
   ReleaseCapacityBody,
   SignLeaseBody,
   TerminateLeaseBody,
+  UpdateTenantBillingDetailsBody,
 } from '@compute-ledger/contracts';
 import { Allow } from '../auth/permissions.js';
 import { CurrentCaller, type RequestCaller } from '../common/caller.decorator.js';
@@ -29,6 +30,16 @@ export class ContractsController {
   @Post('tenants') @HttpCode(201) @Allow('contracts.write') @Doc({ summary: 'Register a tenant', tags: ['contracts'], alsoAnswers: repeatAnswers })
   registerTenant(@ValidBody(RegisterTenantBody) body: RegisterTenantBody, @CurrentCaller() caller: RequestCaller) {
     return this.commands.registerTenant(body, caller);
+  }
+
+  @Get('tenants/:tenantId') @Allow('tenants.read') @Doc({ summary: 'A tenant with its billing details as they stand', tags: ['contracts'] })
+  tenant(@ValidParam('tenantId', Identifier) tenantId: string, @CurrentCaller() caller: RequestCaller) {
+    return this.reads.tenant(tenantId, caller);
+  }
+
+  @Put('tenants/:tenantId/billing-details') @HttpCode(200) @Allow('contracts.write') @Doc({ summary: 'Replace the billing details invoices print for a tenant', description: 'The details as a whole: a field left out is cleared. The same details again record nothing.', tags: ['contracts'] })
+  updateTenantBillingDetails(@ValidParam('tenantId', Identifier) tenantId: string, @ValidBody(UpdateTenantBillingDetailsBody) body: UpdateTenantBillingDetailsBody, @CurrentCaller() caller: RequestCaller) {
+    return this.commands.updateTenantBillingDetails(tenantId, body, caller);
   }
 
   @Post('sites') @HttpCode(201) @Allow('capacity.write') @Doc({ summary: 'Commission a site', tags: ['capacity'], alsoAnswers: repeatAnswers })

@@ -75,8 +75,10 @@ function operation(controller: Type, key: string, handler: object, method: strin
   const params = (Reflect.getMetadata(paramSchemaKey, controller.prototype, key) as Record<string, z.ZodType> | undefined) ?? {};
   const roles = permission === undefined ? [] : ['admin', ...permissionRoles[permission].map((role) => (role === 'tenant' ? 'tenant:<tenantId> (its own only)' : role))];
   const description = [doc.description, isPublic ? 'No API key needed.' : `Roles: ${roles.join(', ')}.`].filter((part) => part !== undefined).join('\n\n');
-  const responses: Record<string, unknown> = { [status]: { description: 'success', content: { 'application/json': { schema: {} } } } };
-  for (const [code, text] of Object.entries(doc.alsoAnswers ?? {})) responses[code] = { description: text, content: { 'application/json': { schema: {} } } };
+  const content = doc.content === undefined ? { 'application/json': { schema: {} } } : Object.fromEntries(Object.entries(doc.content).map(([type, schema]) => [type, { schema }]));
+  const headers = doc.headers === undefined ? {} : { headers: Object.fromEntries(Object.entries(doc.headers).map(([name, text]) => [name, { description: text, schema: { type: 'string' } }])) };
+  const responses: Record<string, unknown> = { [status]: { description: 'success', ...headers, content } };
+  for (const [code, text] of Object.entries(doc.alsoAnswers ?? {})) responses[code] = { description: text, ...(bodiless(Number(code)) ? {} : { content }) };
   for (const code of errorCodes(method, isPublic, body !== undefined, query !== undefined || Object.keys(params).length > 0)) {
     responses[code] = { description: errorAnswers[code], content: { [problemContentType]: { schema: { $ref: '#/components/schemas/Problem' } } } };
   }
@@ -97,8 +99,14 @@ function errorCodes(method: string, isPublic: boolean, hasBody: boolean, hasInpu
   if (hasBody || hasInput) codes.push(400);
   if (!isPublic) codes.push(401, 403);
   if (hasInput || method === 'post') codes.push(404);
-  if (method === 'post') codes.push(409, 413, 422);
+  if (method === 'post' || method === 'put') codes.push(409, 413);
+  if (method === 'post') codes.push(422);
   return codes;
+}
+
+/** Answers that never carry a body (RFC 9110): 204 and 304. */
+function bodiless(status: number): boolean {
+  return status === 204 || status === 304;
 }
 
 function requestBody(body: z.ZodType | Record<string, z.ZodType>): JsonSchema {
