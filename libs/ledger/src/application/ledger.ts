@@ -3,6 +3,8 @@ import type { CurrencyCode } from '@compute-ledger/contracts';
 import { foldLease } from '../domain/lease/lease.js';
 import { modelDigest } from '../projections/model-snapshot.js';
 import type { EventStore, VerifyResult } from '../store/event-store.js';
+import { isEsdbConnectionString } from '../store/esdb/connection.js';
+import { openEsdbEventStore } from '../store/esdb/esdb-event-store.js';
 import { openSqliteEventStore } from '../store/sqlite/sqlite-event-store.js';
 import { BillingService } from './billing-service.js';
 import { LedgerCommands } from './ledger-commands.js';
@@ -87,7 +89,10 @@ export async function openStore(url: string, clock?: Clock): Promise<EventStore>
     const path = url.slice('sqlite:'.length);
     return openSqliteEventStore(clock === undefined ? { path } : { path, clock });
   }
-  throw new Error(`unsupported LEDGER_STORE ${url}: expected sqlite:<path>`);
+  if (isEsdbConnectionString(url)) {
+    return openEsdbEventStore(clock === undefined ? { connectionString: url } : { connectionString: url, clock });
+  }
+  throw new Error(`unsupported LEDGER_STORE ${url}: expected sqlite:<path>, or esdb://, esdb+discover://, kurrentdb:// or kurrent:// and a server`);
 }
 
 export async function openLedger(options: LedgerOptions = {}): Promise<Ledger> {

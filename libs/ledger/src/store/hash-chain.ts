@@ -23,35 +23,70 @@ export interface HashedEventText {
 }
 
 /**
+ * The same fields with the strings already as JSON string literals (quoted and escaped), which
+ * a writer quotes once per stream, type or transaction rather than once per event.
+ */
+export interface QuotedEventText {
+  position: number;
+  revision: number;
+  schemaVersion: number;
+  dataJson: string;
+  metadataJson: string;
+  eventIdJson: string;
+  streamIdJson: string;
+  typeJson: string;
+  recordedAtJson: string;
+}
+
+/**
  * Canonical JSON of the event: the same text as `canonicalJson` of
  * `{ position, streamId, revision, eventId, type, schemaVersion, data, metadata, recordedAt }`
  * (a unit test holds the two together), written with its keys in their sorted order by hand
  * because this runs once per appended event and once per verified event.
  */
 export function canonicalEventJson(event: HashedEventText): string {
+  return canonicalQuotedEventJson({
+    position: event.position,
+    revision: event.revision,
+    schemaVersion: event.schemaVersion,
+    dataJson: event.dataJson,
+    metadataJson: event.metadataJson,
+    eventIdJson: JSON.stringify(event.eventId),
+    streamIdJson: JSON.stringify(event.streamId),
+    typeJson: JSON.stringify(event.type),
+    recordedAtJson: JSON.stringify(event.recordedAt),
+  });
+}
+
+export function canonicalQuotedEventJson(event: QuotedEventText): string {
   return (
     '{"data":' +
     event.dataJson +
     ',"eventId":' +
-    JSON.stringify(event.eventId) +
+    event.eventIdJson +
     ',"metadata":' +
     event.metadataJson +
     ',"position":' +
     event.position +
     ',"recordedAt":' +
-    JSON.stringify(event.recordedAt) +
+    event.recordedAtJson +
     ',"revision":' +
     event.revision +
     ',"schemaVersion":' +
     event.schemaVersion +
     ',"streamId":' +
-    JSON.stringify(event.streamId) +
+    event.streamIdJson +
     ',"type":' +
-    JSON.stringify(event.type) +
+    event.typeJson +
     '}'
   );
 }
 
 export function chainHash(previousHash: string, event: HashedEventText): string {
   return hash('sha256', previousHash + canonicalEventJson(event), 'hex');
+}
+
+/** chainHash for a writer that keeps its string fields quoted. */
+export function chainHashQuoted(previousHash: string, event: QuotedEventText): string {
+  return hash('sha256', previousHash + canonicalQuotedEventJson(event), 'hex');
 }

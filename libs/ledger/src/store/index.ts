@@ -8,3 +8,6 @@ export { openSqliteEventStore, SqliteEventStore } from './sqlite/sqlite-event-st
 export type { SqliteEventStoreOptions } from './sqlite/sqlite-event-store.js';
 export { sqliteStorePragmas } from './sqlite/open-database.js';
 export { subscriptionPollIntervalMs } from './sqlite/subscription.js';
+export { EsdbEventStore, openCheckTimeoutMs, openEsdbEventStore } from './esdb/esdb-event-store.js';
+export type { EsdbEventStoreOptions } from './esdb/esdb-event-store.js';
+export { isEsdbConnectionString } from './esdb/connection.js';

@@ -21,6 +21,12 @@ export const logAppendAttemptsMax = 50;
 /** Events read per page when the writer folds the log. */
 const foldPageEventsMax = readPageEventsMax;
 
+/**
+ * Streams linked at the same time after one append. An appendMany of a usage batch can touch
+ * thousands of streams; their link appends go out this many at a time rather than all at once.
+ */
+const linkAppendsInFlightMax = 16;
+
 interface PreparedEvent extends EventToAppend {
   dataJson: string;
   metadataJson: string;
@@ -96,22 +102,20 @@ export class EsdbWriter {
   private async linkLastAppend(): Promise<void> {
     const start = this.state.lastAppendStart;
     const tail = await this.reader.readLog(start, this.state.headPosition - start + 1);
-    await Promise.all(
-      [...groupByStream(tail.map((logEvent) => logEvent.event))].map(async ([streamId, events]) => {
-        const linked = await this.reader.linkedRevision(streamId);
-        const missing = events.filter((event) => event.revision > linked);
-        const first = missing[0];
-        if (first !== undefined && first.revision !== linked + 1) {
-          throw new Error(`stream ${streamId} is linked up to revision ${linked}, but the log's last append starts at ${first.revision}: the log is damaged (run verify)`);
-        }
-        await this.appendLinks(streamId, missing);
-      }),
-    );
+    await forEachLimited(groupByStream(tail.map((logEvent) => logEvent.event)), async ([streamId, events]) => {
+      const linked = await this.reader.linkedRevision(streamId);
+      const missing = events.filter((event) => event.revision > linked);
+      const first = missing[0];
+      if (first !== undefined && first.revision !== linked + 1) {
+        throw new Error(`stream ${streamId} is linked up to revision ${linked}, but the log's last append starts at ${first.revision}: the log is damaged (run verify)`);
+      }
+      await this.appendLinks(streamId, missing);
+    });
     this.state.linkedThrough = this.state.headPosition;
   }
 
   private async linkOwnAppend(events: readonly LogEvent[]): Promise<void> {
-    await Promise.all([...groupByStream(events.map((logEvent) => logEvent.event))].map(([streamId, streamEvents]) => this.appendLinks(streamId, streamEvents)));
+    await forEachLimited(groupByStream(events.map((logEvent) => logEvent.event)), ([streamId, streamEvents]) => this.appendLinks(streamId, streamEvents));
     this.state.linkedThrough = this.state.headPosition;
   }
 
@@ -287,6 +291,14 @@ function groupByStream(events: readonly RecordedEvent[]): Map<string, RecordedEv
     else group.push(event);
   }
   return groups;
+}
+
+/** Runs `work` for every entry, at most linkAppendsInFlightMax at a time. */
+async function forEachLimited<K, V>(entries: ReadonlyMap<K, V>, work: (entry: [K, V]) => Promise<void>): Promise<void> {
+  const all = [...entries];
+  for (let start = 0; start < all.length; start += linkAppendsInFlightMax) {
+    await Promise.all(all.slice(start, start + linkAppendsInFlightMax).map(work));
+  }
 }
 
 /** Sorted positions as [first, count] runs of adjacent ones, each read with one call. */

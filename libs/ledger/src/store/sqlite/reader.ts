@@ -19,17 +19,23 @@ export class SqliteReader {
     return this.statements.readAll.all(fromPosition, toPosition, options.limit).map(toRecordedEvent);
   }
 
+  /**
+   * Walks the stream's chain back to `fromRevision`, starting from the stream's head or, when
+   * only older events are wanted, from the first mark at or after the last one wanted.
+   */
   readStream(streamId: string, fromRevision = 0, limit?: number): RecordedEvent[] {
     checkCount('fromRevision', fromRevision, 0, Number.MAX_SAFE_INTEGER);
     if (limit !== undefined) checkCount('limit', limit, 1, readStreamEventsMax);
-    const streamKey = this.statements.streamKey.get(streamId);
-    if (streamKey === undefined) return [];
-    // Without a limit, one row more than the maximum tells a stream that is too long from one that just fits.
-    const rows = this.statements.readStream.all(streamKey, fromRevision, limit ?? readStreamEventsMax + 1);
-    if (limit === undefined && rows.length > readStreamEventsMax) {
-      throw new RangeError(`stream ${streamId} has more than readStreamEventsMax (${readStreamEventsMax}) events: read it in pages with a limit`);
+    const head = this.statements.streamHead.get(streamId);
+    if (head === undefined) return [];
+    const [streamKey, headRevision, headPosition] = head;
+    if (fromRevision > headRevision) return [];
+    if (limit === undefined && headRevision - fromRevision + 1 > readStreamEventsMax) {
+      throw new RangeError(`stream ${streamId} has more than readStreamEventsMax (${readStreamEventsMax}) events from revision ${fromRevision}: read it in pages with a limit`);
     }
-    return rows.map(toRecordedEvent);
+    const toRevision = Math.min(headRevision, fromRevision + (limit ?? readStreamEventsMax) - 1);
+    const start = toRevision === headRevision ? headPosition : (this.statements.streamMarkFrom.get(streamKey, toRevision) ?? headPosition);
+    return this.statements.walkStream.all({ start, from: fromRevision, to: toRevision }).map(toRecordedEvent);
   }
 
   /**

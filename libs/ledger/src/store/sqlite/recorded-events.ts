@@ -27,7 +27,8 @@ export function findRecordedWrite(
   for (let index = 0; index < events.length; index += 1) {
     const event = events[index];
     const eventKey = eventKeys[firstEventIndex + index];
-    assert(event !== undefined && eventKey !== undefined, 'one event key per event');
+    assert(event !== undefined, 'the index is within the write');
+    assert(eventKey !== undefined, 'one event key per event');
     const row = findRecordedEvent(statements, eventKey, event.eventId);
     if (row === undefined) continue;
     checkSameContent(write.streamId, event, row);

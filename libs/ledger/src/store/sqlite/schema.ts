@@ -14,23 +14,32 @@ export const ledgerFormat = 'compute-ledger/event-store';
 export const schemaVersionCurrent = 1;
 
 /**
+ * Revisions between two entries of `stream_marks`: a stream read from any revision walks at
+ * most this many events back before it reaches what it wants.
+ */
+export const streamMarkRevisions = 64;
+
+/**
  * Why the schema looks like this (measured with test/bench/store-append.bench.ts):
  * - `position` is the rowid, so the log in global order is the table itself and appends go to
- *   its end. The events table has no secondary index: SQLite would update one per inserted
- *   row at a random place (2,000 interleaved streams, random event ids), which more than
- *   doubled the cost of an append.
- * - Instead, `stream_events` and `event_keys` are index tables the store fills once per
- *   transaction, with one INSERT ... SELECT ... ORDER BY over the rows it has just written:
- *   sorted, the entries of a batch land next to each other in the B-tree.
- * - Streams get a small integer key, so an index entry is a few bytes instead of a name.
+ *   its end. The events table has no secondary index: SQLite would update one per inserted row
+ *   at a random place (2,000 interleaved streams, random event ids), which more than doubled
+ *   the cost of an append.
+ * - A stream is a chain: each event names the position of the stream's previous event, and
+ *   `streams` holds the stream's last revision and position. A read walks the chain back from
+ *   the head, or from the nearest entry of `stream_marks` (every `streamMarkRevisions`-th
+ *   revision), so a per-event stream index is not needed.
  * - Event ids are found through `event_key`, a 53-bit hash of the id, which is the rowid of
  *   `event_keys`: unique, so an append of an id already recorded fails that one INSERT and the
  *   store only then looks closer (see writer.ts). The rare id whose key another id already has
  *   is kept in `event_key_collisions` instead.
+ * - `event_keys` and `stream_marks` are filled once per transaction, by one INSERT ... SELECT
+ *   over the rows just written: sorted, a batch's entries land next to each other.
+ * - Streams get a small integer key; hashes are 32-byte blobs.
  * - No index on `recorded_at`: it is non-decreasing in position order, so "the log as known at
  *   T" is found by a binary search over positions.
  * - STRICT tables, so a value of the wrong type is refused by SQLite, not discovered by a reader.
- * The index tables hold nothing the events table does not: verify checks them against it.
+ * Chains, heads, marks and keys hold nothing the events do not: verify checks them against it.
  */
 const schemaStatements = `
 CREATE TABLE meta (
@@ -40,13 +49,16 @@ CREATE TABLE meta (
 
 CREATE TABLE streams (
   stream_key INTEGER PRIMARY KEY,
-  stream_id TEXT NOT NULL UNIQUE
+  stream_id TEXT NOT NULL UNIQUE,
+  head_revision INTEGER NOT NULL,
+  head_position INTEGER NOT NULL
 ) STRICT;
 
 CREATE TABLE events (
   position INTEGER PRIMARY KEY,
   stream_key INTEGER NOT NULL,
   revision INTEGER NOT NULL,
+  previous_position INTEGER,
   event_key INTEGER NOT NULL,
   event_id TEXT NOT NULL,
   type TEXT NOT NULL,
@@ -57,7 +69,7 @@ CREATE TABLE events (
   hash BLOB NOT NULL
 ) STRICT;
 
-CREATE TABLE stream_events (
+CREATE TABLE stream_marks (
   stream_key INTEGER NOT NULL,
   revision INTEGER NOT NULL,
   position INTEGER NOT NULL,

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { streamMarkRevisions } from './schema.js';
 
 /**
  * Every statement the store runs, prepared once when the file is opened. Reads return raw
@@ -16,36 +17,47 @@ export type RecordedEventRow = [string, number, number, string | null, string, n
 /** position, hash, recorded_at */
 export type HeadRow = [number, string, string];
 
-/** stream_key, revision of its last event (null when it has none) */
-export type StreamHeadRow = [number, number | null];
+/** stream_key, head_revision, head_position */
+export type StreamHeadRow = [number, number, number];
 
 /** position, recorded_at */
 export type RecordedAtRow = [number, string];
 
-/** position, event_key, position in stream_events, position in event_keys, position in event_key_collisions */
-export type IndexCheckRow = [number, number, number | null, number | null, number | null];
+/**
+ * Per event: position, event_key, whether its previous_position, its stream_marks entry and
+ * its stream's head agree with it (1 or 0), its position in event_keys and in event_key_collisions.
+ */
+export type IndexCheckRow = [number, number, number, number, number, number | null, number | null];
+
+/** Where a stream walk starts (a position) and which revisions it answers. */
+export interface WalkRange {
+  start: number;
+  from: number;
+  to: number;
+}
 
 export interface Statements {
   dataVersion: Statement<[], number>;
   head: Statement<[], HeadRow>;
   headPosition: Statement<[], number | null>;
   streamHead: Statement<[string], StreamHeadRow>;
-  streamKey: Statement<[string], number>;
   insertStream: Statement<[string]>;
-  insertEvent: Statement<[number, number, number, number, string, string, number, string, string, string, string]>;
-  indexStreamEvents: Statement<[number, number]>;
+  updateStreamHead: Statement<[number, number, number]>;
+  insertEvent: Statement<[number, number, number, number | null, number, string, string, number, string, string, string, string]>;
+  indexStreamMarks: Statement<[number, number]>;
   indexEventKeys: Statement<[number, number]>;
   insertEventKey: Statement<[number, number]>;
   insertCollision: Statement<[string, number]>;
   eventByKey: Statement<[number], RecordedEventRow>;
   eventByCollidedId: Statement<[string], RecordedEventRow>;
   readAll: Statement<[number, number, number], EventRow>;
-  readStream: Statement<[number, number, number], EventRow>;
+  streamMarkFrom: Statement<[number, number], number>;
+  walkStream: Statement<[WalkRange], EventRow>;
   recordedAtFrom: Statement<[number], RecordedAtRow>;
   hashAt: Statement<[number], string>;
   indexCheck: Statement<[number, number], IndexCheckRow>;
-  indexEntryCount: Statement<[], number>;
-  strayIndexEntry: Statement<[], number | null>;
+  strayEntryCount: Statement<[], number>;
+  strayEntry: Statement<[], number | null>;
 }
 
 const eventColumns = 'e.position, s.stream_id, e.revision, e.event_id, e.type, e.schema_version, e.data, e.metadata, e.recorded_at, lower(hex(e.hash))';
@@ -59,19 +71,16 @@ function prepareWrites(db: Database) {
   return {
     dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     head: db.prepare<[], HeadRow>('SELECT position, lower(hex(hash)), recorded_at FROM events ORDER BY position DESC LIMIT 1').raw(),
-    streamHead: db
-      .prepare<[string], StreamHeadRow>(
-        'SELECT s.stream_key, (SELECT max(revision) FROM stream_events WHERE stream_key = s.stream_key) FROM streams s WHERE s.stream_id = ?',
-      )
-      .raw(),
-    insertStream: db.prepare<[string]>('INSERT INTO streams (stream_id) VALUES (?)'),
-    insertEvent: db.prepare<[number, number, number, number, string, string, number, string, string, string, string]>(
-      `INSERT INTO events (position, stream_key, revision, event_key, event_id, type, schema_version, data, metadata, recorded_at, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(?))`,
+    streamHead: db.prepare<[string], StreamHeadRow>('SELECT stream_key, head_revision, head_position FROM streams WHERE stream_id = ?').raw(),
+    insertStream: db.prepare<[string]>('INSERT INTO streams (stream_id, head_revision, head_position) VALUES (?, -1, -1)'),
+    updateStreamHead: db.prepare<[number, number, number]>('UPDATE streams SET head_revision = ?, head_position = ? WHERE stream_key = ?'),
+    insertEvent: db.prepare<[number, number, number, number | null, number, string, string, number, string, string, string, string]>(
+      `INSERT INTO events (position, stream_key, revision, previous_position, event_key, event_id, type, schema_version, data, metadata, recorded_at, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, unhex(?))`,
     ),
-    indexStreamEvents: db.prepare<[number, number]>(
-      `INSERT INTO stream_events (stream_key, revision, position)
-       SELECT stream_key, revision, position FROM events WHERE position BETWEEN ? AND ? ORDER BY stream_key, revision`,
+    indexStreamMarks: db.prepare<[number, number]>(
+      `INSERT INTO stream_marks (stream_key, revision, position)
+       SELECT stream_key, revision, position FROM events WHERE position BETWEEN ? AND ? AND revision % ${streamMarkRevisions} = 0`,
     ),
     indexEventKeys: db.prepare<[number, number]>(
       `INSERT INTO event_keys (event_key, position)
@@ -97,7 +106,6 @@ function prepareWrites(db: Database) {
 function prepareReads(db: Database) {
   return {
     headPosition: db.prepare<[], number | null>('SELECT max(position) FROM events').pluck(),
-    streamKey: db.prepare<[string], number>('SELECT stream_key FROM streams WHERE stream_id = ?').pluck(),
     // LEFT JOIN streams, so that an event whose stream row is missing is still read (and named by verify).
     readAll: db
       .prepare<[number, number, number], EventRow>(
@@ -105,11 +113,23 @@ function prepareReads(db: Database) {
          WHERE e.position >= ? AND e.position <= ? ORDER BY e.position LIMIT ?`,
       )
       .raw(),
-    readStream: db
-      .prepare<[number, number, number], EventRow>(
-        `SELECT ${eventColumns} FROM stream_events se CROSS JOIN events e ON e.position = se.position
+    streamMarkFrom: db
+      .prepare<[number, number], number>('SELECT position FROM stream_marks WHERE stream_key = ? AND revision >= ? ORDER BY revision LIMIT 1')
+      .pluck(),
+    // Walks a stream's chain back from the event at @start down to revision @from and answers
+    // revisions @from to @to in order. Each step must go to a lower revision, so a damaged chain
+    // cannot loop.
+    walkStream: db
+      .prepare<[WalkRange], EventRow>(
+        `WITH RECURSIVE walk(position, previous, revision) AS (
+           SELECT position, previous_position, revision FROM events WHERE position = @start
+           UNION ALL
+           SELECT e.position, e.previous_position, e.revision FROM walk w CROSS JOIN events e ON e.position = w.previous
+           WHERE w.revision > @from AND e.revision < w.revision
+         )
+         SELECT ${eventColumns} FROM walk w CROSS JOIN events e ON e.position = w.position
          LEFT JOIN streams s ON s.stream_key = e.stream_key
-         WHERE se.stream_key = ? AND se.revision >= ? ORDER BY se.revision LIMIT ?`,
+         WHERE w.revision BETWEEN @from AND @to ORDER BY w.revision`,
       )
       .raw(),
     recordedAtFrom: db
@@ -121,36 +141,48 @@ function prepareReads(db: Database) {
 
 function prepareChecks(db: Database) {
   return {
-    // Where each event of a page is in the index tables; verify compares that with where it is.
     indexCheck: db
       .prepare<[number, number], IndexCheckRow>(
-        `SELECT e.position, e.event_key, se.position, k.position, c.position
+        `SELECT e.position, e.event_key,
+           CASE WHEN e.revision = 0 THEN e.previous_position IS NULL
+                ELSE p.stream_key IS e.stream_key AND p.revision IS e.revision - 1 END,
+           CASE WHEN e.revision % ${streamMarkRevisions} = 0 THEN m.position IS e.position ELSE 1 END,
+           s.head_revision > e.revision OR (s.head_revision = e.revision AND s.head_position = e.position),
+           k.position, c.position
          FROM events e
-         LEFT JOIN stream_events se ON se.stream_key = e.stream_key AND se.revision = e.revision
+         LEFT JOIN events p ON p.position = e.previous_position
+         LEFT JOIN stream_marks m ON m.stream_key = e.stream_key AND m.revision = e.revision
+         LEFT JOIN streams s ON s.stream_key = e.stream_key
          LEFT JOIN event_keys k ON k.event_key = e.event_key
          LEFT JOIN event_key_collisions c ON c.event_id = e.event_id
          WHERE e.position BETWEEN ? AND ? ORDER BY e.position`,
       )
       .raw(),
-    // With every event's own entries present, any entry more would show in this count.
-    indexEntryCount: db
+    // With every event's own entries in place, an entry more (or a head that names no event of
+    // its stream) shows in these counts.
+    strayEntryCount: db
       .prepare<[], number>(
-        `SELECT (SELECT count(*) FROM stream_events) - (SELECT count(*) FROM events)
-              + (SELECT count(*) FROM event_keys) + (SELECT count(*) FROM event_key_collisions) - (SELECT count(*) FROM events)`,
+        `SELECT (SELECT count(*) FROM stream_marks) - (SELECT count(*) FROM events WHERE revision % ${streamMarkRevisions} = 0)
+              + (SELECT count(*) FROM event_keys) + (SELECT count(*) FROM event_key_collisions) - (SELECT count(*) FROM events)
+              + (SELECT count(*) FROM streams s LEFT JOIN events e ON e.position = s.head_position
+                 WHERE e.stream_key IS NOT s.stream_key OR e.revision IS NOT s.head_revision)`,
       )
       .pluck(),
-    // Only when the count is off: the lowest position an index entry names wrongly.
-    strayIndexEntry: db
+    // Only when a count is off: the lowest position such an entry names.
+    strayEntry: db
       .prepare<[], number | null>(
         `SELECT min(position) FROM (
-           SELECT se.position FROM stream_events se LEFT JOIN events e
-             ON e.position = se.position AND e.stream_key = se.stream_key AND e.revision = se.revision WHERE e.position IS NULL
+           SELECT m.position FROM stream_marks m LEFT JOIN events e
+             ON e.position = m.position AND e.stream_key = m.stream_key AND e.revision = m.revision WHERE e.position IS NULL
            UNION ALL
            SELECT k.position FROM event_keys k LEFT JOIN events e
              ON e.position = k.position AND e.event_key = k.event_key WHERE e.position IS NULL
            UNION ALL
            SELECT c.position FROM event_key_collisions c LEFT JOIN events e
-             ON e.position = c.position AND e.event_id = c.event_id WHERE e.position IS NULL)`,
+             ON e.position = c.position AND e.event_id = c.event_id WHERE e.position IS NULL
+           UNION ALL
+           SELECT s.head_position FROM streams s LEFT JOIN events e ON e.position = s.head_position
+             WHERE e.stream_key IS NOT s.stream_key OR e.revision IS NOT s.head_revision)`,
       )
       .pluck(),
   };

@@ -74,7 +74,10 @@ function mismatchReason(dataJson: string, metadataJson: string): string {
   return 'the stored hash does not match the event and the hash before it';
 }
 
-/** Every event of the page is in stream_events, and in event_keys or else event_key_collisions. */
+/**
+ * Every event of the page is linked to the stream's event before it, marked when its revision
+ * calls for a mark, not past its stream's head, and in event_keys or else event_key_collisions.
+ */
 function checkIndexEntries(statements: Statements, rows: readonly EventRow[]): Failure | undefined {
   const first = rows[0]?.[0] ?? 0;
   const last = rows[rows.length - 1]?.[0] ?? -1;
@@ -90,8 +93,10 @@ function checkIndexEntries(statements: Statements, rows: readonly EventRow[]): F
 }
 
 function checkIndexEntry(entry: IndexCheckRow, eventId: string): Failure | undefined {
-  const [position, eventKey, streamEntry, keyEntry, collisionEntry] = entry;
-  if (streamEntry !== position) return fail(position, 'its stream_events entry is missing or points elsewhere');
+  const [position, eventKey, previousAgrees, markAgrees, headAgrees, keyEntry, collisionEntry] = entry;
+  if (previousAgrees !== 1) return fail(position, "its previous_position does not name its stream's event before it");
+  if (markAgrees !== 1) return fail(position, 'its stream_marks entry is missing or points elsewhere');
+  if (headAgrees !== 1) return fail(position, "it lies beyond its stream's recorded head");
   if (eventKey !== eventIdKey(eventId)) return fail(position, 'its event_key is not the key of its event id');
   if ((keyEntry === position) === (collisionEntry === position)) {
     return fail(position, 'it is not in event_keys or event_key_collisions exactly once');
@@ -100,9 +105,9 @@ function checkIndexEntry(entry: IndexCheckRow, eventId: string): Failure | undef
 }
 
 function checkNoStrayIndexEntries(statements: Statements): Failure | undefined {
-  if (statements.indexEntryCount.get() === 0) return undefined;
-  const position = statements.strayIndexEntry.get() ?? -1;
-  return fail(position, 'the index tables hold an entry for an event that is not there');
+  if (statements.strayEntryCount.get() === 0) return undefined;
+  const position = statements.strayEntry.get() ?? -1;
+  return fail(position, 'a stream head, mark or event key names an event that is not there');
 }
 
 function fail(position: number, reason: string): Failure {

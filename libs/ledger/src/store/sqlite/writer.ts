@@ -4,26 +4,44 @@ import { assert } from '../../shared/assert.js';
 import { expectedRevisionHolds, checkExpectedRevision, instantFromDate } from '../append-rules.js';
 import { canonicalJson } from '../canonical-json.js';
 import type { AppendResult, StreamWrite } from '../event-store.js';
-import { chainHash, genesisHash } from '../hash-chain.js';
-import { appendManyWritesMax } from '../limits.js';
+import { chainHashQuoted, genesisHash } from '../hash-chain.js';
 import { validateBatch } from './batch-validation.js';
 import { findRecordedWrite, isEventKeyTaken } from './recorded-events.js';
 import type { Statements } from './statements.js';
 
 /**
- * Streams whose head this process remembers. Past it the oldest entries are forgotten (and
- * read again from the file when needed), so memory stays bounded however many streams exist.
+ * Streams whose head this process remembers between transactions. Past it the oldest entries
+ * are forgotten at the end of a transaction (and read again from the file when needed), so
+ * memory stays bounded however many streams exist.
  */
 export const streamHeadCacheEntriesMax = 100_000;
 
 /** Metadata text of an event appended without metadata. */
 const emptyMetadataJson = '{}';
 
+/** Event types whose JSON literal is kept; a ledger has a few dozen types. */
+const typeJsonCacheEntriesMax = 1_000;
+
 interface StreamHead {
   /** Key in the streams table, or -1 before the stream's first event is written. */
   key: number;
-  /** Revision of the stream's last event, or -1. */
+  /** Revision and position of the stream's last event, or -1. */
   revision: number;
+  position: number;
+  /** The stream id as a JSON string literal, for the hash chain. */
+  idJson: string;
+  /** The last transaction that moved this head, so each transaction saves each head once. */
+  movedInTransaction: number;
+}
+
+/** What the events of one transaction share. */
+interface BatchContext {
+  path: Path;
+  serial: number;
+  recordedAt: string;
+  recordedAtJson: string;
+  /** Heads this transaction moved, to be saved at its end. */
+  movedHeads: StreamHead[];
 }
 
 export interface WriteOutcome {
@@ -68,6 +86,8 @@ export class SqliteWriter {
   private headHash = genesisHash;
   private lastRecordedAt = '';
   private readonly streamHeads = new Map<string, StreamHead>();
+  private readonly typeJsons = new Map<string, string>();
+  private transactionSerial = 0;
   private cacheValid = false;
   private seenDataVersion = -1;
   private readonly transaction: WriteTransaction;
@@ -77,9 +97,6 @@ export class SqliteWriter {
     private readonly statements: Statements,
     private readonly clock: () => Date,
   ) {
-    // A stream touched earlier in a batch must still be cached when the batch touches it again:
-    // its index entries are only written at the end of the batch.
-    assert(streamHeadCacheEntriesMax > appendManyWritesMax, 'the stream head cache holds every stream of one batch');
     this.transaction = db.transaction((writes: readonly StreamWrite[], eventKeys: Float64Array, path: Path) =>
       this.writeBatch(writes, eventKeys, path),
     );
@@ -105,21 +122,26 @@ export class SqliteWriter {
     this.refreshCaches();
     const firstPosition = this.headPosition + 1;
     const recordedAt = this.nextRecordedAt();
+    this.transactionSerial += 1;
+    const batch: BatchContext = { path, serial: this.transactionSerial, recordedAt, recordedAtJson: JSON.stringify(recordedAt), movedHeads: [] };
     const results: AppendResult[] = [];
     let eventIndex = 0;
     for (const write of writes) {
-      results.push(this.writeOne(write, eventKeys, eventIndex, recordedAt, path));
+      results.push(this.writeOne(write, eventKeys, eventIndex, batch));
       eventIndex += write.events.length;
     }
     const written = this.headPosition >= firstPosition;
     if (written) {
       this.indexEvents(firstPosition, path);
+      this.saveStreamHeads(batch.movedHeads);
       this.lastRecordedAt = recordedAt;
     }
+    this.forgetOldestStreamHeads();
     return { results, written };
   }
 
-  private writeOne(write: StreamWrite, eventKeys: Float64Array, firstEventIndex: number, recordedAt: string, path: Path): AppendResult {
+  private writeOne(write: StreamWrite, eventKeys: Float64Array, firstEventIndex: number, batch: BatchContext): AppendResult {
+    const { path } = batch;
     if (path === 'careful') {
       const recorded = findRecordedWrite(this.statements, write, eventKeys, firstEventIndex);
       if (recorded) return recorded;
@@ -130,7 +152,7 @@ export class SqliteWriter {
       if (recorded) return recorded;
       checkExpectedRevision(write.streamId, write.expectedRevision, head.revision);
     }
-    return this.insertEvents(write, head, eventKeys, firstEventIndex, recordedAt, path);
+    return this.insertEvents(write, head, eventKeys, firstEventIndex, batch);
   }
 
   /**
@@ -138,36 +160,41 @@ export class SqliteWriter {
    * before its insert: strings that die at once cost the garbage collector next to nothing,
    * while holding a batch's worth of them until the commit would promote them all.
    */
-  private insertEvents(
-    write: StreamWrite,
-    head: StreamHead,
-    eventKeys: Float64Array,
-    firstEventIndex: number,
-    recordedAt: string,
-    path: Path,
-  ): AppendResult {
+  private insertEvents(write: StreamWrite, head: StreamHead, eventKeys: Float64Array, firstEventIndex: number, batch: BatchContext): AppendResult {
     const { streamId, events } = write;
+    const { recordedAt, recordedAtJson } = batch;
     if (head.key === -1) head.key = this.createStream(streamId);
     const insert = this.statements.insertEvent;
+    const streamIdJson = head.idJson;
     let previousHash = this.headHash;
     let position = this.headPosition;
     let revision = head.revision;
+    let previousPosition = head.revision === -1 ? null : head.position;
     for (let index = 0; index < events.length; index += 1) {
       const event = events[index];
       const eventKey = eventKeys[firstEventIndex + index];
-      assert(event !== undefined && eventKey !== undefined, 'one event key per event');
+      assert(event !== undefined, 'the index is within the write');
+      assert(eventKey !== undefined, 'one event key per event');
       const dataJson = canonicalJson(event.data);
       const metadataJson = event.metadata === undefined ? emptyMetadataJson : canonicalJson(event.metadata);
       position += 1;
       revision += 1;
       const { eventId, type, schemaVersion } = event;
-      previousHash = chainHash(previousHash, { position, streamId, revision, eventId, type, schemaVersion, dataJson, metadataJson, recordedAt });
-      insert.run(position, head.key, revision, eventKey, eventId, type, schemaVersion, dataJson, metadataJson, recordedAt, previousHash);
-      if (path === 'careful') this.indexEventKey(eventKey, eventId, position);
+      const eventIdJson = JSON.stringify(eventId);
+      const typeJson = this.typeJson(type);
+      previousHash = chainHashQuoted(previousHash, { position, revision, schemaVersion, dataJson, metadataJson, eventIdJson, streamIdJson, typeJson, recordedAtJson });
+      insert.run(position, head.key, revision, previousPosition, eventKey, eventId, type, schemaVersion, dataJson, metadataJson, recordedAt, previousHash);
+      if (batch.path === 'careful') this.indexEventKey(eventKey, eventId, position);
+      previousPosition = position;
     }
     this.headHash = previousHash;
     this.headPosition = position;
     head.revision = revision;
+    head.position = position;
+    if (head.movedInTransaction !== batch.serial) {
+      head.movedInTransaction = batch.serial;
+      batch.movedHeads.push(head);
+    }
     return { nextRevision: revision, position, written: true };
   }
 
@@ -177,9 +204,9 @@ export class SqliteWriter {
     else this.statements.insertEventKey.run(eventKey, position);
   }
 
-  /** Adds the batch's events to the index tables, sorted, in one statement each. */
+  /** Adds the transaction's events to the index tables, in one statement each. */
   private indexEvents(firstPosition: number, path: Path): void {
-    this.statements.indexStreamEvents.run(firstPosition, this.headPosition);
+    this.statements.indexStreamMarks.run(firstPosition, this.headPosition);
     if (path === 'careful') return;
     try {
       this.statements.indexEventKeys.run(firstPosition, this.headPosition);
@@ -189,20 +216,43 @@ export class SqliteWriter {
     }
   }
 
+  /** Once per stream a transaction moved, however many of its events it wrote. */
+  private saveStreamHeads(movedHeads: readonly StreamHead[]): void {
+    for (const head of movedHeads) this.statements.updateStreamHead.run(head.revision, head.position, head.key);
+  }
+
   private streamHead(streamId: string): StreamHead {
     const cached = this.streamHeads.get(streamId);
     if (cached) return cached;
     const row = this.statements.streamHead.get(streamId);
-    const head: StreamHead = row ? { key: row[0], revision: row[1] ?? -1 } : { key: -1, revision: -1 };
-    if (this.streamHeads.size >= streamHeadCacheEntriesMax) this.forgetOldestStreamHead();
+    const idJson = JSON.stringify(streamId);
+    const head: StreamHead = row
+      ? { key: row[0], revision: row[1], position: row[2], idJson, movedInTransaction: 0 }
+      : { key: -1, revision: -1, position: -1, idJson, movedInTransaction: 0 };
     this.streamHeads.set(streamId, head);
     return head;
   }
 
-  private forgetOldestStreamHead(): void {
+  private typeJson(type: string): string {
+    const cached = this.typeJsons.get(type);
+    if (cached !== undefined) return cached;
+    if (this.typeJsons.size >= typeJsonCacheEntriesMax) this.typeJsons.clear();
+    const typeJson = JSON.stringify(type);
+    this.typeJsons.set(type, typeJson);
+    return typeJson;
+  }
+
+  /**
+   * Only between transactions: a head that the running transaction moved must stay cached until
+   * its end, because it is saved to the file only then.
+   */
+  private forgetOldestStreamHeads(): void {
+    let excess = this.streamHeads.size - streamHeadCacheEntriesMax;
+    if (excess <= 0) return;
     for (const streamId of this.streamHeads.keys()) {
       this.streamHeads.delete(streamId);
-      return;
+      excess -= 1;
+      if (excess === 0) return;
     }
   }
 

@@ -1,0 +1,178 @@
+/**
+ * The storage model of the EventStoreDB test double: streams, the `$all` log and the server's
+ * rules for expected revisions, without any gRPC. Everything lives in memory, so a test that
+ * needs an empty server starts another double (or uses fresh stream names).
+ *
+ * Positions. The server's `$all` position of an event is the byte offset of its record in the
+ * transaction file; an event written without an explicit transaction has commit position ==
+ * prepare position, and an append answers the position of its last event. The double counts
+ * bytes the same way, with a fixed header per record, so positions grow by more than one per
+ * event and a client cannot mistake them for a dense sequence.
+ */
+
+/** Bytes a record takes beside its data, metadata, type and stream name (the real header is of this order). */
+const recordHeaderBytes = 80;
+
+/** The server's default `MaxAppendSize`: 1 MiB over the events of one append. */
+export const defaultMaxAppendSizeBytes = 1_048_576;
+
+/** `created` is .NET ticks (100 ns) since the Unix epoch; the client divides by 10,000. */
+const ticksPerMillisecond = 10_000n;
+
+export interface StoredEvent {
+  streamName: string;
+  revision: number;
+  /** UUID text, as the client sends it. */
+  eventId: string;
+  type: string;
+  contentType: string;
+  data: Uint8Array;
+  customMetadata: Uint8Array;
+  createdTicks: bigint;
+  /** Commit position == prepare position. */
+  position: number;
+}
+
+export interface ProposedEvent {
+  eventId: string;
+  type: string;
+  contentType: string;
+  data: Uint8Array;
+  customMetadata: Uint8Array;
+}
+
+export type ExpectedRevision =
+  | { kind: 'any' }
+  | { kind: 'no_stream' }
+  | { kind: 'stream_exists' }
+  | { kind: 'revision'; revision: number };
+
+/**
+ * `currentRevision` -1 means the stream does not exist; `position` -1 means none (an empty append).
+ * An idempotent outcome answers the revision and position of the last event already recorded.
+ */
+export type AppendOutcome =
+  | { kind: 'written' | 'idempotent'; currentRevision: number; position: number }
+  | { kind: 'wrong_expected_version'; currentRevision: number }
+  | { kind: 'too_large'; maxAppendSizeBytes: number };
+
+export type AppendListener = (events: readonly StoredEvent[]) => void;
+
+export class DoubleLog {
+  private readonly streams = new Map<string, StoredEvent[]>();
+  private readonly all: StoredEvent[] = [];
+  private nextPosition = 0;
+  private readonly listeners = new Set<AppendListener>();
+
+  constructor(
+    private readonly nowMs: () => number,
+    private readonly maxAppendSizeBytes: number,
+  ) {}
+
+  /**
+   * The server's commit check (IndexWriter.CheckCommit): an exact expectation (or no_stream,
+   * which is revision -1) that is behind the stream is an idempotent success when the events
+   * at the following revisions carry the proposed ids, and a wrong expected version otherwise,
+   * also when only some of them match. `any` and `stream_exists` recognize a repeat by its
+   * first id; the server only remembers recent ids for this, the double remembers all, which is
+   * one of the answers the server may give.
+   */
+  append(streamName: string, expected: ExpectedRevision, proposed: readonly ProposedEvent[]): AppendOutcome {
+    const sizeBytes = proposed.reduce((total, event) => total + eventSizeBytes(event), 0);
+    if (sizeBytes > this.maxAppendSizeBytes) return { kind: 'too_large', maxAppendSizeBytes: this.maxAppendSizeBytes };
+    const events = this.streams.get(streamName) ?? [];
+    const current = events.length - 1;
+    switch (expected.kind) {
+      case 'any':
+        return this.repeatOf(events, proposed) ?? this.write(streamName, events, proposed);
+      case 'stream_exists':
+        if (current === -1) return { kind: 'wrong_expected_version', currentRevision: current };
+        return this.repeatOf(events, proposed) ?? this.write(streamName, events, proposed);
+      case 'no_stream':
+      case 'revision': {
+        const revision = expected.kind === 'no_stream' ? -1 : expected.revision;
+        if (revision === current) return this.write(streamName, events, proposed);
+        if (revision < current) return this.repeatAt(events, revision, proposed);
+        return { kind: 'wrong_expected_version', currentRevision: current };
+      }
+    }
+  }
+
+  stream(streamName: string): readonly StoredEvent[] | undefined {
+    return this.streams.get(streamName);
+  }
+
+  allEvents(): readonly StoredEvent[] {
+    return this.all;
+  }
+
+  /** Index in `allEvents()` of the first event at or after `position`. */
+  indexAtOrAfter(position: number): number {
+    let low = 0;
+    let high = this.all.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.all[middle]?.position ?? Infinity) < position) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** Calls `listener` after every write with the events it wrote; answers the way to stop. */
+  onAppend(listener: AppendListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Replaces the stored data of one event, as someone with access to the database files could. */
+  tamper(streamName: string, revision: number, change: (data: Uint8Array) => Uint8Array): void {
+    const event = this.streams.get(streamName)?.[revision];
+    if (event === undefined) throw new Error(`the double has no event ${revision} in ${streamName}`);
+    event.data = change(event.data);
+  }
+
+  private write(streamName: string, events: StoredEvent[], proposed: readonly ProposedEvent[]): AppendOutcome {
+    if (proposed.length === 0) {
+      return { kind: 'written', currentRevision: events.length - 1, position: events.at(-1)?.position ?? -1 };
+    }
+    const createdTicks = BigInt(this.nowMs()) * ticksPerMillisecond;
+    const written: StoredEvent[] = [];
+    for (const event of proposed) {
+      const stored: StoredEvent = { ...event, streamName, revision: events.length, createdTicks, position: this.nextPosition };
+      this.nextPosition += recordBytes(streamName, event);
+      events.push(stored);
+      this.all.push(stored);
+      written.push(stored);
+    }
+    this.streams.set(streamName, events);
+    for (const listener of this.listeners) listener(written);
+    const last = written[written.length - 1]!;
+    return { kind: 'written', currentRevision: last.revision, position: last.position };
+  }
+
+  private repeatAt(events: readonly StoredEvent[], revision: number, proposed: readonly ProposedEvent[]): AppendOutcome {
+    const current = events.length - 1;
+    for (let index = 0; index < proposed.length; index += 1) {
+      if (events[revision + 1 + index]?.eventId !== proposed[index]?.eventId) return { kind: 'wrong_expected_version', currentRevision: current };
+    }
+    const last = events[revision + proposed.length];
+    if (last === undefined) return { kind: 'written', currentRevision: current, position: events.at(-1)?.position ?? -1 };
+    return { kind: 'idempotent', currentRevision: last.revision, position: last.position };
+  }
+
+  private repeatOf(events: readonly StoredEvent[], proposed: readonly ProposedEvent[]): AppendOutcome | undefined {
+    const first = proposed[0];
+    const start = first === undefined ? -1 : events.findIndex((event) => event.eventId === first.eventId);
+    if (start === -1) return undefined;
+    return this.repeatAt(events, start - 1, proposed);
+  }
+}
+
+/** What the server counts against MaxAppendSize for one event (Event.SizeOnDisk, near enough). */
+function eventSizeBytes(event: ProposedEvent): number {
+  return Buffer.byteLength(event.type) + event.data.length + event.customMetadata.length;
+}
+
+function recordBytes(streamName: string, event: ProposedEvent): number {
+  return recordHeaderBytes + Buffer.byteLength(streamName) + eventSizeBytes(event);
+}
