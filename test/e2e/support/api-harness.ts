@@ -5,7 +5,8 @@ import { join } from 'node:path';
 // place outside apps/api that imports the application.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { ApiKeys, createLogger, startApiServer, type ApiServer } from '@compute-ledger/api';
-import { openLedger, type Ledger } from '@compute-ledger/ledger';
+import { openEsdbEventStore, openLedger, type EventStore, type Ledger } from '@compute-ledger/ledger';
+import { startEsdbDouble } from '../../esdb/double/esdb-double.js';
 
 /**
  * The real HTTP server (Nest on Fastify, listening on a free port) over a fresh SQLite file, with
@@ -66,11 +67,26 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
+/**
+ * The store under test: a SQLite file by default; with LEDGER_E2E_STORE=esdb, an EventStoreDB
+ * store on the in-process double of the server, so the same suite proves both adapters.
+ */
+async function openTestStore(directory: string, clock: () => Date): Promise<{ store: string | EventStore; stop(): Promise<void> }> {
+  if (process.env['LEDGER_E2E_STORE'] !== 'esdb') return { store: `sqlite:${join(directory, 'ledger.db')}`, stop: async () => undefined };
+  const double = await startEsdbDouble({ maxAppendSizeBytes: esdbDoubleAppendSizeBytesMax });
+  const store = await openEsdbEventStore({ connectionString: double.url, clock });
+  return { store, stop: () => double.stop() };
+}
+
+/** A real server is started with a larger --max-append-size for 10,000-reading batches; so is the double. */
+const esdbDoubleAppendSizeBytesMax = 32 * 1024 * 1024;
+
 export async function startHarness(start: string): Promise<ApiHarness> {
   const directory = mkdtempSync(join(tmpdir(), 'ledger-e2e-'));
   let nowMs = Date.parse(start);
   const clock = () => new Date(nowMs);
-  const ledger = await openLedger({ store: `sqlite:${join(directory, 'ledger.db')}`, clock, dataDir: directory, follow: true });
+  const testStore = await openTestStore(directory, clock);
+  const ledger = await openLedger({ store: testStore.store, clock, dataDir: directory, follow: true });
   const server = await startApiServer({ ledger, apiKeys: ApiKeys.parse(apiKeysSpec), logger: createLogger('silent'), port: 0 });
   const request = async <T>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> => {
     const headers: Record<string, string> = { ...options.headers };
@@ -108,6 +124,7 @@ export async function startHarness(start: string): Promise<ApiHarness> {
     async close() {
       await server.close();
       await ledger.close();
+      await testStore.stop();
       rmSync(directory, { recursive: true, force: true });
     },
   };
