@@ -7,7 +7,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts', '**/*.mts', '**/*.mjs'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.mjs'],
     plugins: { '@nx': nx },
     languageOptions: {
       globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setImmediate: 'readonly' },
@@ -32,8 +32,11 @@ export default tseslint.config(
             { sourceTag: 'scope:ledger', onlyDependOnLibsWithTags: ['scope:contracts'] },
             // Documents render what the ledger answers, typed structurally, so they never need the ledger itself.
             { sourceTag: 'scope:documents', onlyDependOnLibsWithTags: ['scope:contracts'] },
-            { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ledger', 'scope:documents'] },
-            { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ledger', 'scope:api', 'scope:documents'] },
+            // The dashboard talks to the ledger over the public /v1 API only: at most it shares the contracts' types.
+            { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:contracts'] },
+            // The API serves the built dashboard from the path the web package exports.
+            { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ledger', 'scope:documents', 'scope:web'] },
+            { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:ledger', 'scope:api', 'scope:documents', 'scope:web'] },
           ],
         },
       ],

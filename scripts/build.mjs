@@ -20,8 +20,41 @@ const lockWaitMs = 120_000;
 const lockStaleMs = 300_000;
 const lockPollMs = 100;
 
+const webRoot = join(root, 'apps', 'web');
+const webIndex = join(webRoot, 'dist', 'index.html');
+
+/** True when the dashboard has no build or a source newer than it. */
+function webIsStale() {
+  if (!existsSync(webIndex)) return true;
+  const builtMs = statSync(webIndex).mtimeMs;
+  const inputs = ['index.html', 'vite.config.ts', 'package.json'].map((name) => statSync(join(webRoot, name)).mtimeMs);
+  return Math.max(newestSourceMs(join(webRoot, 'src')), ...inputs) > builtMs;
+}
+
+/** Builds the dashboard's static files with Vite (the API serves them at /). */
+function buildWeb({ quiet = false } = {}) {
+  let vite;
+  try {
+    vite = createRequire(join(webRoot, 'package.json')).resolve('vite/bin/vite.js');
+  } catch {
+    if (!quiet) process.stderr.write('build: vite is not installed (npm install at the project root)\n');
+    return { ok: false };
+  }
+  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'error'], { cwd: webRoot, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  if (result.status !== 0 && output.trim() !== '') process.stderr.write(output);
+  return { ok: result.status === 0 };
+}
+
+/** Compiles the packages, then builds the dashboard when it is stale. */
+export function build(options = {}) {
+  const compiled = buildPackages(options);
+  const web = webIsStale() ? buildWeb(options) : { ok: true };
+  return { ok: compiled.ok && web.ok };
+}
+
 /** Runs `tsc -b` over the packages; answers whether it passed without errors. */
-export function build({ quiet = false } = {}) {
+function buildPackages({ quiet = false } = {}) {
   let tsc;
   try {
     tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
@@ -37,7 +70,7 @@ export function build({ quiet = false } = {}) {
 
 /** True when a package has no build or a source file newer than its last build. */
 export function isStale() {
-  return projects.some((project) => {
+  return webIsStale() || projects.some((project) => {
     const info = buildInfo(project);
     if (!existsSync(info)) return true;
     const builtMs = statSync(info).mtimeMs;
@@ -77,7 +110,7 @@ function newestSourceMs(directory) {
   for (const entry of readdirSync(directory, { withFileTypes: true })) {
     const path = join(directory, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSourceMs(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (/\.(ts|tsx|css)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -86,7 +119,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   const soft = process.argv.includes('--soft');
   const startedMs = Date.now();
   const { ok } = withLock(() => build());
-  if (ok) process.stdout.write(`build: libs and apps/api compiled to their dist/ folders in ${((Date.now() - startedMs) / 1000).toFixed(1)} s\n`);
+  if (ok) process.stdout.write(`build: libs, apps/api and the dashboard built into their dist/ folders in ${((Date.now() - startedMs) / 1000).toFixed(1)} s\n`);
   else process.stderr.write(soft ? 'build: finished with type errors (JavaScript was still emitted); run `npm run build` to see them again\n' : 'build: failed\n');
   process.exit(ok || soft ? 0 : 1);
 }

@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { webDistPath } from '@compute-ledger/web';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController, type FastifyRequest } from 'fastify';
@@ -83,8 +86,24 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
     metrics.observe(request.method, route, reply.statusCode, elapsedMs / 1000);
     request.log.info({ method: request.method, route, url: request.url, status: reply.statusCode, ms: Math.round(elapsedMs * 10) / 10 }, 'request');
   });
+  serveDashboard(app);
   await app.init();
   return app;
+}
+
+/**
+ * The dashboard's static files at `/`, when they are built (npm install and npm start build
+ * them). They need no key: the page asks for one and sends it with every /v1 request.
+ */
+function serveDashboard(app: NestFastifyApplication): void {
+  const root = webDistPath();
+  if (existsSync(join(root, 'index.html'))) {
+    app.useStaticAssets({ root, prefix: '/', index: ['index.html'], wildcard: false });
+    return;
+  }
+  app.getHttpAdapter().getInstance().get('/', async (_request, reply) =>
+    reply.type('text/plain; charset=utf-8').send('The dashboard is not built: run `npm run build` at the project root. The API is at /v1, its docs at /docs.\n'),
+  );
 }
 
 /** Builds the API and listens. */

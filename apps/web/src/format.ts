@@ -1,0 +1,159 @@
+/**
+ * How numbers and instants look on screen. Money arrives as decimal strings with exactly the
+ * currency's minor digits; it is formatted as text, digit by digit, and never goes through a
+ * JavaScript number, which would round amounts above 2^53 minor units and print binary
+ * fractions. Sorting compares the strings exactly as scaled BigInts.
+ */
+
+const decimalPattern = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+const currencySymbols: Record<string, string> = { USD: '$', EUR: '€', GBP: '£', JPY: '¥' };
+
+interface DecimalParts {
+  negative: boolean;
+  integer: string;
+  fraction: string;
+}
+
+function decimalParts(value: string): DecimalParts | null {
+  const match = decimalPattern.exec(value.trim());
+  if (match === null) return null;
+  const integer = (match[2] ?? '0').replace(/^0+(?=\d)/, '');
+  const fraction = match[3] ?? '';
+  const zero = /^0*$/.test(integer) && /^0*$/.test(fraction);
+  return { negative: match[1] === '-' && !zero, integer, fraction };
+}
+
+/** `"1234567"` -> `"1,234,567"`. */
+export function groupDigits(integer: string): string {
+  return integer.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** `"-105840.00"`, `"USD"` -> `"-$105,840.00"`; a currency without a symbol is written as its code. */
+export function formatMoney(amount: string, currency: string): string {
+  const parts = decimalParts(amount);
+  if (parts === null) return amount;
+  const digits = `${groupDigits(parts.integer)}${parts.fraction === '' ? '' : `.${parts.fraction}`}`;
+  const symbol = currencySymbols[currency];
+  const sign = parts.negative ? '-' : '';
+  return symbol === undefined ? `${sign}${currency} ${digits}` : `${sign}${symbol}${digits}`;
+}
+
+/** GPU-hours and other decimal quantities: grouped, with the fraction as the ledger sent it. */
+export function formatQuantity(value: string): string {
+  const parts = decimalParts(value);
+  if (parts === null) return value;
+  return `${parts.negative ? '-' : ''}${groupDigits(parts.integer)}${parts.fraction === '' ? '' : `.${parts.fraction}`}`;
+}
+
+/** GPU counts: whole numbers that the API sends as JSON numbers. */
+export function formatCount(value: number): string {
+  return groupDigits(String(value));
+}
+
+export function isNegative(value: string): boolean {
+  return decimalParts(value)?.negative ?? false;
+}
+
+export function isZero(value: string): boolean {
+  const parts = decimalParts(value);
+  return parts !== null && /^0*$/.test(parts.integer) && /^0*$/.test(parts.fraction);
+}
+
+/** Exact order of two decimal strings (-1, 0, 1); what is not a decimal sorts first. */
+export function compareDecimal(a: string, b: string): number {
+  const left = decimalParts(a);
+  const right = decimalParts(b);
+  if (left === null || right === null) return left === null ? (right === null ? 0 : -1) : 1;
+  const fractionDigits = Math.max(left.fraction.length, right.fraction.length);
+  const scaled = (parts: DecimalParts) => BigInt(`${parts.negative ? '-' : ''}${parts.integer}${parts.fraction.padEnd(fractionDigits, '0')}`);
+  const difference = scaled(left) - scaled(right);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
+}
+
+/**
+ * The exact sum of decimal strings, as a decimal string with as many fraction digits as the
+ * longest of them: amounts are added as scaled BigInts, never as floating-point numbers.
+ */
+export function sumDecimals(values: readonly string[]): string {
+  const parts = values.map(decimalParts).filter((entry): entry is DecimalParts => entry !== null);
+  const fractionDigits = Math.max(0, ...parts.map((entry) => entry.fraction.length));
+  let total = 0n;
+  for (const entry of parts) total += BigInt(`${entry.negative ? '-' : ''}${entry.integer}${entry.fraction.padEnd(fractionDigits, '0')}`);
+  const negative = total < 0n;
+  const digits = (negative ? -total : total).toString().padStart(fractionDigits + 1, '0');
+  const integer = digits.slice(0, digits.length - fractionDigits);
+  const fraction = digits.slice(digits.length - fractionDigits);
+  return `${negative ? '-' : ''}${integer}${fractionDigits === 0 ? '' : `.${fraction}`}`;
+}
+
+/**
+ * A decimal string as a number for a chart's geometry only: a bar's height may be off by a
+ * fraction of a cent without anyone seeing it, while every figure printed comes from the string.
+ */
+export function plotValue(value: string): number {
+  return Number(value);
+}
+
+// ---- Instants and months ------------------------------------------------------------------------
+
+/** `2026-11-02T12:00:00Z` -> `2026-11-02 12:00 UTC` (seconds shown only when there are some). */
+export function formatInstant(instant: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?Z$/.exec(instant);
+  if (match === null) return instant;
+  const seconds = match[3] === undefined || /^:00(\.0*)?$/.test(match[3]) ? '' : match[3];
+  return `${match[1]} ${match[2]}${seconds} UTC`;
+}
+
+/** `2026-12-31T00:00:00Z` -> `2026-12-31`. */
+export function formatDate(instant: string): string {
+  return instant.slice(0, 10);
+}
+
+const monthNames = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `2026-02` -> `Feb 2026`. */
+export function formatMonth(month: string): string {
+  const [year, number] = month.split('-');
+  return `${monthNames[Number(number) - 1] ?? number} ${year}`;
+}
+
+/** The service month (`YYYY-MM`) an instant falls in, in UTC. */
+export function monthOf(instant: string): string {
+  return instant.slice(0, 7);
+}
+
+export function previousMonth(month: string): string {
+  const [year, number] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(year, number - 2, 1)).toISOString().slice(0, 7);
+}
+
+/** The last month that is over at `instant`: the one before the month it falls in. */
+export function lastCompleteMonth(instant: string): string {
+  return previousMonth(monthOf(instant));
+}
+
+/** `count` months ending with `last`, oldest first. */
+export function monthsEndingWith(last: string, count: number): string[] {
+  const months = [last];
+  while (months.length < count) months.unshift(previousMonth(months[0]!));
+  return months;
+}
+
+/**
+ * The time controls edit UTC instants in `datetime-local` inputs, which carry no zone: the
+ * ledger's books close on UTC months, so the controls say UTC and mean it.
+ */
+export function instantToInputValue(instant: string | null): string {
+  if (instant === null) return '';
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2})?/.exec(instant);
+  if (match === null) return '';
+  return match[2] === undefined || match[2] === ':00' ? match[1]! : `${match[1]}${match[2]}`;
+}
+
+export function inputValueToInstant(value: string): string | null {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2})?(\.\d+)?$/.exec(value);
+  if (match === null) return null;
+  const instant = `${match[1]}T${match[2]}${match[3] ?? ':00'}Z`;
+  return Number.isNaN(Date.parse(instant)) ? null : instant;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { compareDecimal, formatInstant, formatMoney, formatQuantity, inputValueToInstant, instantToInputValue, lastCompleteMonth, monthsEndingWith, sumDecimals } from './format.js';
+
+describe('money on screen', () => {
+  it('formats the ledger strings digit by digit, sign first, in the currency', () => {
+    expect(formatMoney('2603160.00', 'USD')).toBe('$2,603,160.00');
+    expect(formatMoney('-105840.00', 'USD')).toBe('-$105,840.00');
+    expect(formatMoney('0.00', 'USD')).toBe('$0.00');
+    expect(formatMoney('-0.00', 'USD')).toBe('$0.00');
+    expect(formatMoney('1564500', 'JPY')).toBe('¥1,564,500');
+    expect(formatMoney('1058400.00', 'CHF')).toBe('CHF 1,058,400.00');
+    // Beyond 2^53 minor units a number would round; the string does not.
+    expect(formatMoney('123456789012345678.91', 'USD')).toBe('$123,456,789,012,345,678.91');
+  });
+
+  it('formats GPU-hours with their own fraction', () => {
+    expect(formatQuantity('529200')).toBe('529,200');
+    expect(formatQuantity('1050.5')).toBe('1,050.5');
+  });
+
+  it('orders and sums decimal strings exactly', () => {
+    expect(['10.00', '-2.50', '9.99', '100.00'].sort(compareDecimal)).toEqual(['-2.50', '9.99', '10.00', '100.00']);
+    expect(compareDecimal('9007199254740993.01', '9007199254740993.02')).toBe(-1);
+    expect(sumDecimals(['0.10', '0.20'])).toBe('0.30'); // 0.1 + 0.2 would not be
+    expect(sumDecimals(['1533000.00', '9344000.00', '3796000.00'])).toBe('14673000.00');
+    expect(sumDecimals(['-105840.00', '88200.00'])).toBe('-17640.00');
+    expect(sumDecimals([])).toBe('0');
+  });
+});
+
+describe('instants and months', () => {
+  it('shows instants in UTC, seconds only when there are some', () => {
+    expect(formatInstant('2026-11-02T12:00:00Z')).toBe('2026-11-02 12:00 UTC');
+    expect(formatInstant('2026-11-26T10:26:59.405Z')).toBe('2026-11-26 10:26:59.405 UTC');
+  });
+
+  it('takes the time controls as UTC instants and gives them back', () => {
+    expect(inputValueToInstant('2026-11-02T12:00')).toBe('2026-11-02T12:00:00Z');
+    expect(inputValueToInstant('2026-11-02T12:00:05')).toBe('2026-11-02T12:00:05Z');
+    expect(inputValueToInstant('yesterday')).toBeNull();
+    expect(instantToInputValue('2026-11-02T12:00:00Z')).toBe('2026-11-02T12:00');
+    expect(instantToInputValue(null)).toBe('');
+  });
+
+  it('counts months back from the last complete one', () => {
+    expect(lastCompleteMonth('2026-11-03T09:00:00Z')).toBe('2026-10');
+    expect(lastCompleteMonth('2026-01-01T00:00:00Z')).toBe('2025-12');
+    expect(monthsEndingWith('2026-02', 3)).toEqual(['2025-12', '2026-01', '2026-02']);
+  });
+});
