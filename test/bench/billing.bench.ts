@@ -28,7 +28,7 @@ interface Sizes {
   scale: readonly number[];
 }
 
-const fullSizes: Sizes = { leases: 2_000, hoursPerLease: 720, runs: 3, scaleLeases: 200, scale: [1, 4, 16] };
+const fullSizes: Sizes = { leases: 2_000, hoursPerLease: 720, runs: 3, scaleLeases: 100, scale: [1, 4, 16] };
 const smokeSizes: Sizes = { leases: 20, hoursPerLease: 24, runs: 1, scaleLeases: 10, scale: [1, 2] };
 
 const benchmark = 'billing-run';
@@ -81,7 +81,7 @@ async function measure(directory: string, name: string, leases: number, hoursPer
 }
 
 /** Contracts through the ledger's commands; readings appended straight to the store, in 10,000-event transactions. */
-async function prepare(path: string, leases: number, hoursPerLease: number, factor: number): Promise<void> {
+export async function prepare(path: string, leases: number, hoursPerLease: number, factor: number): Promise<void> {
   const ledger = await openLedger({ store: `sqlite:${path}`, clock: () => new Date('2026-11-01T00:00:00Z') });
   const actor = { actor: 'bench' };
   const sites = 4;

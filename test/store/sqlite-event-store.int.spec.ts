@@ -5,12 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   appendEventsMax,
   ConcurrencyError,
+  DuplicateEventIdError,
   openSqliteEventStore,
   readPageEventsMax,
   StoreOpenError,
   subscriptionPollIntervalMs,
 } from '@compute-ledger/ledger';
-import type { RecordedEvent, SqliteEventStore, StreamWrite } from '@compute-ledger/ledger';
+import type { EventToAppend, RecordedEvent, SqliteEventStore, StreamWrite } from '@compute-ledger/ledger';
 import { describeEventStoreContract, readWholeLog, usageEvent, usageEvents } from './event-store.contract.js';
 import { flipDataByte, sqliteFileFactory, sqliteMemoryFactory, temporaryDirectory, withRawConnection } from './sqlite-fixtures.js';
 
@@ -104,10 +105,96 @@ describe('SQLite event store', () => {
       expect(await verifyFile()).toMatchObject({ ok: false, firstInvalidPosition: first?.position });
     });
 
+    it('names an event whose link to the stream\'s previous event was changed', async () => {
+      await ledgerWith(9);
+      withRawConnection(path, (db) => db.prepare('UPDATE events SET previous_position = 1 WHERE position = 7').run());
+      const result = await verifyFile();
+      expect(result).toMatchObject({ ok: false, firstInvalidPosition: 7 });
+      if (!result.ok) expect(result.reason).toContain('previous_position');
+    });
+
+    it('names the last event of a stream whose head was moved back', async () => {
+      await ledgerWith(9);
+      withRawConnection(path, (db) => db.prepare("UPDATE streams SET head_revision = 1, head_position = 3 WHERE stream_id = 'lease-0'").run());
+      const result = await verifyFile();
+      expect(result).toMatchObject({ ok: false, firstInvalidPosition: 6 });
+    });
+
+    it('names an event whose mark or event key entry is gone', async () => {
+      await ledgerWith(9);
+      withRawConnection(path, (db) => db.prepare('DELETE FROM stream_marks WHERE position = 1').run());
+      expect(await verifyFile()).toMatchObject({ ok: false, firstInvalidPosition: 1 });
+      withRawConnection(path, (db) => db.prepare('INSERT INTO stream_marks VALUES ((SELECT stream_key FROM events WHERE position = 1), 0, 1)').run());
+      withRawConnection(path, (db) => db.prepare('DELETE FROM event_keys WHERE position = 5').run());
+      expect(await verifyFile()).toMatchObject({ ok: false, firstInvalidPosition: 5 });
+    });
+
+    it('names the event an extra index entry points to', async () => {
+      await ledgerWith(4);
+      withRawConnection(path, (db) => db.prepare('INSERT INTO event_keys VALUES (42, 2)').run());
+      const result = await verifyFile();
+      expect(result).toMatchObject({ ok: false, firstInvalidPosition: 2 });
+    });
+
     it('passes a log that was only read and reopened', async () => {
       const log = await ledgerWith(7);
       expect(await verifyFile()).toEqual({ ok: true, eventsChecked: 7, headPosition: 6, headHash: log[6]?.hash });
     });
+  });
+
+  describe('streams read through their chains', () => {
+    it('reads any revision range of a long stream interleaved with others', async () => {
+      const store = openSqliteEventStore({ path });
+      const ids: string[] = [];
+      for (let round = 0; round < 40; round += 1) {
+        const events = usageEvents(5);
+        ids.push(...events.map((event) => event.eventId));
+        await store.appendMany([
+          { streamId: 'long', events, expectedRevision: 'any' },
+          { streamId: `short-${round % 7}`, events: [usageEvent()], expectedRevision: 'any' },
+        ]);
+      }
+      for (const [from, limit] of [[0, 200], [0, 1], [63, 2], [64, 64], [100, 37], [127, 1], [128, 72], [190, 50], [199, 5]] as const) {
+        const read = await store.readStream('long', from, limit);
+        expect(read.map((event) => event.eventId)).toEqual(ids.slice(from, from + limit));
+        expect(read.map((event) => event.revision)).toEqual(ids.slice(from, from + limit).map((_, index) => from + index));
+      }
+      expect(await store.readStream('long', 200)).toEqual([]);
+      expect(await store.verify()).toMatchObject({ ok: true, eventsChecked: 240 });
+      await store.close();
+    });
+  });
+
+  describe('event ids whose key another id already has', () => {
+    it('keeps such an event, finds it again on a retry, and verify names the entry that was planted', async () => {
+      const event = usageEvent();
+      const keyOfEvent = await eventKeyOf(event);
+      const store = openSqliteEventStore({ path });
+      await store.append('lease-1', usageEvents(3), 'no_stream');
+      // Plant an entry that gives the new id's key to the event at position 1, as a collision would.
+      withRawConnection(path, (db) => db.prepare('INSERT INTO event_keys VALUES (?, 1)').run(keyOfEvent));
+      const first = await store.append('lease-2', [event], 'no_stream');
+      expect(first).toEqual({ nextRevision: 0, position: 3, written: true });
+      withRawConnection(path, (db) => {
+        const kept = db.prepare<[], [string, number]>('SELECT event_id, position FROM event_key_collisions').raw().all();
+        expect(kept).toEqual([[event.eventId, 3]]);
+      });
+      expect(await store.append('lease-2', [event], 'no_stream')).toEqual({ ...first, written: false });
+      const changed = { ...event, data: { gpuHours: '0' } };
+      await expect(store.append('lease-2', [changed], 'any')).rejects.toThrow(DuplicateEventIdError);
+      expect((await store.readStream('lease-2')).map((recorded) => recorded.eventId)).toEqual([event.eventId]);
+      expect(await store.verify()).toMatchObject({ ok: false, firstInvalidPosition: 1 });
+      await store.close();
+    });
+
+    /** The key the store gives an event id, read from a scratch ledger. */
+    async function eventKeyOf(event: EventToAppend): Promise<number> {
+      const scratchPath = join(directory.path, 'scratch.sqlite');
+      const scratch = openSqliteEventStore({ path: scratchPath });
+      await scratch.append('scratch', [event], 'no_stream');
+      await scratch.close();
+      return withRawConnection(scratchPath, (db) => db.prepare<[], number>('SELECT event_key FROM events').pluck().get() ?? 0);
+    }
   });
 
   describe('opening files', () => {

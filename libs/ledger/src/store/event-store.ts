@@ -102,7 +102,10 @@ export interface SubscribeOptions {
 }
 
 export interface Subscription {
-  /** Resolves when the subscription has caught up with the log as it was when it started. */
+  /**
+   * Resolves when the subscription has caught up with the log as it was when it started;
+   * rejects when it fails before that.
+   */
   readonly caughtUp: Promise<void>;
   close(): Promise<void>;
 }

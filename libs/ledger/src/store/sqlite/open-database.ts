@@ -15,8 +15,8 @@ export const pageCacheKibibytes = 65_536;
 
 /**
  * WAL pages after which a commit copies the WAL back into the database file (SQLite's default
- * is 1,000). A 10,000-event batch writes about 1,700 pages, many of them index pages that the
- * next batches write again: copied back every few batches instead of after each, each such
+ * is 1,000). A 10,000-event batch writes well over 1,000 pages, some of them index pages that
+ * the next batches write again: copied back every few batches instead of after each, such a
  * page is copied once. The WAL stays around 32 MiB.
  */
 export const walCheckpointPages = 8_192;
