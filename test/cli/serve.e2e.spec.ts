@@ -3,11 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOnce, ledgerBin, root } from './support.js';
+import { buildOnce, ledger, ledgerBin, root } from './support.js';
 
 /**
  * `ledger serve` as a process without LEDGER_API_KEYS: it creates an admin key on the first
- * start, keeps it readable by its owner only, shows it once, and stops cleanly on SIGTERM.
+ * start, keeps it readable by its owner only, shows it once, and stops cleanly on SIGTERM. A
+ * configuration it cannot use stops it before it listens.
  */
 
 let directory: string;
@@ -88,5 +89,13 @@ describe('ledger serve', () => {
     expect(((await invoice.json()) as { total: string }).total).toBe('2603160.00');
     started.child.kill('SIGTERM');
     expect(await started.exited).toBe(0);
+  });
+
+  it('refuses to start with an issuer that would not fit on a document (exit 2), naming the variable', async () => {
+    const store = `sqlite:${join(directory, 'issuer', 'ledger.db')}`;
+    const refused = await ledger(['serve'], { PORT: '0', LEDGER_STORE: store, LEDGER_ISSUER_TAX_ID: 'X'.repeat(65) }, directory);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('LEDGER_ISSUER_TAX_ID');
+    expect(refused.stdout).not.toContain('listening');
   });
 });

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { readConfig } from '../config.js';
 import { reportNames } from '../shared/report-names.js';
-import { billCommand, demoCommand, exportJournalCommand, importUsageCommand, reportCommand, verifyCommand } from './commands.js';
+import { billCommand, demoCommand, exportJournalCommand, importUsageCommand, invoiceRenderCommand, reportCommand, verifyCommand } from './commands.js';
 import type { CliIo, CliContext } from './context.js';
 import { CliUsageError, exitCodeOf, exitMisuse, exitOk, messageOf } from './errors.js';
 
@@ -43,7 +43,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
     .showHelpAfterError('(ledger --help lists the commands)')
     .addHelpText(
       'after',
-      '\nEnvironment: LEDGER_STORE (default sqlite:./data/ledger.db), LEDGER_API_KEYS (key=role,...), LEDGER_CURRENCY (default USD), PORT (default 3000), HOST (default 127.0.0.1), LOG_LEVEL (default info).\nExit codes: 0 ok, 1 refused input or failed check, 2 misuse.',
+      '\nEnvironment: LEDGER_STORE (default sqlite:./data/ledger.db), LEDGER_API_KEYS (key=role,...), LEDGER_CURRENCY (default USD), LEDGER_ISSUER_NAME, LEDGER_ISSUER_ADDRESS, LEDGER_ISSUER_TAX_ID, LEDGER_ISSUER_PAYMENT_INSTRUCTIONS (printed on documents), PORT (default 3000), HOST (default 127.0.0.1), LOG_LEVEL (default info).\nExit codes: 0 ok, 1 refused input or failed check, 2 misuse.',
     );
 
   program
@@ -52,13 +52,14 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
     .option('--port <port>', 'port to listen on (default: PORT or 3000)')
     .option('--host <host>', 'address to listen on (default: HOST or 127.0.0.1)')
     .option('--demo', 'seed the demo first when the store is empty')
+    .option('--allow-unverified', 'serve even when the hash chain does not verify at start (logs a warning instead of refusing)')
     .action(
-      action(async (context, flags: { port?: string; host?: string; demo?: boolean }) => {
+      action(async (context, flags: { port?: string; host?: string; demo?: boolean; allowUnverified?: boolean }) => {
         const port = flags.port === undefined ? undefined : Number(flags.port);
         if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) throw new CliUsageError('--port must be a port number');
         // Loaded here only: the other commands do without the HTTP stack, and start faster.
         const { serve } = await import('./serve.js');
-        return serve(context, { ...(port === undefined ? {} : { port }), ...(flags.host === undefined ? {} : { host: flags.host }), demo: flags.demo === true, version: ledgerVersion });
+        return serve(context, { ...(port === undefined ? {} : { port }), ...(flags.host === undefined ? {} : { host: flags.host }), demo: flags.demo === true, allowUnverified: flags.allowUnverified === true, version: ledgerVersion });
       }),
     );
 
@@ -71,7 +72,19 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
     .command('bill')
     .description('run billing for one billing date')
     .requiredOption('--date <YYYY-MM-01>', 'the billing date, the first day of a month')
-    .action(action((context, flags: { date: string }) => billCommand(context, flags)));
+    .option('--documents <dir>', 'write each document of the run as issued to <dir>/<invoiceId>.pdf (again, for a run already done)')
+    .action(action((context, flags: { date: string; documents?: string }) => billCommand(context, flags)));
+
+  const invoiceCommand = program.command('invoice').description('billing documents as customers receive them');
+  invoiceCommand
+    .command('render')
+    .description('render an invoice or credit note to a PDF or HTML file')
+    .argument('<invoiceId>', 'the document number, e.g. INV-000001 or CN-000001')
+    .addOption(new Option('--format <format>', 'file format').choices(['pdf', 'html']).default('pdf'))
+    .requiredOption('--out <file>', 'the file to write (its directory is created)')
+    .option('--as-issued', 'as issued: without amount paid, due and status; the same bytes whatever happened since')
+    .option('--known-at <instant>', 'knowledge time (default now)')
+    .action(action((context, invoiceId: string, flags: { format?: string; out: string; asIssued?: boolean; knownAt?: string }) => invoiceRenderCommand(context, invoiceId, flags)));
 
   program
     .command('report')

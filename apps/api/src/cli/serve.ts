@@ -1,18 +1,23 @@
 import type { Ledger } from '@compute-ledger/ledger';
 import { ApiKeys, apiKeyLengthRecommended, loadOrCreateAdminKey } from '../http/auth/api-keys.js';
+import { readIssuer } from '../config.js';
 import { shutdownTimeoutMs } from '../http/limits.js';
 import { createLogger } from '../http/observability/logger.js';
 import { startApiServer } from '../http/server.js';
 import { openConfiguredLedger, type CliContext } from './context.js';
 import { DemoStoreNotEmptyError, seedDemo } from './demo/seed.js';
+import { CliRefusedError, messageOf } from './errors.js';
 import { progressBar } from './progress.js';
-import type { LevelWithSilent } from 'pino';
+import { refusalMessage, StartupVerification } from './startup-verification.js';
+import type { LevelWithSilent, Logger } from 'pino';
 
 export interface ServeOptions {
   port?: number;
   host?: string;
   /** Seed the demo first when the store is empty (npm start). */
   demo?: boolean;
+  /** Serve even when the hash chain does not verify at start (a warning is logged instead). */
+  allowUnverified?: boolean;
   version: string;
 }
 
@@ -21,8 +26,23 @@ const logLevels: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info',
 /** `ledger serve`: the HTTP API until SIGINT or SIGTERM, then a graceful stop. */
 export async function serve(context: CliContext, options: ServeOptions): Promise<number> {
   const { io, config } = context;
+  // Before anything is created or opened: a misconfigured issuer stops the start, its variable named.
+  const issuer = readIssuer(io.env);
   const keySource = resolveKeys(context);
-  const ledger = await openConfiguredLedger(context, true);
+  const level = (io.env['LOG_LEVEL'] ?? 'info') as LevelWithSilent;
+  const logger = createLogger(logLevels.includes(level) ? level : 'info');
+  // The chain is checked before the model reads a single event, and a mismatch stops the start.
+  const verification = StartupVerification.of(config.storeUrl, config.dataDir);
+  const check = await verification.checkAtStart(config.storeUrl);
+  if (!check.ok) {
+    if (options.allowUnverified !== true) throw new CliRefusedError(refusalMessage(check, config.storeUrl));
+    logger.warn({ firstInvalidPosition: check.firstInvalidPosition, reason: check.reason }, `${refusalMessage(check, config.storeUrl)} Serving it anyway: --allow-unverified`);
+  }
+  const ledger = await openConfiguredLedger(context, true).catch((error: unknown) => {
+    // An altered event may be one the model cannot fold at all; then say so next to where the log is broken.
+    if (check.ok) throw error;
+    throw new CliRefusedError(`${refusalMessage(check, config.storeUrl)} The model cannot be built from this log either: ${messageOf(error)}`);
+  });
   let seeded = false;
   try {
     if (options.demo === true) seeded = await seedIfEmpty(ledger, context);
@@ -30,12 +50,10 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
     await ledger.close();
     throw error;
   }
-  const level = (io.env['LOG_LEVEL'] ?? 'info') as LevelWithSilent;
-  const logger = createLogger(logLevels.includes(level) ? level : 'info');
   if (keySource.keys.shortKeyEntries.length > 0) {
     logger.warn({ entries: keySource.keys.shortKeyEntries }, `LEDGER_API_KEYS has keys shorter than ${apiKeyLengthRecommended} characters: fine for a trial, guessable in production`);
   }
-  const server = await startApiServer({ ledger, apiKeys: keySource.keys, logger, port: options.port ?? config.port, host: options.host ?? config.host, version: options.version });
+  const server = await startApiServer({ ledger, apiKeys: keySource.keys, logger, issuer, port: options.port ?? config.port, host: options.host ?? config.host, version: options.version });
   io.stdout.write(banner(server.url, keySource, seeded, options.demo === true));
 
   return new Promise<number>((resolve) => {
@@ -48,6 +66,7 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
       forced.unref();
       void server
         .close()
+        .then(() => recordVerifiedHead(verification, ledger, logger))
         .then(() => ledger.close())
         .then(
           () => resolve(0),
@@ -60,6 +79,16 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** Moves the verified anchor to the head on a clean stop; a failure here must not lose the stop. */
+async function recordVerifiedHead(verification: StartupVerification, ledger: Ledger, logger: Logger): Promise<void> {
+  try {
+    const outcome = await verification.recordAtShutdown(ledger.store);
+    if (outcome === 'untrusted') logger.error('the hash chain does not verify: the last verified position is left as it was, and the next start refuses to serve');
+  } catch (error) {
+    logger.error({ err: error }, 'recording the verified position failed; the next start checks from the previous one');
+  }
 }
 
 interface KeySource {
@@ -96,6 +125,7 @@ function banner(url: string, keySource: KeySource, seeded: boolean, demo: boolea
   const lines = [
     '',
     `compute-ledger is listening on ${url}`,
+    `  Dashboard: ${url}/`,
     `  API docs:  ${url}/docs`,
     `  OpenAPI:   ${url}/v1/openapi.json`,
   ];

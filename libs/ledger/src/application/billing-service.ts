@@ -13,7 +13,7 @@ import { amountDue, invoiceStatus, receivablesAt } from '../projections/receivab
 import { Decimal, dec, formatMoney, fractionDigits } from '../shared/decimal.js';
 import { toInstant, toMs } from '../shared/time.js';
 import type { EventMetadata, EventStore, EventToAppend, JsonObject } from '../store/event-store.js';
-import { ConcurrencyError } from '../store/errors.js';
+import { ConcurrencyError, DuplicateEventIdError } from '../store/errors.js';
 import { canonicalJson } from '../store/canonical-json.js';
 import type { ModelRunner } from './model-runner.js';
 import type { CommandContext } from './ledger-commands.js';
@@ -71,8 +71,8 @@ export class BillingService {
       if (toMs(body.receivedAt) > this.options.clock().getTime()) {
         throw new RuleViolationError(`payment ${body.paymentId} is dated ${body.receivedAt}, in the future`);
       }
-      await this.append([{ eventId: `payment:${body.paymentId}`, type: 'PaymentReceived', data }], context);
-      return { outcome: 'created', result: data };
+      const written = await this.append([{ eventId: `payment:${body.paymentId}`, type: 'PaymentReceived', data }], context);
+      return { outcome: written ? 'created' : 'unchanged', result: data };
     });
   }
 
@@ -100,8 +100,8 @@ export class BillingService {
         invoiceId: body.invoiceId,
         issuedAt,
       });
-      await this.append([{ eventId: `credit-note:${body.creditNoteId}`, type: 'CreditNoteIssued', data }], context);
-      return { outcome: 'created', result: data };
+      const written = await this.append([{ eventId: `credit-note:${body.creditNoteId}`, type: 'CreditNoteIssued', data }], context);
+      return { outcome: written ? 'created' : 'unchanged', result: data };
     });
   }
 
@@ -156,12 +156,16 @@ export class BillingService {
     }
     const run: EventDataOf<'BillingRunCompleted'> = { billingDate, cutoffPosition: cutoff, documents };
     events.push({ eventId: `billing-run:${billingDate}`, type: 'BillingRunCompleted', data: run as unknown as JsonObject });
-    await this.append(events, context);
-    return { outcome: 'created', result: run };
+    const written = await this.append(events, context);
+    return { outcome: written ? 'created' : 'unchanged', result: run };
   }
 
-  /** Appends to the billing stream at the revision the model knows, then folds the result in. */
-  private async append(events: Omit<EventToAppend, 'schemaVersion'>[], context: CommandContext): Promise<void> {
+  /**
+   * Appends to the billing stream at the revision the model knows, then folds the result in.
+   * Answers false when the store found the very same events already recorded: the same request,
+   * decided on the same model by another process or instance, got there first and created them.
+   */
+  private async append(events: Omit<EventToAppend, 'schemaVersion'>[], context: CommandContext): Promise<boolean> {
     const metadata: EventMetadata = { actor: context.actor };
     if (context.correlationId !== undefined) metadata.correlationId = context.correlationId;
     if (context.causationId !== undefined) metadata.causationId = context.causationId;
@@ -172,21 +176,28 @@ export class BillingService {
       metadata,
     }));
     const revision = this.options.runner.model.streamRevisions.get(billingStreamId);
-    await this.options.store.append(billingStreamId, toAppend, revision ?? 'no_stream');
+    const result = await this.options.store.append(billingStreamId, toAppend, revision ?? 'no_stream');
     await this.options.runner.catchUp();
+    return result.written;
   }
 
-  /** Decides on the latest model; when another writer got there first, catches up and decides again. */
+  /**
+   * Decides on the latest model; when another writer got there first, catches up and decides
+   * again. Another writer may also have recorded the same ids with other content: a billing run
+   * for the same date planned on a later cut-off, or the same payment or credit note sent at the
+   * same moment with other details. The model sees every event when it decides, so such a clash
+   * comes only from a race, and the next attempt, caught up, answers it properly: the run as the
+   * winner recorded it, or a conflict that names the id.
+   */
   private async withRetry<T>(attempt: () => Promise<T>): Promise<T> {
     for (let attemptNumber = 1; ; attemptNumber += 1) {
       await this.options.runner.catchUp();
       try {
         return await attempt();
       } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attemptNumber >= billingAppendAttemptsMax) {
-          if (error instanceof ConcurrencyError) throw new ConflictError('the billing stream kept changing under this request; try again');
-          throw error;
-        }
+        const lostRace = error instanceof ConcurrencyError || error instanceof DuplicateEventIdError;
+        if (!lostRace) throw error;
+        if (attemptNumber >= billingAppendAttemptsMax) throw new ConflictError('the billing stream kept changing under this request; try again');
       }
     }
   }

@@ -280,7 +280,7 @@ export class LedgerCommands {
         ]);
         this.leases.appended(leaseStreamId, leaseRevision, leaseEvents, resultRevision(results, 0));
         this.sites.appended(siteStreamId, siteRevision, siteEvents, resultRevision(results, 1));
-        terminated = true;
+        terminated = results[0]?.written === true;
         return;
       }
       if ((await this.appendTo(this.leases, leaseStreamId, leaseRevision, leaseEvents, context)) === 'created') terminated = true;
@@ -351,6 +351,7 @@ export class LedgerCommands {
       ]);
     }
     const leaseIds = [...new Set(records.map((record) => record.leaseId))];
+    // Readings this request recorded in attempts that failed later (only without appendMany).
     let writtenByEarlierAttempts = 0;
     const decision = await this.attempt(async () => {
       const leaseEntries = new Map(await Promise.all(leaseIds.map(async (leaseId) => [leaseId, await this.leases.load(leaseStream(leaseId))] as const)));
@@ -377,22 +378,30 @@ export class LedgerCommands {
         const revision = batchLeases.get(leaseId)?.revision ?? -1;
         return { leaseId, streamId: usageStream(leaseId), revision, events };
       });
+      // A write the store finds already recorded was recorded by the same readings sent at the
+      // same moment through another process: they are duplicates for this request.
+      let writtenNow = 0;
       const appendMany = this.store.appendMany?.bind(this.store);
       if (appendMany !== undefined && writes.length > 0) {
         const results = await appendMany(writes.map((write) => this.write(write.streamId, write.revision, write.events, context)));
-        writes.forEach((write, position) => this.usage.appended(write.streamId, write.revision, write.events, resultRevision(results, position)));
+        writes.forEach((write, position) => {
+          this.usage.appended(write.streamId, write.revision, write.events, resultRevision(results, position));
+          if (results[position]?.written === true) writtenNow += write.events.length;
+        });
       } else {
         for (const write of writes) {
-          await this.appendTo(this.usage, write.streamId, write.revision, write.events, context);
+          if ((await this.appendTo(this.usage, write.streamId, write.revision, write.events, context)) !== 'created') continue;
+          writtenNow += write.events.length;
           writtenByEarlierAttempts += write.events.length;
         }
-        writtenByEarlierAttempts -= batch.accepted;
+        writtenByEarlierAttempts -= writtenNow;
       }
       for (const write of writes) for (const event of write.events) this.index.addReading(event.data.readingId, write.leaseId);
-      return batch;
+      return { batch, writtenNow };
     }, (error) => refusedReading(error, records));
-    const accepted = decision.accepted + writtenByEarlierAttempts;
-    return { outcome: accepted > 0 ? 'created' : 'unchanged', accepted, duplicates: decision.duplicates - writtenByEarlierAttempts };
+    const accepted = decision.writtenNow + writtenByEarlierAttempts;
+    const duplicates = decision.batch.duplicates + (decision.batch.accepted - decision.writtenNow) - writtenByEarlierAttempts;
+    return { outcome: accepted > 0 ? 'created' : 'unchanged', accepted, duplicates };
   }
 
   async correctUsage(body: CorrectUsageBody, context: CommandContext): Promise<CorrectionResult> {
@@ -455,7 +464,12 @@ export class LedgerCommands {
     return { streamId, expectedRevision: expectedRevisionOf(revision), events: toAppend };
   }
 
-  /** Appends the events decided at `revision` (nothing for none) and folds them into the cache. */
+  /**
+   * Appends the events decided at `revision` (nothing for none) and folds them into the cache.
+   * The outcome is `unchanged` when the store finds the very same events already recorded: the
+   * same request, sent to another process or instance at the same moment, recorded them between
+   * this one's load and its append, and it is that request that created them.
+   */
   private async appendTo<State, Event extends ContractEvent>(
     cache: StreamStateCache<State, Event>,
     streamId: string,
@@ -467,7 +481,7 @@ export class LedgerCommands {
     const write = this.write(streamId, revision, events, context);
     const result = await this.store.append(write.streamId, write.events, write.expectedRevision);
     cache.appended(streamId, revision, events, result.nextRevision);
-    return 'created';
+    return result.written ? 'created' : 'unchanged';
   }
 
   /**
