@@ -41,7 +41,7 @@ export interface FleetOptions {
 }
 
 export function tenantBody(tenantId: string) {
-  return { tenantId, name: `Tenant ${tenantId}`, currency: 'USD', paymentTermsDays: 30 };
+  return { tenantId, name: `Tenant ${tenantId}`, currency: 'USD' as const, paymentTermsDays: 30 };
 }
 
 export function siteBody(siteId: string, gpuCount: number) {
