@@ -34,7 +34,11 @@ beforeAll(async () => {
   buildOnce();
   directory = temporaryDirectory('concurrency');
   // All processes start at once on a file that does not exist yet: creating it is a race too.
-  servers = await Promise.all(Array.from({ length: processCount }, () => startServer({ directory: directory.path })));
+  const starts = await Promise.allSettled(Array.from({ length: processCount }, () => startServer({ directory: directory.path })));
+  servers = starts.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []));
+  // One that failed to start fails the file; afterAll then stops the ones that did start.
+  const failed = starts.find((start) => start.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
   clients = servers.map((server) => new Client(server.url));
   fleet = await seedFleet(clients[0]!, { tenants: 6, leasesPerTenant: 2 });
 }, 120_000);

@@ -6,7 +6,7 @@ import { serverEnv, startServer, temporaryDirectory, type LedgerServer } from '.
 
 /**
  * `ledger serve` killed with SIGKILL at random moments, while metering clients send batches of
- * 1,000 to 5,000 readings over many leases, and right after a billing run was asked for. After
+ * 1,000 to 3,000 readings over many leases, and right after a billing run was asked for. After
  * each kill the server is started again on the same file, and the log must hold every batch
  * that was acknowledged (202) exactly once, no batch in part, gap-free invoice numbers, a run
  * either whole or absent, an intact hash chain, and projections equal to a rebuild.
@@ -15,10 +15,10 @@ import { serverEnv, startServer, temporaryDirectory, type LedgerServer } from '.
 const ingestRounds = 3;
 const ingestWorkers = 2;
 const batchRecordsMin = 1_000;
-const batchRecordsMax = 5_000;
+const batchRecordsMax = 3_000;
 /** The kill comes this long after the first acknowledgement, plus a random part: anywhere in a batch. */
-const killAfterFirstAckMs = 200;
-const killSpreadMs = 800;
+const killAfterFirstAckMs = 300;
+const killSpreadMs = 1_200;
 /** Rounds after the first also ask for a billing run and are killed right after asking. */
 const billingDates = ['2026-09-01T00:00:00Z', '2026-10-01T00:00:00Z'];
 /** The kill after a billing run was sent lands before, during or after its append. */

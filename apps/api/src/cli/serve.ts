@@ -35,13 +35,13 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
   const verification = StartupVerification.of(config.storeUrl, config.dataDir);
   const check = await verification.checkAtStart(config.storeUrl);
   if (!check.ok) {
-    if (options.allowUnverified !== true) throw new CliRefusedError(refusalMessage(check, config.storeUrl));
-    logger.warn({ firstInvalidPosition: check.firstInvalidPosition, reason: check.reason }, `${refusalMessage(check, config.storeUrl)} Serving it anyway: --allow-unverified`);
+    if (options.allowUnverified !== true) throw new CliRefusedError(refusalMessage(check, config.storeUrl, config.dataDir));
+    logger.warn({ firstInvalidPosition: check.firstInvalidPosition, reason: check.reason }, `${refusalMessage(check, config.storeUrl, config.dataDir)} Serving it anyway: --allow-unverified`);
   }
   const ledger = await openConfiguredLedger(context, true).catch((error: unknown) => {
     // An altered event may be one the model cannot fold at all; then say so next to where the log is broken.
     if (check.ok) throw error;
-    throw new CliRefusedError(`${refusalMessage(check, config.storeUrl)} The model cannot be built from this log either: ${messageOf(error)}`);
+    throw new CliRefusedError(`${refusalMessage(check, config.storeUrl, config.dataDir)} The model cannot be built from this log either: ${messageOf(error)}`);
   });
   let seeded = false;
   try {

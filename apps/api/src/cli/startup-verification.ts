@@ -135,12 +135,14 @@ export class StartupVerification {
   }
 }
 
-/** The message a refused start prints: what failed, where, and the two ways forward. */
-export function refusalMessage(check: Extract<StartupCheck, { ok: false }>, storeUrl: string): string {
+/** The message a refused start prints: what failed, where, and the ways forward. */
+export function refusalMessage(check: Extract<StartupCheck, { ok: false }>, storeUrl: string, dataDir: string): string {
   const from = check.anchor === null ? 'from the first event' : `from the last verified position ${check.anchor.position}`;
+  // A store replaced on purpose (a new file, a restore from an older backup) fails against the old anchor too.
+  const replaced = check.anchor === null ? '' : ` A store replaced on purpose: remove ${join(dataDir, chainVerifiedFile)} to check it from its first event.`;
   return (
     `the hash chain of ${redactedStoreUrl(storeUrl)} does not verify (checked ${from}): the first bad position is ${check.firstInvalidPosition}: ${check.reason}. ` +
-    'The server does not start on a log that may have been altered. `ledger verify` runs the full check; `ledger serve --allow-unverified` serves the log anyway.'
+    `The server does not start on a log that may have been altered. \`ledger verify\` runs the full check; \`ledger serve --allow-unverified\` serves the log anyway.${replaced}`
   );
 }
 
