@@ -1,9 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { foldLease, loadCheckpoint, modelDigest, ModelRunner, openLedger, openSqliteEventStore } from '@compute-ledger/ledger';
-import { workedExampleLease, workedExampleSite, workedExampleTenant } from '../support/worked-example.js';
+import { ledgerEventRegistry } from '@compute-ledger/contracts';
+import {
+  workedExampleAllocation,
+  workedExampleLateReading,
+  workedExampleLease,
+  workedExampleNovemberReadings,
+  workedExampleSite,
+  workedExampleTenant,
+} from '../support/worked-example.js';
 
 const actor = { actor: 'test' };
 
@@ -51,5 +59,48 @@ describe('model checkpoint', () => {
     const ledger = await openLedger({ store: `sqlite:${join(directory, 'ledger.db')}`, dataDir: directory });
     expect((await ledger.reports.lease('L-1001')).leaseId).toBe('L-1001');
     await ledger.close();
+  });
+
+  it('keeps usage, corrections and readings recorded under a foreign event id across a restore, and folds on from there like a rebuild', async () => {
+    const directory = await seeded();
+    const path = join(directory, 'ledger.db');
+    const ledger = await openLedger({ store: `sqlite:${path}`, dataDir: directory });
+    await ledger.commands.allocateCapacity(workedExampleAllocation, actor);
+    const november = workedExampleNovemberReadings();
+    await ledger.commands.recordUsage({ records: november.slice(0, 300) }, actor);
+    await ledger.commands.correctUsage({ correctionId: 'C-1', readingId: november[5]!.readingId, gpuHours: '1000.5' }, actor);
+    // A reading written by another tool under an id that is not `reading:<readingId>`.
+    await ledger.store.append('usage-L-1001', [{ eventId: 'import-7', type: 'UsageRecorded', schemaVersion: ledgerEventRegistry.currentVersion('UsageRecorded'), data: { ...workedExampleLateReading }, metadata: { actor: 'import' } }], 'any');
+    await ledger.close();
+
+    const reopened = await openLedger({ store: `sqlite:${path}`, dataDir: directory });
+    const before = await reopened.reports.usage('L-1001', { month: '2025-11' });
+    // 300 readings of 1,050 GPU-hours, one corrected down by 49.5, plus 600 late: 315,000 - 49.5 + 600 = 315,550.5
+    expect(before.meteredGpuHours).toBe('315550.5');
+    expect(before.readings.at(-2)).toMatchObject({ type: 'UsageCorrected', eventId: 'correction:C-1' });
+    expect(before.readings.at(-1)).toMatchObject({ type: 'UsageRecorded', eventId: 'import-7' });
+    expect(before.readings[0]).toMatchObject({ type: 'UsageRecorded', eventId: `reading:${november[0]!.readingId}` });
+    // More facts after the restore: new readings, and a correction of a reading from before it.
+    await reopened.commands.recordUsage({ records: november.slice(300) }, actor);
+    await reopened.commands.correctUsage({ correctionId: 'C-2', readingId: november[6]!.readingId, gpuHours: '0' }, actor);
+    const after = await reopened.reports.usage('L-1001', { month: '2025-11' });
+    // 315,550.5 + 204 x 1,050 - 1,050 = 528,700.5
+    expect(after.meteredGpuHours).toBe('528700.5');
+    const verified = await reopened.verify();
+    expect(verified.rebuild.ok).toBe(true);
+    await reopened.close();
+  });
+
+  it('ignores a checkpoint cut short and rebuilds instead', async () => {
+    const directory = await seeded();
+    const checkpoint = join(directory, 'model.checkpoint');
+    const text = readFileSync(checkpoint, 'utf8');
+    writeFileSync(checkpoint, text.slice(0, text.length - 10));
+    const store = openSqliteEventStore({ path: join(directory, 'ledger.db') });
+    try {
+      expect(await loadCheckpoint(checkpoint, store, foldLease)).toBeNull();
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -10,6 +10,7 @@ import {
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
+  type FoldedEvent,
   type ReadAllOptions,
   type RecordedEvent,
   type StreamWrite,
@@ -77,6 +78,10 @@ export class InMemoryEventStore implements EventStore {
       events.push(toRecorded(event));
     }
     return events;
+  }
+
+  async readForFold(fromPosition: number, limit: number): Promise<FoldedEvent[]> {
+    return this.readAll({ fromPosition, limit });
   }
 
   subscribe(options: SubscribeOptions): Subscription {

@@ -1,5 +1,5 @@
 import { readLedgerEvent } from '@compute-ledger/contracts';
-import type { EventStore, RecordedEvent, Subscription } from '../store/event-store.js';
+import type { EventStore, FoldedEvent, Subscription } from '../store/event-store.js';
 import { LedgerModel, type LeaseFold } from '../projections/ledger-model.js';
 import { saveCheckpoint } from './model-checkpoint.js';
 
@@ -66,14 +66,14 @@ export class ModelRunner {
 
   private async readToHead(): Promise<void> {
     for (;;) {
-      const events = await this.store.readAll({ fromPosition: this.model.position + 1, limit: catchUpPageEventsMax });
+      const events = await this.store.readForFold(this.model.position + 1, catchUpPageEventsMax);
       this.applyNew(events);
       if (events.length < catchUpPageEventsMax) return;
     }
   }
 
   /** Applies the events the model has not seen yet; a subscription may deliver some twice. */
-  private applyNew(events: readonly RecordedEvent[]): void {
+  private applyNew(events: readonly FoldedEvent[]): void {
     for (const recorded of events) {
       if (recorded.position <= this.model.position) continue;
       this.model.apply(recorded, readLedgerEvent(recorded.type, recorded.schemaVersion, recorded.data, { trusted: true }));

@@ -4,7 +4,6 @@ import type { LeaseState } from '../domain/lease/lease-state.js';
 import { leaseStatus } from '../domain/lease/lease.js';
 import { monthHours } from '../billing/charges.js';
 import { journalEntries } from '../projections/journal.js';
-import { lastIndexAtOrBefore } from '../projections/ledger-model.js';
 import {
   allocatedGpuHoursAt,
   arAgingReport,
@@ -224,12 +223,7 @@ export class ReportService {
     const lease = scope.model.leaseAt(leaseId, scope.cutoff);
     if (lease === null) throw new NotFoundError(`lease ${leaseId} does not exist`);
     const { startMs, endMs } = monthInterval(query.month);
-    const series = scope.model.usageSeries(leaseId, query.month);
-    const count = series === undefined ? 0 : lastIndexAtOrBefore(series.positions, scope.cutoff) + 1;
-    const readings = [];
-    for (let index = 0; index < count; index += 1) {
-      readings.push({ position: series!.positions[index]!, eventId: series!.eventIds[index]!, type: series!.types[index]! });
-    }
+    const readings = scope.model.usageSourcesAt(leaseId, query.month, scope.cutoff).sources;
     return {
       leaseId,
       month: query.month,

@@ -150,16 +150,8 @@ function lineSources(model: LedgerModel, leaseId: string, month: string, kind: C
 
 /** The lease's terms, then its usage events of the month (the latest ones when over the cap). */
 function usageSources(model: LedgerModel, leaseId: string, month: string, cutoff: number): { sources: LineSource[]; omitted: number } {
-  const sources = model.leaseSources(leaseId, cutoff, commitmentSourceTypes);
-  const series = model.usageSeries(leaseId, month);
-  if (series === undefined) return { sources, omitted: 0 };
-  let end = series.positions.length;
-  while (end > 0 && series.positions[end - 1]! > cutoff) end -= 1;
-  const start = Math.max(0, end - lineUsageSourcesMax);
-  for (let index = start; index < end; index += 1) {
-    sources.push({ position: series.positions[index]!, eventId: series.eventIds[index]!, type: series.types[index]! });
-  }
-  return { sources, omitted: start };
+  const usage = model.usageSourcesAt(leaseId, month, cutoff, lineUsageSourcesMax);
+  return { sources: [...model.leaseSources(leaseId, cutoff, commitmentSourceTypes), ...usage.sources], omitted: usage.omitted };
 }
 
 /** Plans every document of a run: tenants in ascending id order, lines by lease, month, kind. */

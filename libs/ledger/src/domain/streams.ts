@@ -82,8 +82,15 @@ export function capacityReleasedEventId(allocationId: string, endsAt: string): s
   return `release:${allocationId}:${endsAt}`;
 }
 
+const usageRecordedPrefix = 'reading:';
+
 export function usageRecordedEventId(readingId: string): string {
-  return `reading:${readingId}`;
+  return `${usageRecordedPrefix}${readingId}`;
+}
+
+/** Whether `eventId` is `usageRecordedEventId(readingId)`, without building that string. */
+export function isUsageRecordedEventId(eventId: string, readingId: string): boolean {
+  return eventId.length === usageRecordedPrefix.length + readingId.length && eventId.startsWith(usageRecordedPrefix) && eventId.endsWith(readingId);
 }
 
 export function usageCorrectedEventId(correctionId: string): string {
@@ -96,7 +103,7 @@ export function outageRecordedEventId(outageId: string): string {
 
 /** The reading id an event id of `usageRecordedEventId` names, or null for other event ids. */
 export function readingIdOfEventId(eventId: string): string | null {
-  return eventId.startsWith('reading:') ? eventId.slice('reading:'.length) : null;
+  return eventId.startsWith(usageRecordedPrefix) ? eventId.slice(usageRecordedPrefix.length) : null;
 }
 
 /** The events the deciders of this folder emit (billing adds its own). */

@@ -1,6 +1,9 @@
 import type { EventDataOf, InvoiceLine, LedgerEvent, LineSource, TenantBillingDetails } from '@compute-ledger/contracts';
 import type { LeaseState } from '../domain/lease/lease-state.js';
-import type { RecordedEvent } from '../store/event-store.js';
+import type { FoldedEvent } from '../store/event-store.js';
+import { isUsageRecordedEventId, usageRecordedEventId } from '../domain/streams.js';
+import { BigIntColumn, IndexColumn, NumberColumn } from '../shared/columns.js';
+import { ReadingIndex } from './reading-index.js';
 import { assert } from '../shared/assert.js';
 import type { Decimal } from '../shared/decimal.js';
 import { ZERO, dec, fromMicros, toMicros } from '../shared/decimal.js';
@@ -73,23 +76,25 @@ export interface LeaseRecord {
   current: LeaseState;
 }
 
-/** Metered GPU-hours of one (lease, month): cumulative totals after each usage event. */
-export interface UsageSeries {
-  positions: number[];
-  eventIds: string[];
-  types: string[];
+/**
+ * Metered GPU-hours of one (lease, month): after each usage event, its position, the reading it
+ * recorded or corrected (a slot of the model's reading index) and the cumulative total. Columns,
+ * not objects: a fleet's months hold millions of entries.
+ */
+export class UsageSeries {
+  readonly positions = new NumberColumn();
   /** Cumulative metered GPU-hours after each event, in exact millionths. */
-  totals: bigint[];
-  readings: number;
-}
+  readonly totals = new BigIntColumn();
+  readonly slots = new IndexColumn();
+  /** Distinct readings in the series. */
+  readings = 0;
 
-export interface ReadingRecord {
-  leaseId: string;
-  month: string;
-  /** The reading's current value, in exact millionths of a GPU-hour. */
-  gpuHoursMicros: bigint;
+  constructor(
+    readonly index: number,
+    readonly leaseId: string,
+    readonly month: string,
+  ) {}
 }
-
 export interface DocumentRecord {
   position: number;
   eventId: string;
@@ -126,7 +131,7 @@ export function chargeKey(leaseId: string, month: string, kind: string): string 
 }
 
 /** Index of the last element of an ascending array that is <= cutoff, or -1. */
-export function lastIndexAtOrBefore(positions: readonly number[], cutoff: number): number {
+export function lastIndexAtOrBefore(positions: ArrayLike<number>, cutoff: number): number {
   let low = 0;
   let high = positions.length - 1;
   let found = -1;
@@ -152,7 +157,14 @@ export class LedgerModel {
   readonly allocations = new Map<string, AllocationRecord>();
   readonly leases = new Map<string, LeaseRecord>();
   readonly usage = new Map<string, Map<string, UsageSeries>>();
-  readonly readings = new Map<string, ReadingRecord>();
+  /** Every series in order of creation (log order): a reading names its series by index. */
+  readonly seriesList: UsageSeries[] = [];
+  readonly readings = new ReadingIndex();
+  /**
+   * Line sources of usage events whose event id is not the one a reading's id gives
+   * (`usageRecordedEventId`): corrections, and readings recorded under another id. By position.
+   */
+  readonly usageSourceOverrides = new Map<number, LineSource>();
   readonly documents = new Map<string, DocumentRecord>();
   readonly documentOrder: string[] = [];
   readonly invoiced = new Map<string, InvoicedEntry[]>();
@@ -167,7 +179,7 @@ export class LedgerModel {
   constructor(private readonly foldLease: LeaseFold) {}
 
   /** Folds one recorded event; events must arrive in global order, each once. */
-  apply(recorded: RecordedEvent, event: LedgerEvent): void {
+  apply(recorded: FoldedEvent, event: LedgerEvent): void {
     assert(recorded.position > this.position, `event at ${recorded.position} arrives after ${this.position}`);
     this.position = recorded.position;
     this.streamRevisions.set(recorded.streamId, recorded.revision);
@@ -206,15 +218,11 @@ export class LedgerModel {
         this.applyLeaseEvent(recorded, event);
         return;
       case 'UsageRecorded':
-        // Instants are canonical ISO-8601 UTC, so the month is the first seven characters.
-        this.applyUsage(recorded, event.data.readingId, event.data.leaseId, event.data.periodStart.slice(0, 7), toMicros(event.data.gpuHours));
+        this.applyReading(recorded, event.data);
         return;
-      case 'UsageCorrected': {
-        const reading = this.readings.get(event.data.readingId);
-        assert(reading !== undefined, `correction of unknown reading ${event.data.readingId}`);
-        this.applyUsage(recorded, event.data.readingId, reading.leaseId, reading.month, toMicros(event.data.gpuHours));
+      case 'UsageCorrected':
+        this.applyCorrection(recorded, event.data);
         return;
-      }
       case 'InvoiceIssued':
         this.applyDocument(recorded, event.data);
         return;
@@ -234,7 +242,7 @@ export class LedgerModel {
     }
   }
 
-  private applyLeaseEvent(recorded: RecordedEvent, event: LedgerEvent): void {
+  private applyLeaseEvent(recorded: FoldedEvent, event: LedgerEvent): void {
     const leaseId = (event.data as { leaseId: string }).leaseId;
     const existing = this.leases.get(leaseId);
     const current = this.foldLease(existing?.current ?? null, event);
@@ -247,11 +255,37 @@ export class LedgerModel {
     }
   }
 
-  private applyUsage(recorded: RecordedEvent, readingId: string, leaseId: string, month: string, gpuHoursMicros: bigint): void {
-    const previous = this.readings.get(readingId);
-    const delta = previous === undefined ? gpuHoursMicros : gpuHoursMicros - previous.gpuHoursMicros;
-    if (previous === undefined) this.readings.set(readingId, { leaseId, month, gpuHoursMicros });
-    else previous.gpuHoursMicros = gpuHoursMicros;
+  private applyReading(recorded: FoldedEvent, data: EventDataOf<'UsageRecorded'>): void {
+    const { readingId } = data;
+    // Instants are canonical ISO-8601 UTC, so the month is the first seven characters.
+    const series = this.seriesOf(data.leaseId, data.periodStart.slice(0, 7));
+    const micros = toMicros(data.gpuHours);
+    const slot = this.readings.add(readingId, series.index, micros);
+    series.readings += 1;
+    this.pushUsage(series, recorded.position, slot, micros);
+    if (!isUsageRecordedEventId(recorded.eventId, readingId)) {
+      this.usageSourceOverrides.set(recorded.position, { position: recorded.position, eventId: recorded.eventId, type: recorded.type });
+    }
+  }
+
+  private applyCorrection(recorded: FoldedEvent, data: EventDataOf<'UsageCorrected'>): void {
+    const slot = this.readings.slotOf(data.readingId);
+    assert(slot !== undefined, `correction of unknown reading ${data.readingId}`);
+    const series = this.seriesList[this.readings.seriesIndexAt(slot)]!;
+    const micros = toMicros(data.gpuHours);
+    const delta = micros - this.readings.microsAt(slot);
+    this.readings.setMicros(slot, micros);
+    this.pushUsage(series, recorded.position, slot, delta);
+    this.usageSourceOverrides.set(recorded.position, { position: recorded.position, eventId: recorded.eventId, type: recorded.type });
+  }
+
+  private pushUsage(series: UsageSeries, position: number, slot: number, deltaMicros: bigint): void {
+    series.positions.push(position);
+    series.slots.push(slot);
+    series.totals.push((series.totals.last() ?? 0n) + deltaMicros);
+  }
+
+  private seriesOf(leaseId: string, month: string): UsageSeries {
     let byMonth = this.usage.get(leaseId);
     if (byMonth === undefined) {
       byMonth = new Map();
@@ -259,18 +293,21 @@ export class LedgerModel {
     }
     let series = byMonth.get(month);
     if (series === undefined) {
-      series = { positions: [], eventIds: [], types: [], totals: [], readings: 0 };
+      series = new UsageSeries(this.seriesList.length, leaseId, month);
+      this.seriesList.push(series);
       byMonth.set(month, series);
     }
-    const lastTotal = series.totals.length === 0 ? 0n : series.totals[series.totals.length - 1]!;
-    series.positions.push(recorded.position);
-    series.eventIds.push(recorded.eventId);
-    series.types.push(recorded.type);
-    series.totals.push(lastTotal + delta);
-    if (previous === undefined) series.readings += 1;
+    return series;
   }
 
-  private applyDocument(recorded: RecordedEvent, data: EventDataOf<'InvoiceIssued'>): void {
+  /** Puts back a series of a snapshot; series must come back in their original order. */
+  restoreSeries(leaseId: string, month: string): UsageSeries {
+    const series = this.seriesOf(leaseId, month);
+    assert(series.index === this.seriesList.length - 1 && series.positions.length === 0, `series ${leaseId} ${month} is restored once, in order`);
+    return series;
+  }
+
+  private applyDocument(recorded: Pick<FoldedEvent, 'position' | 'eventId'>, data: EventDataOf<'InvoiceIssued'>): void {
     this.documents.set(data.invoiceId, { position: recorded.position, eventId: recorded.eventId, data });
     this.documentOrder.push(data.invoiceId);
     this.series[data.kind].push(data.invoiceId);
@@ -294,7 +331,7 @@ export class LedgerModel {
   /** Puts back the billing facts of a snapshot, in log order (the CN series interleaves two kinds). */
   restoreBilling(documents: DocumentRecord[], runs: BillingRunRecord[], creditNotes: CreditNoteRecord[], payments: PaymentRecord[]): void {
     const numbered = [
-      ...documents.map((document) => ({ position: document.position, apply: () => this.applyDocument({ position: document.position, eventId: document.eventId } as RecordedEvent, document.data) })),
+      ...documents.map((document) => ({ position: document.position, apply: () => this.applyDocument(document, document.data) })),
       ...creditNotes.map((note) => ({ position: note.position, apply: () => this.restoreCreditNote(note) })),
     ].sort((a, b) => a.position - b.position);
     for (const entry of numbered) entry.apply();
@@ -340,12 +377,29 @@ export class LedgerModel {
   meteredAt(leaseId: string, month: string, cutoff: number): Decimal {
     const series = this.usage.get(leaseId)?.get(month);
     if (series === undefined) return ZERO;
-    const index = lastIndexAtOrBefore(series.positions, cutoff);
-    return index < 0 ? ZERO : fromMicros(series.totals[index]!);
+    const index = lastIndexAtOrBefore(series.positions.view(), cutoff);
+    return index < 0 ? ZERO : fromMicros(series.totals.at(index));
   }
 
-  usageSeries(leaseId: string, month: string): UsageSeries | undefined {
-    return this.usage.get(leaseId)?.get(month);
+  /**
+   * The usage events of (lease, month) known at `cutoff`, as line sources: the last `max` of
+   * them, and how many earlier ones were left out.
+   */
+  usageSourcesAt(leaseId: string, month: string, cutoff: number, max = Number.POSITIVE_INFINITY): { sources: LineSource[]; omitted: number } {
+    const series = this.usage.get(leaseId)?.get(month);
+    if (series === undefined) return { sources: [], omitted: 0 };
+    const end = lastIndexAtOrBefore(series.positions.view(), cutoff) + 1;
+    const start = Math.max(0, end - max);
+    const sources: LineSource[] = [];
+    for (let index = start; index < end; index += 1) sources.push(this.usageSource(series, index));
+    return { sources, omitted: start };
+  }
+
+  private usageSource(series: UsageSeries, index: number): LineSource {
+    const position = series.positions.at(index);
+    const override = this.usageSourceOverrides.get(position);
+    if (override !== undefined) return override;
+    return { position, eventId: usageRecordedEventId(this.readings.idAt(series.slots.at(index))), type: 'UsageRecorded' };
   }
 
   /** Sum of what was invoiced for (lease, month, kind) by documents known at `cutoff`. */

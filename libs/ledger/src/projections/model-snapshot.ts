@@ -1,19 +1,26 @@
 import { createHash } from 'node:crypto';
-import { ledgerEventRegistry, readLedgerEvent, type LedgerEvent } from '@compute-ledger/contracts';
+import { ledgerEventRegistry, readLedgerEvent, type LedgerEvent, type LineSource } from '@compute-ledger/contracts';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import { canonicalJson } from '../store/canonical-json.js';
-import { compareIds, LedgerModel, type LeaseFold, type UsageSeries } from './ledger-model.js';
+import { compareIds, LedgerModel, type LeaseFold } from './ledger-model.js';
 
 /**
- * The model written out as plain, canonical JSON: maps become arrays sorted by key, decimals
+ * The model written out as lines of canonical JSON: maps become arrays sorted by key, decimals
  * become strings. Two models that folded the same log give byte-identical snapshots, which is
  * how "a rebuild equals the live model" is checked (a digest of each), and a snapshot saved with
  * its position lets a restart resume from there instead of replaying the whole log.
+ *
+ * Lines, not one document: a fleet's readings run to tens of millions, more text than one
+ * string may hold. The first line holds everything but usage; then one line per usage series
+ * and pages of readings, both in the order the log created them, which a rebuild repeats.
  */
 
-export const modelSnapshotVersion = 1;
+export const modelSnapshotVersion = 2;
 
-interface SnapshotShape {
+/** Readings per line of a snapshot. */
+const readingsPerLine = 10_000;
+
+interface SnapshotHead {
   version: number;
   position: number;
   streamRevisions: [string, number][];
@@ -21,27 +28,25 @@ interface SnapshotShape {
   sites: unknown[];
   allocations: unknown[];
   leases: { leaseId: string; events: { position: number; eventId: string; type: string; data: unknown }[] }[];
-  usage: { leaseId: string; month: string; positions: number[]; eventIds: string[]; types: string[]; totals: string[]; readings: number }[];
-  readings: [string, string, string, string][];
+  usageSourceOverrides: LineSource[];
+  series: number;
+  readings: number;
   documents: unknown[];
   runs: unknown[];
   creditNotes: unknown[];
   payments: unknown[];
 }
 
+/** leaseId, month, distinct readings, positions, cumulative totals in millionths, reading slots */
+type SeriesLine = [string, string, number, number[], string[], number[]];
+/** reading id, series index, current value in millionths */
+type ReadingEntry = [string, number, string];
+
 function sortedValues<T>(map: Map<string, T>): T[] {
   return [...map.keys()].sort(compareIds).map((key) => map.get(key)!);
 }
 
-export function snapshotModel(model: LedgerModel): SnapshotShape {
-  const usage: SnapshotShape['usage'] = [];
-  for (const leaseId of [...model.usage.keys()].sort(compareIds)) {
-    const byMonth = model.usage.get(leaseId)!;
-    for (const month of [...byMonth.keys()].sort()) {
-      const series = byMonth.get(month)!;
-      usage.push({ leaseId, month, positions: series.positions, eventIds: series.eventIds, types: series.types, totals: series.totals.map((total) => total.toString()), readings: series.readings });
-    }
-  }
+function snapshotHead(model: LedgerModel): SnapshotHead {
   return {
     version: modelSnapshotVersion,
     position: model.position,
@@ -53,11 +58,9 @@ export function snapshotModel(model: LedgerModel): SnapshotShape {
       leaseId: lease.leaseId,
       events: lease.events.map((entry) => ({ position: entry.position, eventId: entry.eventId, type: entry.event.type, data: entry.event.data })),
     })),
-    usage,
-    readings: [...model.readings.keys()].sort(compareIds).map((readingId) => {
-      const reading = model.readings.get(readingId)!;
-      return [readingId, reading.leaseId, reading.month, reading.gpuHoursMicros.toString()];
-    }),
+    usageSourceOverrides: [...model.usageSourceOverrides.values()],
+    series: model.seriesList.length,
+    readings: model.readings.size,
     documents: model.documentOrder.map((id) => model.documents.get(id)!),
     runs: model.runs,
     creditNotes: sortedValues(model.creditNotes),
@@ -66,29 +69,58 @@ export function snapshotModel(model: LedgerModel): SnapshotShape {
 }
 
 /**
- * The snapshot as canonical JSON (sorted keys): the text depends only on what was folded, not on
- * the key order an event's data happened to arrive in.
+ * Hands the snapshot to `write` line by line, each ending in a newline. The head is canonical
+ * JSON (sorted keys, so the text does not depend on the key order an event's data arrived in);
+ * the other lines are arrays of strings and numbers, which JSON.stringify writes one way only.
  */
-export function serializeModel(model: LedgerModel): string {
-  return canonicalJson(snapshotModel(model));
+export function writeModelSnapshot(model: LedgerModel, write: (line: string) => void): void {
+  write(`${canonicalJson(snapshotHead(model))}\n`);
+  for (const series of model.seriesList) {
+    const line: SeriesLine = [
+      series.leaseId,
+      series.month,
+      series.readings,
+      Array.from(series.positions.view()),
+      Array.from(series.totals.view(), (total) => total.toString()),
+      Array.from(series.slots.view()),
+    ];
+    write(`${JSON.stringify(line)}\n`);
+  }
+  const { readings } = model;
+  for (let first = 0; first < readings.size; first += readingsPerLine) {
+    const page: ReadingEntry[] = [];
+    for (let slot = first; slot < Math.min(readings.size, first + readingsPerLine); slot += 1) {
+      page.push([readings.idAt(slot), readings.seriesIndexAt(slot), readings.microsAt(slot).toString()]);
+    }
+    write(`${JSON.stringify(page)}\n`);
+  }
 }
 
-/** sha256 of the serialized model: equal digests mean byte-identical projections. */
+/** sha256 of the snapshot: equal digests mean byte-identical projections. */
 export function modelDigest(model: LedgerModel): string {
-  return createHash('sha256').update(serializeModel(model)).digest('hex');
+  const hash = createHash('sha256');
+  writeModelSnapshot(model, (line) => hash.update(line));
+  return hash.digest('hex');
 }
 
-/** Rebuilds a model from a snapshot; the caller then catches it up from `position + 1`. */
-export function restoreModel(text: string, foldLease: LeaseFold): LedgerModel {
-  const snapshot = JSON.parse(text) as SnapshotShape;
-  if (snapshot.version !== modelSnapshotVersion) throw new Error(`model snapshot version ${snapshot.version} is not ${modelSnapshotVersion}`);
+type Records<K extends keyof LedgerModel> = LedgerModel[K] extends Map<string, infer T> ? T[] : never;
+
+/** Rebuilds a model from the lines of a snapshot; the caller then catches it up from `position + 1`. */
+export function restoreModel(lines: Iterator<string>, foldLease: LeaseFold): LedgerModel {
+  const next = (what: string): string => {
+    const line = lines.next();
+    if (line.done === true) throw new Error(`the model snapshot ends before its ${what}`);
+    return line.value;
+  };
+  const head = JSON.parse(next('head')) as SnapshotHead;
+  if (head.version !== modelSnapshotVersion) throw new Error(`model snapshot version ${head.version} is not ${modelSnapshotVersion}`);
   const model = new LedgerModel(foldLease);
-  model.position = snapshot.position;
-  for (const [streamId, revision] of snapshot.streamRevisions) model.streamRevisions.set(streamId, revision);
-  for (const tenant of snapshot.tenants as LedgerModel['tenants'] extends Map<string, infer T> ? T[] : never) model.tenants.set(tenant.tenantId, tenant);
-  for (const site of snapshot.sites as LedgerModel['sites'] extends Map<string, infer T> ? T[] : never) model.sites.set(site.siteId, site);
-  for (const allocation of snapshot.allocations as LedgerModel['allocations'] extends Map<string, infer T> ? T[] : never) model.allocations.set(allocation.allocationId, allocation);
-  for (const lease of snapshot.leases) {
+  model.position = head.position;
+  for (const [streamId, revision] of head.streamRevisions) model.streamRevisions.set(streamId, revision);
+  for (const tenant of head.tenants as Records<'tenants'>) model.tenants.set(tenant.tenantId, tenant);
+  for (const site of head.sites as Records<'sites'>) model.sites.set(site.siteId, site);
+  for (const allocation of head.allocations as Records<'allocations'>) model.allocations.set(allocation.allocationId, allocation);
+  for (const lease of head.leases) {
     let current: LeaseState | null = null;
     const events = lease.events.map((entry) => {
       const event: LedgerEvent = readLedgerEvent(entry.type, ledgerEventRegistry.currentVersion(entry.type), entry.data, { trusted: true });
@@ -97,13 +129,21 @@ export function restoreModel(text: string, foldLease: LeaseFold): LedgerModel {
     });
     model.leases.set(lease.leaseId, { leaseId: lease.leaseId, tenantId: current!.tenantId, events, current: current! });
   }
-  for (const row of snapshot.usage) {
-    let byMonth = model.usage.get(row.leaseId);
-    if (byMonth === undefined) model.usage.set(row.leaseId, (byMonth = new Map()));
-    const series: UsageSeries = { positions: row.positions, eventIds: row.eventIds, types: row.types, totals: row.totals.map((total) => BigInt(total)), readings: row.readings };
-    byMonth.set(row.month, series);
+  for (const source of head.usageSourceOverrides) model.usageSourceOverrides.set(source.position, source);
+  for (let index = 0; index < head.series; index += 1) {
+    const [leaseId, month, readings, positions, totals, slots] = JSON.parse(next('usage series')) as SeriesLine;
+    const series = model.restoreSeries(leaseId, month);
+    series.readings = readings;
+    for (let entry = 0; entry < positions.length; entry += 1) {
+      series.positions.push(positions[entry]!);
+      series.totals.push(BigInt(totals[entry]!));
+      series.slots.push(slots[entry]!);
+    }
   }
-  for (const [readingId, leaseId, month, gpuHours] of snapshot.readings) model.readings.set(readingId, { leaseId, month, gpuHoursMicros: BigInt(gpuHours) });
-  model.restoreBilling(snapshot.documents as never, snapshot.runs as never, snapshot.creditNotes as never, snapshot.payments as never);
+  while (model.readings.size < head.readings) {
+    for (const [readingId, seriesIndex, micros] of JSON.parse(next('readings')) as ReadingEntry[]) model.readings.add(readingId, seriesIndex, BigInt(micros));
+  }
+  if (model.readings.size !== head.readings || lines.next().done !== true) throw new Error('the model snapshot does not end where its head says');
+  model.restoreBilling(head.documents as never, head.runs as never, head.creditNotes as never, head.payments as never);
   return model;
 }

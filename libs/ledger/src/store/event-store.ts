@@ -48,6 +48,9 @@ export interface RecordedEvent {
   hash: string;
 }
 
+/** What folding an event into a projection needs: the event without metadata, recordedAt and hash. */
+export type FoldedEvent = Pick<RecordedEvent, 'position' | 'streamId' | 'revision' | 'eventId' | 'type' | 'schemaVersion' | 'data'>;
+
 export interface AppendResult {
   /**
    * Revision of the stream's last event after the append. For an idempotent retry that wrote
@@ -120,6 +123,12 @@ export interface EventStore {
    */
   readStream(streamId: string, fromRevision?: number, limit?: number): Promise<RecordedEvent[]>;
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * Events from `fromPosition` in log order, at most `limit`, for folding into a projection:
+   * what readAll answers less what a fold never reads, which a replay of the whole log would
+   * otherwise decode for every event.
+   */
+  readForFold(fromPosition: number, limit: number): Promise<FoldedEvent[]>;
   subscribe(options: SubscribeOptions): Subscription;
   /** Position of the last event in the log, or -1 when it is empty. */
   headPosition(): Promise<number>;

@@ -5,6 +5,7 @@ import type {
   EventStore,
   EventToAppend,
   ExpectedRevision,
+  FoldedEvent,
   ReadAllOptions,
   RecordedEvent,
   StreamWrite,
@@ -155,6 +156,11 @@ export class EsdbEventStore implements EventStore {
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     this.checkOpen();
     return this.reader.readAll(options);
+  }
+
+  /** The server sends whole events, so this is readAll. */
+  async readForFold(fromPosition: number, limit: number): Promise<FoldedEvent[]> {
+    return this.readAll({ fromPosition, limit });
   }
 
   subscribe(options: SubscribeOptions): Subscription {

@@ -1,10 +1,13 @@
 import { normalizeInstant } from '../append-rules.js';
-import type { JsonObject, ReadAllOptions, RecordedEvent } from '../event-store.js';
+import type { FoldedEvent, JsonObject, ReadAllOptions, RecordedEvent } from '../event-store.js';
 import { readPageEventsMax, readStreamEventsMax } from '../limits.js';
 import type { EventRow, Statements } from './statements.js';
 
 /** The read side of the SQLite store: every read goes to the file, so it sees other processes' commits. */
 export class SqliteReader {
+  /** Stream ids by key: a stream's id never changes once its row exists. */
+  private readonly streamIds = new Map<number, string>();
+
   constructor(private readonly statements: Statements) {}
 
   headPosition(): number {
@@ -17,6 +20,28 @@ export class SqliteReader {
     checkCount('limit', options.limit, 1, readPageEventsMax);
     const toPosition = options.knownAt === undefined ? Number.MAX_SAFE_INTEGER : this.positionKnownAt(options.knownAt);
     return this.statements.readAll.all(fromPosition, toPosition, options.limit).map(toRecordedEvent);
+  }
+
+  readForFold(fromPosition: number, limit: number): FoldedEvent[] {
+    checkCount('fromPosition', fromPosition, 0, Number.MAX_SAFE_INTEGER);
+    checkCount('limit', limit, 1, readPageEventsMax);
+    const rows = this.statements.readForFold.all(fromPosition, limit);
+    const events: FoldedEvent[] = new Array<FoldedEvent>(rows.length);
+    for (let index = 0; index < rows.length; index += 1) {
+      const [position, streamKey, revision, eventId, type, schemaVersion, data] = rows[index]!;
+      events[index] = { position, streamId: this.streamIdOf(streamKey, position), revision, eventId, type, schemaVersion, data: JSON.parse(data) as JsonObject };
+    }
+    return events;
+  }
+
+  private streamIdOf(streamKey: number, position: number): string {
+    let streamId = this.streamIds.get(streamKey);
+    if (streamId === undefined) {
+      streamId = this.statements.streamIdOfKey.get(streamKey);
+      if (streamId === undefined) throw new Error(`event at position ${position} has no stream row: the file is damaged (run verify)`);
+      this.streamIds.set(streamKey, streamId);
+    }
+    return streamId;
   }
 
   /**

@@ -5,6 +5,7 @@ import type {
   EventStore,
   EventToAppend,
   ExpectedRevision,
+  FoldedEvent,
   ReadAllOptions,
   RecordedEvent,
   StreamWrite,
@@ -80,6 +81,11 @@ export class SqliteEventStore implements EventStore {
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     this.checkOpen();
     return this.reader.readAll(options);
+  }
+
+  async readForFold(fromPosition: number, limit: number): Promise<FoldedEvent[]> {
+    this.checkOpen();
+    return this.reader.readForFold(fromPosition, limit);
   }
 
   subscribe(options: SubscribeOptions): Subscription {

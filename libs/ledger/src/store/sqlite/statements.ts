@@ -11,6 +11,9 @@ import { streamMarkRevisions } from './schema.js';
 /** position, stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at, hash */
 export type EventRow = [number, string | null, number, string, string, number, string, string, string, string];
 
+/** position, stream_key, revision, event_id, type, schema_version, data */
+export type FoldRow = [number, number, number, string, string, number, string];
+
 /** event_id, position, revision, stream_id, type, schema_version, data */
 export type RecordedEventRow = [string, number, number, string | null, string, number, string];
 
@@ -51,6 +54,8 @@ export interface Statements {
   eventByKey: Statement<[number], RecordedEventRow>;
   eventByCollidedId: Statement<[string], RecordedEventRow>;
   readAll: Statement<[number, number, number], EventRow>;
+  readForFold: Statement<[number, number], FoldRow>;
+  streamIdOfKey: Statement<[number], string>;
   streamMarkFrom: Statement<[number, number], number>;
   walkStream: Statement<[WalkRange], EventRow>;
   recordedAtFrom: Statement<[number], RecordedAtRow>;
@@ -113,6 +118,13 @@ function prepareReads(db: Database) {
          WHERE e.position >= ? AND e.position <= ? ORDER BY e.position LIMIT ?`,
       )
       .raw(),
+    // No join: the reader names streams from their keys, of which a log has far fewer than events.
+    readForFold: db
+      .prepare<[number, number], FoldRow>(
+        'SELECT position, stream_key, revision, event_id, type, schema_version, data FROM events WHERE position >= ? ORDER BY position LIMIT ?',
+      )
+      .raw(),
+    streamIdOfKey: db.prepare<[number], string>('SELECT stream_id FROM streams WHERE stream_key = ?').pluck(),
     streamMarkFrom: db
       .prepare<[number, number], number>('SELECT position FROM stream_marks WHERE stream_key = ? AND revision >= ? ORDER BY revision LIMIT 1')
       .pluck(),
