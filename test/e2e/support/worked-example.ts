@@ -1,35 +1,17 @@
 import type { ApiHarness } from './api-harness.js';
 import { hourlyReadings, instant } from './api-harness.js';
+import { workedExampleAllocation, workedExampleLease, workedExampleOutage, workedExampleSite, workedExampleTenant } from '../../support/worked-example.js';
 
 /**
  * The worked example of DOMAIN.md, recorded over HTTP by the roles a deployment uses: operations
  * for the site, allocation and outage, finance for the tenant and the lease, metering for usage.
  */
 
-export const site = { siteId: 'colossus-1', name: 'Colossus 1', gpuSku: 'H100-SXM', gpuCount: 100_000 };
-export const tenant = { tenantId: 'frontier-lab', name: 'Frontier Lab', currency: 'USD', paymentTermsDays: 30 };
-export const lease = {
-  leaseId: 'L-1001',
-  tenantId: 'frontier-lab',
-  siteId: 'colossus-1',
-  gpuSku: 'H100-SXM',
-  signedAt: '2025-10-20T00:00:00Z',
-  startsAt: '2025-11-10T00:00:00Z',
-  endsAt: '2026-11-10T00:00:00Z',
-  commitment: [
-    { effectiveFrom: '2025-11-10T00:00:00Z', gpuCount: 1000, ratePerGpuHour: '2.10' },
-    { effectiveFrom: '2026-02-01T00:00:00Z', gpuCount: 2000, ratePerGpuHour: '2.00' },
-  ],
-  overageRatePerGpuHour: '3.50',
-  commitmentBilling: 'advance',
-  sla: [
-    { availabilityBelowPct: '99.9', creditPct: '10' },
-    { availabilityBelowPct: '99.0', creditPct: '25' },
-    { availabilityBelowPct: '95.0', creditPct: '100' },
-  ],
-};
-export const allocation = { allocationId: 'A-1001', leaseId: 'L-1001', siteId: 'colossus-1', gpuCount: 1200, startsAt: '2025-11-10T00:00:00Z' };
-export const outage = { outageId: 'O-1001', leaseId: 'L-1001', startsAt: '2025-11-20T00:00:00Z', endsAt: '2025-11-20T06:00:00Z', affectedGpus: 200 };
+export const site = workedExampleSite;
+export const tenant = workedExampleTenant;
+export const lease = workedExampleLease;
+export const outage = workedExampleOutage;
+export const allocation = { ...workedExampleAllocation, allocationId: 'A-1001' };
 /** 504 hourly readings of 1,050 GPU-hours: 529,200. */
 export const novemberReadings = hourlyReadings('L-1001', '2025-11-10T00:00:00Z', '2025-12-01T00:00:00Z', '1050');
 /** December used exactly its 744,000 committed hours: 31 daily readings of 24,000. */
