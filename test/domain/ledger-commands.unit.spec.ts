@@ -65,7 +65,7 @@ describe('LedgerCommands', () => {
     expect(store.streamEvents(usageStream('L-1001'))).toHaveLength(100);
   });
 
-  it('reads only the events appended since a stream was last loaded', async () => {
+  it('reads only the events appended since a stream was last loaded, and nothing when only it appended since', async () => {
     const store = new InMemoryEventStore({ clock });
     const commands = await seeded(store);
     await commands.allocateCapacity(workedExampleAllocation, context);
@@ -77,9 +77,17 @@ describe('LedgerCommands', () => {
       reads.push([streamId, fromRevision]);
       return readStream(streamId, fromRevision, limit);
     };
+    // Nothing but this process's own batch came since: the streams are known as they stand.
     await commands.recordUsage({ records: readings.slice(100, 200) }, context);
-    expect(reads).toContainEqual([usageStream('L-1001'), 100]);
+    expect(reads).toEqual([]);
+    // Another process records usage for the lease: the next batch reads its stream from there on.
+    await new LedgerCommands({ store, currency: 'USD', clock }).recordUsage({ records: readings.slice(200, 210) }, context);
+    reads.length = 0;
+    const result = await commands.recordUsage({ records: readings.slice(205, 300) }, context);
+    expect(reads).toContainEqual([usageStream('L-1001'), 200]);
     expect(reads).toContainEqual([leaseStream('L-1001'), 1]);
+    // The five readings the other process recorded count as duplicates, not twice.
+    expect(result).toEqual({ outcome: 'created', accepted: 90, duplicates: 5 });
   });
 
   it('refuses a batch whole, listing each refused record', async () => {

@@ -44,7 +44,7 @@ import { decideTenant, evolveTenant, isTenantEvent, type TenantEvent, type Tenan
 import { assert } from '../shared/assert.js';
 import { toInstant } from '../shared/time.js';
 import { ConcurrencyError, DuplicateEventIdError } from '../store/errors.js';
-import type { EventMetadata, EventStore, StreamWrite } from '../store/event-store.js';
+import type { AppendResult, EventMetadata, EventStore, StreamWrite } from '../store/event-store.js';
 import { systemClock, type Clock } from './clock.js';
 import { toEventToAppend } from './event-codec.js';
 import { commandAttemptsMax } from './limits.js';
@@ -354,11 +354,14 @@ export class LedgerCommands {
     // Readings this request recorded in attempts that failed later (only without appendMany).
     let writtenByEarlierAttempts = 0;
     const decision = await this.attempt(async () => {
-      const leaseEntries = new Map(await Promise.all(leaseIds.map(async (leaseId) => [leaseId, await this.leases.load(leaseStream(leaseId))] as const)));
+      // A batch touches thousands of streams; those that have not moved since this process last
+      // read or appended them are not read again.
+      const head = await this.store.headPosition();
+      const leaseEntries = new Map(await Promise.all(leaseIds.map(async (leaseId) => [leaseId, await this.leases.load(leaseStream(leaseId), head)] as const)));
       const siteIds = [...new Set([...leaseEntries.values()].flatMap((entry) => (entry.state === null ? [] : [entry.state.siteId])))];
-      const siteEntries = new Map(await Promise.all(siteIds.map(async (siteId) => [siteId, await this.sites.load(siteStream(siteId))] as const)));
+      const siteEntries = new Map(await Promise.all(siteIds.map(async (siteId) => [siteId, await this.sites.load(siteStream(siteId), head)] as const)));
       const existing = leaseIds.filter((leaseId) => leaseEntries.get(leaseId)?.state !== null);
-      const usageEntries = new Map(await Promise.all(existing.map(async (leaseId) => [leaseId, await this.usage.load(usageStream(leaseId))] as const)));
+      const usageEntries = new Map(await Promise.all(existing.map(async (leaseId) => [leaseId, await this.usage.load(usageStream(leaseId), head)] as const)));
       const batchLeases = new Map<string, UsageBatchLease & { revision: number }>();
       for (const leaseId of leaseIds) {
         const lease = leaseEntries.get(leaseId)?.state ?? null;
@@ -385,9 +388,13 @@ export class LedgerCommands {
       if (appendMany !== undefined && writes.length > 0) {
         const results = await appendMany(writes.map((write) => this.write(write.streamId, write.revision, write.events, context)));
         writes.forEach((write, position) => {
-          this.usage.appended(write.streamId, write.revision, write.events, resultRevision(results, position));
+          this.usage.appended(write.streamId, write.revision, write.events, resultRevision(results, position), results[position]?.position);
           if (results[position]?.written === true) writtenNow += write.events.length;
         });
+        const appended = contiguousAppend(writes, results);
+        if (appended !== null && appended.first === head + 1) {
+          for (const cache of [this.leases, this.sites, this.usage]) cache.advance(head, appended.last);
+        }
       } else {
         for (const write of writes) {
           if ((await this.appendTo(this.usage, write.streamId, write.revision, write.events, context)) !== 'created') continue;
@@ -524,6 +531,16 @@ function refusedReading(error: unknown, records: UsageBatchBody['records']): Err
   const index = readingId === null ? -1 : records.findIndex((record) => record.readingId === readingId);
   if (readingId === null || index < 0) return null;
   return new UsageBatchRefusedError([{ index, readingId, message: `reading ${readingId} is already recorded for another lease` }]);
+}
+
+/** The positions one appendMany wrote, when it wrote every one of its events (none was already recorded). */
+function contiguousAppend(writes: readonly { events: readonly unknown[] }[], results: readonly AppendResult[]): { first: number; last: number } | null {
+  const first = results[0];
+  const last = results[results.length - 1];
+  if (first === undefined || last === undefined || results.some((result) => !result.written)) return null;
+  const events = writes.reduce((count, write) => count + write.events.length, 0);
+  const start = first.position - (writes[0]?.events.length ?? 0) + 1;
+  return last.position - start + 1 === events ? { first: start, last: last.position } : null;
 }
 
 function resultRevision(results: readonly { nextRevision: number }[], position: number): number {

@@ -10,6 +10,11 @@ export interface StreamEntry<State> {
   revision: number;
 }
 
+/** An entry and the log position up to which it is known to hold every event of its stream. */
+interface CachedEntry<State> extends StreamEntry<State> {
+  completeAt: number;
+}
+
 /** How the events of one kind of stream are folded. */
 export interface StreamFold<State, Event extends LedgerEvent> {
   initialState: () => State;
@@ -34,7 +39,13 @@ export function expectedRevisionOf(revision: number): ExpectedRevision {
  * await in between.
  */
 export class StreamStateCache<State, Event extends LedgerEvent> {
-  private readonly entries = new Map<string, StreamEntry<State>>();
+  private readonly entries = new Map<string, CachedEntry<State>>();
+  /**
+   * Entries complete up to `completeFrom` or later are complete up to `completeTo`: the log
+   * between the two holds only appends of this process, folded as they were made (`advance`).
+   */
+  private completeFrom = Number.POSITIVE_INFINITY;
+  private completeTo = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: EventStore,
@@ -42,8 +53,14 @@ export class StreamStateCache<State, Event extends LedgerEvent> {
     private readonly entriesMax = streamCacheEntriesMax,
   ) {}
 
-  async load(streamId: string): Promise<StreamEntry<State>> {
+  /**
+   * `knownHead`, when given, is the head of the log as read right before this load: an entry
+   * known to hold every event of its stream up to that position is answered without a read.
+   * A batch of many streams reads the head once, and then only the streams that moved.
+   */
+  async load(streamId: string, knownHead?: number): Promise<StreamEntry<State>> {
     const entry = this.entryOf(streamId);
+    if (knownHead !== undefined && this.isCompleteAt(entry, knownHead)) return entry;
     for (;;) {
       const recorded = await this.store.readStream(streamId, entry.revision + 1, streamReadPageEventsMax);
       for (const event of recorded) {
@@ -54,8 +71,25 @@ export class StreamStateCache<State, Event extends LedgerEvent> {
         entry.state = this.fold.evolve(entry.state, decoded);
         entry.revision = event.revision;
       }
-      if (recorded.length < streamReadPageEventsMax) return entry;
+      if (recorded.length < streamReadPageEventsMax) {
+        if (knownHead !== undefined) entry.completeAt = Math.max(entry.completeAt, knownHead);
+        return entry;
+      }
     }
+  }
+
+  private isCompleteAt(entry: CachedEntry<State>, position: number): boolean {
+    return entry.completeAt >= position || (entry.completeAt >= this.completeFrom && this.completeTo >= position);
+  }
+
+  /**
+   * This process appended positions `fromHead + 1` to `toPosition` in one transaction, right
+   * after the head it read (`fromHead`), and folded what it appended to this cache's streams:
+   * every entry complete up to `fromHead` is then complete up to `toPosition`.
+   */
+  advance(fromHead: number, toPosition: number): void {
+    if (this.completeTo !== fromHead) this.completeFrom = fromHead;
+    this.completeTo = toPosition;
   }
 
   /**
@@ -63,15 +97,21 @@ export class StreamStateCache<State, Event extends LedgerEvent> {
    * nothing. If the entry has moved meanwhile (another load caught up first) or was dropped, the
    * next load catches up from the store instead.
    */
-  appended(streamId: string, expectedRevision: number, events: readonly Event[], nextRevision: number): void {
+  appended(streamId: string, expectedRevision: number, events: readonly Event[], nextRevision: number, lastPosition?: number): void {
     const entry = this.entries.get(streamId);
-    if (entry === undefined || entry.revision !== expectedRevision) return;
-    if (nextRevision !== expectedRevision + events.length) return;
+    if (entry === undefined) return;
+    if (entry.revision !== expectedRevision || nextRevision !== expectedRevision + events.length) {
+      // Not folded: the stream moved under this entry, which must be read before it is trusted again.
+      entry.completeAt = Number.NEGATIVE_INFINITY;
+      return;
+    }
     for (const event of events) entry.state = this.fold.evolve(entry.state, event);
     entry.revision = nextRevision;
+    // The append held at the expected revision, so no other event of the stream came before it.
+    if (lastPosition !== undefined) entry.completeAt = Math.max(entry.completeAt, lastPosition);
   }
 
-  private entryOf(streamId: string): StreamEntry<State> {
+  private entryOf(streamId: string): CachedEntry<State> {
     const existing = this.entries.get(streamId);
     if (existing !== undefined) {
       // Map order is insertion order: moving the entry to the end keeps the least recently used first.
@@ -79,7 +119,7 @@ export class StreamStateCache<State, Event extends LedgerEvent> {
       this.entries.set(streamId, existing);
       return existing;
     }
-    const entry: StreamEntry<State> = { state: this.fold.initialState(), revision: -1 };
+    const entry: CachedEntry<State> = { state: this.fold.initialState(), revision: -1, completeAt: Number.NEGATIVE_INFINITY };
     this.entries.set(streamId, entry);
     if (this.entries.size > this.entriesMax) {
       const oldest = this.entries.keys().next();

@@ -2,7 +2,7 @@ import type { EventDataOf, InvoiceLine, LedgerEvent, LineSource, TenantBillingDe
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import type { FoldedEvent } from '../store/event-store.js';
 import { isUsageRecordedEventId, usageRecordedEventId } from '../domain/streams.js';
-import { BigIntColumn, IndexColumn, NumberColumn } from '../shared/columns.js';
+import { BigIntColumn, IndexColumn, lastIndexAtOrBefore, NumberColumn } from '../shared/columns.js';
 import { ReadingIndex } from './reading-index.js';
 import { assert } from '../shared/assert.js';
 import type { Decimal } from '../shared/decimal.js';
@@ -128,23 +128,6 @@ export interface InvoicedEntry {
 
 export function chargeKey(leaseId: string, month: string, kind: string): string {
   return `${leaseId}\u0000${month}\u0000${kind}`;
-}
-
-/** Index of the last element of an ascending array that is <= cutoff, or -1. */
-export function lastIndexAtOrBefore(positions: ArrayLike<number>, cutoff: number): number {
-  let low = 0;
-  let high = positions.length - 1;
-  let found = -1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    if (positions[middle]! <= cutoff) {
-      found = middle;
-      low = middle + 1;
-    } else {
-      high = middle - 1;
-    }
-  }
-  return found;
 }
 
 export class LedgerModel {
@@ -377,7 +360,7 @@ export class LedgerModel {
   meteredAt(leaseId: string, month: string, cutoff: number): Decimal {
     const series = this.usage.get(leaseId)?.get(month);
     if (series === undefined) return ZERO;
-    const index = lastIndexAtOrBefore(series.positions.view(), cutoff);
+    const index = lastIndexAtOrBefore(series.positions, cutoff);
     return index < 0 ? ZERO : fromMicros(series.totals.at(index));
   }
 
@@ -388,7 +371,7 @@ export class LedgerModel {
   usageSourcesAt(leaseId: string, month: string, cutoff: number, max = Number.POSITIVE_INFINITY): { sources: LineSource[]; omitted: number } {
     const series = this.usage.get(leaseId)?.get(month);
     if (series === undefined) return { sources: [], omitted: 0 };
-    const end = lastIndexAtOrBefore(series.positions.view(), cutoff) + 1;
+    const end = lastIndexAtOrBefore(series.positions, cutoff) + 1;
     const start = Math.max(0, end - max);
     const sources: LineSource[] = [];
     for (let index = start; index < end; index += 1) sources.push(this.usageSource(series, index));

@@ -80,9 +80,9 @@ export function writeModelSnapshot(model: LedgerModel, write: (line: string) => 
       series.leaseId,
       series.month,
       series.readings,
-      Array.from(series.positions.view()),
-      Array.from(series.totals.view(), (total) => total.toString()),
-      Array.from(series.slots.view()),
+      series.positions.toArray(),
+      series.totals.toArray().map((total) => total.toString()),
+      series.slots.toArray(),
     ];
     write(`${JSON.stringify(line)}\n`);
   }

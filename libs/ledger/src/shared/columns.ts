@@ -1,26 +1,34 @@
 /**
- * Append-only columns of numbers in typed arrays that double as they fill. The model keeps
- * several values per reading; in a JS array of objects or of bigints each would cost a heap
- * object and a pointer, here each costs its width in bytes (about 1.5 times that on average,
- * from the doubling). Values are read by index; `view()` is a typed array over the filled part.
+ * Append-only columns of numbers in typed arrays. The model keeps several values per reading;
+ * in a JS array of objects or of bigints each would cost a heap object and a pointer, here each
+ * costs its width in bytes.
+ *
+ * A column starts small and doubles up to one chunk of 65,536 values; past that it adds whole
+ * chunks. So a short column wastes little, and a long one is never copied: growing never holds
+ * the old and the new storage at once, which for a column of ten million values would be a
+ * spike of a few hundred megabytes.
  */
+
+const chunkShift = 16;
+const chunkEntries = 1 << chunkShift;
+const chunkMask = chunkEntries - 1;
 
 interface ColumnArray<V> {
   readonly length: number;
   [index: number]: V;
-  subarray(begin: number, end: number): this;
 }
 
 class Column<V extends number | bigint, A extends ColumnArray<V>> {
-  private data: A;
+  /** Full chunks of `chunkEntries` values each, then the tail being filled. */
+  private readonly chunks: A[] = [];
+  private tail: A;
   private filled = 0;
 
   constructor(
     private readonly allocate: (capacity: number) => A,
     private readonly copy: (into: A, from: A) => void,
-    initialCapacity = 4,
   ) {
-    this.data = allocate(initialCapacity);
+    this.tail = allocate(4);
   }
 
   get length(): number {
@@ -28,64 +36,62 @@ class Column<V extends number | bigint, A extends ColumnArray<V>> {
   }
 
   push(value: V): void {
-    if (this.filled === this.data.length) {
-      const grown = this.allocate(this.data.length * 2);
-      this.copy(grown, this.data);
-      this.data = grown;
+    const inTail = this.filled & chunkMask;
+    if (inTail === 0 && this.filled > 0) {
+      // The tail is a full chunk: keep it, and start the next one at full size.
+      this.chunks.push(this.tail);
+      this.tail = this.allocate(chunkEntries);
+    } else if (inTail === this.tail.length) {
+      const grown = this.allocate(Math.min(chunkEntries, this.tail.length * 2));
+      this.copy(grown, this.tail);
+      this.tail = grown;
     }
-    this.data[this.filled] = value;
+    this.tail[inTail] = value;
     this.filled += 1;
   }
 
   /** The value at `index`, which must be below `length`. */
   at(index: number): V {
-    if (index < 0 || index >= this.filled) throw new RangeError(`index ${index} outside a column of ${this.filled}`);
-    return this.data[index]!;
+    return this.chunkOf(index)[index & chunkMask]!;
   }
 
   set(index: number, value: V): void {
-    if (index < 0 || index >= this.filled) throw new RangeError(`index ${index} outside a column of ${this.filled}`);
-    this.data[index] = value;
+    this.chunkOf(index)[index & chunkMask] = value;
   }
 
   last(): V | undefined {
-    return this.filled === 0 ? undefined : this.data[this.filled - 1];
+    return this.filled === 0 ? undefined : this.at(this.filled - 1);
   }
 
-  /** The filled values, sharing the column's memory: valid until the next push. */
-  view(): A {
-    return this.data.subarray(0, this.filled);
+  toArray(): V[] {
+    const values = new Array<V>(this.filled);
+    for (let index = 0; index < this.filled; index += 1) values[index] = this.at(index);
+    return values;
+  }
+
+  private chunkOf(index: number): A {
+    if (!(index >= 0 && index < this.filled)) throw new RangeError(`index ${index} outside a column of ${this.filled}`);
+    const chunk = index >>> chunkShift;
+    return chunk < this.chunks.length ? this.chunks[chunk]! : this.tail;
   }
 }
 
 /** Float64: exact for integers up to 2^53, such as log positions. */
 export class NumberColumn extends Column<number, Float64Array> {
-  constructor(initialCapacity?: number) {
-    super((capacity) => new Float64Array(capacity), (into, from) => into.set(from), initialCapacity);
-  }
-
-  static of(values: readonly number[]): NumberColumn {
-    const column = new NumberColumn(Math.max(4, values.length));
-    for (const value of values) column.push(value);
-    return column;
+  constructor() {
+    super((capacity) => new Float64Array(capacity), (into, from) => into.set(from));
   }
 }
 
-/** Int32: indexes into other columns. */
-export class IndexColumn extends Column<number, Int32Array> {
-  constructor(initialCapacity?: number) {
-    super((capacity) => new Int32Array(capacity), (into, from) => into.set(from), initialCapacity);
+/** Uint32: indexes into other columns, hashes. */
+export class IndexColumn extends Column<number, Uint32Array> {
+  constructor() {
+    super((capacity) => new Uint32Array(capacity), (into, from) => into.set(from));
   }
 
   override push(value: number): void {
-    if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) throw new RangeError(`${value} is not an index an Int32 column holds`);
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`${value} is not an index a Uint32 column holds`);
     super.push(value);
-  }
-
-  static of(values: readonly number[]): IndexColumn {
-    const column = new IndexColumn(Math.max(4, values.length));
-    for (const value of values) column.push(value);
-    return column;
   }
 }
 
@@ -94,8 +100,8 @@ const int64Max = 2n ** 63n - 1n;
 
 /** Signed 64-bit integers, exact; a value outside that range is refused, never wrapped. */
 export class BigIntColumn extends Column<bigint, BigInt64Array> {
-  constructor(initialCapacity?: number) {
-    super((capacity) => new BigInt64Array(capacity), (into, from) => into.set(from), initialCapacity);
+  constructor() {
+    super((capacity) => new BigInt64Array(capacity), (into, from) => into.set(from));
   }
 
   override push(value: bigint): void {
@@ -105,15 +111,26 @@ export class BigIntColumn extends Column<bigint, BigInt64Array> {
   override set(index: number, value: bigint): void {
     super.set(index, checkedInt64(value));
   }
-
-  static of(values: readonly bigint[]): BigIntColumn {
-    const column = new BigIntColumn(Math.max(4, values.length));
-    for (const value of values) column.push(value);
-    return column;
-  }
 }
 
 function checkedInt64(value: bigint): bigint {
   if (value < int64Min || value > int64Max) throw new RangeError(`${value} does not fit a signed 64-bit column`);
   return value;
+}
+
+/** Index of the last value of an ascending column that is <= `bound`, or -1. */
+export function lastIndexAtOrBefore(values: { readonly length: number; at(index: number): number }, bound: number): number {
+  let low = 0;
+  let high = values.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    if (values.at(middle)! <= bound) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found;
 }

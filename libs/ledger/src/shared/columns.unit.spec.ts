@@ -1,18 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { BigIntColumn, IndexColumn, NumberColumn } from './columns.js';
+import { BigIntColumn, IndexColumn, lastIndexAtOrBefore, NumberColumn } from './columns.js';
 
 describe('columns', () => {
   it('keep every value pushed, in order, across the doublings of their storage', () => {
-    const positions = new NumberColumn(1);
-    const totals = new BigIntColumn(1);
-    for (let value = 0; value < 1_000; value += 1) {
+    const positions = new NumberColumn();
+    const totals = new BigIntColumn();
+    for (let value = 0; value < 200_000; value += 1) {
       positions.push(value * 3);
       totals.push(BigInt(value) * 1_000_000_000_000n);
     }
-    expect(positions.length).toBe(1_000);
-    expect(Array.from(positions.view())).toEqual(Array.from({ length: 1_000 }, (_, value) => value * 3));
-    expect(totals.at(999)).toBe(999_000_000_000_000n);
-    expect(totals.last()).toBe(999_000_000_000_000n);
+    expect(positions.length).toBe(200_000);
+    expect(positions.toArray()).toEqual(Array.from({ length: 200_000 }, (_, value) => value * 3));
+    expect(totals.at(70_000)).toBe(70_000_000_000_000_000n);
+    expect(totals.last()).toBe(199_999_000_000_000_000n);
+    // Past the first chunk of 65,536 values too: the last at or below a bound, by binary search.
+    expect(lastIndexAtOrBefore(positions, 30)).toBe(10);
+    expect(lastIndexAtOrBefore(positions, 400_000)).toBe(133_333);
+    expect(lastIndexAtOrBefore(positions, -1)).toBe(-1);
+    expect(lastIndexAtOrBefore(positions, 10_000_000)).toBe(199_999);
+    positions.set(131_072, -1);
+    expect(positions.at(131_072)).toBe(-1);
   });
 
   it('refuse a value they cannot hold exactly, rather than wrap it', () => {
@@ -24,7 +31,7 @@ describe('columns', () => {
     const slots = new IndexColumn();
     expect(() => slots.push(-1)).toThrow(RangeError);
     expect(() => slots.push(1.5)).toThrow(RangeError);
-    expect(() => slots.push(2 ** 31)).toThrow(RangeError);
+    expect(() => slots.push(2 ** 32)).toThrow(RangeError);
   });
 
   it('refuse an index outside what was pushed', () => {
