@@ -1,5 +1,6 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hourlyReadings, startHarness, type Answer, type ApiHarness } from './support/api-harness.js';
+import { hourlyReadings, keys, startHarness, type Answer, type ApiHarness } from './support/api-harness.js';
 import { lease, recordContracts, tenant } from './support/worked-example.js';
 
 /**
@@ -142,6 +143,110 @@ describe('routes and media types', () => {
   it('refuses a body that is not JSON with 415', async () => {
     await refused(415, () => api.request('POST', '/v1/tenants', { as: 'finance', raw: 'tenantId=t-1', headers: { 'content-type': 'text/plain' } }));
     await refused(415, () => api.request('POST', '/v1/tenants', { as: 'finance', raw: 'tenantId=t-1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+  });
+});
+
+/**
+ * Sends `request` as it is over a new connection and reads the answer until the server closes
+ * it: for what fetch would not send (headers over the limit, bytes that are not HTTP).
+ */
+function rawExchange(request: string): Promise<Answer<Json>> {
+  const url = new URL(api.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.end(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // The server may close while the request is still being written: the answer came first.
+    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error)));
+    socket.on('close', () => resolve(parseAnswer(Buffer.concat(chunks).toString('utf8'))));
+  });
+}
+
+/** One HTTP/1.1 answer as read off the wire (its body in full, up to the end of the text). */
+function parseAnswer(text: string): Answer<Json> {
+  const [head = '', ...rest] = text.split('\r\n\r\n');
+  const [statusLine = '', ...headerLines] = head.split('\r\n');
+  const headers = new Headers(headerLines.map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()] as [string, string]));
+  const body = rest.join('\r\n\r\n');
+  let parsed: unknown = body;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    // Not JSON: the check of the content type says so.
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body: parsed as Json, text };
+}
+
+/** Resolves once the server at `url` takes no new connection. */
+async function untilRefusingConnections(url: URL, timeoutMs = 10_000): Promise<void> {
+  const deadlineMs = Date.now() + timeoutMs;
+  while (Date.now() < deadlineMs) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const probe = connect(Number(url.port), url.hostname, () => {
+        probe.destroy();
+        resolve(false);
+      });
+      probe.on('error', () => resolve(true));
+    });
+    if (refused) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${url.href} still takes connections after ${timeoutMs} ms`);
+}
+
+describe('refused by the HTTP layer before the API sees the request: still problem details', () => {
+  it('answers a path id over 512 characters with 414', async () => {
+    const longId = 'L'.repeat(513);
+    const read = await refused(414, () => api.get(`/v1/leases/${longId}`, 'finance'));
+    expect(read.detail).toContain('512 characters');
+    await refused(414, () => api.post(`/v1/leases/${longId}/amendments`, 'finance', { amendmentId: 'A-1', effectiveAt: '2026-01-01T00:00:00Z' }));
+    // Up to the limit the id reaches validation, which says what is wrong with it.
+    await refused(400, () => api.get(`/v1/leases/${'L'.repeat(512)}`, 'finance'));
+  });
+
+  it('answers a percent-escape that does not decode with 400, with the request id', async () => {
+    const answer = await api.request('GET', '/v1/leases/%E0%A4%A', { as: 'finance', headers: { 'x-request-id': 'bad-url-1' } });
+    expect(answer.headers.get('x-request-id')).toBe('bad-url-1');
+    const body = await refused(400, async () => answer);
+    expect(body.detail).toContain('percent-escape');
+  });
+
+  it('answers headers over 16 KiB with 431, and a URL over 16 KiB too', async () => {
+    const bigHeader = await refused(431, () => rawExchange(`GET /v1/reports/capacity HTTP/1.1\r\nHost: ledger\r\nX-Padding: ${'p'.repeat(17 * 1024)}\r\n\r\n`));
+    expect(bigHeader.detail).toContain('16 KiB');
+    await refused(431, () => rawExchange(`GET /v1/reports/capacity?asOf=${'9'.repeat(17 * 1024)} HTTP/1.1\r\nHost: ledger\r\n\r\n`));
+  });
+
+  it('answers bytes that are not HTTP, and a body framed two ways, with 400', async () => {
+    await refused(400, () => rawExchange('HELLO ledger\r\n\r\n'));
+    await refused(400, () => rawExchange('POST /v1/tenants HTTP/1.1\r\nHost: ledger\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'));
+  });
+
+  it('answers a request that arrives on an open connection while the server stops with 503', async () => {
+    const stopping = await startHarness('2025-10-20T12:00:00Z');
+    const url = new URL(stopping.url);
+    const socket = connect(Number(url.port), url.hostname);
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    const socketClosed = new Promise((resolve) => socket.on('close', resolve));
+    await new Promise((resolve) => socket.on('connect', resolve));
+    // A request still arriving keeps its connection open while the server stops.
+    const body = JSON.stringify(tenant);
+    socket.write(`POST /v1/tenants HTTP/1.1\r\nHost: ledger\r\nAuthorization: Bearer ${keys.finance}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 5)}`);
+    // Answered after the first connection's bytes were read: that request is under way.
+    expect((await stopping.get('/healthz', null)).status).toBe(200);
+    const closed = stopping.close();
+    await untilRefusingConnections(url);
+    socket.write(`${body.slice(5)}GET /v1/reports/capacity HTTP/1.1\r\nHost: ledger\r\nAuthorization: Bearer ${keys.operations}\r\n\r\n`);
+    await socketClosed;
+    await closed;
+    const second = received.indexOf('HTTP/1.1 ', 1);
+    expect(parseAnswer(received.slice(0, second)).status, received).toBe(201);
+    const late = parseAnswer(received.slice(second));
+    expect(late.status, received).toBe(503);
+    expect(late.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(late.headers.get('connection')).toBe('close');
+    expect(late.body).toMatchObject({ type: expect.stringMatching(/^https:\/\//), title: expect.any(String), status: 503, detail: expect.any(String) });
   });
 });
 

@@ -85,12 +85,12 @@ function writeEndpoints(): WriteEndpoint[] {
 }
 
 /**
- * Path ids to put in place of a valid one: unknown, malformed, encoded, long. None is longer
- * than the router takes (512 characters): beyond it Fastify's router answers 414 itself, as
- * plain JSON rather than problem details.
+ * Path ids to put in place of a valid one: unknown, malformed, encoded, long. Fastify's router
+ * refuses two of them itself, before any hook: a percent-escape that does not decode (400) and
+ * an id over 512 characters (414); those answers are problem details too.
  */
 const junkId = fc.oneof(
-  fc.constantFrom('unknown-id', '..', '.', '%2e%2e%2f', 'a%2Fb', '%00', '%E2%80%AE', encodeURIComponent('é'), '-dash', 'a%20b', encodeURIComponent('<x>'), 'x'.repeat(129), 'y'.repeat(500), '__proto__', 'constructor'),
+  fc.constantFrom('unknown-id', '..', '.', '%2e%2e%2f', 'a%2Fb', '%00', '%E2%80%AE', '%E0%A4%A', '%', encodeURIComponent('é'), '-dash', 'a%20b', encodeURIComponent('<x>'), 'x'.repeat(129), 'y'.repeat(500), 'z'.repeat(513), '__proto__', 'constructor'),
   fc.string({ minLength: 1, maxLength: 20 }).map(encodeURIComponent),
 );
 

@@ -141,7 +141,7 @@ describe.concurrent('a log changed behind the server’s back', () => {
     }, 60_000);
   }
 
-  it('an event edited so that it no longer reads: with --allow-unverified still refused, naming the position, since no model can be built from it', async ({ expect }) => {
+  it('an event edited so that it no longer reads: with --allow-unverified still refused, naming the position, since no model can be built from it; verify names it too', async ({ expect }) => {
     const directory = copyOfBase('unreadable');
     const position = anchorPosition + 4;
     withRawConnection(storePath(directory), (db) => flipDataByte(db, position));
@@ -150,6 +150,32 @@ describe.concurrent('a log changed behind the server’s back', () => {
     expect(allowed.code, allowed.output).toBe(1);
     expect(allowed.output).toContain(`the first bad position is ${position}:`);
     expect(allowed.output).toContain('The model cannot be built from this log either');
+    // The chain is checked before any model folds the event, so verify names where the log was
+    // changed rather than failing on what the change breaks, and does not rebuild from it.
+    const verified = await verifyCommand(directory);
+    expect(verified.code).toBe(1);
+    expect(verified.result).toMatchObject({ ok: false, chain: { ok: false, firstInvalidPosition: position }, rebuild: { ok: false, skipped: expect.any(String) } });
+    const verifiedText = await ledger(['verify'], serverEnv(directory), directory);
+    expect(verifiedText.code, verifiedText.stderr).toBe(1);
+    expect(verifiedText.stdout).toContain(`hash chain: BROKEN at position ${position}:`);
+    expect(verifiedText.stderr).toContain(`the first bad position is ${position}:`);
+    expect(verifiedText.stdout + verifiedText.stderr).not.toMatch(/BigInt|SyntaxError|\bat .+\.js:\d+/);
+  }, 60_000);
+
+  it('an event whose stored JSON no longer parses: verify names its position and the reason', async ({ expect }) => {
+    const directory = copyOfBase('not-json');
+    const position = anchorPosition + 6;
+    withRawConnection(storePath(directory), (db) => {
+      const data = db.prepare<[number], string>('SELECT data FROM events WHERE position = ?').pluck().get(position)!;
+      db.prepare('UPDATE events SET data = ? WHERE position = ?').run(data.slice(0, -2), position);
+    });
+    const verified = await verifyCommand(directory);
+    expect(verified.code).toBe(1);
+    expect(verified.result).toMatchObject({ ok: false, chain: { ok: false, firstInvalidPosition: position, reason: expect.stringContaining('not JSON') }, rebuild: { ok: false } });
+    const verifiedText = await ledger(['verify'], serverEnv(directory), directory);
+    expect(verifiedText.code, verifiedText.stderr).toBe(1);
+    expect(verifiedText.stderr).toContain(`the first bad position is ${position}: the row cannot be parsed`);
+    expect(verifiedText.stdout + verifiedText.stderr).not.toMatch(/SyntaxError|\bat .+\.js:\d+/);
   }, 60_000);
 
   it('a history rewritten with freshly computed hashes: the chain holds together, the start refuses at the last verified position', async ({ expect }) => {

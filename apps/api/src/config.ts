@@ -10,6 +10,20 @@ import { IssuerConfigurationError, issuerFromEnv, type Issuer } from '@compute-l
 export const defaultStoreUrl = 'sqlite:./data/ledger.db';
 export const defaultPort = 3000;
 export const portMax = 65_535;
+/**
+ * `ledger serve` writes the model checkpoint this often while it runs (besides at a clean stop),
+ * so that a restart after a crash replays at most this long's events instead of the whole log.
+ */
+export const defaultCheckpointIntervalSeconds = 300;
+/** A day: a longer interval is as good as none, and a mistyped value should not pass unnoticed. */
+export const checkpointIntervalSecondsMax = 86_400;
+/**
+ * ...and only when the model has advanced by this many events since the last checkpoint: the
+ * model replays about 70,000 events a second, so fewer cost a restart less than a second, while
+ * writing a checkpoint serializes the whole model.
+ */
+export const defaultCheckpointEventsMin = 50_000;
+export const checkpointEventsMinMax = 1_000_000_000;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -25,6 +39,10 @@ export interface LedgerConfig {
   dataDir: string;
   /** `key=role,...`, or undefined to use (or create) the admin key of the data directory. */
   apiKeys: string | undefined;
+  /** Seconds between the periodic model checkpoints of `ledger serve`; 0: only at a clean stop. */
+  checkpointIntervalSeconds: number;
+  /** Events the model must have advanced by since the last checkpoint for a periodic one to be written. */
+  checkpointEventsMin: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
@@ -38,6 +56,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     host: nonEmpty(env['HOST']) ?? '127.0.0.1',
     dataDir: resolve(nonEmpty(env['LEDGER_DATA_DIR']) ?? dataDirOf(storeUrl)),
     apiKeys: nonEmpty(env['LEDGER_API_KEYS']),
+    checkpointIntervalSeconds: parseWholeNumber('LEDGER_CHECKPOINT_INTERVAL_SECONDS', nonEmpty(env['LEDGER_CHECKPOINT_INTERVAL_SECONDS']), defaultCheckpointIntervalSeconds, 0, checkpointIntervalSecondsMax),
+    checkpointEventsMin: parseWholeNumber('LEDGER_CHECKPOINT_EVENTS_MIN', nonEmpty(env['LEDGER_CHECKPOINT_EVENTS_MIN']), defaultCheckpointEventsMin, 1, checkpointEventsMinMax),
   };
 }
 
@@ -67,6 +87,12 @@ export function dataDirOf(storeUrl: string): string {
 function parsePort(value: string | undefined): number {
   if (value === undefined) return defaultPort;
   if (!/^\d{1,5}$/.test(value) || Number(value) > portMax) throw new ConfigError(`PORT ${value} is not a port number`);
+  return Number(value);
+}
+
+function parseWholeNumber(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,10}$/.test(value) || Number(value) < min || Number(value) > max) throw new ConfigError(`${name} ${value} is not a whole number from ${min} to ${max}`);
   return Number(value);
 }
 

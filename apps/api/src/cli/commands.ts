@@ -1,16 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AsOfQuery, BillingDate, Instant, MonthQuery, usageBatchRecordsMax } from '@compute-ledger/contracts';
-import { UsageBatchRefusedError, type Ledger } from '@compute-ledger/ledger';
+import { UsageBatchRefusedError, type Ledger, type LedgerVerifyResult, type VerifyResult } from '@compute-ledger/ledger';
 import { z } from 'zod';
 import { readIssuer } from '../config.js';
 import { DocumentNumber, documentFormats, InvoiceDocuments, type DocumentFormat, type RenderedDocument } from '../shared/invoice-documents.js';
 import { monthReports, reportNames, type ReportName } from '../shared/report-names.js';
 import { cliActor, formatOption, instantOption, parseOptions, withLedger, type CliContext } from './context.js';
 import { demoHorizon, seedDemo } from './demo/seed.js';
-import { CliRefusedError, CliUsageError, exitOk, exitRefused } from './errors.js';
+import { CliRefusedError, CliUsageError, exitOk, exitRefused, messageOf } from './errors.js';
 import { renderAnswerCsv, renderAnswerTable, renderCsv, renderJson, renderTable, type OutputFormat } from './format.js';
 import { progressBar } from './progress.js';
+import { chainFailureMessage, withBareStore } from './startup-verification.js';
 import { readUsageFile, rowProblemsShownMax, type UsageFileFormat } from './usage-file.js';
 
 /** The one-shot commands of `ledger`. Each answers its exit code; errors are thrown (see errors.ts). */
@@ -253,22 +254,51 @@ function reportRefusal(context: CliContext, file: string, problems: readonly { l
   context.io.stderr.write(`${file} was refused: ${outcome}.\n${[...shown, ...more].join('\n')}\n`);
 }
 
+/** The rebuild half of `ledger verify`: compared with the live model, skipped, or failed, and why. */
+type RebuildOutcome = LedgerVerifyResult['rebuild'] | { ok: false; skipped: string } | { ok: false; error: string };
+
+/**
+ * `ledger verify`: the hash chain from the first event, on the bare store, then a rebuild of
+ * the model compared with the live one. The chain comes first and alone: a model folds every
+ * event, so an event altered until it no longer reads would otherwise surface as a parse error
+ * of the fold instead of as the position where the log was changed. A log whose chain does not
+ * verify is not rebuilt: what it would be compared with may itself be altered.
+ */
 export async function verifyCommand(context: CliContext): Promise<number> {
-  return withLedger(context, async (ledger) => {
-    const progress = progressBar('verifying', 2, context.io.stderr, !context.json && context.io.stderr.isTTY === true);
-    const result = await ledger.verify();
+  const { storeUrl } = context.config;
+  const progress = progressBar('verifying', 2, context.io.stderr, !context.json && context.io.stderr.isTTY === true);
+  const firstCheck = await withBareStore(storeUrl, (store) => store.verify());
+  progress.update(1);
+  if (!firstCheck.ok) {
     progress.finish();
-    const ok = result.chain.ok && result.rebuild.ok;
-    const out = context.io.stdout;
-    if (context.json) {
-      out.write(renderJson({ ok, ...result }));
-      return ok ? exitOk : exitRefused;
-    }
-    if (result.chain.ok) out.write(`hash chain: ok, ${result.chain.eventsChecked} events, head ${result.chain.headPosition} ${result.chain.headHash}\n`);
-    else out.write(`hash chain: BROKEN at position ${result.chain.firstInvalidPosition}: ${result.chain.reason}\n`);
-    if (result.rebuild.ok) out.write(`rebuild:    ok, the model rebuilt from the log equals the live one at position ${result.rebuild.position} (${result.rebuild.rebuiltDigest})\n`);
-    else out.write(`rebuild:    DIFFERS at position ${result.rebuild.position}: live ${result.rebuild.liveDigest}, rebuilt ${result.rebuild.rebuiltDigest}\n`);
-    if (!ok) throw new CliRefusedError('verification failed');
-    return exitOk;
-  });
+    return reportVerification(context, firstCheck, { ok: false, skipped: 'no model is built from a log whose hash chain does not verify' }, chainFailureMessage(firstCheck, storeUrl, null));
+  }
+  // The ledger checks the chain again, up to its head at the time of the rebuild: so every event
+  // the rebuild folds, including any appended since the first check, is covered by a check.
+  const verified = await withLedger(context, (ledger) => ledger.verify()).catch((error: unknown) => ({ error }));
+  progress.finish();
+  if ('error' in verified) {
+    const error = `the model cannot be built from the log: ${messageOf(verified.error)}`;
+    return reportVerification(context, firstCheck, { ok: false, error }, `the hash chain verifies, but ${error}`);
+  }
+  const failure = verified.chain.ok ? 'the model rebuilt from the log differs from the live one' : chainFailureMessage(verified.chain, storeUrl, null);
+  return reportVerification(context, verified.chain, verified.rebuild, failure);
+}
+
+/** Prints both halves of a verification; any failure is exit 1, explained by `failure` on a terminal. */
+function reportVerification(context: CliContext, chain: VerifyResult, rebuild: RebuildOutcome, failure: string): number {
+  const ok = chain.ok && rebuild.ok;
+  const out = context.io.stdout;
+  if (context.json) {
+    out.write(renderJson({ ok, chain, rebuild }));
+    return ok ? exitOk : exitRefused;
+  }
+  if (chain.ok) out.write(`hash chain: ok, ${chain.eventsChecked} events, head ${chain.headPosition} ${chain.headHash}\n`);
+  else out.write(`hash chain: BROKEN at position ${chain.firstInvalidPosition}: ${chain.reason}\n`);
+  if ('skipped' in rebuild) out.write(`rebuild:    NOT RUN: ${rebuild.skipped}\n`);
+  else if ('error' in rebuild) out.write(`rebuild:    FAILED: ${rebuild.error}\n`);
+  else if (rebuild.ok) out.write(`rebuild:    ok, the model rebuilt from the log equals the live one at position ${rebuild.position} (${rebuild.rebuiltDigest})\n`);
+  else out.write(`rebuild:    DIFFERS at position ${rebuild.position}: live ${rebuild.liveDigest}, rebuilt ${rebuild.rebuiltDigest}\n`);
+  if (!ok) throw new CliRefusedError(`verification failed: ${failure}`);
+  return exitOk;
 }

@@ -7,6 +7,7 @@ import { startApiServer } from '../http/server.js';
 import { openConfiguredLedger, type CliContext } from './context.js';
 import { DemoStoreNotEmptyError, seedDemo } from './demo/seed.js';
 import { CliRefusedError, messageOf } from './errors.js';
+import { PeriodicCheckpoint } from './periodic-checkpoint.js';
 import { progressBar } from './progress.js';
 import { refusalMessage, StartupVerification } from './startup-verification.js';
 import type { LevelWithSilent, Logger } from 'pino';
@@ -38,11 +39,13 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
     if (options.allowUnverified !== true) throw new CliRefusedError(refusalMessage(check, config.storeUrl, config.dataDir));
     logger.warn({ firstInvalidPosition: check.firstInvalidPosition, reason: check.reason }, `${refusalMessage(check, config.storeUrl, config.dataDir)} Serving it anyway: --allow-unverified`);
   }
+  const openStartedMs = performance.now();
   const ledger = await openConfiguredLedger(context, true).catch((error: unknown) => {
     // An altered event may be one the model cannot fold at all; then say so next to where the log is broken.
     if (check.ok) throw error;
     throw new CliRefusedError(`${refusalMessage(check, config.storeUrl, config.dataDir)} The model cannot be built from this log either: ${messageOf(error)}`);
   });
+  logModelReady(logger, ledger, performance.now() - openStartedMs);
   let seeded = false;
   try {
     if (options.demo === true) seeded = await seedIfEmpty(ledger, context);
@@ -54,6 +57,7 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
     logger.warn({ entries: keySource.keys.shortKeyEntries }, `LEDGER_API_KEYS has keys shorter than ${apiKeyLengthRecommended} characters: fine for a trial, guessable in production`);
   }
   const server = await startApiServer({ ledger, apiKeys: keySource.keys, logger, issuer, port: options.port ?? config.port, host: options.host ?? config.host, version: options.version });
+  const periodicCheckpoint = PeriodicCheckpoint.start(ledger, { intervalMs: config.checkpointIntervalSeconds * 1000, eventsMin: config.checkpointEventsMin, logger });
   io.stdout.write(banner(server.url, keySource, seeded, options.demo === true));
 
   return new Promise<number>((resolve) => {
@@ -64,8 +68,10 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
       logger.info({ signal }, 'stopping');
       const forced = setTimeout(() => resolve(1), shutdownTimeoutMs);
       forced.unref();
-      void server
-        .close()
+      // No periodic checkpoint starts from here on; the ledger writes the last one as it closes.
+      void periodicCheckpoint
+        .stop()
+        .then(() => server.close())
         .then(() => recordVerifiedHead(verification, ledger, logger))
         .then(() => ledger.close())
         .then(
@@ -79,6 +85,18 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** Says where the model came from: the checkpoint (and how much of the log was replayed after it) or the whole log. */
+function logModelReady(logger: Logger, ledger: Ledger, elapsedMs: number): void {
+  const position = ledger.runner.model.position;
+  const resumedFrom = ledger.restoredFrom;
+  const ms = Math.round(elapsedMs);
+  if (resumedFrom === null) {
+    logger.info({ position, eventsReplayed: position + 1, ms }, `model built from the first event to position ${position}: no model checkpoint matches the log`);
+    return;
+  }
+  logger.info({ resumedFrom, position, eventsReplayed: position - resumedFrom, ms }, `model resumed from the checkpoint at position ${resumedFrom} and caught up to position ${position}`);
 }
 
 /** Moves the verified anchor to the head on a clean stop; a failure here must not lose the stop. */

@@ -56,16 +56,7 @@ export class StartupVerification {
    * anchor, and on success moves the anchor to the head.
    */
   async checkAtStart(storeUrl: string): Promise<StartupCheck> {
-    if (storeUrl.startsWith('sqlite:')) {
-      const path = storeUrl.slice('sqlite:'.length);
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    }
-    const store = await openStore(storeUrl);
-    try {
-      return await this.check(store);
-    } finally {
-      await store.close();
-    }
+    return withBareStore(storeUrl, (store) => this.check(store));
   }
 
   /** Checks the chain from the anchor kept in the data directory (from the first event without one). */
@@ -135,13 +126,37 @@ export class StartupVerification {
   }
 }
 
+/**
+ * Opens the store at `storeUrl` on its own, with no model, runs `work` on it and closes it. The
+ * hash chain is checked this way (by `serve` at start, by `verify` first) so that an event
+ * altered until it no longer reads is named by its position, rather than reported as whatever
+ * it breaks when a model folds it.
+ */
+export async function withBareStore<T>(storeUrl: string, work: (store: EventStore) => Promise<T>): Promise<T> {
+  if (storeUrl.startsWith('sqlite:')) {
+    const path = storeUrl.slice('sqlite:'.length);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  }
+  const store = await openStore(storeUrl);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** What failed and where, for every report of a chain that does not verify. `anchor` null: checked from the first event. */
+export function chainFailureMessage(failure: Extract<VerifyResult, { ok: false }>, storeUrl: string, anchor: VerifyAnchor | null): string {
+  const from = anchor === null ? 'from the first event' : `from the last verified position ${anchor.position}`;
+  return `the hash chain of ${redactedStoreUrl(storeUrl)} does not verify (checked ${from}): the first bad position is ${failure.firstInvalidPosition}: ${failure.reason}.`;
+}
+
 /** The message a refused start prints: what failed, where, and the ways forward. */
 export function refusalMessage(check: Extract<StartupCheck, { ok: false }>, storeUrl: string, dataDir: string): string {
-  const from = check.anchor === null ? 'from the first event' : `from the last verified position ${check.anchor.position}`;
   // A store replaced on purpose (a new file, a restore from an older backup) fails against the old anchor too.
   const replaced = check.anchor === null ? '' : ` A store replaced on purpose: remove ${join(dataDir, chainVerifiedFile)} to check it from its first event.`;
   return (
-    `the hash chain of ${redactedStoreUrl(storeUrl)} does not verify (checked ${from}): the first bad position is ${check.firstInvalidPosition}: ${check.reason}. ` +
+    `${chainFailureMessage(check, storeUrl, check.anchor)} ` +
     `The server does not start on a log that may have been altered. \`ledger verify\` runs the full check; \`ledger serve --allow-unverified\` serves the log anyway.${replaced}`
   );
 }

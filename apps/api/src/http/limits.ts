@@ -4,6 +4,12 @@
 export const requestBodyBytesMax = 16 * 1024 * 1024;
 
 /**
+ * Bytes of the request line and headers together (Node's own default, named here so that it is
+ * a choice): beyond it the HTTP parser refuses the request with 431 before it is routed.
+ */
+export const requestHeaderBytesMax = 16 * 1024;
+
+/**
  * Characters of one path parameter. Identifiers have at most 128; a longer one still reaches
  * validation (and gets a 400 that says why) up to this length, and the router answers 414 after.
  */

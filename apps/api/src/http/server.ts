@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { webDistPath } from '@compute-ledger/web';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController, type FastifyRequest } from 'fastify';
+import { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Issuer } from '@compute-ledger/documents';
 import type { Ledger } from '@compute-ledger/ledger';
 import type { Logger } from 'pino';
@@ -14,8 +15,9 @@ import { readIssuer } from '../config.js';
 import { ApiModule } from './app.module.js';
 import type { ApiKeys } from './auth/api-keys.js';
 import { answerStatusOf } from './common/answer.js';
+import { problem, problemContentType, problemOf, unreadableRequestProblem, type Problem } from './common/problem.js';
 import { cloudEventsBatchContentType } from './controllers/metering.controller.js';
-import { pathParameterLengthMax, requestBodyBytesMax, requestIdLengthMax } from './limits.js';
+import { pathParameterLengthMax, requestBodyBytesMax, requestHeaderBytesMax, requestIdLengthMax } from './limits.js';
 import { createLogger, NestPinoLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 
@@ -48,6 +50,16 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
   const logger = options.logger ?? createLogger();
   const metrics = new Metrics(options.ledger);
   await metrics.start(options.ledger);
+  /** Set when the server starts to close: a request that still arrives is answered 503. */
+  let closing = false;
+  // One log line and one metric per request: from the onResponse hook below, and from
+  // frameworkErrors, whose answers run no hook.
+  const recordRequest = (request: FastifyRequest, reply: FastifyReply) => {
+    const route = routeOf(request);
+    const elapsedMs = reply.elapsedTime;
+    metrics.observe(request.method, route, reply.statusCode, elapsedMs / 1000);
+    request.log.info({ method: request.method, route, url: request.url, status: reply.statusCode, ms: Math.round(elapsedMs * 10) / 10 }, 'request');
+  };
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: requestBodyBytesMax,
@@ -61,6 +73,21 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
       return typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID();
     },
     routerOptions: { maxParamLength: pathParameterLengthMax },
+    http: { maxHeaderSize: requestHeaderBytesMax },
+    // The router refuses a malformed percent-escape (400) and a path parameter over the limit
+    // (414) before any hook runs or Nest sees the request; Nest's own handler for these sends
+    // Fastify's plain JSON. Here they leave as problem details like every other refusal.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const { problem: answer, serverFault } = problemOf(error);
+      if (serverFault) request.log.error({ err: error }, 'request failed');
+      sendProblem(reply.header('x-request-id', String(request.id)), answer);
+      recordRequest(request, reply);
+    },
+    // Node's HTTP parser refuses what it cannot read before there is a request to route.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket: Socket) => answerUnreadableRequest(error, socket, logger),
+    // Fastify's own 503 while closing is plain JSON written past every hook; the onRequest hook
+    // below answers it as problem details instead.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     ApiModule.register({ ledger: options.ledger, apiKeys: options.apiKeys, metrics, issuer, version: options.version ?? '0.0.0' }),
@@ -74,18 +101,23 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
     if (fastify.hasContentTypeParser(contentType)) fastify.removeContentTypeParser(contentType);
   }
   fastify.addContentTypeParser(cloudEventsBatchContentType, { parseAs: 'string', bodyLimit: requestBodyBytesMax }, fastify.getDefaultJsonParser('error', 'error'));
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    // Load shedding while the server drains: the client should go to another instance.
+    void reply.header('connection', 'close');
+    return sendProblem(reply, problem(503, 'the server is stopping; send the request again, to another instance or after the restart'));
+  });
   fastify.addHook('onSend', async (request, reply, payload) => {
     const status = answerStatusOf(request);
     if (status !== undefined && reply.statusCode < 400) void reply.status(status);
     void reply.header('x-request-id', String(request.id));
     return payload;
   });
-  fastify.addHook('onResponse', async (request, reply) => {
-    const route = routeOf(request);
-    const elapsedMs = reply.elapsedTime;
-    metrics.observe(request.method, route, reply.statusCode, elapsedMs / 1000);
-    request.log.info({ method: request.method, route, url: request.url, status: reply.statusCode, ms: Math.round(elapsedMs * 10) / 10 }, 'request');
-  });
+  fastify.addHook('onResponse', async (request, reply) => recordRequest(request, reply));
   serveDashboard(app);
   await app.init();
   return app;
@@ -117,6 +149,33 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     url: `http://${host}:${address.port}`,
     close: () => app.close(),
   };
+}
+
+function sendProblem(reply: FastifyReply, answer: Problem): FastifyReply {
+  return reply.status(answer.status).header('content-type', problemContentType).send(answer);
+}
+
+/**
+ * Node's HTTP parser refuses a request it cannot read (request line and headers over
+ * requestHeaderBytesMax: 431; not HTTP: 400; too slow: 408) before Fastify has a request to
+ * route, and would answer in plain JSON. The answer is problem details, written on the socket
+ * as Node does it: only when no answer has begun on it, then the connection is closed, since
+ * what the client sends next cannot be told apart from the rest of the unreadable request.
+ */
+function answerUnreadableRequest(error: NodeJS.ErrnoException, socket: Socket, logger: Logger): void {
+  // A connection the client reset has no one left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const answer = unreadableRequestProblem(error.code);
+  logger.debug({ code: error.code, status: answer.status }, 'unreadable request refused');
+  const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (socket.writable && answering?.headersSent !== true) {
+    const body = JSON.stringify(answer);
+    socket.write(
+      `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n` +
+        `content-type: ${problemContentType}; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /** The route pattern (`/v1/leases/:leaseId`), never the raw URL: metrics stay bounded. */

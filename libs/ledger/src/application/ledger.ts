@@ -48,6 +48,8 @@ export class Ledger {
     readonly currency: CurrencyCode,
     readonly clock: Clock,
     private readonly checkpointPath: string | null,
+    /** Position of the checkpoint the model was restored from at open, or null when it was built from the first event. */
+    readonly restoredFrom: number | null = null,
   ) {
     this.commands = new LedgerCommands({ store, currency, clock });
     this.billing = new BillingService({ store, runner, currency, clock });
@@ -100,8 +102,9 @@ export async function openLedger(options: LedgerOptions = {}): Promise<Ledger> {
   const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? defaultStoreUrl, clock);
   const checkpointPath = options.dataDir === undefined ? null : join(options.dataDir, modelCheckpointFile);
   const restored = checkpointPath === null ? null : await loadCheckpoint(checkpointPath, store, foldLease);
+  const restoredFrom = restored?.position ?? null;
   const runner = new ModelRunner(store, foldLease, restored ?? undefined);
   await runner.catchUp();
   if (options.follow === true) runner.follow();
-  return new Ledger(store, runner, options.currency ?? 'USD', clock, checkpointPath);
+  return new Ledger(store, runner, options.currency ?? 'USD', clock, checkpointPath, restoredFrom);
 }

@@ -15,8 +15,8 @@ export class ModelRunner {
   readonly model: LedgerModel;
   private pending: Promise<void> = Promise.resolve();
   private subscription: Subscription | null = null;
-  /** Position of the checkpoint on disk, so an unchanged model is not written again. */
-  private checkpointedPosition: number | null;
+  /** Position of the checkpoint on disk (null: none written or restored), so an unchanged model is not written again. */
+  private checkpointedAt: number | null;
 
   constructor(
     private readonly store: EventStore,
@@ -24,7 +24,7 @@ export class ModelRunner {
     model?: LedgerModel,
   ) {
     this.model = model ?? new LedgerModel(foldLease);
-    this.checkpointedPosition = model === undefined ? null : model.position;
+    this.checkpointedAt = model === undefined ? null : model.position;
   }
 
   /** Folds every event the store holds beyond the model's position. */
@@ -48,14 +48,25 @@ export class ModelRunner {
     return this.subscription;
   }
 
+  /** Position of the last checkpoint this runner wrote or was restored from, or null. */
+  get checkpointedPosition(): number | null {
+    return this.checkpointedAt;
+  }
+
   /** Writes the model to `path` so a restart resumes from here (see model-checkpoint.ts). */
   async checkpoint(path: string): Promise<void> {
     await this.catchUp();
-    const position = this.model.position;
-    if (position === this.checkpointedPosition) return;
-    const [last] = position < 0 ? [] : await this.store.readAll({ fromPosition: position, limit: 1 });
-    saveCheckpoint(path, this.model, last?.hash ?? '');
-    this.checkpointedPosition = position;
+    for (;;) {
+      const position = this.model.position;
+      if (position === this.checkpointedAt) return;
+      const [last] = position < 0 ? [] : await this.store.readAll({ fromPosition: position, limit: 1 });
+      // The subscription may have folded more while the hash was read: the header must name
+      // the event the model stopped at, or the next start would not trust the checkpoint.
+      if (this.model.position !== position) continue;
+      saveCheckpoint(path, this.model, last?.hash ?? '');
+      this.checkpointedAt = position;
+      return;
+    }
   }
 
   async close(): Promise<void> {

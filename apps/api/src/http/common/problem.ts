@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { ConcurrencyError, DomainError, DuplicateEventIdError, UsageBatchRefusedError, ValidationError } from '@compute-ledger/ledger';
 import { PayloadTooLargeError } from '../../shared/parse-input.js';
+import { pathParameterLengthMax, requestHeaderBytesMax } from '../limits.js';
 
 /**
  * RFC 9457 problem details: the one shape every error answer has. Each family of error maps to
@@ -25,13 +26,16 @@ const titles: Record<number, [slug: string, title: string]> = {
   404: ['not-found', 'Not found'],
   405: ['method-not-allowed', 'Method not allowed'],
   406: ['not-acceptable', 'Not acceptable'],
+  408: ['request-timeout', 'The request did not arrive in time'],
   409: ['conflict', 'Conflict'],
   413: ['too-large', 'The request is too large'],
   414: ['uri-too-long', 'The URI is too long'],
   415: ['unsupported-media-type', 'Unsupported media type'],
   422: ['rule-violation', 'A business rule refused the request'],
   429: ['too-many-requests', 'Too many requests'],
+  431: ['headers-too-large', 'The request headers are too large'],
   500: ['internal-error', 'Internal error'],
+  503: ['unavailable', 'The server is stopping'],
 };
 
 export function problem(status: number, detail: string, errors?: unknown[]): Problem {
@@ -54,21 +58,62 @@ function clientProblem(error: unknown): Problem | null {
   if (error instanceof DuplicateEventIdError) return problem(409, 'an id of this request is already used with other content');
   if (error instanceof PayloadTooLargeError) return problem(413, error.message);
   if (error instanceof HttpException) return httpProblem(error);
-  return null;
+  return fastifyProblem(error);
 }
 
 const statusOfFamily = { validation: 400, not_found: 404, conflict: 409, rule: 422 } as const;
+
+/**
+ * Fastify's own refusals, by code: the content-type parser's (which reach the filter wrapped by
+ * Nest) and the router's (a malformed percent-escape, an over-long path parameter), which are
+ * answered before any hook or Nest sees the request. Each detail says what was wrong without
+ * echoing the input.
+ */
+const frameworkRefusals: ReadonlyMap<unknown, readonly [status: number, detail: string]> = new Map([
+  ['FST_ERR_CTP_BODY_TOO_LARGE', [413, 'the request body is over 16 MiB']],
+  ['FST_ERR_CTP_EMPTY_JSON_BODY', [400, 'the request has a JSON content type but no body']],
+  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', [415, 'send JSON (application/json, or application/cloudevents-batch+json to POST /v1/usage)']],
+  ['FST_ERR_CTP_INVALID_JSON_BODY', [400, 'the body is not valid JSON']],
+  ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', [400, 'the body is not as long as its Content-Length says']],
+  ['FST_ERR_BAD_URL', [400, 'the URL is malformed: a percent-escape in its path does not decode']],
+  ['FST_ERR_MAX_PARAM_LENGTH', [414, `a path segment is over ${pathParameterLengthMax} characters`]],
+] as const);
 
 /** Nest's and Fastify's own errors (unknown route, body parser, guard). */
 function httpProblem(error: HttpException): Problem | null {
   const status = error.getStatus();
   if (status >= 500) return null;
-  const code = (error.cause as { code?: unknown } | undefined)?.code;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return problem(413, 'the request body is over 16 MiB');
-  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return problem(400, 'the request has a JSON content type but no body');
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return problem(415, 'send JSON (application/json, or application/cloudevents-batch+json to POST /v1/usage)');
-  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY') return problem(400, 'the body is not valid JSON');
+  const refusal = frameworkRefusals.get((error.cause as { code?: unknown } | undefined)?.code);
+  if (refusal !== undefined) return problem(...refusal);
   return problem(status, messageOf(error));
+}
+
+/** A client error Fastify raised itself (`FST_ERR_...` with a 4xx status), as it reaches us unwrapped. */
+function fastifyProblem(error: unknown): Problem | null {
+  if (!(error instanceof Error)) return null;
+  const { code, statusCode } = error as Error & { code?: unknown; statusCode?: unknown };
+  if (typeof code !== 'string' || !code.startsWith('FST_ERR_')) return null;
+  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return null;
+  const refusal = frameworkRefusals.get(code);
+  return refusal === undefined ? problem(statusCode, error.message) : problem(...refusal);
+}
+
+/**
+ * What Node's HTTP parser refuses before there is a request to route (no id, no handler): the
+ * request line and headers over the limit, a request that is not HTTP, one too slow to arrive.
+ * `code` is the parser's (`HPE_...`) or Node's error code.
+ */
+export function unreadableRequestProblem(code: string | undefined): Problem {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return problem(431, `the request line and headers are over ${requestHeaderBytesMax / 1024} KiB`);
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return problem(413, 'a chunk extension of the body is too large');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return problem(408, 'the request did not arrive in time');
+    default:
+      return problem(400, 'the request is not valid HTTP');
+  }
 }
 
 function messageOf(error: HttpException): string {

@@ -2,7 +2,7 @@ import { HttpException, NotFoundException } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, ConflictError, DuplicateEventIdError, NotFoundError, RuleViolationError, UsageBatchRefusedError, ValidationError } from '@compute-ledger/ledger';
 import { PayloadTooLargeError } from '../../shared/parse-input.js';
-import { problemOf } from './problem.js';
+import { problemOf, unreadableRequestProblem } from './problem.js';
 
 describe('problem details', () => {
   it('maps each family of error to its status', () => {
@@ -29,5 +29,24 @@ describe('problem details', () => {
     expect(problem.status).toBe(500);
     expect(JSON.stringify(problem)).not.toContain('secret');
     expect(problemOf(new HttpException('upstream', 502)).problem.status).toBe(500);
+  });
+
+  it('answers Fastify’s own refusals, raised before a route is found, with their status and no echo of the input', () => {
+    const fastifyError = (code: string, statusCode: number, message: string) => Object.assign(new Error(message), { code, statusCode });
+    const badUrl = problemOf(fastifyError('FST_ERR_BAD_URL', 400, "'/v1/leases/%E0' is not a valid url component")).problem;
+    expect(badUrl).toMatchObject({ status: 400, detail: expect.stringContaining('percent-escape') });
+    expect(badUrl.detail).not.toContain('/v1/leases');
+    expect(problemOf(fastifyError('FST_ERR_MAX_PARAM_LENGTH', 414, 'too long')).problem).toMatchObject({ status: 414, detail: expect.stringContaining('512') });
+    expect(problemOf(fastifyError('FST_ERR_SOMETHING_NEW', 400, 'odd')).problem).toMatchObject({ status: 400, detail: 'odd' });
+    // A 5xx of Fastify's, or an error that only looks like one, is the server's fault.
+    expect(problemOf(fastifyError('FST_ERR_ASYNC_CONSTRAINT', 500, 'constraint')).serverFault).toBe(true);
+    expect(problemOf(fastifyError('ENOENT', 400, 'not ours')).serverFault).toBe(true);
+  });
+
+  it('answers what the HTTP parser refuses: headers too large, too slow, not HTTP', () => {
+    expect(unreadableRequestProblem('HPE_HEADER_OVERFLOW')).toMatchObject({ status: 431, title: expect.any(String) });
+    expect(unreadableRequestProblem('ERR_HTTP_REQUEST_TIMEOUT').status).toBe(408);
+    expect(unreadableRequestProblem('HPE_INVALID_METHOD').status).toBe(400);
+    expect(unreadableRequestProblem(undefined).status).toBe(400);
   });
 });

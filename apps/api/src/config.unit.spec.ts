@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultCheckpointEventsMin, defaultCheckpointIntervalSeconds, readConfig } from './config.js';
+
+describe('configuration of the periodic model checkpoint', () => {
+  it('defaults to every 5 minutes when 50,000 events have come in', () => {
+    const config = readConfig({});
+    expect(config.checkpointIntervalSeconds).toBe(defaultCheckpointIntervalSeconds);
+    expect(defaultCheckpointIntervalSeconds).toBe(300);
+    expect(config.checkpointEventsMin).toBe(defaultCheckpointEventsMin);
+  });
+
+  it('takes whole numbers in range, 0 seconds turning the periodic checkpoint off', () => {
+    expect(readConfig({ LEDGER_CHECKPOINT_INTERVAL_SECONDS: '0', LEDGER_CHECKPOINT_EVENTS_MIN: '1' })).toMatchObject({ checkpointIntervalSeconds: 0, checkpointEventsMin: 1 });
+    expect(readConfig({ LEDGER_CHECKPOINT_INTERVAL_SECONDS: ' 60 ' }).checkpointIntervalSeconds).toBe(60);
+  });
+
+  it('refuses anything else, naming the variable', () => {
+    for (const value of ['-1', '1.5', '5m', '86401', '1e3']) {
+      expect(() => readConfig({ LEDGER_CHECKPOINT_INTERVAL_SECONDS: value })).toThrow(ConfigError);
+      expect(() => readConfig({ LEDGER_CHECKPOINT_INTERVAL_SECONDS: value })).toThrow(/LEDGER_CHECKPOINT_INTERVAL_SECONDS/);
+    }
+    expect(() => readConfig({ LEDGER_CHECKPOINT_EVENTS_MIN: '0' })).toThrow(/LEDGER_CHECKPOINT_EVENTS_MIN/);
+  });
+});
