@@ -120,7 +120,29 @@ export function terminationMonth(lease: LeaseState): string | null {
  * Every charge of lease L for service month M, in kind order, rounded to `minorDigits`.
  * `meteredGpuHours` is the month's metered total as known at the moment of computation.
  */
-export function chargesFor(lease: LeaseState, month: string, meteredGpuHours: Decimal, minorDigits: number): Charge[] {
+export function chargesFor(lease: LeaseState, month: string, meteredGpuHours: Decimal, minorDigits: number): readonly Charge[] {
+  // A lease state is never changed once folded (an event makes a new one), so its charges for a
+  // month and a metered total are the same every time: reports and billing ask for them again
+  // and again, at every knowledge cut-off.
+  let byInput = chargeMemo.get(lease);
+  if (byInput === undefined) {
+    byInput = new Map();
+    chargeMemo.set(lease, byInput);
+  }
+  const key = `${month} ${meteredGpuHours.toString()} ${minorDigits}`;
+  const known = byInput.get(key);
+  if (known !== undefined) return known;
+  // Live cut-offs see the metered total grow with every reading: keep a lease's latest few.
+  if (byInput.size >= chargeMemoEntriesPerLease) byInput.delete(byInput.keys().next().value!);
+  const charges = Object.freeze(computeCharges(lease, month, meteredGpuHours, minorDigits));
+  byInput.set(key, charges);
+  return charges;
+}
+
+const chargeMemo = new WeakMap<LeaseState, Map<string, readonly Charge[]>>();
+const chargeMemoEntriesPerLease = 64;
+
+function computeCharges(lease: LeaseState, month: string, meteredGpuHours: Decimal, minorDigits: number): Charge[] {
   const hours = monthHours(lease, month);
   const charges: Charge[] = [];
   const base = { leaseId: lease.leaseId, serviceMonth: month };

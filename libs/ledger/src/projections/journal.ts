@@ -1,5 +1,6 @@
-import type { LedgerModel } from './ledger-model.js';
-import { chargeKindOrder, chargesFor } from '../billing/charges.js';
+import type { DocumentRecord, LedgerModel } from './ledger-model.js';
+import { chargeKindOrder, chargesFor, type Charge } from '../billing/charges.js';
+import type { LeaseState } from '../domain/lease/lease-state.js';
 import type { Decimal} from '../shared/decimal.js';
 import { ZERO, dec } from '../shared/decimal.js';
 import { monthInterval, monthsBetween, toMs } from '../shared/time.js';
@@ -58,32 +59,67 @@ function transfer(debitAccount: AccountCode, creditAccount: AccountCode, amount:
   return [posting(debitAccount, amount, 'debit', debitLease), posting(creditAccount, amount, 'credit', creditLease)];
 }
 
+/**
+ * What the journal derives from immutable facts (a folded lease state, a charge, an issued
+ * document) is derived once: reports at many cut-offs and instants ask for the same entries.
+ */
+const serviceMonthsMemo = new WeakMap<LeaseState, readonly string[]>();
+const chargePostingsMemo = new WeakMap<Charge, Posting[]>();
+const documentPostingsMemo = new WeakMap<DocumentRecord, Posting[]>();
+
+/** The months a lease recognizes revenue in: its term, and the month of its termination. */
+function serviceMonths(lease: LeaseState): readonly string[] {
+  let months = serviceMonthsMemo.get(lease);
+  if (months === undefined) {
+    const set = new Set(monthsBetween(lease.startsAtMs, lease.endsAtMs));
+    const terminated = terminationMonth(lease);
+    if (terminated !== null) set.add(terminated);
+    months = [...set].sort();
+    serviceMonthsMemo.set(lease, months);
+  }
+  return months;
+}
+
+function chargePostings(charge: Charge): Posting[] {
+  let postings = chargePostingsMemo.get(charge);
+  if (postings === undefined) {
+    postings = charge.kind === 'sla_credit'
+      ? transfer('4090', '1200', charge.amount.negated(), charge.leaseId)
+      : transfer('1200', recognitionAccount[charge.kind], charge.amount, charge.leaseId);
+    chargePostingsMemo.set(charge, postings);
+  }
+  return postings;
+}
+
+function documentPostings(document: DocumentRecord): Posting[] {
+  let postings = documentPostingsMemo.get(document);
+  if (postings === undefined) {
+    postings = document.data.lines.flatMap((line) => transfer('1100', '1200', dec(line.amount), line.leaseId));
+    documentPostingsMemo.set(document, postings);
+  }
+  return postings;
+}
+
 /** Every journal entry effective at or before `asOfMs`, as known at `cutoff`, in effective order. */
 export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: number, minorDigits: number): JournalEntry[] {
   const entries: JournalEntry[] = [];
   for (const document of model.documentsAt(cutoff)) {
     const effectiveAtMs = toMs(document.data.billingDate);
     if (effectiveAtMs > asOfMs) continue;
-    const postings = document.data.lines.flatMap((line) => transfer('1100', '1200', dec(line.amount), line.leaseId));
-    entries.push({ entryId: document.data.invoiceId, effectiveAtMs, description: `${document.data.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${document.data.invoiceId} to ${document.data.tenantId}`, position: document.position, postings });
+    entries.push({ entryId: document.data.invoiceId, effectiveAtMs, description: `${document.data.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${document.data.invoiceId} to ${document.data.tenantId}`, position: document.position, postings: documentPostings(document) });
   }
   for (const record of model.leases.values()) {
     const lease = model.leaseAt(record.leaseId, cutoff);
     if (lease === null) continue;
-    const months = new Set(monthsBetween(lease.startsAtMs, lease.endsAtMs));
-    const terminated = terminationMonth(lease);
-    if (terminated !== null) months.add(terminated);
-    for (const month of [...months].sort()) {
+    for (const month of serviceMonths(lease)) {
       const effectiveAtMs = monthInterval(month).endMs;
-      if (effectiveAtMs > asOfMs) continue;
+      // Months are in order: the rest end later still.
+      if (effectiveAtMs > asOfMs) break;
       const charges = chargesFor(lease, month, model.meteredAt(lease.leaseId, month, cutoff), minorDigits);
       for (const kind of chargeKindOrder) {
         const charge = charges.find((candidate) => candidate.kind === kind);
         if (charge === undefined || charge.amount.isZero()) continue;
-        const postings = kind === 'sla_credit'
-          ? transfer('4090', '1200', charge.amount.negated(), lease.leaseId)
-          : transfer('1200', recognitionAccount[kind], charge.amount, lease.leaseId);
-        entries.push({ entryId: `${lease.leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${kind.replace('_', ' ')} ${month} of lease ${lease.leaseId}`, position: record.events[0]!.position, postings });
+        entries.push({ entryId: `${lease.leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${kind.replace('_', ' ')} ${month} of lease ${lease.leaseId}`, position: record.events[0]!.position, postings: chargePostings(charge) });
       }
     }
   }

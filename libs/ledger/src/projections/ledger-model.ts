@@ -73,6 +73,8 @@ export interface LeaseRecord {
   leaseId: string;
   tenantId: string;
   events: LeaseEventRecord[];
+  /** The lease after each of its events: a cut-off between two of them answers the state folded then, the same object every time. */
+  states: LeaseState[];
   current: LeaseState;
 }
 
@@ -231,9 +233,10 @@ export class LedgerModel {
     const current = this.foldLease(existing?.current ?? null, event);
     const record: LeaseEventRecord = { position: recorded.position, eventId: recorded.eventId, event };
     if (existing === undefined) {
-      this.leases.set(leaseId, { leaseId, tenantId: current.tenantId, events: [record], current });
+      this.leases.set(leaseId, { leaseId, tenantId: current.tenantId, events: [record], states: [current], current });
     } else {
       existing.events.push(record);
+      existing.states.push(current);
       existing.current = current;
     }
   }
@@ -333,13 +336,9 @@ export class LedgerModel {
   leaseAt(leaseId: string, cutoff: number): LeaseState | null {
     const record = this.leases.get(leaseId);
     if (record === undefined || record.events[0]!.position > cutoff) return null;
-    if (record.events[record.events.length - 1]!.position <= cutoff) return record.current;
-    let state: LeaseState | null = null;
-    for (const entry of record.events) {
-      if (entry.position > cutoff) break;
-      state = this.foldLease(state, entry.event);
-    }
-    return state;
+    let index = record.events.length - 1;
+    while (record.events[index]!.position > cutoff) index -= 1;
+    return record.states[index]!;
   }
 
   /** Lease events known at `cutoff`, as line sources. */

@@ -122,12 +122,14 @@ export function restoreModel(lines: Iterator<string>, foldLease: LeaseFold): Led
   for (const allocation of head.allocations as Records<'allocations'>) model.allocations.set(allocation.allocationId, allocation);
   for (const lease of head.leases) {
     let current: LeaseState | null = null;
+    const states: LeaseState[] = [];
     const events = lease.events.map((entry) => {
       const event: LedgerEvent = readLedgerEvent(entry.type, ledgerEventRegistry.currentVersion(entry.type), entry.data, { trusted: true });
       current = foldLease(current, event);
+      states.push(current);
       return { position: entry.position, eventId: entry.eventId, event };
     });
-    model.leases.set(lease.leaseId, { leaseId: lease.leaseId, tenantId: current!.tenantId, events, current: current! });
+    model.leases.set(lease.leaseId, { leaseId: lease.leaseId, tenantId: current!.tenantId, events, states, current: current! });
   }
   for (const source of head.usageSourceOverrides) model.usageSourceOverrides.set(source.position, source);
   for (let index = 0; index < head.series; index += 1) {
@@ -140,6 +142,7 @@ export function restoreModel(lines: Iterator<string>, foldLease: LeaseFold): Led
       series.slots.push(slots[entry]!);
     }
   }
+  model.readings.reserve(head.readings);
   while (model.readings.size < head.readings) {
     for (const [readingId, seriesIndex, micros] of JSON.parse(next('readings')) as ReadingEntry[]) model.readings.add(readingId, seriesIndex, BigInt(micros));
   }

@@ -44,6 +44,11 @@ export class ReadingIndex {
     return entry === 0 ? undefined : entry - 1;
   }
 
+  /** Makes room for `count` readings in all, so that adding them does not grow the table step by step. */
+  reserve(count: number): void {
+    while (count > this.table.length * tableLoadMax) this.growTable();
+  }
+
   /** Adds a reading not in the index yet; returns its slot. A reading already there is an error. */
   add(readingId: string, seriesIndex: number, micros: bigint): number {
     const hash = hashOf(readingId);

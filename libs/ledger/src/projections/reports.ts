@@ -124,7 +124,7 @@ export function mrrMovementsReport(scope: ReportScope, month: string) {
 
 // ---- Revenue and backlog ---------------------------------------------------------------------
 
-function monthCharges(scope: ReportScope, lease: LeaseState, month: string): Charge[] {
+function monthCharges(scope: ReportScope, lease: LeaseState, month: string): readonly Charge[] {
   return chargesFor(lease, month, scope.model.meteredAt(lease.leaseId, month, scope.cutoff), scope.minorDigits);
 }
 
