@@ -17,5 +17,6 @@ describe('benchmarks in smoke mode', () => {
     }
     const table = formatTable(report.figures);
     expect(table.split('\n')).toHaveLength(report.figures.length + 2);
-  });
+    // Every module in one test: two of them start the built server, on a machine other tests share.
+  }, 180_000);
 });

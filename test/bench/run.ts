@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { sourceCondition, typeScriptNodeArgs } from './node-args.js';
 
 /**
  * `npm run bench`: runs every benchmark module, prints one table and writes
@@ -10,14 +11,13 @@ import { fileURLToPath } from 'node:url';
  * sources only under the `@compute-ledger/source` condition. `tsx` alone does not pass it, so
  * without it this script runs itself again under node with the condition and the tsx loader.
  */
-const sourceCondition = '@compute-ledger/source';
 const hasSourceCondition = [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].some((arg) => arg.includes(sourceCondition));
 
 if (hasSourceCondition) {
   await main();
 } else {
   const script = fileURLToPath(import.meta.url);
-  const child = spawnSync(process.execPath, [`--conditions=${sourceCondition}`, '--import', import.meta.resolve('tsx'), script, ...process.argv.slice(2)], {
+  const child = spawnSync(process.execPath, [...typeScriptNodeArgs(), script, ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
   process.exitCode = child.status ?? 1;

@@ -18,13 +18,15 @@ export async function runBenchmarks(modules: readonly BenchmarkModule[], mode: B
 }
 
 export function formatTable(figures: readonly Figure[]): string {
-  const header = ['benchmark', 'case', 'value', 'baseline', 'ratio'];
+  const header = ['benchmark', 'case', 'value', 'baseline', 'ratio', 'target', 'met'];
   const rows = figures.map((item) => [
     item.benchmark,
     item.case,
     `${formatNumber(item.value)} ${item.unit}`,
     item.baseline ? `${formatNumber(item.baseline.value)} ${item.unit} (${item.baseline.name})` : '',
     item.ratio === undefined ? '' : item.ratio.toFixed(2),
+    item.target?.text ?? '',
+    item.target === undefined ? '' : item.target.met ? 'yes' : 'NO',
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
   const line = (cells: readonly string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
@@ -38,5 +40,5 @@ export function writeReport(report: BenchReport, path: string): void {
 }
 
 function formatNumber(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
+  return Math.abs(value) < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
 }

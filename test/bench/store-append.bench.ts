@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { openSqliteEventStore, sqliteStorePragmas } from '@compute-ledger/ledger';
 import type { EventStore, StreamWrite } from '@compute-ledger/ledger';
-import { figure, perSecond } from './figures.js';
+import { figure, inTemporaryDirectory, perSecond } from './figures.js';
 import type { BenchMode, BenchmarkModule, Figure } from './figures.js';
 
 /**
@@ -56,12 +54,9 @@ export const storeAppendBenchmark: BenchmarkModule = {
   name: benchmark,
   async run(mode: BenchMode): Promise<Figure[]> {
     const sizes = mode === 'full' ? fullSizes : smokeSizes;
-    const directory = mkdtempSync(join(tmpdir(), 'bench-store-'));
-    try {
-      return await measureAll(sizes, directory);
-    } finally {
-      rmSync(directory, { recursive: true, force: true });
-    }
+    return inTemporaryDirectory('bench-store-', async (directory) => {
+    return await measureAll(sizes, directory);
+    });
   },
 };
 
@@ -152,7 +147,7 @@ const rawSchema = `CREATE TABLE events (
 )`;
 
 /** The same rows as the adapter writes (minus its hash chain and index keys), serialized in the loop as any writer must. */
-function appendRaw(path: string, batches: readonly StreamWrite[][]): number {
+export function appendRaw(path: string, batches: readonly StreamWrite[][]): number {
   const started = performance.now();
   const db = openRaw(path);
   try {
@@ -186,7 +181,7 @@ function openRaw(path: string): Database {
   return db;
 }
 
-function countEvents(batches: readonly StreamWrite[][]): number {
+export function countEvents(batches: readonly StreamWrite[][]): number {
   return batches.reduce((count, batch) => count + batch.reduce((sum, write) => sum + write.events.length, 0), 0);
 }
 

@@ -71,6 +71,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Default `warn`: the tests that read the logs ask for `info`. */
   logLevel?: string;
+  /** Default serverStartTimeoutMs; a large ledger's first start checks its whole hash chain. */
+  startTimeoutMs?: number;
 }
 
 /** A temporary directory for one test file's ledgers. */
@@ -108,12 +110,13 @@ function spawnLedger(options: StartOptions): { child: ChildProcessWithoutNullStr
 
 /** Starts `ledger serve` and resolves once it listens (its banner is complete). */
 export async function startServer(options: StartOptions): Promise<LedgerServer> {
+  const startTimeoutMs = options.startTimeoutMs ?? serverStartTimeoutMs;
   const { child, output, exited } = spawnLedger(options);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`ledger serve did not start in ${serverStartTimeoutMs} ms:\n${output()}`));
-    }, serverStartTimeoutMs);
+      reject(new Error(`ledger serve did not start in ${startTimeoutMs} ms:\n${output()}`));
+    }, startTimeoutMs);
     const onData = () => {
       const match = /listening on (http:\/\/\S+)/.exec(output());
       if (match === null || !output().includes('Try:')) return;
