@@ -90,6 +90,8 @@ export class UsageSeries {
   readonly slots = new IndexColumn();
   /** Distinct readings in the series. */
   readings = 0;
+  /** The last of `totals`, kept as a bigint: reading it back from its column would make a new one each time. */
+  total = 0n;
 
   constructor(
     readonly index: number,
@@ -142,6 +144,8 @@ export class LedgerModel {
   readonly allocations = new Map<string, AllocationRecord>();
   readonly leases = new Map<string, LeaseRecord>();
   readonly usage = new Map<string, Map<string, UsageSeries>>();
+  /** The series each lease's last reading went to. */
+  private readonly latestSeries = new Map<string, UsageSeries>();
   /** Every series in order of creation (log order): a reading names its series by index. */
   readonly seriesList: UsageSeries[] = [];
   readonly readings = new ReadingIndex();
@@ -268,10 +272,14 @@ export class LedgerModel {
   private pushUsage(series: UsageSeries, position: number, slot: number, deltaMicros: bigint): void {
     series.positions.push(position);
     series.slots.push(slot);
-    series.totals.push((series.totals.last() ?? 0n) + deltaMicros);
+    series.total += deltaMicros;
+    series.totals.push(series.total);
   }
 
   private seriesOf(leaseId: string, month: string): UsageSeries {
+    // Readings of a lease mostly come month after month: try the lease's latest series first.
+    const latest = this.latestSeries.get(leaseId);
+    if (latest !== undefined && latest.month === month) return latest;
     let byMonth = this.usage.get(leaseId);
     if (byMonth === undefined) {
       byMonth = new Map();
@@ -283,6 +291,7 @@ export class LedgerModel {
       this.seriesList.push(series);
       byMonth.set(month, series);
     }
+    this.latestSeries.set(leaseId, series);
     return series;
   }
 

@@ -138,7 +138,8 @@ export function restoreModel(lines: Iterator<string>, foldLease: LeaseFold): Led
     series.readings = readings;
     for (let entry = 0; entry < positions.length; entry += 1) {
       series.positions.push(positions[entry]!);
-      series.totals.push(BigInt(totals[entry]!));
+      series.total = BigInt(totals[entry]!);
+      series.totals.push(series.total);
       series.slots.push(slots[entry]!);
     }
   }

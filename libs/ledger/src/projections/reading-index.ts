@@ -8,7 +8,7 @@ import { BigIntColumn, IndexColumn, NumberColumn } from '../shared/columns.js';
  * A fleet meters tens of millions of readings, so nothing here is an object per reading: the
  * ids are UTF-8 bytes in a few large buffers (each behind a two-byte length), found through an
  * open-addressing hash table of slots, and the values are typed columns. A reading costs about
- * 35 bytes plus its id, all outside the garbage-collected heap. (A JS Map of string ids costs
+ * 40 bytes plus its id, all outside the garbage-collected heap. (A JS Map of string ids costs
  * about 60 bytes plus the id's string object, all on the heap, and stops at 2^24 entries.)
  * Reading ids are identifiers (ASCII, see the contracts), so their bytes read back as the same
  * string.
@@ -26,41 +26,47 @@ const idBytesMax = 0xffff;
 export class ReadingIndex {
   private readonly arena: Buffer[] = [];
   private arenaUsed = 0;
-  /** Per slot: where the id's length and bytes start in the arena, its hash, its series, its value. */
+  /** Per slot: where the id's length and bytes start in the arena, its series, its value. */
   private readonly idStarts = new NumberColumn();
-  private readonly hashes = new IndexColumn();
   private readonly seriesIndexes = new IndexColumn();
   private readonly micros = new BigIntColumn();
-  /** slot + 1 at the place a hash probes to; 0 is empty. */
-  private table = new Uint32Array(1024);
+  /**
+   * Two words a place: the id's hash, then slot + 1 (0: empty). A probe compares hashes in the
+   * table itself, and reads an id back only when they match.
+   */
+  private table = new Uint32Array(2 * 1024);
 
   get size(): number {
-    return this.hashes.length;
+    return this.idStarts.length;
   }
 
   slotOf(readingId: string): number | undefined {
     const place = this.placeOf(readingId, hashOf(readingId));
-    const entry = this.table[place]!;
+    const entry = this.table[place + 1]!;
     return entry === 0 ? undefined : entry - 1;
   }
 
   /** Makes room for `count` readings in all, so that adding them does not grow the table step by step. */
   reserve(count: number): void {
-    while (count > this.table.length * tableLoadMax) this.growTable();
+    while (count > this.places * tableLoadMax) this.growTable();
+  }
+
+  private get places(): number {
+    return this.table.length / 2;
   }
 
   /** Adds a reading not in the index yet; returns its slot. A reading already there is an error. */
   add(readingId: string, seriesIndex: number, micros: bigint): number {
     const hash = hashOf(readingId);
     const place = this.placeOf(readingId, hash);
-    if (this.table[place] !== 0) throw new Error(`reading ${readingId} is already in the index`);
+    if (this.table[place + 1] !== 0) throw new Error(`reading ${readingId} is already in the index`);
     const slot = this.size;
     this.idStarts.push(this.storeId(readingId));
-    this.hashes.push(hash);
     this.seriesIndexes.push(seriesIndex);
     this.micros.push(micros);
-    this.table[place] = slot + 1;
-    if (this.size > this.table.length * tableLoadMax) this.growTable();
+    this.table[place] = hash;
+    this.table[place + 1] = slot + 1;
+    if (this.size > this.places * tableLoadMax) this.growTable();
     return slot;
   }
 
@@ -84,14 +90,14 @@ export class ReadingIndex {
     this.micros.set(slot, micros);
   }
 
-  /** The table place that holds this id, or the empty place where it would go. */
+  /** The table place (its first word) that holds this id, or the empty place where it would go. */
   private placeOf(readingId: string, hash: number): number {
-    const mask = this.table.length - 1;
-    for (let place = hash & mask; ; place = (place + 1) & mask) {
-      const entry = this.table[place]!;
+    const { table } = this;
+    const mask = table.length - 1;
+    for (let place = (hash * 2) & mask; ; place = (place + 2) & mask) {
+      const entry = table[place + 1]!;
       if (entry === 0) return place;
-      const slot = entry - 1;
-      if (this.hashes.at(slot) === hash && this.idAt(slot) === readingId) return place;
+      if (table[place] === hash && this.idAt(entry - 1) === readingId) return place;
     }
   }
 
@@ -106,24 +112,39 @@ export class ReadingIndex {
       this.arenaUsed = 0;
     }
     const offset = this.arenaUsed;
-    const length = buffer.write(readingId, offset + 2, 'utf8');
+    const length = writeUtf8(buffer, readingId, offset + 2);
     if (length > idBytesMax) throw new RangeError(`reading id of ${length} bytes: at most ${idBytesMax}`);
     buffer.writeUInt16LE(length, offset);
     this.arenaUsed = offset + 2 + length;
     return (this.arena.length - 1) * arenaBufferStride + offset;
   }
 
-  /** Doubles the table and puts every slot back, from the stored hashes: no id is read again. */
+  /** Doubles the table and puts every entry back: hashes are in the table, so no id is read again. */
   private growTable(): void {
-    const table = new Uint32Array(this.table.length * 2);
+    const old = this.table;
+    const table = new Uint32Array(old.length * 2);
     const mask = table.length - 1;
-    for (let slot = 0; slot < this.size; slot += 1) {
-      let place = this.hashes.at(slot) & mask;
-      while (table[place] !== 0) place = (place + 1) & mask;
-      table[place] = slot + 1;
+    for (let from = 0; from < old.length; from += 2) {
+      const entry = old[from + 1]!;
+      if (entry === 0) continue;
+      const hash = old[from]!;
+      let place = (hash * 2) & mask;
+      while (table[place + 1] !== 0) place = (place + 2) & mask;
+      table[place] = hash;
+      table[place + 1] = entry;
     }
     this.table = table;
   }
+}
+
+/** Writes `text` as UTF-8 at `offset`; ids are ASCII, which a loop copies faster than a call into the runtime. */
+function writeUtf8(buffer: Buffer, text: string, offset: number): number {
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x80) return buffer.write(text, offset, 'utf8');
+    buffer[offset + index] = code;
+  }
+  return text.length;
 }
 
 /** FNV-1a over the id's UTF-16 code units: 32 bits, the same in every process. */

@@ -60,6 +60,8 @@ export function fractionDigits(value: string): number {
 /** Millionths: GPU-hours and rates carry at most 6 fractional digits, so micro-units are exact. */
 export const microDigits = 6;
 const microScale = 10n ** BigInt(microDigits);
+/** Up to 9 whole digits and 6 fractional ones: at most 10^15 - 1 millionths, exact in a double. */
+const shortDecimalPattern = /^[0-9]{1,9}(\.[0-9]{1,6})?$/;
 
 /**
  * A non-negative or negative decimal string with at most 6 fractional digits as an exact count
@@ -67,6 +69,12 @@ const microScale = 10n ** BigInt(microDigits);
  * totals): a bigint is exact like a Decimal and costs a fraction of its memory and time.
  */
 export function toMicros(value: string): bigint {
+  // Most quantities are short: their millionths fit a safe integer, and one BigInt is made.
+  if (shortDecimalPattern.test(value)) {
+    const dot = value.indexOf('.');
+    if (dot < 0) return BigInt(Number(value) * 1_000_000);
+    return BigInt(Number(value.slice(0, dot)) * 1_000_000 + Number(value.slice(dot + 1).padEnd(microDigits, '0')));
+  }
   const negative = value.startsWith('-');
   const digits = negative ? value.slice(1) : value;
   const dot = digits.indexOf('.');
