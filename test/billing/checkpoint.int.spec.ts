@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { foldLease, loadCheckpoint, modelDigest, ModelRunner, openLedger, openSqliteEventStore } from '@compute-ledger/ledger';
+import { foldLease, LedgerModel, loadCheckpoint, modelDigest, ModelRunner, openLedger, openSqliteEventStore, saveCheckpoint, type EventStore } from '@compute-ledger/ledger';
 import { ledgerEventRegistry } from '@compute-ledger/contracts';
 import {
   workedExampleAllocation,
@@ -102,5 +102,26 @@ describe('model checkpoint', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('writes and reads back a checkpoint of many megabytes, its lines crossing the chunks it is read in', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'ledger-checkpoint-'));
+    directories.push(directory);
+    const model = new LedgerModel(foldLease);
+    const readings = 120_000;
+    for (let position = 0; position < readings; position += 1) {
+      const lease = `L-${position % 7}`;
+      const data = { readingId: `R-${position}-${'x'.repeat(position % 50)}`, leaseId: lease, periodStart: '2026-01-01T00:00:00Z', periodEnd: '2026-01-01T01:00:00Z', gpuHours: `${position % 1000}.5` };
+      const recorded = { position, streamId: `usage-${lease}`, revision: position, eventId: `reading:${data.readingId}`, type: 'UsageRecorded', schemaVersion: 1, data };
+      model.apply(recorded, { type: 'UsageRecorded', data } as never);
+    }
+    const path = join(directory, 'model.checkpoint');
+    saveCheckpoint(path, model, 'head-hash');
+    expect(statSync(path).size).toBeGreaterThan(4 * 2 ** 20);
+    const store = { readAll: async () => [{ position: readings - 1, hash: 'head-hash' }] } as unknown as EventStore;
+    const restored = await loadCheckpoint(path, store, foldLease);
+    expect(restored).not.toBeNull();
+    expect(modelDigest(restored!)).toBe(modelDigest(model));
+    expect(restored!.readings.slotOf('R-119999-' + 'x'.repeat(119_999 % 50))).toBe(119_999);
   });
 });

@@ -112,9 +112,13 @@ class LineReader implements Iterator<string> {
     }
     let start = 0;
     for (let newline = this.buffer.indexOf(10, start); newline >= 0 && newline < read; newline = this.buffer.indexOf(10, start)) {
-      this.carry.push(this.buffer.subarray(start, newline));
-      this.lines.push(Buffer.concat(this.carry).toString('utf8'));
-      this.carry = [];
+      if (this.carry.length === 0) {
+        this.lines.push(this.buffer.toString('utf8', start, newline));
+      } else {
+        this.carry.push(this.buffer.subarray(start, newline));
+        this.lines.push(Buffer.concat(this.carry).toString('utf8'));
+        this.carry = [];
+      }
       start = newline + 1;
     }
     if (start < read) this.carry.push(Buffer.from(this.buffer.subarray(start, read)));

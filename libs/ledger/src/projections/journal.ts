@@ -157,13 +157,33 @@ export function accountBalances(entries: readonly JournalEntry[]): { accounts: M
   const net = new Map<AccountCode, Decimal>();
   const leases = new Map<string, Decimal>();
   for (const entry of entries) {
-    for (const item of entry.postings) {
-      const delta = item.debit.minus(item.credit);
-      net.set(item.account, (net.get(item.account) ?? ZERO).plus(delta));
-      if (item.leaseId !== undefined) leases.set(item.leaseId, (leases.get(item.leaseId) ?? ZERO).plus(delta));
-    }
+    const { accounts: accountDeltas, leases: leaseDeltas } = netOfPostings(entry.postings);
+    for (const [account, delta] of accountDeltas) net.set(account, (net.get(account) ?? ZERO).plus(delta));
+    for (const [leaseId, delta] of leaseDeltas) leases.set(leaseId, (leases.get(leaseId) ?? ZERO).plus(delta));
   }
   return { accounts: net, leases };
 }
 
+interface PostingsNet {
+  accounts: [AccountCode, Decimal][];
+  leases: [string, Decimal][];
+}
 
+const postingsNetMemo = new WeakMap<readonly Posting[], PostingsNet>();
+
+/** What a set of postings moves, per account and per lease: postings are shared and never change, so this is summed once. */
+function netOfPostings(postings: readonly Posting[]): PostingsNet {
+  let known = postingsNetMemo.get(postings);
+  if (known === undefined) {
+    const accounts = new Map<AccountCode, Decimal>();
+    const leases = new Map<string, Decimal>();
+    for (const item of postings) {
+      const delta = item.debit.minus(item.credit);
+      accounts.set(item.account, (accounts.get(item.account) ?? ZERO).plus(delta));
+      if (item.leaseId !== undefined) leases.set(item.leaseId, (leases.get(item.leaseId) ?? ZERO).plus(delta));
+    }
+    known = { accounts: [...accounts], leases: [...leases] };
+    postingsNetMemo.set(postings, known);
+  }
+  return known;
+}
