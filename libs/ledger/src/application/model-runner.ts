@@ -82,15 +82,20 @@ export class ModelRunner {
   }
 
   private async readToHead(): Promise<void> {
-    // A long replay (a rebuild) sizes the reading index once for the events ahead, most of which
-    // are readings, instead of doubling it step by step.
-    const ahead = (await this.store.headPosition()) - this.model.position;
-    if (ahead >= replayReserveEventsMin) this.model.readings.reserve(this.model.readings.size + ahead);
-    for (;;) {
+    for (let page = 0; ; page += 1) {
       const events = await this.store.readForFold(this.model.position + 1, catchUpPageEventsMax);
       this.applyNew(events);
       if (events.length < catchUpPageEventsMax) return;
+      // More than a page behind: perhaps a rebuild. A long replay sizes the reading index once for
+      // the events ahead, most of which are readings, instead of doubling it step by step. (An
+      // ordinary catch-up ends within its first page and never asks for the head.)
+      if (page === 0) await this.reserveForReplay();
     }
+  }
+
+  private async reserveForReplay(): Promise<void> {
+    const ahead = (await this.store.headPosition()) - this.model.position;
+    if (ahead >= replayReserveEventsMin) this.model.readings.reserve(this.model.readings.size + ahead);
   }
 
   /** Applies the events the model has not seen yet; a subscription may deliver some twice. */

@@ -59,10 +59,6 @@ class Column<V extends number | bigint, A extends ColumnArray<V>> {
     this.chunkOf(index)[index & chunkMask] = value;
   }
 
-  last(): V | undefined {
-    return this.filled === 0 ? undefined : this.at(this.filled - 1);
-  }
-
   toArray(): V[] {
     const values = new Array<V>(this.filled);
     for (let index = 0; index < this.filled; index += 1) values[index] = this.at(index);

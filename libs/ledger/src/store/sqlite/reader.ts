@@ -38,7 +38,7 @@ export class SqliteReader {
     let streamId = this.streamIds.get(streamKey);
     if (streamId === undefined) {
       streamId = this.statements.streamIdOfKey.get(streamKey);
-      if (streamId === undefined) throw new Error(`event at position ${position} has no stream row: the file is damaged (run verify)`);
+      if (streamId === undefined) throw noStreamRow(position);
       this.streamIds.set(streamKey, streamId);
     }
     return streamId;
@@ -91,7 +91,7 @@ export class SqliteReader {
 
 export function toRecordedEvent(row: EventRow): RecordedEvent {
   const [position, streamId, revision, eventId, type, schemaVersion, data, metadata, recordedAt, hash] = row;
-  if (streamId === null) throw new Error(`event at position ${position} has no stream row: the file is damaged (run verify)`);
+  if (streamId === null) throw noStreamRow(position);
   return {
     position,
     streamId,
@@ -104,6 +104,10 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
     recordedAt,
     hash,
   };
+}
+
+function noStreamRow(position: number): Error {
+  return new Error(`event at position ${position} has no stream row: the file is damaged (run verify)`);
 }
 
 function checkCount(name: string, value: number, min: number, max: number): void {
