@@ -193,6 +193,7 @@ describe('ledger', () => {
     const again = await run('import', 'usage', csv);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('0 recorded, 3 already known');
+    expect(again.stdout).toContain('3 readings in 1 batch,'); // one batch of the default size, in the singular
     const jsonl = join(directory, 'usage.jsonl');
     writeFileSync(jsonl, `${JSON.stringify({ readingId: 'imp-4', leaseId: 'L-4001', periodStart: '2026-11-01T03:00:00Z', periodEnd: '2026-11-01T04:00:00Z', gpuHours: '450' })}\n`);
     const lines = await run('import', 'usage', jsonl, '--json');

@@ -5,3 +5,4 @@ export * from './billing/index.js';
 export * from './projections/index.js';
 export * from './shared/decimal.js';
 export * from './shared/time.js';
+export * from './shared/wording.js';

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AsOfQuery, BillingDate, Instant, MonthQuery, usageBatchRecordsMax } from '@compute-ledger/contracts';
-import { UsageBatchRefusedError, type Ledger, type LedgerVerifyResult, type VerifyResult } from '@compute-ledger/ledger';
+import { countOf, UsageBatchRefusedError, type Ledger, type LedgerVerifyResult, type VerifyResult } from '@compute-ledger/ledger';
 import { z } from 'zod';
 import { readIssuer } from '../config.js';
 import { DocumentNumber, documentFormats, InvoiceDocuments, type DocumentFormat, type RenderedDocument } from '../shared/invoice-documents.js';
@@ -82,7 +82,7 @@ export async function billCommand(context: CliContext, options: { date: string; 
     out.write(outcome === 'created' ? `Billing run ${result.billingDate} done` : `Billing run ${result.billingDate} was already done; nothing issued`);
     out.write(` (cut-off position ${result.cutoffPosition}).\n`);
     out.write(result.documents.length === 0 ? 'No documents: nothing was due.\n' : renderTable(result.documents));
-    if (target !== null) out.write(files.length === 0 ? 'No document files written.\n' : `Wrote ${files.length} documents as issued:\n${renderTable(files)}`);
+    if (target !== null) out.write(files.length === 0 ? 'No document files written.\n' : `Wrote ${countOf(files.length, 'document')} as issued:\n${renderTable(files)}`);
     return exitOk;
   });
 }
@@ -232,14 +232,14 @@ export async function importUsageCommand(context: CliContext, file: string, opti
         if (!(error instanceof UsageBatchRefusedError)) throw error;
         progress.finish();
         const problems = error.recordErrors.map((refused) => ({ line: batch[refused.index]?.line ?? 0, message: `${refused.readingId}: ${refused.message}` }));
-        const recorded = batches === 0 ? 'nothing was recorded' : `the ${batches} batches before it were recorded (${accepted} readings); sending the file again records the rest, the recorded readings counting as duplicates`;
+        const recorded = batches === 0 ? 'nothing was recorded' : `${batches === 1 ? 'the batch before it was' : `the ${batches} batches before it were`} recorded (${countOf(accepted, 'reading')}); sending the file again records the rest, the recorded readings counting as duplicates`;
         reportRefusal(context, file, problems, `batch ${batches + 1} (lines ${batch[0]!.line}-${batch.at(-1)!.line}) was refused whole; ${recorded}`);
         return exitRefused;
       }
     }
     progress.finish();
     const summary = { file, readings: rows.length, accepted, duplicates, batches };
-    out.write(context.json ? renderJson(summary) : `Imported ${file}: ${rows.length} readings in ${batches} batches, ${accepted} recorded, ${duplicates} already known.\n`);
+    out.write(context.json ? renderJson(summary) : `Imported ${file}: ${countOf(rows.length, 'reading')} in ${countOf(batches, 'batch', 'batches')}, ${accepted} recorded, ${duplicates} already known.\n`);
     return exitOk;
   });
 }
@@ -293,7 +293,7 @@ function reportVerification(context: CliContext, chain: VerifyResult, rebuild: R
     out.write(renderJson({ ok, chain, rebuild }));
     return ok ? exitOk : exitRefused;
   }
-  if (chain.ok) out.write(`hash chain: ok, ${chain.eventsChecked} events, head ${chain.headPosition} ${chain.headHash}\n`);
+  if (chain.ok) out.write(`hash chain: ok, ${countOf(chain.eventsChecked, 'event')}, head ${chain.headPosition} ${chain.headHash}\n`);
   else out.write(`hash chain: BROKEN at position ${chain.firstInvalidPosition}: ${chain.reason}\n`);
   if ('skipped' in rebuild) out.write(`rebuild:    NOT RUN: ${rebuild.skipped}\n`);
   else if ('error' in rebuild) out.write(`rebuild:    FAILED: ${rebuild.error}\n`);

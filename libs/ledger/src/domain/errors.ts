@@ -53,6 +53,6 @@ export interface RecordError {
 export class UsageBatchRefusedError extends RuleViolationError {
   override readonly name: string = 'UsageBatchRefusedError';
   constructor(readonly recordErrors: RecordError[]) {
-    super(`${recordErrors.length} of the batch's records were refused; nothing was recorded`);
+    super(`${recordErrors.length === 1 ? "1 of the batch's records was" : `${recordErrors.length} of the batch's records were`} refused; nothing was recorded`);
   }
 }
