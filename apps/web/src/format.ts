@@ -7,7 +7,16 @@
 
 const decimalPattern = /^(-?)(\d+)(?:\.(\d+))?$/;
 
-const currencySymbols: Record<string, string> = { USD: '$', EUR: '€', GBP: '£', JPY: '¥' };
+/**
+ * The same rules as the invoice documents (libs/documents/src/money.ts), which the dashboard
+ * cannot import (it depends on the contracts' types alone): a symbol where the currency has one,
+ * else its code; at least the currency's minor digits. Both spec files test the same cases.
+ */
+const currencySymbols: Readonly<Record<string, string>> = { USD: '$', EUR: '€', GBP: '£', JPY: '¥', CAD: 'CA$', AUD: 'A$', SGD: 'S$' };
+
+/** The ledger's currencies (contracts' `currencyMinorDigits`, checked equal in the spec); any other has the common 2. */
+export const currencyMinorDigits: Readonly<Record<string, number>> = { USD: 2, EUR: 2, GBP: 2, JPY: 0, CHF: 2, CAD: 2, AUD: 2, SGD: 2 };
+const minorDigitsDefault = 2;
 
 interface DecimalParts {
   negative: boolean;
@@ -29,14 +38,34 @@ export function groupDigits(integer: string): string {
   return integer.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** `"-105840.00"`, `"USD"` -> `"-$105,840.00"`; a currency without a symbol is written as its code. */
+/**
+ * The fraction padded to the currency's minor digits. Digits beyond them are kept (a rate of
+ * 2.125 stays 2.125; the ledger keeps rates to 6 digits and rounds nothing here); only
+ * trailing zeros beyond them are dropped, which changes no value.
+ */
+function fractionForMinorDigits(fraction: string, minorDigits: number): string {
+  if (fraction.length <= minorDigits) return fraction.padEnd(minorDigits, '0');
+  const trimmed = fraction.replace(/0+$/, '');
+  return trimmed.length <= minorDigits ? trimmed.padEnd(minorDigits, '0') : trimmed;
+}
+
+/**
+ * Amounts and rates: `"-105840.00"`, `"USD"` -> `"-$105,840.00"`; a rate `"2.1"` -> `"$2.10"`,
+ * `"2.125"` -> `"$2.125"`; a currency without a symbol is written with its code.
+ */
 export function formatMoney(amount: string, currency: string): string {
   const parts = decimalParts(amount);
   if (parts === null) return amount;
-  const digits = `${groupDigits(parts.integer)}${parts.fraction === '' ? '' : `.${parts.fraction}`}`;
+  const fraction = fractionForMinorDigits(parts.fraction, currencyMinorDigits[currency] ?? minorDigitsDefault);
+  const digits = `${groupDigits(parts.integer)}${fraction === '' ? '' : `.${fraction}`}`;
   const symbol = currencySymbols[currency];
   const sign = parts.negative ? '-' : '';
   return symbol === undefined ? `${sign}${currency} ${digits}` : `${sign}${symbol}${digits}`;
+}
+
+/** A price per GPU-hour: `"2.1"` -> `"$2.10 / GPU-h"`, as the invoice documents print it. */
+export function formatRate(rate: string, currency: string): string {
+  return `${formatMoney(rate, currency)} / GPU-h`;
 }
 
 /** GPU-hours and other decimal quantities: grouped, with the fraction as the ledger sent it. */
@@ -49,6 +78,14 @@ export function formatQuantity(value: string): string {
 /** GPU counts: whole numbers that the API sends as JSON numbers. */
 export function formatCount(value: number): string {
   return groupDigits(String(value));
+}
+
+/**
+ * A count with its noun, agreeing in number: `1 event`, `2 events`, `12,480 events`. Every
+ * count-with-noun on screen is written here; a noun whose plural is not `+s` gives it.
+ */
+export function countOf(count: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(count)} ${count === 1 ? singular : plural}`;
 }
 
 export function isNegative(value: string): boolean {
@@ -131,6 +168,14 @@ export function previousMonth(month: string): string {
 /** The last month that is over at `instant`: the one before the month it falls in. */
 export function lastCompleteMonth(instant: string): string {
   return previousMonth(monthOf(instant));
+}
+
+/**
+ * The months a period of `count` shows at `asOf`: the month "as of" falls in and the ones before
+ * it, oldest first: the month in progress is one of them, as the MRR card at "as of" is in it.
+ */
+export function monthsUpTo(asOf: string, count: number): string[] {
+  return monthsEndingWith(monthOf(asOf), count);
 }
 
 /** `count` months ending with `last`, oldest first. */

@@ -1,7 +1,45 @@
 import { describe, expect, it } from 'vitest';
-import { compareDecimal, formatInstant, formatMoney, formatQuantity, inputValueToInstant, instantToInputValue, lastCompleteMonth, monthsEndingWith, sumDecimals } from './format.js';
+import { currencyMinorDigits as ledgerMinorDigits } from '@compute-ledger/contracts';
+import { compareDecimal, countOf, currencyMinorDigits, formatInstant, formatMoney, formatQuantity, formatRate, inputValueToInstant, instantToInputValue, lastCompleteMonth, monthsEndingWith, monthsUpTo, sumDecimals } from './format.js';
+
+/**
+ * The invoice documents' cases (libs/documents/src/money.unit.spec.ts holds the same table):
+ * the dashboard and the PDF write every amount and rate alike.
+ */
+const sharedMoneyCases: readonly [amount: string, currency: string, shown: string][] = [
+  ['2603160.00', 'USD', '$2,603,160.00'],
+  ['-105840.00', 'USD', '-$105,840.00'],
+  ['0.00', 'USD', '$0.00'],
+  ['-0.00', 'USD', '$0.00'],
+  ['1000', 'EUR', '€1,000.00'],
+  ['1234567.5', 'GBP', '£1,234,567.50'],
+  ['1500000', 'JPY', '¥1,500,000'],
+  ['-2500.00', 'CHF', '-CHF 2,500.00'],
+  ['3.5', 'CAD', 'CA$3.50'],
+  ['12.00', 'XYZ', 'XYZ 12.00'],
+  // Rates: at least the minor digits, every digit beyond them the ledger kept (6 at most), no trailing zeros beyond them.
+  ['2.1', 'USD', '$2.10'],
+  ['2.125', 'USD', '$2.125'],
+  ['2.100000', 'USD', '$2.10'],
+  ['2.123450', 'USD', '$2.12345'],
+  ['0.000001', 'USD', '$0.000001'],
+  ['123456789012345678.99', 'USD', '$123,456,789,012,345,678.99'],
+];
 
 describe('money on screen', () => {
+  it('writes amounts and rates as the invoice documents do', () => {
+    for (const [amount, currency, shown] of sharedMoneyCases) expect(formatMoney(amount, currency), `${amount} ${currency}`).toBe(shown);
+  });
+
+  it('knows the minor digits of every currency the ledger keeps', () => {
+    expect(currencyMinorDigits).toEqual(ledgerMinorDigits);
+  });
+
+  it('prices GPU-hours as the PDF does', () => {
+    expect(formatRate('2.1', 'USD')).toBe('$2.10 / GPU-h');
+    expect(formatRate('3.50', 'USD')).toBe('$3.50 / GPU-h');
+  });
+
   it('formats the ledger strings digit by digit, sign first, in the currency', () => {
     expect(formatMoney('2603160.00', 'USD')).toBe('$2,603,160.00');
     expect(formatMoney('-105840.00', 'USD')).toBe('-$105,840.00');
@@ -28,6 +66,15 @@ describe('money on screen', () => {
   });
 });
 
+describe('counts', () => {
+  it('writes a count with its noun in the right number', () => {
+    expect(countOf(1, 'event')).toBe('1 event');
+    expect(countOf(0, 'event')).toBe('0 events');
+    expect(countOf(2, 'batch', 'batches')).toBe('2 batches');
+    expect(countOf(12480, 'event')).toBe('12,480 events');
+  });
+});
+
 describe('instants and months', () => {
   it('shows instants in UTC, seconds only when there are some', () => {
     expect(formatInstant('2026-11-02T12:00:00Z')).toBe('2026-11-02 12:00 UTC');
@@ -46,5 +93,11 @@ describe('instants and months', () => {
     expect(lastCompleteMonth('2026-11-03T09:00:00Z')).toBe('2026-10');
     expect(lastCompleteMonth('2026-01-01T00:00:00Z')).toBe('2025-12');
     expect(monthsEndingWith('2026-02', 3)).toEqual(['2025-12', '2026-01', '2026-02']);
+  });
+
+  it('ends a period with the month "as of" falls in', () => {
+    expect(monthsUpTo('2025-12-15T00:00:00Z', 3)).toEqual(['2025-10', '2025-11', '2025-12']);
+    expect(monthsUpTo('2026-11-03T09:00:00Z', 12)).toHaveLength(12);
+    expect(monthsUpTo('2026-11-03T09:00:00Z', 12).at(-1)).toBe('2026-11');
   });
 });

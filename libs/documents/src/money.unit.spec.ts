@@ -1,7 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { decimalsEqual, formatMoney, formatQuantity, negateDecimal, sumDecimals } from './money.js';
 
+/**
+ * The dashboard's cases (apps/web/src/format.unit.spec.ts holds the same table): the PDF and
+ * the dashboard write every amount and rate alike.
+ */
+const sharedMoneyCases: readonly [amount: string, currency: string, shown: string][] = [
+  ['2603160.00', 'USD', '$2,603,160.00'],
+  ['-105840.00', 'USD', '-$105,840.00'],
+  ['0.00', 'USD', '$0.00'],
+  ['-0.00', 'USD', '$0.00'],
+  ['1000', 'EUR', '€1,000.00'],
+  ['1234567.5', 'GBP', '£1,234,567.50'],
+  ['1500000', 'JPY', '¥1,500,000'],
+  ['-2500.00', 'CHF', '-CHF 2,500.00'],
+  ['3.5', 'CAD', 'CA$3.50'],
+  ['12.00', 'XYZ', 'XYZ 12.00'],
+  // Rates: at least the minor digits, every digit beyond them the ledger kept (6 at most), no trailing zeros beyond them.
+  ['2.1', 'USD', '$2.10'],
+  ['2.125', 'USD', '$2.125'],
+  ['2.100000', 'USD', '$2.10'],
+  ['2.123450', 'USD', '$2.12345'],
+  ['0.000001', 'USD', '$0.000001'],
+  ['123456789012345678.99', 'USD', '$123,456,789,012,345,678.99'],
+];
+
 describe('formatMoney', () => {
+  it('writes amounts and rates as the dashboard does', () => {
+    for (const [amount, currency, shown] of sharedMoneyCases) expect(formatMoney(amount, currency), `${amount} ${currency}`).toBe(shown);
+  });
+
   it('writes amounts for people, with the currency symbol and thousands grouped', () => {
     expect(formatMoney('2603160.00', 'USD')).toBe('$2,603,160.00');
     expect(formatMoney('-105840.00', 'USD')).toBe('-$105,840.00');

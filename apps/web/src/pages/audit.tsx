@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { AuditEvent, AuditEventsAnswer, AuditStreamAnswer, VerifyAnswer } from '../api/types.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { Badge, Loaded } from '../components/status.js';
+import { countOf } from '../format.js';
 import { useLedger, useLoad } from '../ledger-context.js';
 import { navigate, withParams, type Route } from '../routing.js';
 
@@ -38,7 +39,7 @@ function ChainStatus({ route }: { route: Route }) {
         {(verify) =>
           verify.ok ? (
             <p data-chain-ok="true">
-              <Badge tone="good">intact</Badge> {verify.eventsChecked.toLocaleString('en-US')} events checked from the first; head at position {verify.headPosition}, hash <code>{verify.headHash.slice(0, 16)}…</code>{' '}
+              <Badge tone="good">intact</Badge> {countOf(verify.eventsChecked, 'event')} checked from the first; head at position {verify.headPosition}, hash <code>{verify.headHash.slice(0, 16)}…</code>{' '}
               <a href={withParams(route, { stream: undefined, from: String(Math.max(0, verify.headPosition - pageEventsCount + 1)) })}>latest events</a>
             </p>
           ) : (
@@ -171,7 +172,7 @@ function EventTable({ route, name, events, knownAt }: { route: Route; name: stri
     <>
       {held === 0 ? null : (
         <p className="muted" data-held-back={held}>
-          {held} events of this page were recorded after the "as known at" instant and are not shown.
+          {held === 1 ? '1 event of this page was recorded after the "as known at" instant and is not shown.' : `${countOf(held, 'event')} of this page were recorded after the "as known at" instant and are not shown.`}
         </p>
       )}
       <DataTable

@@ -3,7 +3,7 @@ import { StackedBars, type Series } from '../charts/charts.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { Loaded } from '../components/status.js';
 import { AnswerTime } from '../components/time-controls.js';
-import { formatQuantity } from '../format.js';
+import { countOf } from '../format.js';
 import { useLedger, useLoad } from '../ledger-context.js';
 import type { Route } from '../routing.js';
 
@@ -28,7 +28,7 @@ export function CapacityPage({ route }: { route: Route }) {
           <AnswerTime asOf={capacity.asOf} knownAt={capacity.knownAt} />
           <section>
             <h2>GPUs per site</h2>
-            <StackedBars name="capacity" rows={capacity.sites.map((site) => ({ label: site.siteId, values: { allocated: String(site.allocated), free: String(site.free) } }))} series={series} format={(value) => `${formatQuantity(value)} GPUs`} />
+            <StackedBars name="capacity" rows={capacity.sites.map((site) => ({ label: site.siteId, values: { allocated: String(site.allocated), free: String(site.free) } }))} series={series} format={(value) => countOf(Number(value), 'GPU')} />
             <DataTable name="capacity" rows={capacity.sites} rowKey={(row) => row.siteId} columns={columns} />
           </section>
         </>

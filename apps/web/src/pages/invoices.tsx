@@ -3,7 +3,7 @@ import type { AuditEventsAnswer, BillingDocument, InvoiceLine, InvoiceListAnswer
 import { DataTable, type Column } from '../components/data-table.js';
 import { Badge, ErrorNote, Figure, Loaded } from '../components/status.js';
 import { AnswerTime } from '../components/time-controls.js';
-import { formatDate, formatInstant, formatMoney, formatQuantity } from '../format.js';
+import { countOf, formatDate, formatInstant, formatMoney, formatRate } from '../format.js';
 import { useLedger, useLoad } from '../ledger-context.js';
 import { hrefTo, navigate, withParams, type Route } from '../routing.js';
 
@@ -96,7 +96,7 @@ function listColumns(route: Route): Column<BillingDocument>[] {
       value: (row) => row.lines.filter((line) => line.adjustment).length,
       render: (row) => {
         const count = row.lines.filter((line) => line.adjustment).length;
-        return count === 0 ? '' : <Badge tone="warn">{count === 1 ? '1 adjustment' : `${count} adjustments`}</Badge>;
+        return count === 0 ? '' : <Badge tone="warn">{countOf(count, 'adjustment')}</Badge>;
       },
     },
     { key: 'total', header: 'Total', kind: 'money', value: (row) => row.total },
@@ -163,7 +163,7 @@ function DocumentView({ document }: { document: BillingDocument }) {
       kind: 'quantity',
       value: (line) => line.unitPrice,
       // Commitment and overage lines price GPU-hours at a rate; the others are one amount.
-      render: (line) => (line.kind === 'commitment' || line.kind === 'overage' ? `${formatQuantity(line.unitPrice)} / GPU-h` : formatMoney(line.unitPrice, currency)),
+      render: (line) => (line.kind === 'commitment' || line.kind === 'overage' ? formatRate(line.unitPrice, currency) : formatMoney(line.unitPrice, currency)),
     },
     { key: 'amount', header: 'Amount', kind: 'money', value: (line) => line.amount },
     {
@@ -173,7 +173,7 @@ function DocumentView({ document }: { document: BillingDocument }) {
       value: (line) => (line.sources?.length ?? 0) + (line.omittedSources ?? 0),
       render: (line) => (
         <button type="button" className="link" name="sources" aria-expanded={open.has(lineKey(line))} onClick={() => toggle(lineKey(line))}>
-          {(line.sources?.length ?? 0) + (line.omittedSources ?? 0)} events
+          {countOf((line.sources?.length ?? 0) + (line.omittedSources ?? 0), 'event')}
         </button>
       ),
     },
@@ -287,7 +287,7 @@ function SourceEvents({ line }: { line: InvoiceLine }) {
           Show {Math.min(sourceEventsShownMax, sources.length - shown)} more of {sources.length - shown}
         </button>
       ) : null}
-      {omitted > 0 ? <p className="muted">…and {omitted} more readings of this lease and month, in the lease's usage stream (see Audit).</p> : null}
+      {omitted > 0 ? <p className="muted">…and {countOf(omitted, 'more reading')} of this lease and month, in the lease's usage stream (see Audit).</p> : null}
     </div>
   );
 }

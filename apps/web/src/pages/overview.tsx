@@ -3,14 +3,14 @@ import { StackedBars, Waterfall, type Series } from '../charts/charts.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { Figure, Loaded } from '../components/status.js';
 import { AnswerTime } from '../components/time-controls.js';
-import { formatMoney, formatMonth, lastCompleteMonth, monthsEndingWith, sumDecimals } from '../format.js';
+import { formatMoney, formatMonth, monthsUpTo, sumDecimals } from '../format.js';
 import { useLedger, useLoad } from '../ledger-context.js';
 import { withParams, type Route } from '../routing.js';
 
 /**
  * Recurring revenue now, how it moved month by month, revenue by kind, and what is still under
- * contract. The months shown are the last complete ones at "as of"; movements and revenue are
- * month reports, so they take "as known at" only.
+ * contract. The months shown end with the one "as of" falls in (the MRR card's month is on the
+ * chart too); movements and revenue are month reports, so they take "as known at" only.
  */
 
 const periods = { quarter: 3, year: 12 } as const;
@@ -48,7 +48,7 @@ export function OverviewPage({ route }: { route: Route }) {
   const loaded = useLoad(JSON.stringify(['overview', asOf, knownAt, period]), async (): Promise<OverviewData> => {
     const [mrr, backlog] = await Promise.all([api.get<MrrAnswer>('/reports/mrr', { asOf, knownAt }), api.get<BacklogAnswer>('/reports/backlog', { asOf, knownAt })]);
     // The ledger's answer says which instant "as of" was (its own now when left blank).
-    const months = monthsEndingWith(lastCompleteMonth(mrr.asOf), periods[period]);
+    const months = monthsUpTo(mrr.asOf, periods[period]);
     const [movements, revenue] = await Promise.all([
       Promise.all(months.map((month) => api.get<MrrMovementsAnswer>('/reports/mrr-movements', { month, knownAt }))),
       Promise.all(months.map((month) => api.get<RevenueAnswer>('/reports/revenue', { month, knownAt }))),

@@ -2,7 +2,7 @@ import type { ReconciliationAnswer, ReconciliationLease } from '../api/types.js'
 import { DataTable, type Column } from '../components/data-table.js';
 import { Badge, Loaded } from '../components/status.js';
 import { AnswerTime } from '../components/time-controls.js';
-import { formatMonth, lastCompleteMonth, monthsEndingWith } from '../format.js';
+import { countOf, formatMonth, lastCompleteMonth, monthsEndingWith } from '../format.js';
 import { useLedger, useLoad } from '../ledger-context.js';
 import { navigate, withParams, type Route } from '../routing.js';
 
@@ -42,7 +42,7 @@ export function ReconciliationPage({ route }: { route: Route }) {
           <>
             <AnswerTime month={report.month} knownAt={report.knownAt} />
             <p className="reconciliation-status" data-ok={String(report.ok)}>
-              {report.ok ? <Badge tone="good">Reconciled</Badge> : <Badge tone="bad">Does not reconcile</Badge>} {report.leases.length} leases with charges, invoices or usage in {formatMonth(report.month)}.
+              {report.ok ? <Badge tone="good">Reconciled</Badge> : <Badge tone="bad">Does not reconcile</Badge>} {countOf(report.leases.length, 'lease')} with charges, invoices or usage in {formatMonth(report.month)}.
             </p>
             <section>
               <h2>Leases</h2>
