@@ -186,19 +186,30 @@ export function monthsEndingWith(last: string, count: number): string[] {
 }
 
 /**
- * The time controls edit UTC instants in `datetime-local` inputs, which carry no zone: the
- * ledger's books close on UTC months, so the controls say UTC and mean it.
+ * The time controls edit UTC instants as text, `2026-11-02 12:00`, the way every instant on
+ * screen is written. A browser's date-time input would show them in the reader's local
+ * convention (`11/02/2026, 12:00 PM` in the US) and carries no zone: the ledger's books close on
+ * UTC months, so the controls say UTC, mean it, and look it.
  */
 export function instantToInputValue(instant: string | null): string {
   if (instant === null) return '';
-  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2})?/.exec(instant);
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?/.exec(instant);
   if (match === null) return '';
-  return match[2] === undefined || match[2] === ':00' ? match[1]! : `${match[1]}${match[2]}`;
+  const seconds = match[3] === undefined || /^:00(\.0*)?$/.test(match[3]) ? '' : match[3];
+  return `${match[1]} ${match[2]}${seconds}`;
 }
 
+/**
+ * What a reader typed, as an instant: a date (`2026-11-02`, its midnight), a date and a time
+ * (`2026-11-02 12:00`, `2026-11-02T12:00:05`), optionally followed by `Z` or `UTC`; null for
+ * anything else, a day that does not exist (`2026-02-30`) included.
+ */
 export function inputValueToInstant(value: string): string | null {
-  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2})?(\.\d+)?$/.exec(value);
+  const match = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(:\d{2}(?:\.\d{1,3})?)?)?\s*(?:Z|UTC)?$/i.exec(value.trim());
   if (match === null) return null;
-  const instant = `${match[1]}T${match[2]}${match[3] ?? ':00'}Z`;
-  return Number.isNaN(Date.parse(instant)) ? null : instant;
+  const instant = `${match[1]}T${match[2] ?? '00:00'}${match[3] ?? ':00'}Z`;
+  const time = Date.parse(instant);
+  // Date.parse rolls 2026-02-30 over into March; an instant that does not read back the same did not exist.
+  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 16) !== instant.slice(0, 16)) return null;
+  return instant;
 }

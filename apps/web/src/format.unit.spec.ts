@@ -81,11 +81,19 @@ describe('instants and months', () => {
     expect(formatInstant('2026-11-26T10:26:59.405Z')).toBe('2026-11-26 10:26:59.405 UTC');
   });
 
-  it('takes the time controls as UTC instants and gives them back', () => {
+  it('takes the time controls as UTC instants and gives them back as they are shown everywhere', () => {
+    expect(inputValueToInstant('2026-11-02 12:00')).toBe('2026-11-02T12:00:00Z');
     expect(inputValueToInstant('2026-11-02T12:00')).toBe('2026-11-02T12:00:00Z');
     expect(inputValueToInstant('2026-11-02T12:00:05')).toBe('2026-11-02T12:00:05Z');
+    expect(inputValueToInstant('2026-11-02 12:00 UTC')).toBe('2026-11-02T12:00:00Z');
+    expect(inputValueToInstant(' 2026-11-02 ')).toBe('2026-11-02T00:00:00Z');
+    expect(inputValueToInstant('2026-02-30')).toBeNull();
+    expect(inputValueToInstant('11/02/2026, 12:00 PM')).toBeNull();
     expect(inputValueToInstant('yesterday')).toBeNull();
-    expect(instantToInputValue('2026-11-02T12:00:00Z')).toBe('2026-11-02T12:00');
+    // Not the US 12-hour local form a date-time input shows: the same text as formatInstant, without the zone.
+    expect(instantToInputValue('2026-11-02T12:00:00Z')).toBe('2026-11-02 12:00');
+    expect(instantToInputValue('2026-11-02T12:00:05Z')).toBe('2026-11-02 12:00:05');
+    expect(formatInstant('2026-11-02T12:00:00Z')).toBe(`${instantToInputValue('2026-11-02T12:00:00Z')} UTC`);
     expect(instantToInputValue(null)).toBe('');
   });
 

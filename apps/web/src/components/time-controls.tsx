@@ -2,6 +2,9 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { formatInstant, inputValueToInstant, instantToInputValue } from '../format.js';
 import { navigate, withParams, type Route } from '../routing.js';
 
+/** Shown in an empty time control: the form it takes, and what blank means. */
+const instantPlaceholder = 'YYYY-MM-DD HH:MM (blank: now)';
+
 /**
  * The two instants every page is read at. "As of" cuts effective time (what had happened by
  * then); "as known at" cuts knowledge (only what the ledger had recorded by then), so a past
@@ -23,7 +26,7 @@ export function TimeControls({ route }: { route: Route }) {
     const nextAsOf = asOfText === '' ? undefined : inputValueToInstant(asOfText);
     const nextKnownAt = knownAtText === '' ? undefined : inputValueToInstant(knownAtText);
     if (nextAsOf === null || nextKnownAt === null) {
-      setProblem('Give a date and a time (UTC), or leave the field blank for now.');
+      setProblem('Give a UTC date, and a time if you like (2026-11-02 or 2026-11-02 12:00), or leave the field blank for now.');
       return;
     }
     setProblem(null);
@@ -41,11 +44,11 @@ export function TimeControls({ route }: { route: Route }) {
     <form className="time-controls" onSubmit={apply} aria-label="Time controls">
       <label>
         <span>As of (UTC)</span>
-        <input type="datetime-local" name="asOf" step={1} value={asOfText} onChange={(event) => setAsOfText(event.target.value)} />
+        <input type="text" name="asOf" placeholder={instantPlaceholder} spellCheck={false} autoComplete="off" value={asOfText} onChange={(event) => setAsOfText(event.target.value)} />
       </label>
       <label>
         <span>As known at (UTC)</span>
-        <input type="datetime-local" name="knownAt" step={1} value={knownAtText} onChange={(event) => setKnownAtText(event.target.value)} />
+        <input type="text" name="knownAt" placeholder={instantPlaceholder} spellCheck={false} autoComplete="off" value={knownAtText} onChange={(event) => setKnownAtText(event.target.value)} />
       </label>
       <button type="submit" name="apply">
         Apply
