@@ -114,6 +114,8 @@ describe('second scenario: arrears, retroactive amendment, termination, correcti
     harness.at('2026-03-05T00:00:00Z');
     const note = await harness.ledger.billing.issueCreditNote({ creditNoteId: 'GW-1', tenantId: 'orbit-ai', amount: '5000.00', reason: 'Goodwill for a late handover', invoiceId: 'INV-000002' }, actor);
     expect([note.result.documentId, note.result.issuedAt]).toEqual(['CN-000001', '2026-03-05T00:00:00Z']); // issued when recorded
+    // A credit note is owed to the tenant: it is not due, so it has no due date.
+    expect(await harness.ledger.reports.invoice('CN-000001')).toMatchObject({ kind: 'credit_note', issuedAt: '2026-03-05T00:00:00Z', dueAt: null });
     const again = await harness.ledger.billing.issueCreditNote({ creditNoteId: 'GW-1', tenantId: 'orbit-ai', amount: '5000.00', reason: 'Goodwill for a late handover', invoiceId: 'INV-000002' }, actor);
     expect(again.outcome).toBe('unchanged');
     await expect(harness.ledger.billing.issueCreditNote({ creditNoteId: 'GW-1', tenantId: 'orbit-ai', amount: '6000.00', reason: 'Goodwill', invoiceId: 'INV-000002' }, actor)).rejects.toThrow(/other content/);
@@ -159,6 +161,16 @@ describe('second scenario: arrears, retroactive amendment, termination, correcti
     // L-2001 ended on 2026-04-01: its only line is the March overage, now 0, invoiced 53,600.00 -> -53,600.00
     // CN-000001 went to the credit note by hand, so this one is CN-000002.
     expect(run.result.documents).toEqual([{ invoiceId: 'CN-000002', kind: 'credit_note', tenantId: 'orbit-ai', total: '-53600.00' }]);
+    // A billing run's credit note has no due date either, though its event keeps the run's terms.
+    expect((await harness.ledger.reports.invoice('CN-000002')).dueAt).toBeNull();
+    expect((await harness.ledger.reports.invoices({ tenantId: 'orbit-ai' })).invoices.map((document) => [document.invoiceId, document.dueAt === null])).toEqual([
+      ['INV-000001', false],
+      ['INV-000002', false],
+      ['INV-000003', false],
+      ['CN-000001', true],
+      ['INV-000004', false],
+      ['CN-000002', true],
+    ]);
     const aging = await harness.ledger.reports.arAging({ asOf: '2026-05-10T00:00:00Z' });
     // The credit note goes to the oldest open invoice, INV-000003: 208,200 - 53,600 = 154,600.00 (55 days past due)
     // INV-000004 410,720.00: 24 days past due

@@ -43,7 +43,8 @@ export interface InvoiceDocument {
   /** The invoice date: the first instant of a month (null only for a credit note by hand, which renders from its own record). */
   billingDate: string | null;
   issuedAt: string;
-  dueAt: string;
+  /** Null for a credit note, which is not due (the recorded event of a run's credit note still carries one; it is not shown). */
+  dueAt: string | null;
   currency: string;
   lines: readonly InvoiceDocumentLine[];
   total: string;

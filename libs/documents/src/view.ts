@@ -167,6 +167,7 @@ function billingDocumentView(document: InvoiceDocument, issuer: Issuer, billTo: 
   const isInvoice = document.kind === 'invoice';
   const facts: LabelledValue[] = [{ label: isInvoice ? 'Invoice date' : 'Credit note date', value: formatDate(document.billingDate ?? document.issuedAt) }];
   if (isInvoice) {
+    if (document.dueAt === null) throw new RangeError(`invoice ${document.invoiceId} has no due date`);
     facts.push({ label: 'Due date', value: formatDate(document.dueAt) });
     const terms = paymentTerms(document.billingDate ?? document.issuedAt, document.dueAt);
     if (terms !== null) facts.push({ label: 'Payment terms', value: terms });

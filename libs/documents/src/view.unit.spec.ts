@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { billToFromTenant } from './document.js';
+import { renderInvoiceHtml } from './html.js';
 import { documentView, formatMonth } from './view.js';
 import { creditNoteByHand, exampleBillTo, exampleIssuer, firstInvoice, secondInvoice } from './worked-example.fixture.js';
 
@@ -49,8 +50,13 @@ describe('documentView', () => {
   });
 
   it('shows a billing run credit note without due date or payment terms', () => {
-    const credit = { ...firstInvoice, invoiceId: 'CN-000002', kind: 'credit_note' as const, lines: [firstInvoice.lines[2]!], total: '-105840.00', status: 'issued', amountPaid: '0.00', amountDue: '0.00' };
+    // As the API answers it: a credit note is not due, so its dueAt is null.
+    const credit = { ...firstInvoice, invoiceId: 'CN-000002', kind: 'credit_note' as const, dueAt: null, lines: [firstInvoice.lines[2]!], total: '-105840.00', status: 'issued', amountPaid: '0.00', amountDue: '0.00' };
     const view = documentView(credit, exampleIssuer, exampleBillTo);
+    expect(renderInvoiceHtml(credit, exampleIssuer, exampleBillTo)).not.toMatch(/Due|Payment terms/);
+    // The recorded event of a run's credit note keeps the run's terms: they are not shown either.
+    expect(documentView({ ...credit, dueAt: '2025-12-31T00:00:00Z' }, exampleIssuer, exampleBillTo).facts).toEqual(view.facts);
+    expect(() => documentView({ ...firstInvoice, dueAt: null }, exampleIssuer)).toThrow('invoice INV-000001 has no due date');
     expect(view.title).toBe('Credit note');
     expect(view.facts.map((fact) => fact.label)).toEqual(['Credit note date', 'Service months', 'Currency', 'Customer ID', 'Purchase order']);
     expect(view.totals.map((total) => total.value)).toEqual(['-$105,840.00', '-$105,840.00']);

@@ -52,7 +52,7 @@ async function invoiceRows(ledger: Ledger) {
   const rows = [];
   for (const documentId of ledger.runner.model.documentOrder) {
     const invoice = await ledger.reports.invoice(documentId);
-    rows.push({ invoiceId: invoice.invoiceId, kind: invoice.kind, tenantId: invoice.tenantId, billingDate: (invoice.billingDate ?? invoice.issuedAt).slice(0, 10), dueAt: invoice.dueAt.slice(0, 10), lines: invoice.lines.length, total: invoice.total, amountPaid: invoice.amountPaid, status: invoice.status });
+    rows.push({ invoiceId: invoice.invoiceId, kind: invoice.kind, tenantId: invoice.tenantId, billingDate: (invoice.billingDate ?? invoice.issuedAt).slice(0, 10), dueAt: invoice.dueAt?.slice(0, 10) ?? '', lines: invoice.lines.length, total: invoice.total, amountPaid: invoice.amountPaid, status: invoice.status });
   }
   return rows;
 }

@@ -116,7 +116,8 @@ export interface BillingDocument {
   /** null for a credit note issued by hand, outside any billing run. */
   billingDate: Instant | null;
   issuedAt: Instant;
-  dueAt: Instant;
+  /** null for a credit note: it is owed to the tenant, so it is not due. */
+  dueAt: Instant | null;
   currency: string;
   lines: InvoiceLine[];
   total: Decimal;

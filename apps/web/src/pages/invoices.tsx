@@ -87,7 +87,7 @@ function listColumns(route: Route): Column<BillingDocument>[] {
     { key: 'kind', header: 'Kind', kind: 'text', value: (row) => row.kind, render: (row) => (row.kind === 'credit_note' ? 'credit note' : 'invoice') },
     { key: 'tenantId', header: 'Tenant', kind: 'text', value: (row) => row.tenantId },
     { key: 'billingDate', header: 'Billing date', kind: 'date', value: (row) => row.billingDate ?? '', render: (row) => (row.billingDate === null ? 'by hand' : formatDate(row.billingDate)) },
-    { key: 'dueAt', header: 'Due', kind: 'date', value: (row) => row.dueAt },
+    { key: 'dueAt', header: 'Due', kind: 'date', value: (row) => row.dueAt ?? '', render: (row) => (row.dueAt === null ? '' : formatDate(row.dueAt)) },
     { key: 'lines', header: 'Lines', kind: 'count', value: (row) => row.lines.length },
     {
       key: 'adjustments',
@@ -197,15 +197,19 @@ function DocumentView({ document }: { document: BillingDocument }) {
         )}
         <dt>Issued</dt>
         <dd data-fact="issuedAt">{formatInstant(document.issuedAt)}</dd>
-        <dt>Due</dt>
-        <dd data-fact="dueAt">{formatDate(document.dueAt)}</dd>
+        {document.dueAt === null ? null : (
+          <>
+            <dt>Due</dt>
+            <dd data-fact="dueAt">{formatDate(document.dueAt)}</dd>
+          </>
+        )}
         <dt>Currency</dt>
         <dd data-fact="currency">{document.currency}</dd>
       </dl>
       <section className="figures">
         <Figure name="total" label="Total" amount={document.total} />
         <Figure name="amountPaid" label="Paid" amount={document.amountPaid} />
-        <Figure name="amountDue" label="Due" amount={document.amountDue} />
+        {document.kind === 'credit_note' ? null : <Figure name="amountDue" label="Due" amount={document.amountDue} />}
       </section>
       <DataTable
         name="invoice-lines"

@@ -180,6 +180,8 @@ export class ReportService {
       views.push({
         position: document.position,
         ...document.data,
+        // A credit note is owed to the tenant, not by it: it has no due date (its event keeps the run's terms, unused).
+        dueAt: isInvoice ? document.data.dueAt : null,
         amountPaid: formatMoney(balance?.applied ?? ZERO, this.minorDigits),
         amountDue: isInvoice ? formatMoney(balance === undefined ? dec(document.data.total) : amountDue(balance), this.minorDigits) : zero,
         status: isInvoice ? (balance === undefined ? 'open' : invoiceStatus(balance)) : 'issued',
@@ -194,7 +196,7 @@ export class ReportService {
         tenantId: note.data.tenantId,
         billingDate: null,
         issuedAt: note.data.issuedAt,
-        dueAt: note.data.issuedAt,
+        dueAt: null,
         currency: note.data.currency,
         lines: [],
         total: formatMoney(dec(note.data.amount).negated(), this.minorDigits),
@@ -244,7 +246,8 @@ export interface InvoiceView {
   /** Null for a credit note by hand, which no billing run issued. */
   billingDate: string | null;
   issuedAt: string;
-  dueAt: string;
+  /** Null for a credit note: the tenant owes nothing on it, so nothing is due. */
+  dueAt: string | null;
   currency: string;
   lines: InvoiceLine[];
   total: string;

@@ -92,7 +92,8 @@ export async function seedDemo(ledger: Ledger, onProgress: (done: number, total:
       for (const document of result.documents) {
         if (document.kind !== 'invoice') continue;
         const invoice = await ledger.reports.invoice(document.invoiceId);
-        for (const payment of paymentsFor(invoice.tenantId, document.invoiceId, invoice.total, invoice.dueAt)) {
+        // Every invoice has a due date; only credit notes answer null.
+        for (const payment of paymentsFor(invoice.tenantId, document.invoiceId, invoice.total, invoice.dueAt ?? invoice.issuedAt)) {
           insert(steps, Date.parse(payment.receivedAt), order++, nowMs, async () => {
             await ledger.billing.recordPayment(payment, demoActor);
             summary.payments += 1;
