@@ -25,8 +25,8 @@ const correctedAt = '2026-11-03T09:00:00Z';
 const knownBeforeCorrection = '2026-11-02T12:00:00Z';
 const correctedMonth = '2026-10';
 const correctedReadingId = 'L-4001:2026103100';
-/** What the demo months are, at the ledger's now (correctedAt): the last 12 complete months. */
-const demoMonths = ['2025-11', '2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10'];
+/** What the demo months are, at the ledger's now (correctedAt): 12 months up to the one it falls in, which the MRR card stands in. */
+const demoMonths = ['2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11'];
 
 const artifacts = join(root, 'test', 'web', 'artifacts');
 /** How long a click or a wait for the page may take: a screen that is not there by then is a failure, not a slow machine. */
@@ -40,6 +40,9 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
+/** Console errors and answers of 404 or 5xx: a page that loads cleanly logs none. */
+const consoleErrors: string[] = [];
+const failedAnswers: string[] = [];
 
 beforeAll(async () => {
   // The build (a child process), the seed and the browser's start overlap. A missing Chromium
@@ -56,6 +59,13 @@ beforeAll(async () => {
   page = await context.newPage();
   page.setDefaultTimeout(actionTimeoutMs);
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    // A refused key (401) and a page the key may not read (403) are answers the page expects and handles.
+    if (message.type() === 'error' && !/status of 40[13]\b/.test(message.text())) consoleErrors.push(message.text());
+  });
+  page.on('response', (response) => {
+    if (response.status() === 404 || response.status() >= 500) failedAnswers.push(`${response.status()} ${response.url()}`);
+  });
   mkdirSync(artifacts, { recursive: true });
 }, 120_000);
 
@@ -89,6 +99,8 @@ describe('the finance and audit dashboard', () => {
     await expectFigure('arr', mrr.arr);
     await expectFigure('backlog', backlog.total);
     expect(mrr.asOf).toBe(correctedAt);
+    // "Last 12 months" ends with the month the MRR card stands in, 2026-11.
+    expect((await readTable('mrr-movements')).map((row) => row.key).at(-1)).toBe('2026-11');
 
     const movements = await Promise.all(demoMonths.map((month) => api(`/v1/reports/mrr-movements?month=${month}`)));
     await expectTable('mrr-movements', movements, 'month', ['startingMrr', 'new', 'expansion', 'reactivation', 'contraction', 'churn', 'endingMrr']);
@@ -150,6 +162,14 @@ describe('the finance and audit dashboard', () => {
     const invoice = await api('/v1/invoices/INV-000002');
     const lineKey = (line: Json) => `${line.leaseId}|${line.serviceMonth}|${line.kind}`;
     await expectTable('invoice-lines', invoice.lines.map((line: Json) => ({ ...line, key: lineKey(line) })), 'key', ['quantity', 'unitPrice', 'amount']);
+    // Rates as the PDF prints them ($2.10 / GPU-h, never 2.1 / GPU-h), and the sources counted in the right number.
+    const lineRows = await readTable('invoice-lines');
+    for (const line of invoice.lines as Json[]) {
+      const row = lineRows.find((candidate) => candidate.key === lineKey(line))!;
+      if (line.kind === 'commitment' || line.kind === 'overage') expect(row.texts['unitPrice'], lineKey(line)).toBe(`${usdRate(line.unitPrice)} / GPU-h`);
+      const sourceCount = line.sources.length + (line.omittedSources ?? 0);
+      expect(row.texts['sources'], lineKey(line)).toBe(sourceCount === 1 ? '1 event' : `${sourceCount.toLocaleString('en-US')} events`);
+    }
     await expectFigure('total', invoice.total); // 1,562,400.00 commitment of January + 2,100.00 adjustment
     expect(invoice.total).toBe('1564500.00');
     const adjustment = (invoice.lines as Json[]).find((line) => line.adjustment === true)!;
@@ -169,6 +189,25 @@ describe('the finance and audit dashboard', () => {
     expect(fetched.map((answer) => answer.events[0].eventId)).toEqual(shown.map((source) => source.eventId));
     expect(fetched[0]!.events[0].data.readingId).toBe('L-1001:2025113023-late');
     await screenshot('invoice-detail');
+  });
+
+  it('a credit note shows no due date, in the list or on its page', async () => {
+    const documents = (await api('/v1/invoices')).invoices as Json[];
+    const note = documents.find((document) => document.kind === 'credit_note')!;
+    expect(note.dueAt).toBeNull();
+    await page.goto(`${dashboard.url}/#/invoices`);
+    await waitForTable('invoices', documents.length);
+    const row = (await readTable('invoices')).find((candidate) => candidate.key === note.invoiceId)!;
+    expect(row.texts['dueAt']).toBe('');
+    const invoice = (await readTable('invoices')).find((candidate) => candidate.key.startsWith('INV-'))!;
+    expect(invoice.texts['dueAt']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+
+    await page.click(`table[data-table=invoices] a:text("${note.invoiceId}")`);
+    await page.waitForSelector(`article[data-invoice="${note.invoiceId}"]`);
+    await expectFigure('total', note.total);
+    expect(await page.$('[data-fact=dueAt]')).toBeNull();
+    expect(await page.$('[data-figure=amountDue]')).toBeNull();
+    expect(await page.textContent('article.document dl.facts')).not.toContain('Due');
   });
 
   it('Receivables: aging buckets per tenant and their totals', async () => {
@@ -227,10 +266,14 @@ describe('the finance and audit dashboard', () => {
     // The correction raised L-4001's October usage, so October's usage revenue moved.
     expect(then.usage).not.toBe(now.usage);
 
-    await page.fill('input[name=knownAt]', knownBeforeCorrection.slice(0, 16));
+    // Typed and shown as every UTC instant on screen is written, not in a local 12-hour form.
+    expect(await page.getAttribute('input[name=knownAt]', 'type')).toBe('text');
+    await page.fill('input[name=knownAt]', '2026-11-02 12:00');
     await page.click('button[name=apply]');
     await page.waitForSelector('.time-travel');
     expect(page.url()).toContain(`knownAt=${encodeURIComponent(knownBeforeCorrection)}`);
+    expect(await page.inputValue('input[name=knownAt]')).toBe('2026-11-02 12:00');
+    expect(await page.textContent('.time-travel')).toContain('2026-11-02 12:00 UTC');
     await expect.poll(async () => (await readTable('revenue')).find((row) => row.key === correctedMonth)?.values['usage'], pollOptions).toBe(then.usage);
     const mrrThen = await api(`/v1/reports/mrr?knownAt=${knownBeforeCorrection}`);
     await expectFigure('mrr', mrrThen.mrr);
@@ -265,7 +308,8 @@ describe('the finance and audit dashboard', () => {
     await page.click('button[name=apply]');
     const mrr = await api(`/v1/reports/mrr?asOf=${asOf}`);
     await expectFigure('mrr', mrr.mrr);
-    await expect.poll(async () => (await readTable('revenue')).map((row) => row.key).at(-1), pollOptions).toBe('2025-12');
+    // The period ends with the month "as of" falls in.
+    await expect.poll(async () => (await readTable('revenue')).map((row) => row.key).at(-1), pollOptions).toBe('2026-01');
     await page.click('nav[aria-label=Pages] a[data-page=capacity]');
     const capacity = await api(`/v1/reports/capacity?asOf=${asOf}`);
     await expectTable('capacity', capacity.sites, 'siteId', ['allocated', 'free']);
@@ -291,8 +335,10 @@ describe('the finance and audit dashboard', () => {
     await screenshot('tenant-invoices');
   });
 
-  it('raised no error in the page', () => {
+  it('raised no error in the page, logged none to the console, and asked for nothing that is not there', () => {
     expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    expect(failedAnswers).toEqual([]);
   });
 });
 
@@ -386,6 +432,13 @@ function usd(amount: string): string {
   const negative = amount.startsWith('-');
   const [integer = '0', fraction] = amount.replace(/^-/, '').split('.');
   return `${negative ? '-' : ''}$${BigInt(integer).toLocaleString('en-US')}${fraction === undefined ? '' : `.${fraction}`}`;
+}
+
+/** The expected text of a rate, worked out apart from the page: two decimals at least, no trailing zeros beyond them: `2.1` -> `$2.10`. */
+function usdRate(rate: string): string {
+  const [integer = '0', fraction = ''] = rate.split('.');
+  const digits = fraction.replace(/0+$/, '').padEnd(2, '0');
+  return `$${BigInt(integer).toLocaleString('en-US')}.${digits}`;
 }
 
 /** Amounts of the ledger's currency (two minor digits) as whole cents, exactly. */

@@ -1,12 +1,12 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 
 /**
- * Serves the built dashboard on its own loopback port and forwards /v1 to the ledger's API, so
- * the page talks to the API on its own origin, as it will once the API serves it at `/`, and
- * no CORS is needed. Test-only: the API's own static serving replaces it.
+ * Serves the built dashboard on its own loopback port and forwards /v1 and config.json to the
+ * ledger's API, so the page talks to the API on its own origin, as it will once the API serves
+ * it at `/`, and no CORS is needed. Test-only: the API's own static serving replaces it.
  */
 
 export interface DashboardServer {
@@ -28,7 +28,8 @@ export async function serveDashboard(distDirectory: string, apiUrl: string): Pro
   const api = new URL(apiUrl);
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
-    if (path === '/v1' || path.startsWith('/v1/')) forward(request, response, api);
+    // The API answers /v1 and, unless a file beside index.html overrides it, the page's config.json.
+    if (path === '/v1' || path.startsWith('/v1/') || (path === '/config.json' && !existsSync(join(distDirectory, 'config.json')))) forward(request, response, api);
     else serveFile(distDirectory, path, response);
   });
   await new Promise<void>((resolve, reject) => {

@@ -118,7 +118,7 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
     return payload;
   });
   fastify.addHook('onResponse', async (request, reply) => recordRequest(request, reply));
-  serveDashboard(app);
+  serveDashboard(app, options.ledger);
   await app.init();
   return app;
 }
@@ -126,16 +126,31 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
 /**
  * The dashboard's static files at `/`, when they are built (npm install and npm start build
  * them). They need no key: the page asks for one and sends it with every /v1 request.
+ *
+ * The page reads its settings from `config.json` beside index.html (apps/web/src/config.ts).
+ * Unless an operator put such a file there, the API answers it: the same origin, and the
+ * ledger's own currency, so amounts carry the right symbol before a document names it.
  */
-function serveDashboard(app: NestFastifyApplication): void {
+function serveDashboard(app: NestFastifyApplication, ledger: Ledger): void {
   const root = webDistPath();
+  const fastify = app.getHttpAdapter().getInstance();
+  if (!existsSync(join(root, 'config.json'))) {
+    fastify.get('/config.json', async (_request, reply) => reply.header('cache-control', 'no-store').send({ apiBaseUrl: '', currency: ledger.currency } satisfies DashboardSettings));
+  }
   if (existsSync(join(root, 'index.html'))) {
     app.useStaticAssets({ root, prefix: '/', index: ['index.html'], wildcard: false });
     return;
   }
-  app.getHttpAdapter().getInstance().get('/', async (_request, reply) =>
+  fastify.get('/', async (_request, reply) =>
     reply.type('text/plain; charset=utf-8').send('The dashboard is not built: run `npm run build` at the project root. The API is at /v1, its docs at /docs.\n'),
   );
+}
+
+/** What `config.json` holds for the dashboard (apps/web/src/config.ts reads it). */
+interface DashboardSettings {
+  /** `''`: the page calls /v1 on the origin that served it. */
+  apiBaseUrl: string;
+  currency: string;
 }
 
 /** Builds the API and listens. */
