@@ -96,6 +96,10 @@ describe('invoice documents of the worked example', () => {
     lineWith(text, 'Paid and credited', '$0.00');
     lineWith(text, 'Amount due (USD)', '$2,603,160.00');
     expect(text).not.toContain('Adjustment');
+    // One number format on the page: the working under a line groups its digits as the columns do.
+    lineWith(text, '1,200 outage GPU-h');
+    expect(text).not.toMatch(/\b\d{4,}(?:\.\d+)? (?:outage |metered |committed )?GPU-h/);
+    expect(text).not.toContain('GPU-hours');
   });
 
   it('shows the issuer, the bill-to block and how to pay', async () => {

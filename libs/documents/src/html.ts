@@ -60,7 +60,7 @@ function lineRow(line: LineView): string {
   const adjustment = line.adjustment === null ? '' : `<span class="adjustment">${escapeHtml(line.adjustment)}</span>`;
   return (
     `<tr><td>${escapeHtml(line.lease)}</td><td>${escapeHtml(line.month)}</td>` +
-    `<td>${adjustment}<span class="kind">${escapeHtml(line.label)}</span><span class="detail">${escapeHtml(line.detail)}</span></td>` +
+    `<td>${adjustment}<span class="kind">${escapeHtml(line.label)}</span>${line.detail.length === 0 ? '' : `<span class="detail">${escapeHtml(line.detail)}</span>`}</td>` +
     `<td class="num">${escapeHtml(line.quantity)}</td><td class="num">${escapeHtml(line.unitPrice)}</td><td class="num">${escapeHtml(line.amount)}</td></tr>`
   );
 }

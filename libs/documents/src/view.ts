@@ -127,27 +127,53 @@ function commonFacts(billTo: BillTo, currency: string): LabelledValue[] {
 }
 
 /**
- * The ledger's description of the line, without what the view states on its own: the
- * adjustment prefix and the kind and month (`Committed capacity 2025-11: 504000 GPU-hours`
- * leaves `504000 GPU-hours`).
+ * Instants, months and dates, and numbers, in a line's description: one pattern, so that a
+ * month or a date is never taken for a number (2025 is a year, not 2,025).
  */
-function lineDetail(line: InvoiceDocumentLine): string {
+const descriptionTokenPattern = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z)|(\d{4}-\d{2}(?:-\d{2})?)|(\d+(?:\.\d+)?)/g;
+
+/**
+ * The ledger's description in the document's own formatting: numbers grouped as in the
+ * quantity column (`504000` is `504,000`), GPU-hours as `GPU-h`, instants as UTC date and time.
+ * Only the writing changes; every figure is the ledger's.
+ */
+function documentWording(description: string): string {
+  return description
+    .replace(descriptionTokenPattern, (token, instant: string | undefined, month: string | undefined) => {
+      if (instant !== undefined) return `${instant.slice(0, 10)} ${instant.slice(11, 16)} UTC`;
+      if (month !== undefined) return month;
+      return formatQuantity(token);
+    })
+    .replace(/\bGPU-hours\b/g, 'GPU-h');
+}
+
+/**
+ * The ledger's description of the line, without what the view states on its own: the
+ * adjustment prefix, the kind and month, and a quantity the quantity column already shows
+ * (`Committed capacity 2025-11: 504000 GPU-hours` leaves nothing; an overage line's
+ * `529800 metered - 504000 committed GPU-hours` is its working, `529,800 metered - 504,000
+ * committed GPU-h`).
+ */
+function lineDetail(line: InvoiceDocumentLine, quantity: string): string {
   let detail = line.description;
   const adjustmentPrefix = `Adjustment for ${line.serviceMonth}: `;
   if (line.adjustment && detail.startsWith(adjustmentPrefix)) detail = detail.slice(adjustmentPrefix.length);
   const kindPrefix = `${lineKindWords[line.kind]} ${line.serviceMonth}: `;
-  return detail.startsWith(kindPrefix) ? detail.slice(kindPrefix.length) : detail;
+  if (detail.startsWith(kindPrefix)) detail = detail.slice(kindPrefix.length);
+  const worded = documentWording(detail);
+  return worded === quantity ? '' : worded;
 }
 
 function lineView(line: InvoiceDocumentLine, currency: string): LineView {
   const byTheHour = line.kind === 'commitment' || line.kind === 'overage';
+  const quantity = byTheHour ? `${formatQuantity(line.quantity)} GPU-h` : formatQuantity(line.quantity);
   return {
     lease: line.leaseId,
     month: line.serviceMonth,
     adjustment: line.adjustment ? `Adjustment for ${line.serviceMonth}` : null,
     label: lineKindWords[line.kind],
-    detail: lineDetail(line),
-    quantity: byTheHour ? `${formatQuantity(line.quantity)} GPU-h` : formatQuantity(line.quantity),
+    detail: lineDetail(line, quantity),
+    quantity,
     unitPrice: byTheHour ? `${formatMoney(line.unitPrice, currency)} / GPU-h` : formatMoney(line.unitPrice, currency),
     amount: formatMoney(line.amount, currency),
   };

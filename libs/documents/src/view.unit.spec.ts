@@ -24,7 +24,10 @@ describe('documentView', () => {
       ['2025-11', 'SLA credit', '1', '-$105,840.00', '-$105,840.00'], // 10 % of 1,058,400.00
       ['2025-12', 'Committed capacity', '744,000 GPU-h', '$2.10 / GPU-h', '$1,562,400.00'], // 744 h x 1,000 x 2.10
     ]);
-    expect(view.lines[2]!.detail).toBe('availability 99.7619 % (1200 outage GPU-hours), 10 % of commitment');
+    // The ledger's working in the document's number format: 1200 is 1,200, as in the quantity column.
+    expect(view.lines[2]!.detail).toBe('availability 99.7619 % (1,200 outage GPU-h), 10 % of commitment');
+    // "504000 GPU-hours" says what the quantity column says, 504,000 GPU-h: it is not printed twice, nor differently.
+    expect(view.lines[0]!.detail).toBe('');
     expect(view.totals).toEqual([
       { label: 'Subtotal', value: '$2,603,160.00', emphasis: false },
       { label: 'Total (USD)', value: '$2,603,160.00', emphasis: true },
@@ -38,7 +41,7 @@ describe('documentView', () => {
 
   it('marks the late reading of INV-000002 as an adjustment for November', () => {
     const view = documentView(secondInvoice, exampleIssuer, exampleBillTo);
-    expect(view.lines[0]).toMatchObject({ adjustment: 'Adjustment for 2025-11', label: 'Usage above commitment', amount: '$2,100.00', detail: '529800 metered - 504000 committed GPU-hours' });
+    expect(view.lines[0]).toMatchObject({ adjustment: 'Adjustment for 2025-11', label: 'Usage above commitment', amount: '$2,100.00', detail: '529,800 metered - 504,000 committed GPU-h' });
     expect(view.lines[1]).toMatchObject({ adjustment: null, month: '2026-01', amount: '$1,562,400.00' });
     expect(view.totals[1]!.value).toBe('$1,564,500.00');
   });
@@ -78,6 +81,14 @@ describe('documentView', () => {
     expect(() => documentView({ ...firstInvoice, total: '2603160.01' }, exampleIssuer)).toThrow('its lines add up to 2603160.00, not to its total 2603160.01');
     expect(() => documentView(firstInvoice, exampleIssuer, { tenantId: 'other-lab' })).toThrow(RangeError);
     expect(() => documentView({ ...firstInvoice, lines: [] }, exampleIssuer)).toThrow(RangeError);
+  });
+
+  it('writes the numbers of a description as the columns do, never a year or a month', () => {
+    const fee = { ...firstInvoice.lines[0]!, kind: 'termination_fee' as const, description: 'Early termination fee, effective 2025-11-20T12:00:00Z', quantity: '1', unitPrice: '250000.00', amount: '250000.00' };
+    const view = documentView({ ...firstInvoice, lines: [fee], total: '250000.00' }, exampleIssuer);
+    expect(view.lines[0]!.detail).toBe('Early termination fee, effective 2025-11-20 12:00 UTC');
+    const overage = { ...firstInvoice.lines[1]!, description: 'Usage above commitment 2025-11: 1234567.5 metered - 1000000 committed GPU-hours' };
+    expect(documentView({ ...firstInvoice, lines: [overage], total: overage.amount }, exampleIssuer).lines[0]!.detail).toBe('1,234,567.5 metered - 1,000,000 committed GPU-h');
   });
 
   it('names a long span of service months by its ends', () => {
