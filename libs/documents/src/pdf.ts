@@ -1,24 +1,25 @@
 import { createHash } from 'node:crypto';
 import PDFDocument from 'pdfkit';
 import type { BillingDocument, BillTo, Issuer } from './document.js';
+import { PdfText, type TextStyle } from './pdf-fonts.js';
 import { documentView, type DocumentView, type LineView } from './view.js';
 
 /**
- * A document as PDF, drawn with PDFKit and the standard Helvetica fonts that every PDF reader
- * has built in: nothing is embedded, downloaded or read from the machine's fonts.
+ * A document as PDF, drawn with PDFKit in the embedded Noto fonts (pdf-fonts.ts), so a tenant
+ * named `Ōkami 研究所` or `Лаборатория` reads as it is named: nothing is downloaded or read
+ * from the machine's fonts.
  *
  * The same document renders to the same bytes, always: an invoice sent twice, or rendered again
  * a year later to check it, must be byte-for-byte the one the customer has. So the file carries
  * no "now": its creation and modification dates are the document's issue instant, and its
- * trailer ID is derived from a digest of what it shows. PDFKit numbers objects in order and
+ * trailer ID is derived from a digest of what it shows. PDFKit numbers objects in order, names
+ * each font subset after its object id, adds glyphs to a subset in the order they are drawn and
  * compresses with a deterministic deflate, so nothing else varies from one run to the next.
  */
 
 const pageSize = 'A4';
 const pageMarginPt = 48;
 const footerHeightPt = 24;
-const fontRegular = 'Helvetica';
-const fontBold = 'Helvetica-Bold';
 const colorText = '#1a1a1a';
 const colorMuted = '#666666';
 const colorAdjustment = '#8a5a00';
@@ -38,58 +39,22 @@ const columns = [
 
 type ColumnKey = (typeof columns)[number]['key'];
 
-/** Characters of Windows-1252 beyond Latin-1 that the standard fonts can draw. */
-const winAnsiExtras = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
-
-function isWinAnsi(character: string): boolean {
-  const code = character.codePointAt(0)!;
-  return (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || winAnsiExtras.has(character);
-}
-
-/**
- * Text the standard fonts can draw. They know Windows-1252 only: a letter with an accent they
- * lack is written without it (ő as o), anything else as `?`, rather than as a wrong glyph.
- * The HTML rendering keeps every character.
- */
-export function toWinAnsi(text: string): string {
-  let result = '';
-  for (const character of text.normalize('NFC')) {
-    if (isWinAnsi(character)) {
-      result += character;
-      continue;
-    }
-    if (/\s/.test(character)) {
-      result += ' ';
-      continue;
-    }
-    const base = character.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
-    result += base.length > 0 && [...base].every(isWinAnsi) ? base : '?';
-  }
-  return result;
-}
-
 /** A digest of everything the document shows, for the file's ID. */
 function viewDigest(view: DocumentView): string {
   return createHash('sha256').update(JSON.stringify(view)).digest('hex');
 }
 
-interface TextStyle {
-  font: string;
-  sizePt: number;
-  color: string;
-}
-
 const styles = {
-  body: { font: fontRegular, sizePt: 9, color: colorText },
-  muted: { font: fontRegular, sizePt: 8, color: colorMuted },
-  small: { font: fontRegular, sizePt: 7.5, color: colorMuted },
-  bold: { font: fontBold, sizePt: 9, color: colorText },
-  label: { font: fontBold, sizePt: 7.5, color: colorMuted },
-  adjustment: { font: fontBold, sizePt: 7.5, color: colorAdjustment },
-  issuerName: { font: fontBold, sizePt: 14, color: colorText },
-  title: { font: fontBold, sizePt: 22, color: colorText },
-  number: { font: fontRegular, sizePt: 12, color: colorText },
-  totalEmphasis: { font: fontBold, sizePt: 10, color: colorText },
+  body: { weight: 'regular', sizePt: 9, color: colorText },
+  muted: { weight: 'regular', sizePt: 8, color: colorMuted },
+  small: { weight: 'regular', sizePt: 7.5, color: colorMuted },
+  bold: { weight: 'bold', sizePt: 9, color: colorText },
+  label: { weight: 'bold', sizePt: 7.5, color: colorMuted },
+  adjustment: { weight: 'bold', sizePt: 7.5, color: colorAdjustment },
+  issuerName: { weight: 'bold', sizePt: 14, color: colorText },
+  title: { weight: 'bold', sizePt: 22, color: colorText },
+  number: { weight: 'regular', sizePt: 12, color: colorText },
+  totalEmphasis: { weight: 'bold', sizePt: 10, color: colorText },
 } satisfies Record<string, TextStyle>;
 
 /** One piece of text in a cell, drawn below the previous one. */
@@ -109,20 +74,18 @@ class PdfLayout {
   private readonly right: number;
   private readonly bottom: number;
 
+  private readonly text: PdfText;
+
   constructor(private readonly pdf: PDFKit.PDFDocument) {
+    this.text = new PdfText(pdf);
     this.left = pageMarginPt;
     this.right = pdf.page.width - pageMarginPt;
     this.bottom = pdf.page.height - pageMarginPt - footerHeightPt;
     this.y = pageMarginPt;
   }
 
-  private use(style: TextStyle): void {
-    this.pdf.font(style.font).fontSize(style.sizePt).fillColor(style.color);
-  }
-
   private height(run: TextRun, widthPt: number): number {
-    this.use(run.style);
-    return this.pdf.heightOfString(toWinAnsi(run.text), { width: widthPt });
+    return this.text.height(run.text, run.style, widthPt);
   }
 
   private heightOfRuns(runs: readonly TextRun[], widthPt: number): number {
@@ -132,12 +95,7 @@ class PdfLayout {
   /** Draws runs one below the other from (x, y); answers the height used. */
   private drawRuns(runs: readonly TextRun[], x: number, y: number, widthPt: number, align: 'left' | 'right'): number {
     let offset = 0;
-    for (const run of runs) {
-      this.use(run.style);
-      const text = toWinAnsi(run.text);
-      this.pdf.text(text, x, y + offset, { width: widthPt, align });
-      offset += this.pdf.heightOfString(text, { width: widthPt });
-    }
+    for (const run of runs) offset += this.text.draw(run.text, run.style, x, y + offset, widthPt, align);
     return offset;
   }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { renderInvoicePdf, toWinAnsi } from './pdf.js';
+import { fontRuns } from './pdf-fonts.js';
+import { renderInvoicePdf } from './pdf.js';
 import { creditNoteByHand, exampleBillTo, exampleIssuer, firstInvoice, longInvoice, secondInvoice } from './worked-example.fixture.js';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -45,11 +46,16 @@ describe('renderInvoicePdf', () => {
   });
 });
 
-describe('toWinAnsi', () => {
-  it('keeps what the standard fonts draw and replaces the rest', () => {
-    expect(toWinAnsi('Rechenzentrumstraße 1, €, £, ¥, “quotes” – dash')).toBe('Rechenzentrumstraße 1, €, £, ¥, “quotes” – dash');
-    expect(toWinAnsi('Łódź Kraków Őrség')).toBe('?ódz Kraków Orség'); // ó and é are in Windows-1252; ź and Ő lose their accent; Ł has none to lose
-    expect(toWinAnsi('株式会社')).toBe('????');
-    expect(toWinAnsi('a\tb\u0000c')).toBe('a b?c');
+describe('fontRuns', () => {
+  it('draws each character in the first embedded font that has it, and ? where none has', () => {
+    expect(fontRuns('Łódź Őrség Ελλάδα Лаборатория', 'regular')).toEqual([{ family: 'latin', text: 'Łódź Őrség Ελλάδα Лаборатория' }]);
+    expect(fontRuns('Ōkami 研究所 Лаборатория', 'bold')).toEqual([
+      { family: 'latin', text: 'Ōkami ' },
+      { family: 'cjk', text: '研究所 ' },
+      { family: 'latin', text: 'Лаборатория' },
+    ]);
+    expect(fontRuns('a\tb\u0000c', 'regular')).toEqual([{ family: 'latin', text: 'a b?c' }]);
+    // Linear B: in neither font.
+    expect(fontRuns('\u{10000}', 'regular')).toEqual([{ family: 'latin', text: '?' }]);
   });
 });
