@@ -75,6 +75,27 @@ export function formatQuantity(value: string): string {
   return `${parts.negative ? '-' : ''}${groupDigits(parts.integer)}${parts.fraction === '' ? '' : `.${parts.fraction}`}`;
 }
 
+/**
+ * Instants, months and dates, and numbers, in a ledger's line description: one pattern, so that
+ * a month or a date is never taken for a number (2025 is a year, not 2,025).
+ */
+const descriptionTokenPattern = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z)|(\d{4}-\d{2}(?:-\d{2})?)|(\d+(?:\.\d+)?)/g;
+
+/**
+ * A line's description as the ledger wrote it, in the page's formatting, as the invoice
+ * documents print it (libs/documents/src/view.ts): numbers grouped as in the quantity column,
+ * GPU-hours as `GPU-h`, instants in UTC. Only the writing changes; every figure is the ledger's.
+ */
+export function formatDescription(description: string): string {
+  return description
+    .replace(descriptionTokenPattern, (token, instant: string | undefined, month: string | undefined) => {
+      if (instant !== undefined) return formatInstant(instant);
+      if (month !== undefined) return month;
+      return formatQuantity(token);
+    })
+    .replace(/\bGPU-hours\b/g, 'GPU-h');
+}
+
 /** GPU counts: whole numbers that the API sends as JSON numbers. */
 export function formatCount(value: number): string {
   return groupDigits(String(value));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { currencyMinorDigits as ledgerMinorDigits } from '@compute-ledger/contracts';
-import { compareDecimal, countOf, currencyMinorDigits, formatInstant, formatMoney, formatQuantity, formatRate, inputValueToInstant, instantToInputValue, lastCompleteMonth, monthsEndingWith, monthsUpTo, sumDecimals } from './format.js';
+import { compareDecimal, countOf, currencyMinorDigits, formatDescription, formatInstant, formatMoney, formatQuantity, formatRate, inputValueToInstant, instantToInputValue, lastCompleteMonth, monthsEndingWith, monthsUpTo, sumDecimals } from './format.js';
 
 /**
  * The invoice documents' cases (libs/documents/src/money.unit.spec.ts holds the same table):
@@ -49,6 +49,15 @@ describe('money on screen', () => {
     expect(formatMoney('1058400.00', 'CHF')).toBe('CHF 1,058,400.00');
     // Beyond 2^53 minor units a number would round; the string does not.
     expect(formatMoney('123456789012345678.91', 'USD')).toBe('$123,456,789,012,345,678.91');
+  });
+
+  it('writes the numbers of a line description as the columns do, never a year or a month', () => {
+    expect(formatDescription('Committed capacity 2026-01: 744000 GPU-hours')).toBe('Committed capacity 2026-01: 744,000 GPU-h');
+    expect(formatDescription('Adjustment for 2025-11: Usage above commitment 2025-11: 529800 metered - 504000 committed GPU-hours')).toBe(
+      'Adjustment for 2025-11: Usage above commitment 2025-11: 529,800 metered - 504,000 committed GPU-h',
+    );
+    expect(formatDescription('Early termination fee, effective 2026-07-15T00:00:00Z')).toBe('Early termination fee, effective 2026-07-15 00:00 UTC');
+    expect(formatDescription('SLA credit 2025-11: availability 99.7619 % (1200 outage GPU-hours), 10 % of commitment')).toBe('SLA credit 2025-11: availability 99.7619 % (1,200 outage GPU-h), 10 % of commitment');
   });
 
   it('formats GPU-hours with their own fraction', () => {

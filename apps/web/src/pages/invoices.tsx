@@ -3,7 +3,7 @@ import type { AuditEventsAnswer, BillingDocument, InvoiceLine, InvoiceListAnswer
 import { DataTable, type Column } from '../components/data-table.js';
 import { Badge, ErrorNote, Figure, Loaded } from '../components/status.js';
 import { AnswerTime } from '../components/time-controls.js';
-import { countOf, formatDate, formatInstant, formatMoney, formatRate } from '../format.js';
+import { countOf, formatDate, formatDescription, formatInstant, formatMoney, formatRate } from '../format.js';
 import { useLedger, useLoad } from '../ledger-context.js';
 import { hrefTo, navigate, withParams, type Route } from '../routing.js';
 
@@ -152,7 +152,7 @@ function DocumentView({ document }: { document: BillingDocument }) {
       value: (line) => line.description,
       render: (line) => (
         <>
-          {line.adjustment ? <Badge tone="warn">adjustment</Badge> : null} {line.description}
+          {line.adjustment ? <Badge tone="warn">adjustment</Badge> : null} {formatDescription(line.description)}
         </>
       ),
     },
