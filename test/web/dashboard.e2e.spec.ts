@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webDistPath } from '@compute-ledger/web';
 import { keys, type ApiHarness, type KeyName } from '../e2e/support/api-harness.js';
-import { launchChromium } from './support/browser.js';
+import { launchChromium, skipBrowserTests } from './support/browser.js';
 import { serveDashboard, type DashboardServer } from './support/dashboard-server.js';
 import { startDemoLedger } from './support/demo-ledger.js';
 import { ensureWebBuild, root } from './support/web-build.js';
@@ -33,6 +33,8 @@ const artifacts = join(root, 'test', 'web', 'artifacts');
 const actionTimeoutMs = 10_000;
 const pollOptions = { timeout: actionTimeoutMs, interval: 100 };
 const readmeScreenshot = join(root, 'docs', 'images', 'dashboard-overview.png');
+/** No Chromium on this machine, and not under CI: every test here is skipped, with one line saying why. */
+const skipped = skipBrowserTests();
 
 let ledger: ApiHarness;
 let dashboard: DashboardServer;
@@ -66,7 +68,7 @@ afterAll(async () => {
   await ledger?.close();
 });
 
-describe('the finance and audit dashboard', () => {
+describe.skipIf(skipped)('the finance and audit dashboard', () => {
   it('asks for a key, refuses one the ledger does not know, and keeps a good one in sessionStorage, never in the URL', async () => {
     await page.goto(`${dashboard.url}/`);
     await page.fill('input[name=apiKey]', 'not-a-ledger-key');
