@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, relative } from 'node:path';
 import type { Ledger } from '@compute-ledger/ledger';
 import { ApiKeys, apiKeyLengthRecommended, loadOrCreateAdminKey, loadOrCreateDemoKeys, type DemoKey } from '../http/auth/api-keys.js';
 import { DemoMark } from '../shared/demo-store.js';
@@ -166,11 +166,11 @@ function banner(url: string, keySource: KeySource, seeded: boolean, demo: boolea
   ];
   if (demo) lines.push(seeded ? '  data:      the demo neocloud was seeded into the empty store' : '  data:      the store was not empty, so it is served as it is (no demo seed)');
   if (adminKey === null) lines.push('  keys:      from LEDGER_API_KEYS');
-  else if (showKey) lines.push(`  admin key: ${adminKey.key}`, `             (kept in ${adminKey.path}, readable by you only)`);
-  else lines.push(`  admin key: in ${adminKey.path}`);
+  else if (showKey) lines.push(`  admin key: ${adminKey.key}`, `             (kept in ${shownPath(adminKey.path)}, readable by you only)`);
+  else lines.push(`  admin key: in ${shownPath(adminKey.path)}`);
   if (keySource.demoKeys.length > 0) {
     const width = Math.max(...keySource.demoKeys.map(({ role }) => role.length));
-    lines.push(`  demo keys: one per role, kept in ${dirname(keySource.demoKeys[0]!.path)}/ as <role>.key (tenant-<tenantId>.key), readable by you only`);
+    lines.push(`  demo keys: one per role, kept in ${shownPath(dirname(keySource.demoKeys[0]!.path))}/ as <role>.key (tenant-<tenantId>.key), readable by you only`);
     for (const { role, key } of keySource.demoKeys) lines.push(`             ${role.padEnd(width)}  ${key}`);
   }
   lines.push(
@@ -182,4 +182,10 @@ function banner(url: string, keySource: KeySource, seeded: boolean, demo: boolea
     '',
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** A path under the working directory as ./relative (what the README's examples read from), any other as it is. */
+function shownPath(path: string): string {
+  const fromHere = relative(process.cwd(), path);
+  return fromHere === '' || fromHere.startsWith('..') || isAbsolute(fromHere) ? path : `./${fromHere}`;
 }
