@@ -18,7 +18,7 @@ import { ensureWebBuild, root } from './support/web-build.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** The demo is recorded at this instant; its last billing run is 2026-11-01. */
+/** The demo's "now": its story, whose last billing run is 2026-11-01, is recorded up to here. */
 const seededAt = '2026-11-02T00:00:00Z';
 /** A day later the meter of L-4001 corrects a reading of 31 October: late data for a billed month. */
 const correctedAt = '2026-11-03T09:00:00Z';
