@@ -142,6 +142,21 @@ describe('ledger', () => {
     expect(JSON.parse(nothingKnown.stdout)).toMatchObject({ knownAt: '2020-01-01T00:00:00Z', total: '0.00' });
   });
 
+  it("answers the README's knowledge-time example on the demo: November as known on 2025-12-02, and as known now", async () => {
+    // The demo records each fact when its story learns it: the late reading of 2025-12-03
+    // (600 GPU-hours of 2025-11-30) is not known on 2025-12-02.
+    const usageOfL1001 = (csv: string) => {
+      const [header, ...rows] = csv.trim().split('\n').map((line) => line.split(','));
+      const row = rows.find((cells) => cells[header!.indexOf('leaseId')] === 'L-1001');
+      return row?.[header!.indexOf('usage')];
+    };
+    const then = await run('report', 'revenue', '--month', '2025-11', '--known-at', '2025-12-02', '--format', 'csv');
+    expect(then.code, then.stderr).toBe(0);
+    expect(usageOfL1001(then.stdout)).toBe('88200.00'); // (529,200 - 504,000) x 3.50
+    const now = await run('report', 'revenue', '--month', '2025-11', '--format', 'csv');
+    expect(usageOfL1001(now.stdout)).toBe('90300.00'); // (529,800 - 504,000) x 3.50
+  });
+
   it('treats an unknown report, a missing month and a malformed instant as misuse (exit 2)', async () => {
     // Each is refused before the ledger is opened, so they can run side by side.
     const [profit, noMonth, badInstant, xml, unknownCommand, nothing, help] = await Promise.all([

@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webDistPath } from '@compute-ledger/web';
 import { keys, type ApiHarness, type KeyName } from '../e2e/support/api-harness.js';
-import { launchChromium } from './support/browser.js';
+import { launchChromium, skipBrowserTests } from './support/browser.js';
 import { serveDashboard, type DashboardServer } from './support/dashboard-server.js';
 import { startDemoLedger } from './support/demo-ledger.js';
 import { ensureWebBuild, root } from './support/web-build.js';
@@ -18,7 +18,7 @@ import { ensureWebBuild, root } from './support/web-build.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** The demo is recorded at this instant; its last billing run is 2026-11-01. */
+/** The demo's "now": its story, whose last billing run is 2026-11-01, is recorded up to here. */
 const seededAt = '2026-11-02T00:00:00Z';
 /** A day later the meter of L-4001 corrects a reading of 31 October: late data for a billed month. */
 const correctedAt = '2026-11-03T09:00:00Z';
@@ -33,6 +33,8 @@ const artifacts = join(root, 'test', 'web', 'artifacts');
 const actionTimeoutMs = 10_000;
 const pollOptions = { timeout: actionTimeoutMs, interval: 100 };
 const readmeScreenshot = join(root, 'docs', 'images', 'dashboard-overview.png');
+/** No Chromium on this machine, and not under CI: every test here is skipped, with one line saying why. */
+const skipped = skipBrowserTests();
 
 let ledger: ApiHarness;
 let dashboard: DashboardServer;
@@ -76,7 +78,7 @@ afterAll(async () => {
   await ledger?.close();
 });
 
-describe('the finance and audit dashboard', () => {
+describe.skipIf(skipped)('the finance and audit dashboard', () => {
   it('asks for a key, refuses one the ledger does not know, and keeps a good one in sessionStorage, never in the URL', async () => {
     await page.goto(`${dashboard.url}/`);
     await page.fill('input[name=apiKey]', 'not-a-ledger-key');

@@ -13,5 +13,6 @@ export { LedgerReadsService } from './http/ledger-reads.service.js';
 export { reportNames, monthReports, type ReportName } from './shared/report-names.js';
 export { readConfig, ConfigError, type LedgerConfig } from './config.js';
 export { runCli, ledgerVersion } from './cli/main.js';
-export { seedDemo, demoHorizon, DemoStoreNotEmptyError, type DemoSummary } from './cli/demo/seed.js';
+export { seedDemo, demoHorizon, demoStoryBegins, DemoStoreNotEmptyError, type DemoSummary } from './cli/demo/seed.js';
+export { StoryClock, type StoryClockHand } from './cli/demo/story-clock.js';
 export { exitOk, exitRefused, exitMisuse } from './cli/errors.js';

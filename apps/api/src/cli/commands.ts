@@ -8,6 +8,7 @@ import { DocumentNumber, documentFormats, InvoiceDocuments, type DocumentFormat,
 import { monthReports, reportNames, type ReportName } from '../shared/report-names.js';
 import { cliActor, formatOption, instantOption, parseOptions, withLedger, type CliContext } from './context.js';
 import { demoHorizon, seedDemo } from './demo/seed.js';
+import { StoryClock } from './demo/story-clock.js';
 import { CliRefusedError, CliUsageError, exitOk, exitRefused, messageOf } from './errors.js';
 import { renderAnswerCsv, renderAnswerTable, renderCsv, renderJson, renderTable, type OutputFormat } from './format.js';
 import { progressBar } from './progress.js';
@@ -17,10 +18,11 @@ import { readUsageFile, rowProblemsShownMax, type UsageFileFormat } from './usag
 /** The one-shot commands of `ledger`. Each answers its exit code; errors are thrown (see errors.ts). */
 
 export async function demoCommand(context: CliContext): Promise<number> {
-  return withLedger(context, async (ledger) => {
+  const storyClock = new StoryClock(context.clock);
+  return withLedger({ ...context, clock: storyClock.clock }, async (ledger) => {
     const startedMs = Date.now();
     const progress = progressBar('seeding', 100, context.io.stderr, !context.json && context.io.stderr.isTTY === true);
-    const summary = await seedDemo(ledger, (done, steps) => progress.update(Math.floor((done / steps) * 100)));
+    const summary = await seedDemo(ledger, storyClock, (done, steps) => progress.update(Math.floor((done / steps) * 100)));
     progress.finish();
     const seconds = (Date.now() - startedMs) / 1000;
     const invoices = await invoiceRows(ledger);

@@ -1,11 +1,14 @@
+import { dirname, isAbsolute, relative } from 'node:path';
 import type { Ledger } from '@compute-ledger/ledger';
-import { ApiKeys, apiKeyLengthRecommended, loadOrCreateAdminKey } from '../http/auth/api-keys.js';
+import { ApiKeys, apiKeyLengthRecommended, loadOrCreateAdminKey, loadOrCreateDemoKeys, type DemoKey } from '../http/auth/api-keys.js';
+import { DemoMark } from '../shared/demo-store.js';
 import { readIssuer } from '../config.js';
 import { shutdownTimeoutMs } from '../http/limits.js';
 import { createLogger } from '../http/observability/logger.js';
 import { startApiServer } from '../http/server.js';
 import { openConfiguredLedger, type CliContext } from './context.js';
 import { DemoStoreNotEmptyError, seedDemo } from './demo/seed.js';
+import { StoryClock } from './demo/story-clock.js';
 import { CliRefusedError, messageOf } from './errors.js';
 import { PeriodicCheckpoint } from './periodic-checkpoint.js';
 import { progressBar } from './progress.js';
@@ -29,7 +32,7 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
   const { io, config } = context;
   // Before anything is created or opened: a misconfigured issuer stops the start, its variable named.
   const issuer = readIssuer(io.env);
-  const keySource = resolveKeys(context);
+  let keySource = resolveKeys(context);
   const level = (io.env['LOG_LEVEL'] ?? 'info') as LevelWithSilent;
   const logger = createLogger(logLevels.includes(level) ? level : 'info');
   // The chain is checked before the model reads a single event, and a mismatch stops the start.
@@ -40,7 +43,10 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
     logger.warn({ firstInvalidPosition: check.firstInvalidPosition, reason: check.reason }, `${refusalMessage(check, config.storeUrl, config.dataDir)} Serving it anyway: --allow-unverified`);
   }
   const openStartedMs = performance.now();
-  const ledger = await openConfiguredLedger(context, true).catch((error: unknown) => {
+  // With --demo the ledger's clock is one the seed can hold at each instant of its story.
+  const storyClock = options.demo === true ? new StoryClock(context.clock) : null;
+  const ledgerContext = storyClock === null ? context : { ...context, clock: storyClock.clock };
+  const ledger = await openConfiguredLedger(ledgerContext, true).catch((error: unknown) => {
     // An altered event may be one the model cannot fold at all; then say so next to where the log is broken.
     if (check.ok) throw error;
     throw new CliRefusedError(`${refusalMessage(check, config.storeUrl, config.dataDir)} The model cannot be built from this log either: ${messageOf(error)}`);
@@ -48,11 +54,13 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
   logModelReady(logger, ledger, performance.now() - openStartedMs);
   let seeded = false;
   try {
-    if (options.demo === true) seeded = await seedIfEmpty(ledger, context);
+    if (storyClock !== null) seeded = await seedIfEmpty(ledger, storyClock, context);
   } catch (error) {
     await ledger.close();
     throw error;
   }
+  // The demo's books get a key per role, so that the README's examples run as printed.
+  if (storyClock !== null && keySource.adminKey !== null && (await new DemoMark(ledger.store).isDemo())) keySource = withDemoKeys(keySource, context.config.dataDir);
   if (keySource.keys.shortKeyEntries.length > 0) {
     logger.warn({ entries: keySource.keys.shortKeyEntries }, `LEDGER_API_KEYS has keys shorter than ${apiKeyLengthRecommended} characters: fine for a trial, guessable in production`);
   }
@@ -113,19 +121,28 @@ interface KeySource {
   keys: ApiKeys;
   /** The generated admin key (LEDGER_API_KEYS unset), to show on the terminal that started the server. */
   adminKey: { key: string; path: string; created: boolean } | null;
+  /** The demo's key per role (npm start on the demo's books, LEDGER_API_KEYS unset). */
+  demoKeys: DemoKey[];
 }
 
 function resolveKeys(context: CliContext): KeySource {
-  if (context.config.apiKeys !== undefined) return { keys: ApiKeys.parse(context.config.apiKeys), adminKey: null };
+  if (context.config.apiKeys !== undefined) return { keys: ApiKeys.parse(context.config.apiKeys), adminKey: null, demoKeys: [] };
   const adminKey = loadOrCreateAdminKey(context.config.dataDir);
-  return { keys: ApiKeys.of([{ key: adminKey.key, role: 'admin' }]), adminKey };
+  return { keys: ApiKeys.of([{ key: adminKey.key, role: 'admin' }]), adminKey, demoKeys: [] };
 }
 
-async function seedIfEmpty(ledger: Ledger, context: CliContext): Promise<boolean> {
+function withDemoKeys(source: KeySource, dataDir: string): KeySource {
+  if (source.adminKey === null) return source;
+  const demoKeys = loadOrCreateDemoKeys(dataDir);
+  const keys = ApiKeys.of([{ key: source.adminKey.key, role: 'admin' }, ...demoKeys.map(({ key, role }) => ({ key, role }))]);
+  return { ...source, keys, demoKeys };
+}
+
+async function seedIfEmpty(ledger: Ledger, clock: StoryClock, context: CliContext): Promise<boolean> {
   const percentTotal = 100;
   const progress = progressBar('seeding the demo', percentTotal, context.io.stderr);
   try {
-    await seedDemo(ledger, (done, steps) => progress.update(Math.floor((done / steps) * percentTotal)));
+    await seedDemo(ledger, clock, (done, steps) => progress.update(Math.floor((done / steps) * percentTotal)));
     progress.finish();
     return true;
   } catch (error) {
@@ -149,8 +166,13 @@ function banner(url: string, keySource: KeySource, seeded: boolean, demo: boolea
   ];
   if (demo) lines.push(seeded ? '  data:      the demo neocloud was seeded into the empty store' : '  data:      the store was not empty, so it is served as it is (no demo seed)');
   if (adminKey === null) lines.push('  keys:      from LEDGER_API_KEYS');
-  else if (showKey) lines.push(`  admin key: ${adminKey.key}`, `             (kept in ${adminKey.path}, readable by you only)`);
-  else lines.push(`  admin key: in ${adminKey.path}`);
+  else if (showKey) lines.push(`  admin key: ${adminKey.key}`, `             (kept in ${shownPath(adminKey.path)}, readable by you only)`);
+  else lines.push(`  admin key: in ${shownPath(adminKey.path)}`);
+  if (keySource.demoKeys.length > 0) {
+    const width = Math.max(...keySource.demoKeys.map(({ role }) => role.length));
+    lines.push(`  demo keys: one per role, kept in ${shownPath(dirname(keySource.demoKeys[0]!.path))}/ as <role>.key (tenant-<tenantId>.key), readable by you only`);
+    for (const { role, key } of keySource.demoKeys) lines.push(`             ${role.padEnd(width)}  ${key}`);
+  }
   lines.push(
     '',
     'Try:',
@@ -160,4 +182,10 @@ function banner(url: string, keySource: KeySource, seeded: boolean, demo: boolea
     '',
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** A path under the working directory as ./relative (what the README's examples read from), any other as it is. */
+function shownPath(path: string): string {
+  const fromHere = relative(process.cwd(), path);
+  return fromHere === '' || fromHere.startsWith('..') || isAbsolute(fromHere) ? path : `./${fromHere}`;
 }

@@ -16,6 +16,7 @@ import { ReportsController } from './controllers/reports.controller.js';
 import { InvoiceDocumentsService } from './invoice-documents.service.js';
 import { LedgerCommandsService } from './ledger-commands.service.js';
 import { LedgerReadsService } from './ledger-reads.service.js';
+import { DemoMark } from '../shared/demo-store.js';
 import { Metrics } from './observability/metrics.js';
 import { buildOpenApiDocument } from './openapi/openapi.js';
 
@@ -48,6 +49,7 @@ export class ApiModule {
         { provide: Metrics, useValue: options.metrics },
         { provide: openApiDocumentToken, useValue: openApi },
         { provide: InvoiceDocuments, useValue: new InvoiceDocuments(options.ledger, options.issuer) },
+        { provide: DemoMark, useValue: new DemoMark(options.ledger.store) },
         LedgerCommandsService,
         LedgerReadsService,
         InvoiceDocumentsService,

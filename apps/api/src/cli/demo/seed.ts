@@ -1,19 +1,32 @@
+import assert from 'node:assert/strict';
 import type { SignLeaseBody, UsageRecordBody } from '@compute-ledger/contracts';
 import type { Ledger } from '@compute-ledger/ledger';
 import { sites, tenants, leases, allocations, type DemoLease } from './neocloud.js';
+import type { StoryClockHand } from './story-clock.js';
 
 /**
  * Seeds a small neocloud through the same application services the API calls, in the order
  * the facts would have arrived: signings before terms start, a month's readings at its end,
  * a billing run on each first of the month, payments as invoices fall due. The first tenant's
  * first months are the worked example of DOMAIN.md, so its numbers can be checked by hand.
+ *
+ * The story is told in knowledge time: the seed holds the ledger's clock at the instant the
+ * story has each fact learned, so its recordedAt is that instant (the late reading of
+ * 2025-12-03 is recorded after the billing run of 2025-12-01 that could not see it), and "as
+ * known at" any day of the story answers what the books said that day. Facts are recorded at
+ * strictly increasing instants, all before the real now; then the real clock takes over.
  */
 
+/** Recorded as the actor of every demo event: no API key or command records it, so a log whose first event carries it is a demo. */
 export const demoActor = { actor: 'demo', correlationId: 'demo-seed' };
 /** The last billing date of the demo; its facts end with October 2026. */
 export const demoHorizon = '2026-11-01T00:00:00Z';
 export const demoFirstMonth = '2025-11';
+/** Before the story's first fact: a clock that starts here can be moved through the whole story. */
+export const demoStoryBegins = '2025-10-01T00:00:00Z';
 const msPerHour = 3_600_000;
+/** Two facts the story has learned at the same instant are recorded this far apart, in plan order. */
+const factSpacingMs = 1_000;
 
 export interface DemoSummary {
   events: number;
@@ -31,10 +44,14 @@ interface Step {
   run: () => Promise<void>;
 }
 
-export async function seedDemo(ledger: Ledger, onProgress: (done: number, total: number) => void = () => undefined): Promise<DemoSummary> {
+/**
+ * Seeds an empty store. `clock` is the hand on the clock port the ledger was opened with (a
+ * StoryClock, or a test's clock): the seed moves it through the story and lets go at the end.
+ */
+export async function seedDemo(ledger: Ledger, clock: StoryClockHand, onProgress: (done: number, total: number) => void = () => undefined): Promise<DemoSummary> {
   const head = await ledger.store.headPosition();
   if (head >= 0) throw new DemoStoreNotEmptyError(head + 1);
-  const nowMs = ledger.clock().getTime();
+  const nowMs = clock.nowMs();
   const months = monthsBetween(demoFirstMonth, demoHorizon);
   const steps: Step[] = [];
   let order = 0;
@@ -45,10 +62,8 @@ export async function seedDemo(ledger: Ledger, onProgress: (done: number, total:
   };
   const summary: DemoSummary = { events: 0, readings: 0, billingRuns: 0, documents: 0, payments: 0, months };
 
-  plan('2025-10-01T09:00:00Z', async () => {
-    for (const site of sites) await ledger.commands.commissionSite(site, demoActor);
-    for (const tenant of tenants) await ledger.commands.registerTenant(tenant, demoActor);
-  });
+  for (const site of sites) plan('2025-10-01T09:00:00Z', async () => void (await ledger.commands.commissionSite(site, demoActor)));
+  for (const tenant of tenants) plan('2025-10-01T09:00:00Z', async () => void (await ledger.commands.registerTenant(tenant, demoActor)));
   for (const lease of leases) {
     plan(lease.body.signedAt, async () => void (await ledger.commands.signLease(lease.body, demoActor)));
     for (const amendment of lease.amendments ?? []) {
@@ -105,10 +120,20 @@ export async function seedDemo(ledger: Ledger, onProgress: (done: number, total:
 
   steps.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
   let done = 0;
-  for (let index = 0; index < steps.length; index += 1) {
-    await steps[index]!.run();
-    done += 1;
-    onProgress(done, steps.length);
+  let lastMs = -Infinity;
+  try {
+    for (let index = 0; index < steps.length; index += 1) {
+      const step = steps[index]!;
+      const atMs = Math.max(step.atMs, lastMs + factSpacingMs);
+      clock.moveTo(atMs);
+      assert(ledger.clock().getTime() === atMs, 'the ledger seeded with the demo was opened with the clock the seed moves');
+      await step.run();
+      lastMs = atMs;
+      done += 1;
+      onProgress(done, steps.length);
+    }
+  } finally {
+    clock.release();
   }
   summary.events = (await ledger.store.headPosition()) + 1;
   return summary;

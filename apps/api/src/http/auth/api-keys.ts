@@ -96,10 +96,35 @@ export interface AdminKey {
  * in the data directory readable by its owner only, and read again on later starts.
  */
 export function loadOrCreateAdminKey(dataDir: string): AdminKey {
-  const path = join(dataDir, adminKeyFile);
+  return loadOrCreateKey(dataDir, adminKeyFile);
+}
+
+/** Where the demo keeps its keys, one file per role, in the data directory. */
+export const demoKeysDirectory = 'keys';
+/** The tenant whose key the demo keeps: the tenant of the worked example. */
+export const demoKeyTenant = 'frontier-lab';
+
+export interface DemoKey extends AdminKey {
+  role: Role;
+}
+
+/**
+ * A key per role for the demo (`npm start` without LEDGER_API_KEYS), so that every example of
+ * the README can be run as the user it is written for: finance, auditor, billing, metering,
+ * operations, and a tenant key of frontier-lab. Each is a file of `keys/` in the data directory
+ * named after its role (`keys/finance.key`, `keys/tenant-frontier-lab.key`), mode 0600, created
+ * on the first start and read again on later ones. The admin key stays where it always is.
+ */
+export function loadOrCreateDemoKeys(dataDir: string): DemoKey[] {
+  const roles: Role[] = [...staffRoles.filter((role) => role !== 'admin'), `tenant:${demoKeyTenant}`];
+  return roles.map((role) => ({ role, ...loadOrCreateKey(join(dataDir, demoKeysDirectory), `${role.replace(':', '-')}.key`) }));
+}
+
+function loadOrCreateKey(directory: string, file: string): AdminKey {
+  const path = join(directory, file);
   const existing = readKeyFile(path);
   if (existing !== null) return { key: existing, path, created: false };
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
   const key = `cl_${randomBytes(adminKeyBytes).toString('base64url')}`;
   try {
     // 'wx' fails when another process created the file first; then that key is the key.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config.js';
-import { ApiKeys, loadOrCreateAdminKey } from './api-keys.js';
+import { ApiKeys, loadOrCreateAdminKey, loadOrCreateDemoKeys } from './api-keys.js';
 import { may } from './permissions.js';
 
 describe('API keys', () => {
@@ -49,6 +49,20 @@ describe('API keys', () => {
       expect(statSync(first.path).mode & 0o777).toBe(0o600);
       const second = loadOrCreateAdminKey(join(directory, 'data'));
       expect(second).toEqual({ ...first, created: false });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps one demo key per role but admin, each readable by its owner only, and reads them again', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'ledger-keys-'));
+    try {
+      const first = loadOrCreateDemoKeys(join(directory, 'data'));
+      expect(first.map((key) => key.role)).toEqual(['finance', 'operations', 'metering', 'billing', 'auditor', 'tenant:frontier-lab']);
+      expect(first.map((key) => key.path.slice(directory.length))).toEqual(['finance', 'operations', 'metering', 'billing', 'auditor', 'tenant-frontier-lab'].map((name) => `/data/keys/${name}.key`));
+      for (const key of first) expect(statSync(key.path).mode & 0o777).toBe(0o600);
+      expect(new Set(first.map((key) => key.key)).size).toBe(first.length);
+      expect(loadOrCreateDemoKeys(join(directory, 'data'))).toEqual(first.map((key) => ({ ...key, created: false })));
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

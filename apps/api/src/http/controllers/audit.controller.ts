@@ -3,6 +3,7 @@ import { Allow } from '../auth/permissions.js';
 import { Doc } from '../common/endpoint.js';
 import { ValidParam, ValidQuery } from '../common/validation.js';
 import { LedgerReadsService } from '../ledger-reads.service.js';
+import { DemoMark } from '../../shared/demo-store.js';
 import { AuditEventsQuery, AuditStreamQuery, StreamId } from '../queries.js';
 
 const tags = ['audit'];
@@ -10,7 +11,10 @@ const tags = ['audit'];
 /** The log itself, for auditors: its events in order, one stream, and the hash chain check. */
 @Controller('v1/audit')
 export class AuditController {
-  constructor(@Inject(LedgerReadsService) private readonly reads: LedgerReadsService) {}
+  constructor(
+    @Inject(LedgerReadsService) private readonly reads: LedgerReadsService,
+    @Inject(DemoMark) private readonly demoMark: DemoMark,
+  ) {}
 
   @Get('events') @Allow('audit.read') @Doc({ summary: 'Events of the log in global order, a page at a time (limit at most 10,000)', tags })
   events(@ValidQuery(AuditEventsQuery) query: AuditEventsQuery) {
@@ -23,7 +27,8 @@ export class AuditController {
   }
 
   @Get('verify') @Allow('audit.read') @Doc({ summary: 'Recompute the hash chain from the first event', tags })
-  verify() {
-    return this.reads.auditVerify();
+  async verify() {
+    // `demo: true` says the log is the demo neocloud, whatever the chain says of it.
+    return { ...(await this.reads.auditVerify()), demo: await this.demoMark.isDemo() };
   }
 }

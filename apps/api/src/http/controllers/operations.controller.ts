@@ -7,6 +7,7 @@ import { Public } from '../auth/permissions.js';
 import { Doc } from '../common/endpoint.js';
 import { Metrics, metricsContentType } from '../observability/metrics.js';
 import { Ledger } from '@compute-ledger/ledger';
+import { DemoMark } from '../../shared/demo-store.js';
 
 export const openApiDocumentToken = Symbol('OpenApiDocument');
 
@@ -54,12 +55,13 @@ export class OperationsController {
     @Inject(Ledger) private readonly ledger: Ledger,
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(openApiDocumentToken) private readonly openApi: object,
+    @Inject(DemoMark) private readonly demoMark: DemoMark,
   ) {}
 
   @Get('healthz') @Public() @Doc({ summary: 'Liveness and how far the model has read the log', tags: ['operations'] })
   async health() {
     const headPosition = await this.ledger.store.headPosition();
-    return { status: 'ok', headPosition, modelPosition: this.ledger.runner.model.position };
+    return { status: 'ok', headPosition, modelPosition: this.ledger.runner.model.position, demo: await this.demoMark.isDemo() };
   }
 
   @Get('metrics') @Public() @Header('content-type', metricsContentType) @Doc({ summary: 'Prometheus metrics', tags: ['operations'] })
