@@ -1,9 +1,9 @@
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import { committedAt } from '../domain/lease/lease.js';
-import { chargesFor, commitmentOver, monthHours, type Charge } from '../billing/charges.js';
+import { amountOfRateGpuMs, chargesFor, commitmentOver, committedGpuHoursShown, monthHours, overageGpuMsOf, type Charge } from '../billing/charges.js';
 import { leaseLines } from '../billing/billing-run.js';
-import { Decimal, ZERO, dec, formatMoney, formatQuantity, roundMoney, sum } from '../shared/decimal.js';
-import { hoursBetween, monthInterval, msPerDay, overlapMs, previousMonth, toInstant } from '../shared/time.js';
+import { Decimal, ZERO, dec, formatMoney, formatQuantity, roundMoney, shownQuantity, sum } from '../shared/decimal.js';
+import { monthInterval, msPerDay, msPerHour, overlapMs, previousMonth, toInstant } from '../shared/time.js';
 import { accountBalances, accountCodes, accounts, journalEntries } from './journal.js';
 import { allocationEndAt, compareIds, type LedgerModel } from './ledger-model.js';
 import { amountDue, receivablesAt } from './receivables.js';
@@ -181,7 +181,7 @@ export function backlogReport(scope: ReportScope, asOfMs: number) {
   const leases = knownLeases(scope).map((lease) => ({
     leaseId: lease.leaseId,
     tenantId: lease.tenantId,
-    remaining: roundMoney(commitmentOver(lease, asOfMs, lease.endsAtMs).amountExact, scope.minorDigits),
+    remaining: amountOfRateGpuMs(commitmentOver(lease, asOfMs, lease.endsAtMs).rateGpuMs, scope.minorDigits),
   }));
   return {
     total: formatMoney(sum(leases.map((lease) => lease.remaining)), scope.minorDigits),
@@ -264,7 +264,10 @@ export function arAgingReport(scope: ReportScope, asOfMs: number) {
 
 // ---- Reconciliation and capacity ---------------------------------------------------------------
 
-/** GPU-hours allocated to a lease over [fromMs, toMs) by the allocations known at the cut-off. */
+/**
+ * GPU-hours allocated to a lease over [fromMs, toMs) by the allocations known at the cut-off, as
+ * shown: summed exactly in GPU-milliseconds, then half up to 6 fractional digits.
+ */
 export function allocatedGpuHoursAt(scope: ReportScope, lease: LeaseState, fromMs: number, toMs: number): Decimal {
   let total = ZERO;
   const startMs = Math.max(fromMs, lease.startsAtMs);
@@ -272,9 +275,9 @@ export function allocatedGpuHoursAt(scope: ReportScope, lease: LeaseState, fromM
   for (const allocation of scope.model.allocations.values()) {
     if (allocation.leaseId !== lease.leaseId || allocation.position > scope.cutoff) continue;
     const overlap = overlapMs(allocation.startsAtMs, allocationEndAt(allocation, scope.cutoff), startMs, endMs);
-    if (overlap > 0) total = total.plus(hoursBetween(0, overlap).times(allocation.gpuCount));
+    if (overlap > 0) total = total.plus(new Decimal(overlap).times(allocation.gpuCount));
   }
-  return total;
+  return shownQuantity(total, msPerHour);
 }
 
 export function reconciliationReport(scope: ReportScope, month: string) {
@@ -298,10 +301,10 @@ export function reconciliationReport(scope: ReportScope, month: string) {
     leases.push({
       leaseId: lease.leaseId,
       tenantId: lease.tenantId,
-      committedGpuHours: formatQuantity(hours.committedGpuHours),
+      committedGpuHours: formatQuantity(committedGpuHoursShown(hours)),
       allocatedGpuHours: formatQuantity(allocatedGpuHoursAt(scope, lease, startMs, endMs)),
       meteredGpuHours: formatQuantity(metered),
-      overageGpuHours: formatQuantity(Decimal.max(ZERO, metered.minus(hours.committedGpuHours))),
+      overageGpuHours: formatQuantity(shownQuantity(overageGpuMsOf(metered, hours), msPerHour)),
       charges: money(chargesTotal),
       chargesByKind: Object.fromEntries(charges.map((charge) => [charge.kind, money(charge.amount)])),
       invoiced: money(invoiced),
