@@ -39,11 +39,20 @@ function knownLeases(scope: ReportScope): LeaseState[] {
   return leases;
 }
 
+/**
+ * The leases a report as of `atMs` sees: known at the cut-off and signed by then. A lease exists
+ * from its signedAt (DOMAIN.md, "Recurring revenue"), whatever its startsAt and whenever it was
+ * recorded.
+ */
+function leasesSignedBy(scope: ReportScope, atMs: number): LeaseState[] {
+  return knownLeases(scope).filter((lease) => lease.signedAtMs <= atMs);
+}
+
 /** Tenant MRR and ARR at an instant, rounded half up at the tenant level. */
 export function tenantRecurring(scope: ReportScope, atMs: number): Map<string, { mrr: Decimal; arr: Decimal }> {
   const arrExact = new Map<string, Decimal>();
   for (const tenant of scope.model.tenantsAt(scope.cutoff)) arrExact.set(tenant.tenantId, ZERO);
-  for (const lease of knownLeases(scope)) {
+  for (const lease of leasesSignedBy(scope, atMs)) {
     arrExact.set(lease.tenantId, (arrExact.get(lease.tenantId) ?? ZERO).plus(leaseArrExact(lease, atMs)));
   }
   const result = new Map<string, { mrr: Decimal; arr: Decimal }>();
@@ -74,13 +83,17 @@ function endingMrr(scope: ReportScope, month: string): Map<string, Decimal> {
   return new Map([...tenantRecurring(scope, atMs)].map(([tenantId, value]) => [tenantId, value.mrr]));
 }
 
-/** Whether any lease of the tenant carried recurring revenue at some instant before `beforeMs`. */
+/**
+ * Whether any lease of the tenant carried recurring revenue at some instant before `beforeMs`;
+ * a lease counts only from its signedAt, as in the MRR of every instant.
+ */
 function hadMrrBefore(leases: readonly LeaseState[], tenantId: string, beforeMs: number): boolean {
   return leases.some((lease) => {
     if (lease.tenantId !== tenantId) return false;
     return lease.schedule.some((entry, index) => {
+      const segmentStartMs = Math.max(entry.effectiveFromMs, lease.signedAtMs);
       const segmentEndMs = Math.min(lease.schedule[index + 1]?.effectiveFromMs ?? lease.endsAtMs, lease.endsAtMs, beforeMs);
-      return entry.gpuCount > 0 && dec(entry.ratePerGpuHour).greaterThan(0) && entry.effectiveFromMs < segmentEndMs;
+      return entry.gpuCount > 0 && dec(entry.ratePerGpuHour).greaterThan(0) && segmentStartMs < segmentEndMs;
     });
   });
 }
@@ -178,7 +191,7 @@ export function revenueReport(scope: ReportScope, month: string) {
 }
 
 export function backlogReport(scope: ReportScope, asOfMs: number) {
-  const leases = knownLeases(scope).map((lease) => ({
+  const leases = leasesSignedBy(scope, asOfMs).map((lease) => ({
     leaseId: lease.leaseId,
     tenantId: lease.tenantId,
     remaining: amountOfRateGpuMs(commitmentOver(lease, asOfMs, lease.endsAtMs).rateGpuMs, scope.minorDigits),
