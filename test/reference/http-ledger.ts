@@ -55,6 +55,12 @@ export async function httpLedger(startMs: number): Promise<LedgerUnderTest> {
       if (answer.status !== 200) throw new Error(`invoices answered ${answer.status}: ${answer.text}`);
       return answer.body.invoices;
     },
+    async usage(leaseId, month, knownAt) {
+      const answer = await harness.get(`/v1/leases/${leaseId}/usage?${new URLSearchParams({ month, knownAt }).toString()}`, 'admin');
+      if (answer.status === 404) return null;
+      if (answer.status !== 200) throw new Error(`usage answered ${answer.status}: ${answer.text}`);
+      return answer.body;
+    },
     async report(name, query) {
       const answer = await harness.get(`/v1/reports/${name}?${new URLSearchParams(query).toString()}`, 'admin');
       if (answer.status !== 200) throw new Error(`${name} answered ${answer.status}: ${answer.text}`);

@@ -559,6 +559,24 @@ export class ReferenceModel {
     return { month, ...money(totals), creditNotes: m(creditNotes), total: m(total), leases };
   }
 
+  /** A lease's GPU-hours of a month as people read them: exact, then half up to 6 digits. */
+  usage(leaseId: string, month: string, knownAt: number) {
+    const world = this.known(knownAt);
+    const lease = world.leases.get(leaseId);
+    if (lease === undefined) return null;
+    const w0 = Math.max(monthStart(month), lease.startsAt);
+    const w1 = Math.min(monthEnd(month), lease.endsAt);
+    const committed = w1 > w0 ? commitmentBetween(lease, w0, w1).hours : ZERO;
+    const allocated = Q.of(allocatedGpuMs(world, leaseId, Math.max(w0, lease.startsAt), Math.max(w0, w1)), msPerHour);
+    return {
+      leaseId,
+      month,
+      meteredGpuHours: metered(world, leaseId, month).round(6).plain(),
+      committedGpuHours: committed.round(6).plain(),
+      allocatedGpuHours: allocated.round(6).plain(),
+    };
+  }
+
   backlog(asOf: number, knownAt: number) {
     const world = this.known(knownAt);
     const leases = sortedLeases(world)

@@ -15,6 +15,8 @@ export interface LedgerUnderTest {
   /** Records one step at its recording instant; false when the ledger refused it. */
   record(timed: TimedStep): Promise<boolean>;
   invoices(knownAt: string): Promise<unknown[]>;
+  /** A lease's usage of a month (GET /v1/leases/{id}/usage), or null when the lease is unknown. */
+  usage(leaseId: string, month: string, knownAt: string): Promise<unknown>;
   report(name: ReportName, query: Record<string, string>): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -38,6 +40,14 @@ export async function inProcessLedger(): Promise<LedgerUnderTest> {
     },
     async invoices(knownAt) {
       return (await ledger.reports.invoices({ knownAt })).invoices;
+    },
+    async usage(leaseId, month, knownAt) {
+      try {
+        return await ledger.reports.usage(leaseId, { month, knownAt });
+      } catch (error) {
+        if (error instanceof DomainError) return null;
+        throw error;
+      }
     },
     async report(name, query) {
       const reports = ledger.reports;
@@ -114,6 +124,17 @@ function project(actual: unknown, expected: unknown): unknown {
   return actual;
 }
 
+/** A GPU-hour quantity, rate or amount written with more than 6 fractional digits, anywhere in a text. */
+const tooManyDigits = /\d\.\d{7,}/;
+
+/** Every string of an answer that shows a number with more than 6 fractional digits. */
+function overlongNumbers(answer: unknown, found: string[] = []): string[] {
+  if (typeof answer === 'string' && tooManyDigits.test(answer)) found.push(answer);
+  else if (Array.isArray(answer)) for (const item of answer) overlongNumbers(item, found);
+  else if (answer !== null && typeof answer === 'object') for (const value of Object.values(answer)) overlongNumbers(value, found);
+  return found;
+}
+
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -145,6 +166,12 @@ export async function compare(history: History, ledger: LedgerUnderTest, mismatc
   const note = (what: string, actual: unknown, expected: unknown): void => {
     if (!same(actual, expected)) mismatches.push({ what, ledger: actual, reference: expected });
   };
+  // No answer shows a number with more than 6 fractional digits (DOMAIN.md, "Charges").
+  const digits = (what: string, answer: unknown): unknown => {
+    const overlong = overlongNumbers(answer);
+    if (overlong.length > 0) mismatches.push({ what: `${what}: more than 6 fractional digits`, ledger: overlong.slice(0, 3), reference: [] });
+    return answer;
+  };
   for (const [index, timed] of history.steps.entries()) {
     const expected = reference.record(timed);
     const actual = await ledger.record(timed);
@@ -152,17 +179,22 @@ export async function compare(history: History, ledger: LedgerUnderTest, mismatc
     if (mismatches.length > 0) return mismatches;
   }
   const knownAts = [...new Set(history.probes.map((probe) => probe.knownAt))].sort((a, b) => a - b);
+  const leaseIds = [...new Set(history.steps.flatMap((timed) => (timed.step.kind === 'lease' ? [timed.step.body.leaseId] : [])))];
   // Month reports at the first, the middle and the last knowledge instant: a month report is a
   // dozen answers, and the as-of reports below take every probe.
   const monthKnownAts = new Set([knownAts[0], knownAts[Math.floor(knownAts.length / 2)], knownAts.at(-1)]);
   for (const knownAt of knownAts) {
     const expected = reference.documents(knownAt).map(documentView).sort((a, b) => (a.invoiceId < b.invoiceId ? -1 : 1));
-    const actual = ((await ledger.invoices(iso(knownAt))) as { invoiceId: string }[]).sort((a, b) => (a.invoiceId < b.invoiceId ? -1 : 1));
+    const actual = (digits(`documents known at ${iso(knownAt)}`, await ledger.invoices(iso(knownAt))) as { invoiceId: string }[]).sort((a, b) => (a.invoiceId < b.invoiceId ? -1 : 1));
     note(`documents known at ${iso(knownAt)}`, project(actual, expected), expected);
     if (!monthKnownAts.has(knownAt)) continue;
     for (const month of history.months) {
       const query = { month, knownAt: iso(knownAt) };
       note(`revenue ${month} known at ${query.knownAt}`, project(await ledger.report('revenue', query), reference.revenue(month, knownAt)), reference.revenue(month, knownAt));
+      for (const leaseId of leaseIds) {
+        const usage = reference.usage(leaseId, month, knownAt);
+        note(`usage of ${leaseId} ${month} known at ${query.knownAt}`, project(digits(`usage of ${leaseId}`, await ledger.usage(leaseId, month, query.knownAt)), usage), usage);
+      }
       const movements = reference.mrrMovements(month, knownAt);
       note(`mrr-movements ${month} known at ${query.knownAt}`, project(await ledger.report('mrr-movements', query), movements), movements);
     }
@@ -178,7 +210,7 @@ export async function compare(history: History, ledger: LedgerUnderTest, mismatc
       ['contract-balances', reference.contractBalances(probe.asOf, probe.knownAt)],
       ['ar-aging', reference.arAging(probe.asOf, probe.knownAt)],
     ];
-    for (const [name, expected] of expectations) note(`${name} ${at}`, project(await ledger.report(name, query), expected), expected);
+    for (const [name, expected] of expectations) note(`${name} ${at}`, project(digits(`${name} ${at}`, await ledger.report(name, query)), expected), expected);
     if (mismatches.length >= mismatchesMax) return mismatches;
   }
   return mismatches;
