@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+// The demo seed lives with the `ledger` command; seeding it here, in this process, sets its clock.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { seedDemo } from '@compute-ledger/api';
 import { actor, openHarness, type Harness } from './harness.js';
 
 /**
@@ -111,5 +114,15 @@ describe('reports as of an instant and as known at another', () => {
     const invoice = await reports.invoice(run.result.documents[0]!.invoiceId);
     // Jan 23 11:01 to Feb 1 = 204 59/60 h x 153 = 31,362.45 GPU-h x 2.30 = 72,133.635 -> 72,133.64
     expect(invoice.lines[0]).toMatchObject({ kind: 'commitment', quantity: '31362.45', unitPrice: '2.3', amount: '72133.64' });
+  });
+
+  it('lists no demo lease signed after asOf in the backlog as of 2025-12-15', async () => {
+    // Seeded as known on 2026-03-01: L-4001 (signed 2026-02-15) is recorded, but not yet signed on 2025-12-15.
+    harness = await openHarness('2026-03-01T00:00:00Z');
+    await seedDemo(harness.ledger);
+    const backlog = await harness.ledger.reports.backlog({ asOf: '2025-12-15T00:00:00Z' });
+    expect(backlog.leases.map((lease) => lease.leaseId)).toEqual(['L-1001', 'L-2001', 'L-3001']); // signed 2025-10-20, 2025-11-15, 2025-12-10
+    const later = await harness.ledger.reports.backlog({ asOf: '2026-02-15T00:00:00Z' });
+    expect(later.leases.map((lease) => lease.leaseId)).toContain('L-4001');
   });
 });
