@@ -568,10 +568,12 @@ export class ReferenceModel {
     const w1 = Math.min(monthEnd(month), lease.endsAt);
     const committed = w1 > w0 ? commitmentBetween(lease, w0, w1).hours : ZERO;
     const allocated = Q.of(allocatedGpuMs(world, leaseId, Math.max(w0, lease.startsAt), Math.max(w0, w1)), msPerHour);
+    const used = metered(world, leaseId, month);
     return {
       leaseId,
       month,
-      meteredGpuHours: metered(world, leaseId, month).round(6).plain(),
+      overageGpuHours: maxQ(ZERO, used.sub(committed)).round(6).plain(),
+      meteredGpuHours: used.round(6).plain(),
       committedGpuHours: committed.round(6).plain(),
       allocatedGpuHours: allocated.round(6).plain(),
     };

@@ -21,7 +21,7 @@ export interface LedgerUnderTest {
   close(): Promise<void>;
 }
 
-export type ReportName = 'revenue' | 'backlog' | 'mrr' | 'mrr-movements' | 'trial-balance' | 'contract-balances' | 'ar-aging';
+export type ReportName = 'revenue' | 'backlog' | 'mrr' | 'mrr-movements' | 'trial-balance' | 'contract-balances' | 'ar-aging' | 'reconciliation';
 
 export async function inProcessLedger(): Promise<LedgerUnderTest> {
   let nowMs = 0;
@@ -56,6 +56,8 @@ export async function inProcessLedger(): Promise<LedgerUnderTest> {
           return reports.revenue(query as { month: string; knownAt: string });
         case 'mrr-movements':
           return reports.mrrMovements(query as { month: string; knownAt: string });
+        case 'reconciliation':
+          return reports.reconciliation(query as { month: string; knownAt: string });
         case 'backlog':
           return reports.backlog(query);
         case 'mrr':
@@ -193,7 +195,15 @@ export async function compare(history: History, ledger: LedgerUnderTest, mismatc
       note(`revenue ${month} known at ${query.knownAt}`, project(await ledger.report('revenue', query), reference.revenue(month, knownAt)), reference.revenue(month, knownAt));
       for (const leaseId of leaseIds) {
         const usage = reference.usage(leaseId, month, knownAt);
-        note(`usage of ${leaseId} ${month} known at ${query.knownAt}`, project(digits(`usage of ${leaseId}`, await ledger.usage(leaseId, month, query.knownAt)), usage), usage);
+        const { overageGpuHours: _overage, ...shown } = usage ?? { overageGpuHours: null };
+        note(`usage of ${leaseId} ${month} known at ${query.knownAt}`, project(digits(`usage of ${leaseId}`, await ledger.usage(leaseId, month, query.knownAt)), usage === null ? null : shown), usage === null ? null : shown);
+      }
+      // Reconciliation: each lease it lists shows the usage quantities, and settles (ok).
+      const reconciliation = digits(`reconciliation ${month}`, await ledger.report('reconciliation', query)) as { leases: { leaseId: string; ok: boolean }[] };
+      for (const row of reconciliation.leases) {
+        const { month: _month, ...quantities } = reference.usage(row.leaseId, month, knownAt) ?? { month };
+        const expected = { ...quantities, ok: true };
+        note(`reconciliation of ${row.leaseId} ${month} known at ${query.knownAt}`, project(row, expected), expected);
       }
       const movements = reference.mrrMovements(month, knownAt);
       note(`mrr-movements ${month} known at ${query.knownAt}`, project(await ledger.report('mrr-movements', query), movements), movements);
