@@ -76,7 +76,7 @@ const eventPlan = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('terminate' as const), lease: fc.nat(3), day: fc.nat(150), minute: fc.nat(1439), feeCents: fc.integer({ min: 0, max: 2_000_000 }), recordShiftDays: fc.integer({ min: -5, max: 20 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('pay' as const), tenant: fc.nat(2), cents: fc.integer({ min: 1, max: 12_000_000 }), invoice: fc.option(fc.nat(6), { nil: undefined, freq: 3 }), day: fc.nat(230), backDays: fc.nat(5) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('pay' as const), tenant: fc.nat(2), cents: fc.integer({ min: 1, max: 12_000_000 }), invoice: fc.option(fc.nat(6), { nil: undefined, freq: 3 }), day: fc.nat(230), backDays: fc.nat(5), onMonthStart: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('credit' as const), tenant: fc.nat(2), cents: fc.integer({ min: 1, max: 3_000_000 }), invoice: fc.option(fc.nat(6), { nil: undefined, freq: 3 }), day: fc.nat(230), dated: fc.boolean() }) },
 );
 
@@ -210,7 +210,10 @@ export function buildHistory(plan: Plan): History {
       }
       case 'pay': {
         const at = originMs + event.day * dayMs + 7 * hourMs;
-        const body: Extract<Step, { kind: 'pay' }>['body'] = { paymentId: `P-${index}`, tenantId: `T-${event.tenant % plan.tenants.length}`, amount: cents(event.cents), receivedAt: iso(at - event.backDays * dayMs) };
+        // Some payments are dated on a billing date: the same instant as that run's invoices.
+        const monthStartOfAt = Date.UTC(new Date(at).getUTCFullYear(), new Date(at).getUTCMonth(), 1);
+        const receivedAt = event.onMonthStart ? monthStartOfAt : at - event.backDays * dayMs;
+        const body: Extract<Step, { kind: 'pay' }>['body'] = { paymentId: `P-${index}`, tenantId: `T-${event.tenant % plan.tenants.length}`, amount: cents(event.cents), receivedAt: iso(receivedAt) };
         if (event.invoice !== undefined) body.invoiceId = `INV-${String(event.invoice + 1).padStart(6, '0')}`;
         push(at, { kind: 'pay', body });
         return;

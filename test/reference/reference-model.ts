@@ -204,10 +204,15 @@ function charges(world: World, lease: Lease, month: string): RefCharge[] {
 
 const chargeOf = (list: RefCharge[], kind: ChargeKind): Q => list.find((charge) => charge.kind === kind)?.amount ?? ZERO;
 
-/** Months a lease can have charges in: its term and its termination's month. */
-function leaseMonths(lease: Lease): string[] {
+/**
+ * Months a lease can have charges in: its term, its termination's month, and every month with a
+ * reading of it (a reading whose month a retroactive termination cut off the term still meters
+ * there: DOMAIN.md counts the readings whose period lies in M, whatever the term).
+ */
+function leaseMonths(world: World, lease: Lease): string[] {
   const months = new Set(lease.endsAt > lease.startsAt ? monthsCovering(lease.startsAt, lease.endsAt) : []);
   if (lease.termination !== null) months.add(monthOf(lease.termination.at));
+  for (const reading of world.readings.values()) if (reading.leaseId === lease.leaseId) months.add(monthOf(reading.start));
   return [...months].sort();
 }
 
@@ -250,7 +255,7 @@ function runBilling(world: World, billingDate: number, recordedAt: number): void
   for (const tenantId of [...world.tenants.keys()].sort(compareIds)) {
     const lines: RefLine[] = [];
     for (const lease of [...world.leases.values()].filter((each) => each.tenantId === tenantId).sort((a, b) => compareIds(a.leaseId, b.leaseId))) {
-      const months = new Set(leaseMonths(lease));
+      const months = new Set(leaseMonths(world, lease));
       for (const document of world.documents) for (const line of document.lines) if (line.leaseId === lease.leaseId) months.add(line.serviceMonth);
       for (const month of [...months].sort()) {
         const current = charges(world, lease, month);
@@ -659,7 +664,7 @@ export class ReferenceModel {
       for (const line of document.lines) move('1100', '1200', line.amount, line.leaseId);
     }
     for (const lease of world.leases.values()) {
-      for (const month of leaseMonths(lease)) {
+      for (const month of leaseMonths(world, lease)) {
         if (monthEnd(month) > asOf) continue;
         for (const charge of charges(world, lease, month)) {
           if (charge.kind === 'sla_credit') move('4090', '1200', charge.amount.neg(), lease.leaseId);
