@@ -193,6 +193,10 @@ export async function compare(history: History, ledger: LedgerUnderTest, mismatc
     for (const month of history.months) {
       const query = { month, knownAt: iso(knownAt) };
       note(`revenue ${month} known at ${query.knownAt}`, project(await ledger.report('revenue', query), reference.revenue(month, knownAt)), reference.revenue(month, knownAt));
+      const movements = reference.mrrMovements(month, knownAt);
+      note(`mrr-movements ${month} known at ${query.knownAt}`, project(await ledger.report('mrr-movements', query), movements), movements);
+      // Usage and reconciliation per lease: as known at the end (quantities, not knowledge, are their point).
+      if (knownAt !== knownAts.at(-1)) continue;
       for (const leaseId of leaseIds) {
         const usage = reference.usage(leaseId, month, knownAt);
         const { overageGpuHours: _overage, ...shown } = usage ?? { overageGpuHours: null };
@@ -205,8 +209,6 @@ export async function compare(history: History, ledger: LedgerUnderTest, mismatc
         const expected = { ...quantities, ok: true };
         note(`reconciliation of ${row.leaseId} ${month} known at ${query.knownAt}`, project(row, expected), expected);
       }
-      const movements = reference.mrrMovements(month, knownAt);
-      note(`mrr-movements ${month} known at ${query.knownAt}`, project(await ledger.report('mrr-movements', query), movements), movements);
     }
     if (mismatches.length >= mismatchesMax) return mismatches;
   }
