@@ -2,7 +2,7 @@ import { currencyMinorDigits, type CurrencyCode, type InvoiceLine } from '@compu
 import { NotFoundError } from '../domain/errors.js';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import { leaseStatus } from '../domain/lease/lease.js';
-import { monthHours } from '../billing/charges.js';
+import { committedGpuHoursShown, monthHours } from '../billing/charges.js';
 import { journalEntries } from '../projections/journal.js';
 import {
   allocatedGpuHoursAt,
@@ -231,7 +231,7 @@ export class ReportService {
       month: query.month,
       knownAt,
       meteredGpuHours: formatQuantity(scope.model.meteredAt(leaseId, query.month, scope.cutoff)),
-      committedGpuHours: formatQuantity(monthHours(lease, query.month).committedGpuHours),
+      committedGpuHours: formatQuantity(committedGpuHoursShown(monthHours(lease, query.month))),
       allocatedGpuHours: formatQuantity(allocatedGpuHoursAt(scope, lease, startMs, endMs)),
       readings,
     };

@@ -53,10 +53,14 @@ export function isDue(lease: LeaseState, kind: ChargeKind, month: string, billin
   }
 }
 
-/** Months a run must look at for a lease: its term, and every month ever invoiced for it. */
+/**
+ * Months a run must look at for a lease: its term, every month ever invoiced for it, and every
+ * month with readings (usage recorded before a retroactive termination cut its month off the term).
+ */
 export function monthsToBill(model: LedgerModel, lease: LeaseState, billingDateMs: number): string[] {
   const months = new Set(monthsBetween(lease.startsAtMs, Math.min(lease.endsAtMs, monthInterval(toInstant(billingDateMs).slice(0, 7)).endMs)));
   for (const month of model.invoicedMonths.get(lease.leaseId) ?? []) months.add(month);
+  for (const month of model.usageMonths(lease.leaseId)) months.add(month);
   const terminated = terminationMonth(lease);
   if (terminated !== null) months.add(terminated);
   return [...months].sort();

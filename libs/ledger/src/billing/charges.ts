@@ -1,7 +1,7 @@
 import type { ChargeKind } from '@compute-ledger/contracts';
 import type { LeaseState } from '../domain/lease/lease-state.js';
-import { Decimal, ZERO, dec, formatQuantity, roundMoney } from '../shared/decimal.js';
-import { hoursBetween, monthInterval, overlapMs, toInstant } from '../shared/time.js';
+import { Decimal, ZERO, dec, formatQuantity, roundMoney, roundQuotient, shownQuantity } from '../shared/decimal.js';
+import { monthInterval, msPerHour, overlapMs, toInstant } from '../shared/time.js';
 
 /**
  * What a lease owes for a service month (DOMAIN.md, "Charges"). Pure functions of the lease as
@@ -17,20 +17,36 @@ export interface Charge {
   kind: ChargeKind;
   /** Rounded once to minor units, half up. */
   amount: Decimal;
-  /** GPU-hours billed for commitment and overage; 1 otherwise. */
+  /** GPU-hours billed for commitment and overage, as shown (6 fractional digits); 1 otherwise. */
   quantity: Decimal;
   /** Rate per GPU-hour, or the amount itself for one-off charges. */
   unitPrice: Decimal;
   description: string;
 }
 
+/**
+ * Durations stay in integer milliseconds until the one division that makes an amount: hours
+ * between instants are exact fractions (20 minutes is 1/3 hour), so `gpuCount x ms x rate` is
+ * summed exactly and divided by 3,600,000 once, when it is rounded.
+ */
 export interface MonthHours {
-  /** W: the part of the month inside the term (after amendments and termination), or null. */
+  /** W: the part of the month inside the term (after amendments and termination). */
   windowStartMs: number;
   windowEndMs: number;
-  committedGpuHours: Decimal;
-  /** Exact, unrounded commitment amount. */
-  commitmentExact: Decimal;
+  /** Committed GPU-milliseconds (an exact integer): committed GPU-hours x 3,600,000. */
+  committedGpuMs: Decimal;
+  /** Exact commitment x 3,600,000: sum of gpuCount x ms x rate. */
+  commitmentRateGpuMs: Decimal;
+}
+
+/** Committed GPU-hours of a month as shown to people: 6 fractional digits, half up. */
+export function committedGpuHoursShown(hours: MonthHours): Decimal {
+  return shownQuantity(hours.committedGpuMs, msPerHour);
+}
+
+/** An amount of `rate x GPU-milliseconds`, divided into hours and rounded once. */
+export function amountOfRateGpuMs(rateGpuMs: Decimal, minorDigits: number): Decimal {
+  return roundQuotient(rateGpuMs, msPerHour, minorDigits);
 }
 
 /** W = M ∩ [startsAt, endsAt) of the lease as it stands; empty when they do not overlap. */
@@ -41,30 +57,33 @@ export function termWindow(lease: LeaseState, month: string): { startMs: number;
   return windowEndMs > windowStartMs ? { startMs: windowStartMs, endMs: windowEndMs } : { startMs: windowStartMs, endMs: windowStartMs };
 }
 
-/** Committed GPU-hours and the exact commitment of a lease over [fromMs, toMs) ∩ its term. */
-export function commitmentOver(lease: LeaseState, fromMs: number, toMs: number): { gpuHours: Decimal; amountExact: Decimal } {
+/**
+ * Committed GPU-milliseconds and the exact commitment x 3,600,000 of a lease over
+ * [fromMs, toMs) ∩ its term; both are exact (integers, and integers x 6-digit rates).
+ */
+export function commitmentOver(lease: LeaseState, fromMs: number, toMs: number): { gpuMs: Decimal; rateGpuMs: Decimal } {
   const startMs = Math.max(fromMs, lease.startsAtMs);
   const endMs = Math.min(toMs, lease.endsAtMs);
-  let gpuHours = ZERO;
-  let amountExact = ZERO;
-  if (endMs <= startMs) return { gpuHours, amountExact };
+  let gpuMs = ZERO;
+  let rateGpuMs = ZERO;
+  if (endMs <= startMs) return { gpuMs, rateGpuMs };
   const schedule = lease.schedule;
   for (let index = 0; index < schedule.length; index += 1) {
     const entry = schedule[index]!;
     const segmentEndMs = index + 1 < schedule.length ? schedule[index + 1]!.effectiveFromMs : lease.endsAtMs;
     const overlap = overlapMs(entry.effectiveFromMs, segmentEndMs, startMs, endMs);
     if (overlap === 0 || entry.gpuCount === 0) continue;
-    const segmentGpuHours = hoursBetween(0, overlap).times(entry.gpuCount);
-    gpuHours = gpuHours.plus(segmentGpuHours);
-    amountExact = amountExact.plus(segmentGpuHours.times(dec(entry.ratePerGpuHour)));
+    const segmentGpuMs = new Decimal(overlap).times(entry.gpuCount);
+    gpuMs = gpuMs.plus(segmentGpuMs);
+    rateGpuMs = rateGpuMs.plus(segmentGpuMs.times(dec(entry.ratePerGpuHour)));
   }
-  return { gpuHours, amountExact };
+  return { gpuMs, rateGpuMs };
 }
 
 export function monthHours(lease: LeaseState, month: string): MonthHours {
   const window = termWindow(lease, month);
-  const { gpuHours, amountExact } = commitmentOver(lease, window.startMs, window.endMs);
-  return { windowStartMs: window.startMs, windowEndMs: window.endMs, committedGpuHours: gpuHours, commitmentExact: amountExact };
+  const { gpuMs, rateGpuMs } = commitmentOver(lease, window.startMs, window.endMs);
+  return { windowStartMs: window.startMs, windowEndMs: window.endMs, committedGpuMs: gpuMs, commitmentRateGpuMs: rateGpuMs };
 }
 
 /** The overage rate for a month: rates change only at a month's first instant. */
@@ -77,19 +96,21 @@ export function overageRateFor(lease: LeaseState, month: string): Decimal {
   return dec(rate);
 }
 
-/** Outage GPU-hours of the lease inside the window, before the cap. */
-export function outageGpuHours(lease: LeaseState, windowStartMs: number, windowEndMs: number): Decimal {
+/** Outage GPU-milliseconds of the lease inside the window, before the cap (an exact integer). */
+export function outageGpuMs(lease: LeaseState, windowStartMs: number, windowEndMs: number): Decimal {
   let total = ZERO;
   for (const outage of lease.outages) {
     const overlap = overlapMs(outage.startsAtMs, outage.endsAtMs, windowStartMs, windowEndMs);
-    if (overlap > 0) total = total.plus(hoursBetween(0, overlap).times(outage.affectedGpus));
+    if (overlap > 0) total = total.plus(new Decimal(overlap).times(outage.affectedGpus));
   }
   return total;
 }
 
 export interface SlaAssessment {
-  outageGpuHours: Decimal;
-  availabilityPct: Decimal;
+  /** Outage GPU-milliseconds, capped at the committed ones. */
+  outageGpuMs: Decimal;
+  /** Availability as shown: 4 fractional digits, half up (the tier is chosen on the exact value). */
+  availabilityPctShown: Decimal;
   creditPct: Decimal;
 }
 
@@ -98,17 +119,19 @@ export interface SlaAssessment {
  * the availability is below, the largest credit.
  */
 export function assessSla(lease: LeaseState, hours: MonthHours): SlaAssessment | null {
-  if (lease.sla.length === 0 || hours.committedGpuHours.isZero()) return null;
-  const uncapped = outageGpuHours(lease, hours.windowStartMs, hours.windowEndMs);
-  const outage = Decimal.min(uncapped, hours.committedGpuHours);
-  const availabilityPct = new Decimal(100).times(new Decimal(1).minus(outage.dividedBy(hours.committedGpuHours)));
+  const committed = hours.committedGpuMs;
+  if (lease.sla.length === 0 || committed.isZero()) return null;
+  const outage = Decimal.min(outageGpuMs(lease, hours.windowStartMs, hours.windowEndMs), committed);
+  // availabilityPct = 100 x (committed - outage) / committed, compared without dividing:
+  // availabilityPct < threshold  <=>  100 x (committed - outage) < threshold x committed.
+  const availableTimes100 = committed.minus(outage).times(100);
   let creditPct = ZERO;
   for (const tier of lease.sla) {
-    if (availabilityPct.lessThan(dec(tier.availabilityBelowPct)) && dec(tier.creditPct).greaterThan(creditPct)) {
+    if (availableTimes100.lessThan(dec(tier.availabilityBelowPct).times(committed)) && dec(tier.creditPct).greaterThan(creditPct)) {
       creditPct = dec(tier.creditPct);
     }
   }
-  return { outageGpuHours: outage, availabilityPct, creditPct };
+  return { outageGpuMs: outage, availabilityPctShown: roundQuotient(availableTimes100, committed, 4), creditPct };
 }
 
 /** The month containing the termination's instant, if the lease was terminated. */
@@ -147,28 +170,30 @@ function computeCharges(lease: LeaseState, month: string, meteredGpuHours: Decim
   const charges: Charge[] = [];
   const base = { leaseId: lease.leaseId, serviceMonth: month };
 
-  const commitment = roundMoney(hours.commitmentExact, minorDigits);
-  if (!hours.committedGpuHours.isZero()) {
+  const commitment = amountOfRateGpuMs(hours.commitmentRateGpuMs, minorDigits);
+  const committedShown = committedGpuHoursShown(hours);
+  if (!hours.committedGpuMs.isZero()) {
     charges.push({
       ...base,
       kind: 'commitment',
       amount: commitment,
-      quantity: hours.committedGpuHours,
+      quantity: committedShown,
       unitPrice: blendedRate(hours),
-      description: `Committed capacity ${month}: ${formatQuantity(hours.committedGpuHours)} GPU-hours`,
+      description: `Committed capacity ${month}: ${formatQuantity(committedShown)} GPU-hours`,
     });
   }
 
-  const overageHours = Decimal.max(ZERO, meteredGpuHours.minus(hours.committedGpuHours));
-  if (overageHours.greaterThan(0)) {
+  // Metered GPU-hours carry at most 6 fractional digits, so x 3,600,000 they are exact too.
+  const overageGpuMs = overageGpuMsOf(meteredGpuHours, hours);
+  if (overageGpuMs.greaterThan(0)) {
     const rate = overageRateFor(lease, month);
     charges.push({
       ...base,
       kind: 'overage',
-      amount: roundMoney(overageHours.times(rate), minorDigits),
-      quantity: overageHours,
+      amount: amountOfRateGpuMs(overageGpuMs.times(rate), minorDigits),
+      quantity: shownQuantity(overageGpuMs, msPerHour),
       unitPrice: rate,
-      description: `Usage above commitment ${month}: ${formatQuantity(meteredGpuHours)} metered - ${formatQuantity(hours.committedGpuHours)} committed GPU-hours`,
+      description: `Usage above commitment ${month}: ${formatQuantity(meteredGpuHours)} metered - ${formatQuantity(committedShown)} committed GPU-hours`,
     });
   }
 
@@ -182,7 +207,7 @@ function computeCharges(lease: LeaseState, month: string, meteredGpuHours: Decim
       amount,
       quantity: new Decimal(1),
       unitPrice: amount,
-      description: `SLA credit ${month}: availability ${sla.availabilityPct.toDecimalPlaces(4, Decimal.ROUND_HALF_UP).toFixed()} % (${formatQuantity(sla.outageGpuHours)} outage GPU-hours), ${sla.creditPct.toFixed()} % of commitment`,
+      description: `SLA credit ${month}: availability ${sla.availabilityPctShown.toFixed()} % (${formatQuantity(shownQuantity(sla.outageGpuMs, msPerHour))} outage GPU-hours), ${sla.creditPct.toFixed()} % of commitment`,
     });
   }
 
@@ -202,7 +227,12 @@ function computeCharges(lease: LeaseState, month: string, meteredGpuHours: Decim
   return charges;
 }
 
+/** GPU-milliseconds metered above the commitment (never negative): max(0, metered - committed). */
+export function overageGpuMsOf(meteredGpuHours: Decimal, hours: MonthHours): Decimal {
+  return Decimal.max(ZERO, meteredGpuHours.times(msPerHour).minus(hours.committedGpuMs));
+}
+
 /** The commitment's average rate per GPU-hour (the rate itself unless a ramp changes it mid-month). */
 function blendedRate(hours: MonthHours): Decimal {
-  return hours.commitmentExact.dividedBy(hours.committedGpuHours).toDecimalPlaces(6, Decimal.ROUND_HALF_UP);
+  return roundQuotient(hours.commitmentRateGpuMs, hours.committedGpuMs, 6);
 }

@@ -80,6 +80,18 @@ function serviceMonths(lease: LeaseState): readonly string[] {
   return months;
 }
 
+/**
+ * The service months and the months with readings, in order: usage of a month that a
+ * retroactive termination cut off the term is still revenue of that month.
+ */
+function withUsageMonths(months: readonly string[], usageMonths: Iterable<string>): readonly string[] {
+  let extra: string[] | null = null;
+  for (const month of usageMonths) {
+    if (!months.includes(month)) (extra ??= []).push(month);
+  }
+  return extra === null ? months : [...months, ...extra].sort();
+}
+
 function chargePostings(charge: Charge): Posting[] {
   let postings = chargePostingsMemo.get(charge);
   if (postings === undefined) {
@@ -111,7 +123,7 @@ export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: numbe
   for (const record of model.leases.values()) {
     const lease = model.leaseAt(record.leaseId, cutoff);
     if (lease === null) continue;
-    for (const month of serviceMonths(lease)) {
+    for (const month of withUsageMonths(serviceMonths(lease), model.usageMonths(lease.leaseId))) {
       const effectiveAtMs = monthInterval(month).endMs;
       // Months are in order: the rest end later still.
       if (effectiveAtMs > asOfMs) break;

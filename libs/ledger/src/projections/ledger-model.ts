@@ -393,6 +393,15 @@ export class LedgerModel {
     return { position, eventId: usageRecordedEventId(this.readings.idAt(series.slots.at(index))), type: 'UsageRecorded' };
   }
 
+  /**
+   * Months in which the lease has readings (known at any cut-off; a month without readings at
+   * the cut-off meters zero). A reading stays where it was recorded when a retroactive
+   * termination or a shortened term leaves its month outside the term: it is billed there.
+   */
+  usageMonths(leaseId: string): Iterable<string> {
+    return this.usage.get(leaseId)?.keys() ?? [];
+  }
+
   /** Sum of what was invoiced for (lease, month, kind) by documents known at `cutoff`. */
   invoicedAt(leaseId: string, month: string, kind: string, cutoff: number): { amount: Decimal; quantity: Decimal; lines: number } {
     const entries = this.invoiced.get(chargeKey(leaseId, month, kind));

@@ -1,9 +1,9 @@
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import { committedAt } from '../domain/lease/lease.js';
-import { chargesFor, commitmentOver, monthHours, type Charge } from '../billing/charges.js';
+import { amountOfRateGpuMs, chargesFor, commitmentOver, committedGpuHoursShown, monthHours, overageGpuMsOf, type Charge } from '../billing/charges.js';
 import { leaseLines } from '../billing/billing-run.js';
-import { Decimal, ZERO, dec, formatMoney, formatQuantity, roundMoney, sum } from '../shared/decimal.js';
-import { hoursBetween, monthInterval, msPerDay, overlapMs, previousMonth, toInstant } from '../shared/time.js';
+import { Decimal, ZERO, dec, formatMoney, formatQuantity, roundMoney, shownQuantity, sum } from '../shared/decimal.js';
+import { monthInterval, msPerDay, msPerHour, overlapMs, previousMonth, toInstant } from '../shared/time.js';
 import { accountBalances, accountCodes, accounts, journalEntries } from './journal.js';
 import { allocationEndAt, compareIds, type LedgerModel } from './ledger-model.js';
 import { amountDue, receivablesAt } from './receivables.js';
@@ -39,11 +39,20 @@ function knownLeases(scope: ReportScope): LeaseState[] {
   return leases;
 }
 
+/**
+ * The leases a report as of `atMs` sees: known at the cut-off and signed by then. A lease exists
+ * from its signedAt (DOMAIN.md, "Recurring revenue"), whatever its startsAt and whenever it was
+ * recorded.
+ */
+function leasesSignedBy(scope: ReportScope, atMs: number): LeaseState[] {
+  return knownLeases(scope).filter((lease) => lease.signedAtMs <= atMs);
+}
+
 /** Tenant MRR and ARR at an instant, rounded half up at the tenant level. */
 export function tenantRecurring(scope: ReportScope, atMs: number): Map<string, { mrr: Decimal; arr: Decimal }> {
   const arrExact = new Map<string, Decimal>();
   for (const tenant of scope.model.tenantsAt(scope.cutoff)) arrExact.set(tenant.tenantId, ZERO);
-  for (const lease of knownLeases(scope)) {
+  for (const lease of leasesSignedBy(scope, atMs)) {
     arrExact.set(lease.tenantId, (arrExact.get(lease.tenantId) ?? ZERO).plus(leaseArrExact(lease, atMs)));
   }
   const result = new Map<string, { mrr: Decimal; arr: Decimal }>();
@@ -74,13 +83,17 @@ function endingMrr(scope: ReportScope, month: string): Map<string, Decimal> {
   return new Map([...tenantRecurring(scope, atMs)].map(([tenantId, value]) => [tenantId, value.mrr]));
 }
 
-/** Whether any lease of the tenant carried recurring revenue at some instant before `beforeMs`. */
+/**
+ * Whether any lease of the tenant carried recurring revenue at some instant before `beforeMs`;
+ * a lease counts only from its signedAt, as in the MRR of every instant.
+ */
 function hadMrrBefore(leases: readonly LeaseState[], tenantId: string, beforeMs: number): boolean {
   return leases.some((lease) => {
     if (lease.tenantId !== tenantId) return false;
     return lease.schedule.some((entry, index) => {
+      const segmentStartMs = Math.max(entry.effectiveFromMs, lease.signedAtMs);
       const segmentEndMs = Math.min(lease.schedule[index + 1]?.effectiveFromMs ?? lease.endsAtMs, lease.endsAtMs, beforeMs);
-      return entry.gpuCount > 0 && dec(entry.ratePerGpuHour).greaterThan(0) && entry.effectiveFromMs < segmentEndMs;
+      return entry.gpuCount > 0 && dec(entry.ratePerGpuHour).greaterThan(0) && segmentStartMs < segmentEndMs;
     });
   });
 }
@@ -178,10 +191,10 @@ export function revenueReport(scope: ReportScope, month: string) {
 }
 
 export function backlogReport(scope: ReportScope, asOfMs: number) {
-  const leases = knownLeases(scope).map((lease) => ({
+  const leases = leasesSignedBy(scope, asOfMs).map((lease) => ({
     leaseId: lease.leaseId,
     tenantId: lease.tenantId,
-    remaining: roundMoney(commitmentOver(lease, asOfMs, lease.endsAtMs).amountExact, scope.minorDigits),
+    remaining: amountOfRateGpuMs(commitmentOver(lease, asOfMs, lease.endsAtMs).rateGpuMs, scope.minorDigits),
   }));
   return {
     total: formatMoney(sum(leases.map((lease) => lease.remaining)), scope.minorDigits),
@@ -264,7 +277,10 @@ export function arAgingReport(scope: ReportScope, asOfMs: number) {
 
 // ---- Reconciliation and capacity ---------------------------------------------------------------
 
-/** GPU-hours allocated to a lease over [fromMs, toMs) by the allocations known at the cut-off. */
+/**
+ * GPU-hours allocated to a lease over [fromMs, toMs) by the allocations known at the cut-off, as
+ * shown: summed exactly in GPU-milliseconds, then half up to 6 fractional digits.
+ */
 export function allocatedGpuHoursAt(scope: ReportScope, lease: LeaseState, fromMs: number, toMs: number): Decimal {
   let total = ZERO;
   const startMs = Math.max(fromMs, lease.startsAtMs);
@@ -272,9 +288,9 @@ export function allocatedGpuHoursAt(scope: ReportScope, lease: LeaseState, fromM
   for (const allocation of scope.model.allocations.values()) {
     if (allocation.leaseId !== lease.leaseId || allocation.position > scope.cutoff) continue;
     const overlap = overlapMs(allocation.startsAtMs, allocationEndAt(allocation, scope.cutoff), startMs, endMs);
-    if (overlap > 0) total = total.plus(hoursBetween(0, overlap).times(allocation.gpuCount));
+    if (overlap > 0) total = total.plus(new Decimal(overlap).times(allocation.gpuCount));
   }
-  return total;
+  return shownQuantity(total, msPerHour);
 }
 
 export function reconciliationReport(scope: ReportScope, month: string) {
@@ -298,10 +314,10 @@ export function reconciliationReport(scope: ReportScope, month: string) {
     leases.push({
       leaseId: lease.leaseId,
       tenantId: lease.tenantId,
-      committedGpuHours: formatQuantity(hours.committedGpuHours),
+      committedGpuHours: formatQuantity(committedGpuHoursShown(hours)),
       allocatedGpuHours: formatQuantity(allocatedGpuHoursAt(scope, lease, startMs, endMs)),
       meteredGpuHours: formatQuantity(metered),
-      overageGpuHours: formatQuantity(Decimal.max(ZERO, metered.minus(hours.committedGpuHours))),
+      overageGpuHours: formatQuantity(shownQuantity(overageGpuMsOf(metered, hours), msPerHour)),
       charges: money(chargesTotal),
       chargesByKind: Object.fromEntries(charges.map((charge) => [charge.kind, money(charge.amount)])),
       invoiced: money(invoiced),

@@ -1,4 +1,5 @@
 import { Decimal as DecimalJs } from 'decimal.js';
+import { assert } from './assert.js';
 
 /**
  * The one decimal type of the ledger. Money, rates and GPU-hours are exact decimals built from
@@ -29,6 +30,34 @@ export function dec(value: string | Decimal): Decimal {
  */
 export function roundMoney(amount: Decimal, minorDigits: number): Decimal {
   return amount.toDecimalPlaces(minorDigits, Decimal.ROUND_HALF_UP);
+}
+
+/**
+ * `numerator / denominator`, rounded once, half up (away from zero at the half), to `digits`
+ * fractional digits. Exact: the quotient is never formed at limited precision, so a span of
+ * 20 minutes x 3 GPUs x 2.10 is 2.10 exactly and 0.005 still rounds up. The numerator is an
+ * exact decimal (GPU-milliseconds x rate); the denominator a positive integer (3,600,000).
+ */
+export function roundQuotient(numerator: Decimal, denominator: Decimal | number, digits: number): Decimal {
+  const divisor = new Decimal(denominator);
+  assert(divisor.isInteger() && divisor.greaterThan(0), `divisor ${divisor.toString()} is not a positive integer`);
+  // The scaled numerator must stay inside the precision, or its product would be cut.
+  assert(numerator.precision(true) + digits < decimalPrecisionDigits, `${numerator.toString()} is too large to divide exactly`);
+  const scale = new Decimal(10).pow(digits);
+  const scaled = numerator.abs().times(scale);
+  const whole = scaled.dividedToIntegerBy(divisor);
+  const remainder = scaled.minus(whole.times(divisor));
+  const rounded = remainder.times(2).greaterThanOrEqualTo(divisor) ? whole.plus(1) : whole;
+  const result = rounded.dividedBy(scale);
+  return numerator.isNegative() ? result.negated() : result;
+}
+
+/** Fractional digits of a GPU-hour quantity shown to people (invoice lines, usage reports). */
+export const quantityDigits = 6;
+
+/** A quantity shown to people: exact `numerator / denominator`, half up to 6 fractional digits. */
+export function shownQuantity(numerator: Decimal, denominator: Decimal | number): Decimal {
+  return roundQuotient(numerator, denominator, quantityDigits);
 }
 
 /** A money amount as it travels: exactly the currency's minor digits (`"1058400.00"`). */

@@ -1,8 +1,7 @@
-import { Decimal } from './decimal.js';
-
 /**
  * Instants are handled as epoch milliseconds (integers, exact) inside the ledger and written
- * as ISO-8601 UTC. Hours between instants are exact decimals: 90 minutes is 1.5 hours.
+ * as ISO-8601 UTC. Durations stay integer milliseconds: an amount is `gpuCount x ms x rate`,
+ * divided by `msPerHour` once, when it is rounded (20 minutes is 1/3 hour, never 0.3333).
  */
 
 export const msPerHour = 3_600_000;
@@ -23,12 +22,6 @@ export function toMs(instant: string): number {
 export function toInstant(ms: number): string {
   const iso = new Date(ms).toISOString();
   return iso.endsWith('.000Z') ? `${iso.slice(0, 19)}Z` : iso;
-}
-
-/** Exact hours from `startMs` to `endMs` (negative spans count as zero). */
-export function hoursBetween(startMs: number, endMs: number): Decimal {
-  if (endMs <= startMs) return new Decimal(0);
-  return new Decimal(endMs - startMs).dividedBy(msPerHour);
 }
 
 /** Milliseconds of overlap between two half-open intervals. */

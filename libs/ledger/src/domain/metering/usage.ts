@@ -1,7 +1,7 @@
 import type { CorrectUsageBody, LedgerEvent, LedgerEventOf, UsageRecordBody } from '@compute-ledger/contracts';
 import { decimalFractionDigitsMax } from '@compute-ledger/contracts';
 import { assert } from '../../shared/assert.js';
-import { formatQuantity, type Decimal } from '../../shared/decimal.js';
+import { formatQuantity, shownQuantity, type Decimal } from '../../shared/decimal.js';
 import { msPerHour, toInstant, toMs } from '../../shared/time.js';
 import { unreachable, type Decider } from '../decider.js';
 import { ConflictError, NotFoundError, RuleViolationError, UsageBatchRefusedError, ValidationError, type RecordError } from '../errors.js';
@@ -101,7 +101,7 @@ function parseGpuHours(value: string): Decimal | string {
 function boundMessage(gpuHours: Decimal, context: UsageLeaseContext, leaseId: string, startMs: number, endMs: number, what: string): string | null {
   const allocatedMs = allocatedGpuMs(context.allocations, startMs, endMs);
   if (gpuHours.times(msPerHour).lte(allocatedMs)) return null;
-  const allocatedHours = formatQuantity(allocatedMs.dividedBy(msPerHour).toDecimalPlaces(decimalFractionDigitsMax));
+  const allocatedHours = formatQuantity(shownQuantity(allocatedMs, msPerHour));
   return `${what} ${formatQuantity(gpuHours)} GPU-hours exceeds the ${allocatedHours} GPU-hours allocated to lease ${leaseId} over ${formatInterval(startMs, endMs)}`;
 }
 

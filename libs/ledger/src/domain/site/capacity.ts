@@ -1,4 +1,4 @@
-import { Decimal, ZERO } from '../../shared/decimal.js';
+import { Decimal, ZERO, shownQuantity } from '../../shared/decimal.js';
 import { msPerHour, overlapMs } from '../../shared/time.js';
 
 /**
@@ -69,7 +69,10 @@ export function allocatedGpuMs(allocations: Iterable<AllocationInterval>, startM
   return largeGpuMs.plus(exactGpuMs);
 }
 
-/** GPU-hours the allocations hold over [startMs, endMs): sum of gpuCount x hours of overlap. */
+/**
+ * GPU-hours the allocations hold over [startMs, endMs) as shown to people: sum of gpuCount x
+ * hours of overlap, exact in milliseconds, then half up to 6 fractional digits.
+ */
 export function allocatedGpuHours(allocations: Iterable<AllocationInterval>, startMs: number, endMs: number): Decimal {
-  return allocatedGpuMs(allocations, startMs, endMs).dividedBy(msPerHour);
+  return shownQuantity(allocatedGpuMs(allocations, startMs, endMs), msPerHour);
 }

@@ -1,0 +1,799 @@
+import type { ChargeKind } from '@compute-ledger/contracts';
+import type { TimedStep } from './history.js';
+import { Q, ZERO, maxQ, minQ, sumQ } from './rational.js';
+
+/**
+ * A second, deliberately plain implementation of DOMAIN.md (and of docs/ledger-rules.md where
+ * DOMAIN.md is silent), written from their text: exact rationals, every answer recomputed from
+ * the facts known at knownAt, no caches, no indexes. It decides which steps are accepted, which
+ * documents each billing run issues, and answers the reports. Slow on purpose; small histories.
+ */
+
+const msPerHour = 3_600_000n;
+const dayMs = 86_400_000;
+const minorDigits = 2;
+const kinds: ChargeKind[] = ['commitment', 'overage', 'sla_credit', 'termination_fee'];
+
+// ---- Time -----------------------------------------------------------------------------------
+
+const ms = (instant: string): number => Date.parse(instant);
+const monthOf = (at: number): string => new Date(at).toISOString().slice(0, 7);
+function monthStart(month: string): number {
+  return Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) - 1, 1);
+}
+function monthEnd(month: string): number {
+  return Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1);
+}
+const nextMonth = (month: string): string => monthOf(monthEnd(month));
+const previousMonth = (month: string): string => monthOf(monthStart(month) - 1);
+function overlap(a0: number, a1: number, b0: number, b1: number): number {
+  return Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
+}
+/** Months from the one containing `from` to the one containing `to - 1`. */
+function monthsCovering(from: number, to: number): string[] {
+  const months: string[] = [];
+  for (let month = monthOf(from); monthStart(month) < to; month = nextMonth(month)) months.push(month);
+  return months;
+}
+
+// ---- State ----------------------------------------------------------------------------------
+
+interface Entry {
+  from: number;
+  gpus: number;
+  rate: Q;
+}
+interface Lease {
+  leaseId: string;
+  tenantId: string;
+  siteId: string;
+  signedAt: number;
+  startsAt: number;
+  endsAt: number;
+  schedule: Entry[];
+  overage: { from: number; rate: Q }[];
+  billing: 'advance' | 'arrears';
+  sla: { below: Q; credit: Q }[];
+  termination: { at: number; fee: Q } | null;
+  outages: { start: number; end: number; gpus: number }[];
+  amendmentIds: Set<string>;
+}
+interface Allocation {
+  allocationId: string;
+  leaseId: string;
+  siteId: string;
+  gpus: number;
+  start: number;
+  end: number | null;
+}
+interface Reading {
+  leaseId: string;
+  start: number;
+  end: number;
+  gpuHours: Q;
+  fingerprint: string;
+}
+export interface RefLine {
+  leaseId: string;
+  serviceMonth: string;
+  kind: ChargeKind;
+  amount: Q;
+  adjustment: boolean;
+  /** Shown GPU-hours of the charge (first line of a charge only). */
+  quantity: Q | null;
+}
+export interface RefDocument {
+  invoiceId: string;
+  kind: 'invoice' | 'credit_note';
+  tenantId: string;
+  billingDate: number | null;
+  issuedAt: number;
+  dueAt: number;
+  total: Q;
+  lines: RefLine[];
+  /** Credit notes by hand: what they name. */
+  creditedInvoiceId?: string;
+  recordedAt: number;
+}
+interface Payment {
+  paymentId: string;
+  tenantId: string;
+  amount: Q;
+  at: number;
+  invoiceId?: string;
+  recordedAt: number;
+}
+
+/** Everything known at one knowledge instant, folded from the accepted steps. */
+class World {
+  sites = new Map<string, { gpuCount: number; gpuSku: string }>();
+  tenants = new Map<string, { terms: number }>();
+  leases = new Map<string, Lease>();
+  allocations = new Map<string, Allocation>();
+  readings = new Map<string, Reading>();
+  corrections = new Set<string>();
+  runs: { billingDate: number; recordedAt: number }[] = [];
+  documents: RefDocument[] = [];
+  payments = new Map<string, Payment>();
+  creditNotes = new Map<string, RefDocument>();
+}
+
+// ---- Charges (DOMAIN.md, "Charges") --------------------------------------------------------
+
+/** Committed GPU count and rate at an instant: last entry with from <= t, inside the term. */
+function committedAt(lease: Lease, t: number): { gpus: number; rate: Q } {
+  if (t < lease.startsAt || t >= lease.endsAt) return { gpus: 0, rate: ZERO };
+  let found: Entry | null = null;
+  for (const entry of lease.schedule) if (entry.from <= t) found = entry;
+  return found === null ? { gpus: 0, rate: ZERO } : { gpus: found.gpus, rate: found.rate };
+}
+
+/** Segments of the schedule inside [from, to) ∩ term, each with its GPU count and rate. */
+function segments(lease: Lease, from: number, to: number): { ms: number; gpus: number; rate: Q }[] {
+  const start = Math.max(from, lease.startsAt);
+  const end = Math.min(to, lease.endsAt);
+  const result: { ms: number; gpus: number; rate: Q }[] = [];
+  for (let index = 0; index < lease.schedule.length; index += 1) {
+    const entry = lease.schedule[index]!;
+    const segmentEnd = lease.schedule[index + 1]?.from ?? Number.POSITIVE_INFINITY;
+    const span = overlap(entry.from, segmentEnd, start, end);
+    if (span > 0) result.push({ ms: span, gpus: entry.gpus, rate: entry.rate });
+  }
+  return result;
+}
+
+const hoursOf = (spanMs: number): Q => Q.of(BigInt(spanMs), msPerHour);
+
+/** Committed GPU-hours and the exact commitment over [from, to) ∩ term. */
+function commitmentBetween(lease: Lease, from: number, to: number): { hours: Q; amount: Q } {
+  let hours = ZERO;
+  let amount = ZERO;
+  for (const segment of segments(lease, from, to)) {
+    const gpuHours = hoursOf(segment.ms).mul(Q.int(segment.gpus));
+    hours = hours.add(gpuHours);
+    amount = amount.add(gpuHours.mul(segment.rate));
+  }
+  return { hours, amount };
+}
+
+function overageRate(lease: Lease, month: string): Q {
+  const at = Math.max(monthStart(month), lease.startsAt);
+  let rate = lease.overage[0]!.rate;
+  for (const entry of lease.overage) if (entry.from <= at) rate = entry.rate;
+  return rate;
+}
+
+function metered(world: World, leaseId: string, month: string): Q {
+  return sumQ([...world.readings.values()].filter((reading) => reading.leaseId === leaseId && monthOf(reading.start) === month).map((reading) => reading.gpuHours));
+}
+
+interface RefCharge {
+  kind: ChargeKind;
+  amount: Q;
+  quantity: Q | null;
+}
+
+/** The charges of lease L for month M, each rounded once, half up. */
+function charges(world: World, lease: Lease, month: string): RefCharge[] {
+  const w0 = Math.max(monthStart(month), lease.startsAt);
+  const w1 = Math.min(monthEnd(month), lease.endsAt);
+  const result: RefCharge[] = [];
+  const { hours: committed, amount } = w1 > w0 ? commitmentBetween(lease, w0, w1) : { hours: ZERO, amount: ZERO };
+  const commitment = amount.round(minorDigits);
+  if (!committed.isZero()) result.push({ kind: 'commitment', amount: commitment, quantity: committed.round(6) });
+  const used = metered(world, lease.leaseId, month);
+  const above = maxQ(ZERO, used.sub(committed));
+  if (above.gt(ZERO)) result.push({ kind: 'overage', amount: above.mul(overageRate(lease, month)).round(minorDigits), quantity: above.round(6) });
+  if (lease.sla.length > 0 && committed.gt(ZERO)) {
+    let outage = ZERO;
+    for (const each of lease.outages) outage = outage.add(hoursOf(overlap(each.start, each.end, w0, w1)).mul(Q.int(each.gpus)));
+    outage = minQ(outage, committed);
+    const availability = Q.int(100).mul(Q.int(1).sub(outage.div(committed)));
+    let creditPct = ZERO;
+    for (const tier of lease.sla) if (availability.lt(tier.below) && tier.credit.gt(creditPct)) creditPct = tier.credit;
+    if (creditPct.gt(ZERO)) {
+      const credit = creditPct.div(Q.int(100)).mul(commitment).neg().round(minorDigits);
+      if (!credit.isZero()) result.push({ kind: 'sla_credit', amount: credit, quantity: null });
+    }
+  }
+  if (lease.termination !== null && monthOf(lease.termination.at) === month && !lease.termination.fee.isZero()) {
+    result.push({ kind: 'termination_fee', amount: lease.termination.fee.round(minorDigits), quantity: null });
+  }
+  return result;
+}
+
+const chargeOf = (list: RefCharge[], kind: ChargeKind): Q => list.find((charge) => charge.kind === kind)?.amount ?? ZERO;
+
+/**
+ * Months a lease can have charges in: its term, its termination's month, and every month with a
+ * reading of it (a reading whose month a retroactive termination cut off the term still meters
+ * there: DOMAIN.md counts the readings whose period lies in M, whatever the term).
+ */
+function leaseMonths(world: World, lease: Lease): string[] {
+  const months = new Set(lease.endsAt > lease.startsAt ? monthsCovering(lease.startsAt, lease.endsAt) : []);
+  if (lease.termination !== null) months.add(monthOf(lease.termination.at));
+  for (const reading of world.readings.values()) if (reading.leaseId === lease.leaseId) months.add(monthOf(reading.start));
+  return [...months].sort();
+}
+
+// ---- Billing (DOMAIN.md, "Billing") --------------------------------------------------------
+
+function isDue(lease: Lease, month: string, kind: ChargeKind, billingDate: number): boolean {
+  switch (kind) {
+    case 'commitment':
+      return lease.billing === 'advance' ? monthStart(month) <= billingDate : monthEnd(month) <= billingDate;
+    case 'overage':
+    case 'sla_credit':
+      return monthEnd(month) <= billingDate;
+    case 'termination_fee':
+      return lease.termination !== null && lease.termination.at < billingDate;
+  }
+}
+
+function invoicedSoFar(world: World, leaseId: string, month: string, kind: ChargeKind): { amount: Q; lines: number } {
+  let amount = ZERO;
+  let lines = 0;
+  for (const document of world.documents) {
+    for (const line of document.lines) {
+      if (line.leaseId === leaseId && line.serviceMonth === month && line.kind === kind) {
+        amount = amount.add(line.amount);
+        lines += 1;
+      }
+    }
+  }
+  return { amount, lines };
+}
+
+/** The next number of a series: credit notes by hand share the CN- series with negative documents. */
+function seriesNumber(world: World, kind: 'invoice' | 'credit_note'): string {
+  const byHand = kind === 'credit_note' ? world.creditNotes.size : 0;
+  const count = world.documents.filter((document) => document.kind === kind).length + byHand;
+  return `${kind === 'invoice' ? 'INV' : 'CN'}-${String(count + 1).padStart(6, '0')}`;
+}
+
+function runBilling(world: World, billingDate: number, recordedAt: number): void {
+  for (const tenantId of [...world.tenants.keys()].sort(compareIds)) {
+    const lines: RefLine[] = [];
+    for (const lease of [...world.leases.values()].filter((each) => each.tenantId === tenantId).sort((a, b) => compareIds(a.leaseId, b.leaseId))) {
+      const months = new Set(leaseMonths(world, lease));
+      for (const document of world.documents) for (const line of document.lines) if (line.leaseId === lease.leaseId) months.add(line.serviceMonth);
+      for (const month of [...months].sort()) {
+        const current = charges(world, lease, month);
+        for (const kind of kinds) {
+          if (!isDue(lease, month, kind, billingDate)) continue;
+          const charge = current.find((each) => each.kind === kind);
+          const before = invoicedSoFar(world, lease.leaseId, month, kind);
+          const amount = (charge?.amount ?? ZERO).sub(before.amount);
+          if (amount.isZero()) continue;
+          lines.push({ leaseId: lease.leaseId, serviceMonth: month, kind, amount, adjustment: before.lines > 0, quantity: before.lines === 0 ? (charge?.quantity ?? null) : null });
+        }
+      }
+    }
+    if (lines.length === 0) continue;
+    const total = sumQ(lines.map((line) => line.amount));
+    const kind = total.sign() < 0 ? 'credit_note' : 'invoice';
+    world.documents.push({
+      invoiceId: seriesNumber(world, kind),
+      kind,
+      tenantId,
+      billingDate,
+      issuedAt: billingDate,
+      dueAt: billingDate + world.tenants.get(tenantId)!.terms * dayMs,
+      total,
+      lines,
+      recordedAt,
+    });
+  }
+  world.runs.push({ billingDate, recordedAt });
+}
+
+// ---- Acceptance (DOMAIN.md, "Events": the rules checked when an event is accepted) ----------
+
+function allocationEnd(world: World, allocation: Allocation): number {
+  const lease = world.leases.get(allocation.leaseId)!;
+  const released = allocation.end ?? Number.POSITIVE_INFINITY;
+  return lease.termination === null ? released : Math.min(released, Math.max(lease.termination.at, allocation.start));
+}
+
+function allocatedGpuMs(world: World, leaseId: string, from: number, to: number): bigint {
+  let total = 0n;
+  for (const allocation of world.allocations.values()) {
+    if (allocation.leaseId === leaseId) total += BigInt(overlap(allocation.start, allocationEnd(world, allocation), from, to)) * BigInt(allocation.gpus);
+  }
+  return total;
+}
+
+function readingFits(world: World, lease: Lease, start: number, end: number, gpuHours: Q): boolean {
+  if (!(start < end) || end > monthEnd(monthOf(start)) || start < lease.startsAt || end > lease.endsAt) return false;
+  return !gpuHours.mul(Q.of(msPerHour)).gt(Q.of(allocatedGpuMs(world, lease.leaseId, start, end)));
+}
+
+/** The most GPUs of a site held at any instant of the new allocation's interval, with it. */
+function peakLoad(world: World, siteId: string, extra: { start: number; end: number; gpus: number }): number {
+  const intervals = [...world.allocations.values()].filter((each) => each.siteId === siteId).map((each) => ({ start: each.start, end: allocationEnd(world, each), gpus: each.gpus }));
+  intervals.push(extra);
+  // The load only rises at an interval's start: those inside the new interval, and its own.
+  const instants = [extra.start, ...intervals.map((each) => each.start).filter((start) => start >= extra.start && start < extra.end)];
+  let peak = 0;
+  for (const t of instants) peak = Math.max(peak, intervals.filter((each) => each.start <= t && t < each.end).reduce((sum, each) => sum + each.gpus, 0));
+  return peak;
+}
+
+/** Applies one step if the rules accept it; answers whether they did. */
+function apply(world: World, timed: TimedStep): boolean {
+  const { step, at } = timed;
+  switch (step.kind) {
+    case 'site':
+      if (world.sites.has(step.body.siteId)) return false;
+      world.sites.set(step.body.siteId, { gpuCount: step.body.gpuCount, gpuSku: step.body.gpuSku });
+      return true;
+    case 'tenant':
+      if (world.tenants.has(step.body.tenantId) || step.body.currency !== 'USD') return false;
+      world.tenants.set(step.body.tenantId, { terms: step.body.paymentTermsDays });
+      return true;
+    case 'lease': {
+      const body = step.body;
+      const site = world.sites.get(body.siteId);
+      if (world.leases.has(body.leaseId) || !world.tenants.has(body.tenantId) || site === undefined || site.gpuSku !== body.gpuSku) return false;
+      const startsAt = ms(body.startsAt);
+      const endsAt = ms(body.endsAt);
+      if (!(startsAt < endsAt) || !scheduleFits(body.commitment, startsAt, endsAt)) return false;
+      world.leases.set(body.leaseId, {
+        leaseId: body.leaseId,
+        tenantId: body.tenantId,
+        siteId: body.siteId,
+        signedAt: ms(body.signedAt),
+        startsAt,
+        endsAt,
+        schedule: body.commitment.map((entry) => ({ from: ms(entry.effectiveFrom), gpus: entry.gpuCount, rate: Q.dec(entry.ratePerGpuHour) })),
+        overage: [{ from: startsAt, rate: Q.dec(body.overageRatePerGpuHour) }],
+        billing: body.commitmentBilling,
+        sla: body.sla.map((tier) => ({ below: Q.dec(tier.availabilityBelowPct), credit: Q.dec(tier.creditPct) })),
+        termination: null,
+        outages: [],
+        amendmentIds: new Set(),
+      });
+      return true;
+    }
+    case 'amend': {
+      const lease = world.leases.get(step.leaseId);
+      const body = step.body;
+      if (lease === undefined || lease.amendmentIds.has(body.amendmentId)) return false;
+      const effectiveAt = ms(body.effectiveAt);
+      if (effectiveAt < lease.startsAt || effectiveAt >= lease.endsAt) return false;
+      let endsAt = lease.endsAt;
+      if (body.endsAt !== undefined) {
+        if (lease.termination !== null) return false;
+        endsAt = ms(body.endsAt);
+        if (endsAt <= effectiveAt) return false;
+      }
+      if (body.overageRatePerGpuHour !== undefined && monthStart(monthOf(effectiveAt)) !== effectiveAt) return false;
+      if (body.commitment !== undefined && !scheduleFits(body.commitment, effectiveAt, endsAt)) return false;
+      if (body.commitment !== undefined) {
+        lease.schedule = [...lease.schedule.filter((entry) => entry.from < effectiveAt), ...body.commitment.map((entry) => ({ from: ms(entry.effectiveFrom), gpus: entry.gpuCount, rate: Q.dec(entry.ratePerGpuHour) }))];
+      }
+      if (body.overageRatePerGpuHour !== undefined) {
+        lease.overage = [...lease.overage.filter((entry) => entry.from < effectiveAt), { from: effectiveAt, rate: Q.dec(body.overageRatePerGpuHour) }];
+      }
+      // docs/ledger-rules.md: a term cut short drops the entries beyond its new end for good.
+      lease.endsAt = endsAt;
+      lease.schedule = lease.schedule.filter((entry, index) => index === 0 || entry.from < endsAt);
+      lease.overage = lease.overage.filter((entry, index) => index === 0 || entry.from < endsAt);
+      lease.amendmentIds.add(body.amendmentId);
+      return true;
+    }
+    case 'terminate': {
+      const lease = world.leases.get(step.leaseId);
+      if (lease === undefined || lease.termination !== null) return false;
+      const effectiveAt = ms(step.body.effectiveAt);
+      if (effectiveAt < lease.startsAt || effectiveAt >= lease.endsAt) return false;
+      lease.termination = { at: effectiveAt, fee: Q.dec(step.body.terminationFee) };
+      lease.endsAt = effectiveAt;
+      lease.schedule = lease.schedule.filter((entry, index) => index === 0 || entry.from < effectiveAt);
+      lease.overage = lease.overage.filter((entry, index) => index === 0 || entry.from < effectiveAt);
+      return true;
+    }
+    case 'allocate': {
+      const body = step.body;
+      const lease = world.leases.get(body.leaseId);
+      const site = world.sites.get(body.siteId);
+      if (world.allocations.has(body.allocationId) || lease === undefined || site === undefined || lease.siteId !== body.siteId) return false;
+      const start = ms(body.startsAt);
+      if (start < lease.startsAt || start >= lease.endsAt || body.gpuCount <= 0) return false;
+      const end = lease.termination === null ? Number.POSITIVE_INFINITY : lease.termination.at;
+      if (peakLoad(world, body.siteId, { start, end, gpus: body.gpuCount }) > site.gpuCount) return false;
+      world.allocations.set(body.allocationId, { allocationId: body.allocationId, leaseId: body.leaseId, siteId: body.siteId, gpus: body.gpuCount, start, end: null });
+      return true;
+    }
+    case 'release': {
+      const allocation = world.allocations.get(step.allocationId);
+      if (allocation === undefined) return false;
+      const endsAt = ms(step.endsAt);
+      const lease = world.leases.get(allocation.leaseId)!;
+      if (allocation.end !== null || lease.termination !== null) return allocationEnd(world, allocation) === endsAt;
+      if (endsAt <= allocation.start) return false;
+      allocation.end = endsAt;
+      return true;
+    }
+    case 'usage': {
+      const fresh: [string, Reading][] = [];
+      for (const record of step.records) {
+        const fingerprint = JSON.stringify([record.leaseId, ms(record.periodStart), ms(record.periodEnd), Q.dec(record.gpuHours).toString()]);
+        const known = world.readings.get(record.readingId) ?? fresh.find(([id]) => id === record.readingId)?.[1];
+        if (known !== undefined) {
+          if (known.fingerprint !== fingerprint) return false;
+          continue;
+        }
+        const lease = world.leases.get(record.leaseId);
+        if (lease === undefined || !readingFits(world, lease, ms(record.periodStart), ms(record.periodEnd), Q.dec(record.gpuHours))) return false;
+        fresh.push([record.readingId, { leaseId: record.leaseId, start: ms(record.periodStart), end: ms(record.periodEnd), gpuHours: Q.dec(record.gpuHours), fingerprint }]);
+      }
+      for (const [id, reading] of fresh) world.readings.set(id, reading);
+      return true;
+    }
+    case 'correct': {
+      const reading = world.readings.get(step.body.readingId);
+      if (reading === undefined || world.corrections.has(step.body.correctionId)) return false;
+      const lease = world.leases.get(reading.leaseId)!;
+      const gpuHours = Q.dec(step.body.gpuHours);
+      if (gpuHours.mul(Q.of(msPerHour)).gt(Q.of(allocatedGpuMs(world, lease.leaseId, reading.start, reading.end)))) return false;
+      reading.gpuHours = gpuHours;
+      world.corrections.add(step.body.correctionId);
+      return true;
+    }
+    case 'outage': {
+      const lease = world.leases.get(step.body.leaseId);
+      const start = ms(step.body.startsAt);
+      const end = ms(step.body.endsAt);
+      if (lease === undefined || !(start < end) || step.body.affectedGpus <= 0 || start < lease.startsAt || end > lease.endsAt) return false;
+      lease.outages.push({ start, end, gpus: step.body.affectedGpus });
+      return true;
+    }
+    case 'run': {
+      const billingDate = ms(step.billingDate);
+      if (billingDate > at) return false;
+      const latest = world.runs.at(-1)?.billingDate ?? Number.NEGATIVE_INFINITY;
+      if (world.runs.some((run) => run.billingDate === billingDate)) return true;
+      if (billingDate < latest) return false;
+      runBilling(world, billingDate, at);
+      return true;
+    }
+    case 'pay': {
+      const body = step.body;
+      const amount = Q.dec(body.amount);
+      if (world.payments.has(body.paymentId) || !world.tenants.has(body.tenantId) || !amount.gt(ZERO) || ms(body.receivedAt) > at) return false;
+      if (body.invoiceId !== undefined && !namesInvoiceOf(world, body.invoiceId, body.tenantId)) return false;
+      world.payments.set(body.paymentId, { paymentId: body.paymentId, tenantId: body.tenantId, amount, at: ms(body.receivedAt), ...(body.invoiceId === undefined ? {} : { invoiceId: body.invoiceId }), recordedAt: at });
+      return true;
+    }
+    case 'credit': {
+      const body = step.body;
+      const amount = Q.dec(body.amount);
+      if (world.creditNotes.has(body.creditNoteId) || !world.tenants.has(body.tenantId) || !amount.gt(ZERO)) return false;
+      if (body.invoiceId !== undefined && !namesInvoiceOf(world, body.invoiceId, body.tenantId)) return false;
+      const issuedAt = body.issuedAt === undefined ? at : ms(body.issuedAt);
+      world.creditNotes.set(body.creditNoteId, {
+        invoiceId: seriesNumber(world, 'credit_note'),
+        kind: 'credit_note',
+        tenantId: body.tenantId,
+        billingDate: null,
+        issuedAt,
+        dueAt: issuedAt,
+        total: amount.neg(),
+        lines: [],
+        ...(body.invoiceId === undefined ? {} : { creditedInvoiceId: body.invoiceId }),
+        recordedAt: at,
+      });
+      return true;
+    }
+  }
+}
+
+function namesInvoiceOf(world: World, invoiceId: string, tenantId: string): boolean {
+  return world.documents.some((document) => document.invoiceId === invoiceId && document.tenantId === tenantId);
+}
+
+function scheduleFits(entries: readonly { effectiveFrom: string }[], first: number, end: number): boolean {
+  if (entries.length === 0 || ms(entries[0]!.effectiveFrom) !== first) return false;
+  let previous = Number.NEGATIVE_INFINITY;
+  for (const entry of entries) {
+    const at = ms(entry.effectiveFrom);
+    if (at <= previous || at >= end) return false;
+    previous = at;
+  }
+  return true;
+}
+
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// ---- The model ------------------------------------------------------------------------------
+
+export class ReferenceModel {
+  private readonly accepted: TimedStep[] = [];
+  private readonly world = new World();
+
+  /** Records a step as the ledger would; answers whether it was accepted. */
+  record(timed: TimedStep): boolean {
+    const ok = apply(this.world, timed);
+    if (ok) this.accepted.push(timed);
+    this.worlds.clear();
+    return ok;
+  }
+
+  private readonly worlds = new Map<number, World>();
+
+  /**
+   * The world as known at `knownAt`: the accepted steps recorded by then, replayed from the
+   * first. Reports never change a world, so one replay per knowledge instant serves them all.
+   */
+  private known(knownAt: number): World {
+    const last = this.accepted.findLastIndex((timed) => timed.at <= knownAt);
+    let world = this.worlds.get(last);
+    if (world === undefined) {
+      world = new World();
+      for (const timed of this.accepted.slice(0, last + 1)) apply(world, timed);
+      this.worlds.set(last, world);
+    }
+    return world;
+  }
+
+  /** Every document, billing and by hand, in order of issue (recording). */
+  documents(knownAt: number): RefDocument[] {
+    const world = this.known(knownAt);
+    return [...world.documents, ...world.creditNotes.values()].sort((a, b) => a.recordedAt - b.recordedAt || compareIds(a.invoiceId, b.invoiceId));
+  }
+
+  revenue(month: string, knownAt: number) {
+    const world = this.known(knownAt);
+    const totals = { commitment: ZERO, usage: ZERO, terminationFees: ZERO, slaCredits: ZERO };
+    const leases = [];
+    for (const lease of sortedLeases(world)) {
+      const list = charges(world, lease, month);
+      if (list.length === 0) continue;
+      const row = { commitment: chargeOf(list, 'commitment'), usage: chargeOf(list, 'overage'), terminationFees: chargeOf(list, 'termination_fee'), slaCredits: chargeOf(list, 'sla_credit') };
+      totals.commitment = totals.commitment.add(row.commitment);
+      totals.usage = totals.usage.add(row.usage);
+      totals.terminationFees = totals.terminationFees.add(row.terminationFees);
+      totals.slaCredits = totals.slaCredits.add(row.slaCredits);
+      leases.push({ leaseId: lease.leaseId, tenantId: lease.tenantId, ...money(row) });
+    }
+    const creditNotes = sumQ([...world.creditNotes.values()].filter((note) => monthOf(note.issuedAt) === month).map((note) => note.total));
+    const total = totals.commitment.add(totals.usage).add(totals.terminationFees).add(totals.slaCredits).add(creditNotes);
+    return { month, ...money(totals), creditNotes: m(creditNotes), total: m(total), leases };
+  }
+
+  /** A lease's GPU-hours of a month as people read them: exact, then half up to 6 digits. */
+  usage(leaseId: string, month: string, knownAt: number) {
+    const world = this.known(knownAt);
+    const lease = world.leases.get(leaseId);
+    if (lease === undefined) return null;
+    const w0 = Math.max(monthStart(month), lease.startsAt);
+    const w1 = Math.min(monthEnd(month), lease.endsAt);
+    const committed = w1 > w0 ? commitmentBetween(lease, w0, w1).hours : ZERO;
+    const allocated = Q.of(allocatedGpuMs(world, leaseId, Math.max(w0, lease.startsAt), Math.max(w0, w1)), msPerHour);
+    const used = metered(world, leaseId, month);
+    return {
+      leaseId,
+      month,
+      overageGpuHours: maxQ(ZERO, used.sub(committed)).round(6).plain(),
+      meteredGpuHours: used.round(6).plain(),
+      committedGpuHours: committed.round(6).plain(),
+      allocatedGpuHours: allocated.round(6).plain(),
+    };
+  }
+
+  backlog(asOf: number, knownAt: number) {
+    const world = this.known(knownAt);
+    const leases = sortedLeases(world)
+      .filter((lease) => lease.signedAt <= asOf)
+      .map((lease) => ({ leaseId: lease.leaseId, tenantId: lease.tenantId, remaining: commitmentBetween(lease, asOf, lease.endsAt).amount.round(minorDigits) }));
+    return { total: m(sumQ(leases.map((lease) => lease.remaining))), leases: leases.map((lease) => ({ ...lease, remaining: m(lease.remaining) })) };
+  }
+
+  private tenantMrr(world: World, at: number): Map<string, { mrr: Q; arr: Q }> {
+    const result = new Map<string, { mrr: Q; arr: Q }>();
+    for (const tenantId of [...world.tenants.keys()].sort(compareIds)) {
+      let arr = ZERO;
+      for (const lease of world.leases.values()) {
+        if (lease.tenantId !== tenantId || lease.signedAt > at) continue;
+        const { gpus, rate } = committedAt(lease, at);
+        arr = arr.add(rate.mul(Q.int(gpus)).mul(Q.int(8760)));
+      }
+      result.set(tenantId, { mrr: arr.div(Q.int(12)).round(minorDigits), arr: arr.round(minorDigits) });
+    }
+    return result;
+  }
+
+  mrr(asOf: number, knownAt: number) {
+    const tenants = [...this.tenantMrr(this.known(knownAt), asOf)];
+    return {
+      mrr: m(sumQ(tenants.map(([, value]) => value.mrr))),
+      arr: m(sumQ(tenants.map(([, value]) => value.arr))),
+      tenants: tenants.map(([tenantId, value]) => ({ tenantId, mrr: m(value.mrr), arr: m(value.arr) })),
+    };
+  }
+
+  mrrMovements(month: string, knownAt: number) {
+    const world = this.known(knownAt);
+    const starting = this.tenantMrr(world, monthEnd(previousMonth(month)) - 1);
+    const ending = this.tenantMrr(world, monthEnd(month) - 1);
+    const totals = { new: ZERO, reactivation: ZERO, expansion: ZERO, contraction: ZERO, churn: ZERO };
+    const tenants = [...ending.keys()].map((tenantId) => {
+      const start = starting.get(tenantId)!.mrr;
+      const end = ending.get(tenantId)!.mrr;
+      let movement = 'none';
+      if (start.isZero() && end.gt(ZERO)) {
+        movement = hadMrrBefore(world, tenantId, monthStart(month)) ? 'reactivation' : 'new';
+        totals[movement as 'new'] = totals[movement as 'new'].add(end);
+      } else if (start.gt(ZERO) && end.isZero()) {
+        movement = 'churn';
+        totals.churn = totals.churn.add(start);
+      } else if (start.gt(ZERO) && end.gt(start)) {
+        movement = 'expansion';
+        totals.expansion = totals.expansion.add(end.sub(start));
+      } else if (start.gt(ZERO) && end.lt(start)) {
+        movement = 'contraction';
+        totals.contraction = totals.contraction.add(start.sub(end));
+      }
+      return { tenantId, startingMrr: m(start), endingMrr: m(end), movement };
+    });
+    return {
+      month,
+      startingMrr: m(sumQ([...starting.values()].map((value) => value.mrr))),
+      new: m(totals.new),
+      reactivation: m(totals.reactivation),
+      expansion: m(totals.expansion),
+      contraction: m(totals.contraction),
+      churn: m(totals.churn),
+      endingMrr: m(sumQ([...ending.values()].map((value) => value.mrr))),
+      tenants,
+    };
+  }
+
+  /** Journal postings effective at or before asOf: [account, leaseId | null, debit - credit]. */
+  private postings(world: World, asOf: number): { account: string; leaseId: string | null; net: Q }[] {
+    const out: { account: string; leaseId: string | null; net: Q }[] = [];
+    const move = (debit: string, credit: string, amount: Q, leaseId: string | null): void => {
+      out.push({ account: debit, leaseId: debit === '1200' ? leaseId : null, net: amount });
+      out.push({ account: credit, leaseId: credit === '1200' ? leaseId : null, net: amount.neg() });
+    };
+    for (const document of world.documents) {
+      if (document.issuedAt > asOf) continue;
+      for (const line of document.lines) move('1100', '1200', line.amount, line.leaseId);
+    }
+    for (const lease of world.leases.values()) {
+      for (const month of leaseMonths(world, lease)) {
+        if (monthEnd(month) > asOf) continue;
+        for (const charge of charges(world, lease, month)) {
+          if (charge.kind === 'sla_credit') move('4090', '1200', charge.amount.neg(), lease.leaseId);
+          else move('1200', charge.kind === 'commitment' ? '4000' : charge.kind === 'overage' ? '4010' : '4020', charge.amount, lease.leaseId);
+        }
+      }
+    }
+    for (const note of world.creditNotes.values()) if (note.issuedAt <= asOf) move('4095', '1100', note.total.neg(), null);
+    for (const payment of world.payments.values()) if (payment.at <= asOf) move('1000', '1100', payment.amount, null);
+    return out;
+  }
+
+  trialBalance(asOf: number, knownAt: number) {
+    const postings = this.postings(this.known(knownAt), asOf);
+    let debit = ZERO;
+    let credit = ZERO;
+    const accounts = ['1000', '1100', '1200', '4000', '4010', '4020', '4090', '4095'].map((account) => {
+      const net = sumQ(postings.filter((each) => each.account === account).map((each) => each.net));
+      const d = net.gt(ZERO) ? net : ZERO;
+      const c = net.lt(ZERO) ? net.neg() : ZERO;
+      debit = debit.add(d);
+      credit = credit.add(c);
+      return { account, debit: m(d), credit: m(c) };
+    });
+    return { accounts, totalDebit: m(debit), totalCredit: m(credit) };
+  }
+
+  contractBalances(asOf: number, knownAt: number) {
+    const world = this.known(knownAt);
+    const postings = this.postings(world, asOf);
+    let deferred = ZERO;
+    let unbilled = ZERO;
+    const leases = sortedLeases(world).map((lease) => {
+      const balance = sumQ(postings.filter((each) => each.leaseId === lease.leaseId).map((each) => each.net)).neg();
+      if (balance.gt(ZERO)) deferred = deferred.add(balance);
+      else unbilled = unbilled.add(balance.neg());
+      return { leaseId: lease.leaseId, tenantId: lease.tenantId, balance: m(balance) };
+    });
+    return { deferredRevenue: m(deferred), unbilledReceivables: m(unbilled), leases };
+  }
+
+  /**
+   * Each tenant's invoices and what has been applied to them by asOf: at its own date, a payment,
+   * a credit note by hand or a negative billing document goes to the invoice it names, then to
+   * the oldest open invoices (due date, then number); the rest is a credit balance that an
+   * invoice consumes when it is issued.
+   */
+  receivables(asOf: number, knownAt: number) {
+    const world = this.known(knownAt);
+    const result = new Map<string, { invoices: { invoiceId: string; dueAt: number; total: Q; applied: Q }[]; credit: Q }>();
+    for (const tenantId of [...world.tenants.keys()].sort(compareIds)) {
+      type Move = { at: number; recordedAt: number; order: number; invoice?: RefDocument; credit?: Q; target?: string };
+      const moves: Move[] = [];
+      const tenantDocs = world.documents.filter((document) => document.tenantId === tenantId);
+      for (const document of tenantDocs) {
+        if (document.issuedAt > asOf) continue;
+        if (document.kind === 'invoice') moves.push({ at: document.issuedAt, recordedAt: document.recordedAt, order: moves.length, invoice: document });
+        else moves.push({ at: document.issuedAt, recordedAt: document.recordedAt, order: moves.length, credit: document.total.neg() });
+      }
+      for (const note of world.creditNotes.values()) {
+        if (note.tenantId === tenantId && note.issuedAt <= asOf) moves.push({ at: note.issuedAt, recordedAt: note.recordedAt, order: moves.length, credit: note.total.neg(), ...(note.creditedInvoiceId === undefined ? {} : { target: note.creditedInvoiceId }) });
+      }
+      for (const payment of world.payments.values()) {
+        if (payment.tenantId === tenantId && payment.at <= asOf) moves.push({ at: payment.at, recordedAt: payment.recordedAt, order: moves.length, credit: payment.amount, ...(payment.invoiceId === undefined ? {} : { target: payment.invoiceId }) });
+      }
+      moves.sort((a, b) => a.at - b.at || a.recordedAt - b.recordedAt || a.order - b.order);
+      const invoices: { invoiceId: string; dueAt: number; total: Q; applied: Q }[] = [];
+      let credit = ZERO;
+      const due = (invoice: { total: Q; applied: Q }): Q => invoice.total.sub(invoice.applied);
+      for (const move of moves) {
+        if (move.invoice !== undefined) {
+          const consumed = minQ(credit, move.invoice.total);
+          credit = credit.sub(consumed);
+          invoices.push({ invoiceId: move.invoice.invoiceId, dueAt: move.invoice.dueAt, total: move.invoice.total, applied: consumed });
+          continue;
+        }
+        let left = move.credit!;
+        const named = invoices.find((invoice) => invoice.invoiceId === move.target);
+        const take = (invoice: { total: Q; applied: Q }): void => {
+          const part = minQ(left, maxQ(ZERO, due(invoice)));
+          invoice.applied = invoice.applied.add(part);
+          left = left.sub(part);
+        };
+        if (named !== undefined) take(named);
+        for (const invoice of [...invoices].sort((a, b) => a.dueAt - b.dueAt || compareIds(a.invoiceId, b.invoiceId))) {
+          if (left.isZero()) break;
+          if (due(invoice).gt(ZERO)) take(invoice);
+        }
+        credit = credit.add(left);
+      }
+      result.set(tenantId, { invoices, credit });
+    }
+    return result;
+  }
+
+  arAging(asOf: number, knownAt: number) {
+    const buckets = ['current', 'days1to30', 'days31to60', 'days61to90', 'over90'] as const;
+    const totals = Object.fromEntries(buckets.map((bucket) => [bucket, ZERO])) as Record<(typeof buckets)[number], Q>;
+    const tenants = [];
+    for (const [tenantId, receivable] of this.receivables(asOf, knownAt)) {
+      const own = Object.fromEntries(buckets.map((bucket) => [bucket, ZERO])) as Record<(typeof buckets)[number], Q>;
+      for (const invoice of receivable.invoices) {
+        const left = invoice.total.sub(invoice.applied);
+        if (!left.gt(ZERO)) continue;
+        const days = Math.floor((asOf - invoice.dueAt) / dayMs);
+        const bucket = days <= 0 ? 'current' : days <= 30 ? 'days1to30' : days <= 60 ? 'days31to60' : days <= 90 ? 'days61to90' : 'over90';
+        own[bucket] = own[bucket].add(left);
+        totals[bucket] = totals[bucket].add(left);
+      }
+      tenants.push({ tenantId, ...Object.fromEntries(buckets.map((bucket) => [bucket, m(own[bucket])])), total: m(sumQ(buckets.map((bucket) => own[bucket]))), creditBalance: m(receivable.credit) });
+    }
+    return { tenants, totals: { ...Object.fromEntries(buckets.map((bucket) => [bucket, m(totals[bucket])])), total: m(sumQ(buckets.map((bucket) => totals[bucket]))) } };
+  }
+}
+
+/** "Had MRR before" (docs/ledger-rules.md): some lease of the tenant, from its signedAt, had GPUs at a non-zero rate before `before`. */
+function hadMrrBefore(world: World, tenantId: string, before: number): boolean {
+  for (const lease of world.leases.values()) {
+    if (lease.tenantId !== tenantId) continue;
+    for (const segment of segments(lease, lease.signedAt, before)) if (segment.gpus > 0 && segment.rate.gt(ZERO)) return true;
+  }
+  return false;
+}
+
+function sortedLeases(world: World): Lease[] {
+  return [...world.leases.values()].sort((a, b) => compareIds(a.leaseId, b.leaseId));
+}
+
+const m = (value: Q): string => value.fixed(minorDigits);
+function money<T extends Record<string, Q>>(row: T): { [K in keyof T]: string } {
+  return Object.fromEntries(Object.entries(row).map(([key, value]) => [key, m(value)])) as { [K in keyof T]: string };
+}
