@@ -1,4 +1,4 @@
-import { BillingDate, Identifier, Instant } from '@compute-ledger/contracts';
+import { Identifier, RequestBillingDate, RequestInstant } from '@compute-ledger/contracts';
 import { z } from 'zod';
 import { documentFormats } from '../shared/invoice-documents.js';
 import { auditPageEventsDefault, auditPageEventsMax } from './limits.js';
@@ -13,13 +13,13 @@ const position = z
   .regex(/^(0|[1-9][0-9]{0,14})$/, 'must be a whole number (a log position)')
   .transform(Number);
 
-export const KnownAtQuery = z.strictObject({ knownAt: Instant.optional() });
+export const KnownAtQuery = z.strictObject({ knownAt: RequestInstant.optional() });
 export type KnownAtQuery = z.infer<typeof KnownAtQuery>;
 
 export const InvoiceListQuery = z.strictObject({
   tenantId: Identifier.optional(),
-  billingDate: BillingDate.optional(),
-  knownAt: Instant.optional(),
+  billingDate: RequestBillingDate.optional(),
+  knownAt: RequestInstant.optional(),
 });
 export type InvoiceListQuery = z.infer<typeof InvoiceListQuery>;
 
@@ -30,7 +30,7 @@ export const InvoiceDocumentQuery = z.strictObject({
     .optional()
     .transform((value) => value === 'true')
     .describe('`true`: the document as issued, without amount paid, amount due and status, addressed with the billing details of the day it was issued. Its bytes depend only on the log and the issuer configuration.'),
-  knownAt: Instant.optional(),
+  knownAt: RequestInstant.optional(),
 });
 export type InvoiceDocumentQuery = z.infer<typeof InvoiceDocumentQuery>;
 
