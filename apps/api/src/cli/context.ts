@@ -26,9 +26,13 @@ export interface CliContext {
 
 export const cliActor = (command: string) => ({ actor: `cli:${command}`, correlationId: `cli-${process.pid}-${Date.now()}` });
 
-/** Opens the configured ledger, runs `work`, and closes it (saving the model checkpoint) whatever happens. */
-export async function withLedger<T>(context: CliContext, work: (ledger: Ledger) => Promise<T>, follow = false): Promise<T> {
-  const ledger = await openConfiguredLedger(context, follow);
+/**
+ * Opens the configured ledger, runs `work`, and closes it whatever happens, saving the model
+ * checkpoint when it is worth it; `readOnly` (verify) leaves the data directory and the log as
+ * they were.
+ */
+export async function withLedger<T>(context: CliContext, work: (ledger: Ledger) => Promise<T>, follow = false, readOnly = false): Promise<T> {
+  const ledger = await openConfiguredLedger(context, follow, readOnly);
   try {
     return await work(ledger);
   } finally {
@@ -36,14 +40,16 @@ export async function withLedger<T>(context: CliContext, work: (ledger: Ledger) 
   }
 }
 
-export async function openConfiguredLedger(context: CliContext, follow: boolean): Promise<Ledger> {
+export async function openConfiguredLedger(context: CliContext, follow: boolean, readOnly = false): Promise<Ledger> {
   const { storeUrl, currency, dataDir } = context.config;
   if (storeUrl.startsWith('sqlite:')) {
     const path = storeUrl.slice('sqlite:'.length);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   }
   mkdirSync(dataDir, { recursive: true });
-  return openLedger({ store: storeUrl, currency, dataDir, follow, ...(context.clock === undefined ? {} : { clock: context.clock }) });
+  // A checkpoint records its digest in the log: written when worth a shorter replay, not after every command.
+  const checkpointEventsMin = readOnly ? Number.POSITIVE_INFINITY : context.config.checkpointEventsMin;
+  return openLedger({ store: storeUrl, currency, dataDir, follow, checkpointEventsMin, ...(context.clock === undefined ? {} : { clock: context.clock }) });
 }
 
 /**

@@ -19,6 +19,9 @@ export const pathParameterLengthMax = 512;
 export const auditPageEventsMax = 10_000;
 export const auditPageEventsDefault = 1_000;
 
+/** Pinned heads one verification checks: each costs one read, and an auditor pins a few. */
+export const pinnedHeadsMax = 100;
+
 /** Characters of a client's x-request-id that are kept; a longer or odd one is replaced. */
 export const requestIdLengthMax = 128;
 

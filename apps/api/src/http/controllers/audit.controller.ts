@@ -3,7 +3,7 @@ import { Allow } from '../auth/permissions.js';
 import { Doc } from '../common/endpoint.js';
 import { ValidParam, ValidQuery } from '../common/validation.js';
 import { LedgerReadsService } from '../ledger-reads.service.js';
-import { AuditEventsQuery, AuditStreamQuery, StreamId } from '../queries.js';
+import { AuditEventsQuery, AuditStreamQuery, AuditVerifyQuery, StreamId } from '../queries.js';
 
 const tags = ['audit'];
 
@@ -22,8 +22,8 @@ export class AuditController {
     return this.reads.auditStream(streamId, query);
   }
 
-  @Get('verify') @Allow('audit.read') @Doc({ summary: 'Recompute the hash chain from the first event', tags })
-  verify() {
-    return this.reads.auditVerify();
+  @Get('verify') @Allow('audit.read') @Doc({ summary: 'Recompute the hash chain from the first event, check each pinned head, and the model checkpoint against the log', tags })
+  verify(@ValidQuery(AuditVerifyQuery) query: AuditVerifyQuery) {
+    return this.reads.auditVerify(query.expectHead);
   }
 }
