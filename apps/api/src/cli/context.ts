@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openLedger, type Ledger } from '@compute-ledger/ledger';
+import { openLedger, openStore, type Ledger } from '@compute-ledger/ledger';
+import { killingAfterCommit, type KillAfterCommit } from './fault-injection.js';
 import { ValidationError } from '@compute-ledger/ledger';
 import type { z } from 'zod';
 import type { LedgerConfig } from '../config.js';
@@ -40,7 +41,7 @@ export async function withLedger<T>(context: CliContext, work: (ledger: Ledger) 
   }
 }
 
-export async function openConfiguredLedger(context: CliContext, follow: boolean, readOnly = false): Promise<Ledger> {
+export async function openConfiguredLedger(context: CliContext, follow: boolean, readOnly = false, fault: KillAfterCommit | null = null): Promise<Ledger> {
   const { storeUrl, currency, dataDir } = context.config;
   if (storeUrl.startsWith('sqlite:')) {
     const path = storeUrl.slice('sqlite:'.length);
@@ -49,7 +50,10 @@ export async function openConfiguredLedger(context: CliContext, follow: boolean,
   mkdirSync(dataDir, { recursive: true });
   // A checkpoint records its digest in the log: written when worth a shorter replay, not after every command.
   const checkpointEventsMin = readOnly ? Number.POSITIVE_INFINITY : context.config.checkpointEventsMin;
-  return openLedger({ store: storeUrl, currency, dataDir, follow, checkpointEventsMin, ...(context.clock === undefined ? {} : { clock: context.clock }) });
+  const clock = context.clock === undefined ? {} : { clock: context.clock };
+  // The crash tests' seam (fault-injection.ts): only then is the store wrapped.
+  const store = fault === null ? storeUrl : killingAfterCommit(await openStore(storeUrl, context.clock), fault);
+  return openLedger({ store, currency, dataDir, follow, checkpointEventsMin, ...clock });
 }
 
 /**

@@ -7,6 +7,7 @@ import { startApiServer } from '../http/server.js';
 import { openConfiguredLedger, type CliContext } from './context.js';
 import { DemoStoreNotEmptyError, seedDemo } from './demo/seed.js';
 import { CliRefusedError, messageOf } from './errors.js';
+import { killAfterCommitFrom } from './fault-injection.js';
 import { PeriodicCheckpoint } from './periodic-checkpoint.js';
 import { progressBar } from './progress.js';
 import { refusalMessage, StartupVerification } from './startup-verification.js';
@@ -40,7 +41,7 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
     logger.warn({ firstInvalidPosition: check.firstInvalidPosition, reason: check.reason }, `${refusalMessage(check, config.storeUrl, config.dataDir)} Serving it anyway: --allow-unverified`);
   }
   const openStartedMs = performance.now();
-  const ledger = await openConfiguredLedger(context, true).catch((error: unknown) => {
+  const ledger = await openConfiguredLedger(context, true, false, killAfterCommitFrom(io.env)).catch((error: unknown) => {
     // An altered event may be one the model cannot fold at all; then say so next to where the log is broken.
     if (check.ok) throw error;
     throw new CliRefusedError(`${refusalMessage(check, config.storeUrl, config.dataDir)} The model cannot be built from this log either: ${messageOf(error)}`);
