@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openLedger, openStore, type Ledger } from '@compute-ledger/ledger';
+import { dataDirectoryMode, openLedger, openStore, type Ledger } from '@compute-ledger/ledger';
 import { killingAfterCommit, type KillAfterCommit } from './fault-injection.js';
 import { ValidationError } from '@compute-ledger/ledger';
 import type { z } from 'zod';
@@ -45,9 +45,9 @@ export async function openConfiguredLedger(context: CliContext, follow: boolean,
   const { storeUrl, currency, dataDir } = context.config;
   if (storeUrl.startsWith('sqlite:')) {
     const path = storeUrl.slice('sqlite:'.length);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: dataDirectoryMode });
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: dataDirectoryMode });
   // A checkpoint records its digest in the log: written when worth a shorter replay, not after every command.
   const checkpointEventsMin = readOnly ? Number.POSITIVE_INFINITY : context.config.checkpointEventsMin;
   const clock = context.clock === undefined ? {} : { clock: context.clock };

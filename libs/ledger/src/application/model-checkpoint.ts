@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { ledgerEventRegistry } from '@compute-ledger/contracts';
 import type { EventStore, EventToAppend, JsonObject } from '../store/event-store.js';
+import { dataDirectoryMode } from '../store/sqlite/open-database.js';
 import type { LeaseFold, LedgerModel } from '../projections/ledger-model.js';
 import { modelSnapshotVersion, restoreModel, writeModelSnapshot } from '../projections/model-snapshot.js';
 
@@ -50,7 +51,7 @@ export const noCheckpoint: CheckpointState = { checkpointPosition: null, digest:
  * temporary file and the snapshot's digest; `commitCheckpointFile` gives it its name.
  */
 export function writeCheckpointFile(path: string, model: LedgerModel, eventHash: string): { temporary: string; digest: string } {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(path), { recursive: true, mode: dataDirectoryMode });
   const header: CheckpointHeader = { position: model.position, eventHash };
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const digest = createHash('sha256');

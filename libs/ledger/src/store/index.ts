@@ -6,7 +6,7 @@ export type { HashedEventText } from './hash-chain.js';
 export * from './limits.js';
 export { openSqliteEventStore, SqliteEventStore } from './sqlite/sqlite-event-store.js';
 export type { SqliteEventStoreOptions } from './sqlite/sqlite-event-store.js';
-export { sqliteStorePragmas } from './sqlite/open-database.js';
+export { dataDirectoryMode, sqliteStorePragmas, storeFileMode } from './sqlite/open-database.js';
 export { subscriptionPollIntervalMs } from './sqlite/subscription.js';
 export { EsdbEventStore, openCheckTimeoutMs, openEsdbEventStore } from './esdb/esdb-event-store.js';
 export type { EsdbEventStoreOptions } from './esdb/esdb-event-store.js';

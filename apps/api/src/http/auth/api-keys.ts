@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Identifier } from '@compute-ledger/contracts';
+import { dataDirectoryMode } from '@compute-ledger/ledger';
 import { ConfigError } from '../../config.js';
 
 /**
@@ -99,7 +100,7 @@ export function loadOrCreateAdminKey(dataDir: string): AdminKey {
   const path = join(dataDir, adminKeyFile);
   const existing = readKeyFile(path);
   if (existing !== null) return { key: existing, path, created: false };
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: dataDirectoryMode });
   const key = `cl_${randomBytes(adminKeyBytes).toString('base64url')}`;
   try {
     // 'wx' fails when another process created the file first; then that key is the key.
