@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 // The demo seed lives with the `ledger` command; seeding it here, in this process, sets its clock.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { seedDemo } from '@compute-ledger/api';
+import { demoStoryBegins, seedDemo } from '@compute-ledger/api';
 import { actor, openHarness, type Harness } from './harness.js';
 
 /**
@@ -118,8 +118,9 @@ describe('reports as of an instant and as known at another', () => {
 
   it('lists no demo lease signed after asOf in the backlog as of 2025-12-15', async () => {
     // Seeded as known on 2026-03-01: L-4001 (signed 2026-02-15) is recorded, but not yet signed on 2025-12-15.
-    harness = await openHarness('2026-03-01T00:00:00Z');
-    await seedDemo(harness.ledger);
+    const seededAt = '2026-03-01T00:00:00Z';
+    const h = (harness = await openHarness(demoStoryBegins));
+    await seedDemo(h.ledger, { nowMs: () => Date.parse(seededAt), moveTo: (instantMs) => h.at(new Date(instantMs).toISOString()), release: () => h.at(seededAt) });
     const backlog = await harness.ledger.reports.backlog({ asOf: '2025-12-15T00:00:00Z' });
     expect(backlog.leases.map((lease) => lease.leaseId)).toEqual(['L-1001', 'L-2001', 'L-3001']); // signed 2025-10-20, 2025-11-15, 2025-12-10
     const later = await harness.ledger.reports.backlog({ asOf: '2026-02-15T00:00:00Z' });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { foldLease, LedgerModel, loadCheckpoint, modelDigest, ModelRunner, openLedger, openSqliteEventStore, saveCheckpoint, type EventStore } from '@compute-ledger/ledger';
+import { foldLease, LedgerModel, loadCheckpoint, loadVerifiedCheckpoint, modelCheckpointedEvent, modelCheckpointStream, modelDigest, ModelRunner, openLedger, openSqliteEventStore, saveCheckpoint, type EventStore } from '@compute-ledger/ledger';
 import { ledgerEventRegistry } from '@compute-ledger/contracts';
 import {
   workedExampleAllocation,
@@ -38,9 +38,13 @@ describe('model checkpoint', () => {
     try {
       const restored = await loadCheckpoint(join(directory, 'model.checkpoint'), store, foldLease);
       expect(restored).not.toBeNull();
-      expect(restored!.position).toBe(await store.headPosition());
+      // The checkpoint holds the three facts; its digest, recorded after it, is the head.
+      const [digestFact] = await store.readStream(modelCheckpointStream);
+      expect(restored!.position).toBe(2);
+      expect(digestFact).toMatchObject({ position: 3, type: 'ModelCheckpointed', data: { checkpointPosition: 2, digest: modelDigest(restored!) } });
+      expect(await store.headPosition()).toBe(3);
       const rebuilt = new ModelRunner(store, foldLease);
-      await rebuilt.catchUp();
+      await rebuilt.catchUpTo(2);
       expect(modelDigest(restored!)).toBe(modelDigest(rebuilt.model));
     } finally {
       await store.close();
@@ -104,6 +108,62 @@ describe('model checkpoint', () => {
     }
   });
 
+  it('ignores a checkpoint whose snapshot was edited after it was written: its digest is not the one the log records', async () => {
+    const directory = await seeded();
+    const path = join(directory, 'model.checkpoint');
+    // The lease's rate, changed in the file only: the header still names the right event.
+    const text = readFileSync(path, 'utf8');
+    expect(text).toContain('"ratePerGpuHour":"2.10"');
+    writeFileSync(path, text.replace('"ratePerGpuHour":"2.10"', '"ratePerGpuHour":"9.10"'));
+    const store = openSqliteEventStore({ path: join(directory, 'ledger.db') });
+    try {
+      const { model, state } = await loadVerifiedCheckpoint(path, store, foldLease);
+      expect(model).toBeNull();
+      expect(state).toMatchObject({ checkpointPosition: 2, matchesLog: false });
+      expect(state.reason).toContain('the file was changed after it was written');
+    } finally {
+      await store.close();
+    }
+    const ledger = await openLedger({ store: `sqlite:${join(directory, 'ledger.db')}`, dataDir: directory });
+    expect(ledger.restoredFrom).toBeNull();
+    expect(ledger.opening.checkpointAtOpen.matchesLog).toBe(false);
+    expect((await ledger.reports.lease('L-1001')).commitment[0]).toMatchObject({ ratePerGpuHour: '2.10' });
+    const verified = await ledger.verify();
+    expect(verified.model).toMatchObject({ checkpointPosition: 2, matchesLog: false });
+    await ledger.close();
+  });
+
+  it('ignores a checkpoint file written without its digest in the log', async () => {
+    const directory = await seeded();
+    const path = join(directory, 'model.checkpoint');
+    const store = openSqliteEventStore({ path: join(directory, 'ledger.db') });
+    try {
+      const restored = await loadCheckpoint(path, store, foldLease);
+      const [head] = await store.readAll({ fromPosition: 3, limit: 1 });
+      // The model folded the digest fact too: a checkpoint of it at position 3 has a digest no fact records.
+      const runner = new ModelRunner(store, foldLease, restored!);
+      await runner.catchUp();
+      saveCheckpoint(path, runner.model, head!.hash);
+      expect(await loadVerifiedCheckpoint(path, store, foldLease)).toMatchObject({ model: null, state: { checkpointPosition: 3, matchesLog: false, reason: 'the log records no digest of a checkpoint at position 3' } });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('records no second digest for a model that folded only its own digest since the checkpoint', async () => {
+    const directory = await seeded();
+    const ledger = await openLedger({ store: `sqlite:${join(directory, 'ledger.db')}`, dataDir: directory });
+    expect(ledger.restoredFrom).toBe(2);
+    await ledger.checkpoint();
+    await ledger.close();
+    const store = openSqliteEventStore({ path: join(directory, 'ledger.db') });
+    try {
+      expect(await store.headPosition()).toBe(3);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('writes and reads back a checkpoint of many megabytes, its lines crossing the chunks it is read in', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'ledger-checkpoint-'));
     directories.push(directory);
@@ -116,9 +176,14 @@ describe('model checkpoint', () => {
       model.apply(recorded, { type: 'UsageRecorded', data } as never);
     }
     const path = join(directory, 'model.checkpoint');
-    saveCheckpoint(path, model, 'head-hash');
+    const headHash = 'a'.repeat(64);
+    const digest = saveCheckpoint(path, model, headHash);
     expect(statSync(path).size).toBeGreaterThan(4 * 2 ** 20);
-    const store = { readAll: async () => [{ position: readings - 1, hash: 'head-hash' }] } as unknown as EventStore;
+    const fact = modelCheckpointedEvent(readings - 1, headHash, digest);
+    const store = {
+      readAll: async () => [{ position: readings - 1, hash: headHash }],
+      readStream: async () => [{ ...fact, position: readings, revision: 0 }],
+    } as unknown as EventStore;
     const restored = await loadCheckpoint(path, store, foldLease);
     expect(restored).not.toBeNull();
     expect(modelDigest(restored!)).toBe(modelDigest(model));

@@ -64,12 +64,13 @@ describe('ledger serve killed with SIGKILL after a periodic checkpoint', () => {
     // Recorded after the checkpoint, then the server dies without a chance to write another.
     await client.expect(202, 'POST', '/v1/usage', { as: 'metering', body: { records: source.batch('cp-2', tailReadings) } });
     const head = await headPosition(client, ingested);
-    expect(head).toBe(checkpointed + tailReadings);
+    // The checkpoint's digest, recorded in the log right after the position it covers, then the tail.
+    expect(head).toBe(checkpointed + 1 + tailReadings);
     expect((await server.kill()).signal).toBe('SIGKILL');
 
     server = await startServer({ directory: directory.path, env: checkpointEnv, logLevel: 'info' });
     const [resumed] = logLines(server.output(), /model resumed from the checkpoint/);
-    expect(resumed, server.output()).toMatchObject({ resumedFrom: checkpointed, position: head, eventsReplayed: tailReadings });
+    expect(resumed, server.output()).toMatchObject({ resumedFrom: checkpointed, position: head, eventsReplayed: 1 + tailReadings });
     expect(logLines(server.output(), /model built from the first event/)).toEqual([]);
     const restarted = new Client(server.url);
     const { body: usage } = await restarted.expect<Json>(200, 'GET', `/v1/leases/${fleet.leases[0]!.leaseId}/usage?month=2025-01`, { as: 'finance' });

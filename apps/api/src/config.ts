@@ -18,9 +18,10 @@ export const defaultCheckpointIntervalSeconds = 300;
 /** A day: a longer interval is as good as none, and a mistyped value should not pass unnoticed. */
 export const checkpointIntervalSecondsMax = 86_400;
 /**
- * ...and only when the model has advanced by this many events since the last checkpoint: the
- * model replays about 70,000 events a second, so fewer cost a restart less than a second, while
- * writing a checkpoint serializes the whole model.
+ * ...and only when the model has folded this many events since the last checkpoint (the same
+ * rule at a clean stop and when a command closes): the model replays about 70,000 events a
+ * second, so fewer cost a restart less than a second, while writing a checkpoint serializes the
+ * whole model and records its digest in the log.
  */
 export const defaultCheckpointEventsMin = 50_000;
 export const checkpointEventsMinMax = 1_000_000_000;

@@ -7,7 +7,7 @@ export { ApiModule, apiControllers } from './http/app.module.js';
 export { ApiKeys, loadOrCreateAdminKey, adminKeyFile, staffRoles, type Caller, type Role } from './http/auth/api-keys.js';
 export { permissionRoles, permissionMetadataKey, publicMetadataKey, type Permission } from './http/auth/permissions.js';
 export { createLogger } from './http/observability/logger.js';
-export { requestBodyBytesMax } from './http/limits.js';
+export { connectionLimits, requestBodyBytesMax, type ConnectionLimits } from './http/limits.js';
 export { LedgerCommandsService } from './http/ledger-commands.service.js';
 export { LedgerReadsService } from './http/ledger-reads.service.js';
 export { reportNames, monthReports, type ReportName } from './shared/report-names.js';

@@ -12,13 +12,13 @@ import {
   UsageRecorded,
 } from './events.js';
 import {
-  BillingDate,
   GpuHours,
   Identifier,
-  Instant,
   MoneyAmount,
-  Month,
   Rate,
+  RequestBillingDate,
+  RequestInstant,
+  RequestMonth,
   reasonLengthMax,
   usageBatchRecordsMax,
 } from './primitives.js';
@@ -41,6 +41,9 @@ export type CommissionSiteBody = z.infer<typeof CommissionSiteBody>;
 
 /** The lease as signed; billing mode and SLA tiers may be left out (advance, no tiers). */
 export const SignLeaseBody = LeaseSigned.extend({
+  signedAt: RequestInstant,
+  startsAt: RequestInstant,
+  endsAt: RequestInstant,
   commitmentBilling: CommitmentBilling.default('advance'),
   sla: SlaTiers.default([]),
 });
@@ -49,9 +52,9 @@ export type SignLeaseBody = z.infer<typeof SignLeaseBody>;
 export const AmendLeaseBody = z
   .strictObject({
     amendmentId: Identifier,
-    effectiveAt: Instant,
+    effectiveAt: RequestInstant,
     commitment: CommitmentSchedule.optional(),
-    endsAt: Instant.optional(),
+    endsAt: RequestInstant.optional(),
     overageRatePerGpuHour: Rate.optional(),
   })
   .refine(
@@ -60,13 +63,13 @@ export const AmendLeaseBody = z
   );
 export type AmendLeaseBody = z.infer<typeof AmendLeaseBody>;
 
-export const TerminateLeaseBody = z.strictObject({ effectiveAt: Instant, terminationFee: MoneyAmount });
+export const TerminateLeaseBody = z.strictObject({ effectiveAt: RequestInstant, terminationFee: MoneyAmount });
 export type TerminateLeaseBody = z.infer<typeof TerminateLeaseBody>;
 
 export const AllocateCapacityBody = CapacityAllocated;
 export type AllocateCapacityBody = z.infer<typeof AllocateCapacityBody>;
 
-export const ReleaseCapacityBody = z.strictObject({ endsAt: Instant });
+export const ReleaseCapacityBody = z.strictObject({ endsAt: RequestInstant });
 export type ReleaseCapacityBody = z.infer<typeof ReleaseCapacityBody>;
 
 export const RecordOutageBody = OutageRecorded;
@@ -89,7 +92,7 @@ export const UsageCloudEvent = z.object({
   subject: Identifier,
   time: z.string().optional(),
   datacontenttype: z.literal('application/json').optional(),
-  data: z.strictObject({ periodStart: Instant, periodEnd: Instant, gpuHours: GpuHours }),
+  data: z.strictObject({ periodStart: RequestInstant, periodEnd: RequestInstant, gpuHours: GpuHours }),
 });
 export type UsageCloudEvent = z.infer<typeof UsageCloudEvent>;
 export const UsageCloudEventBatch = z.array(UsageCloudEvent).min(1).max(usageBatchRecordsMax);
@@ -97,14 +100,14 @@ export const UsageCloudEventBatch = z.array(UsageCloudEvent).min(1).max(usageBat
 export const CorrectUsageBody = z.strictObject({ correctionId: Identifier, readingId: Identifier, gpuHours: GpuHours });
 export type CorrectUsageBody = z.infer<typeof CorrectUsageBody>;
 
-export const RunBillingBody = z.strictObject({ billingDate: BillingDate });
+export const RunBillingBody = z.strictObject({ billingDate: RequestBillingDate });
 export type RunBillingBody = z.infer<typeof RunBillingBody>;
 
 export const RecordPaymentBody = z.strictObject({
   paymentId: Identifier,
   tenantId: Identifier,
   amount: MoneyAmount,
-  receivedAt: Instant,
+  receivedAt: RequestInstant,
   invoiceId: z.string().min(1).max(64).optional(),
 });
 export type RecordPaymentBody = z.infer<typeof RecordPaymentBody>;
@@ -115,11 +118,11 @@ export const IssueCreditNoteBody = z.strictObject({
   amount: MoneyAmount,
   reason: z.string().trim().min(1).max(reasonLengthMax),
   invoiceId: z.string().min(1).max(64).optional(),
-  issuedAt: Instant.optional(),
+  issuedAt: RequestInstant.optional(),
 });
 export type IssueCreditNoteBody = z.infer<typeof IssueCreditNoteBody>;
 
 /** Query parameters of the reports: every report takes knownAt (default now). */
-export const AsOfQuery = z.strictObject({ asOf: Instant.optional(), knownAt: Instant.optional() });
-export const MonthQuery = z.strictObject({ month: Month, knownAt: Instant.optional() });
-export const UsageQuery = z.strictObject({ month: Month, knownAt: Instant.optional() });
+export const AsOfQuery = z.strictObject({ asOf: RequestInstant.optional(), knownAt: RequestInstant.optional() });
+export const MonthQuery = z.strictObject({ month: RequestMonth, knownAt: RequestInstant.optional() });
+export const UsageQuery = z.strictObject({ month: RequestMonth, knownAt: RequestInstant.optional() });

@@ -242,6 +242,22 @@ export const PaymentReceived = z.strictObject({
   invoiceId: z.string().optional(),
 });
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in hex');
+
+/**
+ * The ledger's own bookkeeping, in its stream `ledger-model`: the model checkpoint it wrote of
+ * the log up to `checkpointPosition` (whose event has `eventHash`), and the sha256 of the
+ * snapshot (`digest`). Being in the hash-chained log, it makes a checkpoint file edited on disk
+ * tell itself apart from the one written: a restart uses a checkpoint only when its digest is
+ * recorded here. It changes no tenant's facts: no report, run or number reads it.
+ */
+export const ModelCheckpointed = z.strictObject({
+  checkpointPosition: z.int().min(0),
+  eventHash: sha256Hex,
+  digest: sha256Hex,
+  snapshotVersion: z.int().min(1),
+});
+
 /** Every current event schema by type. */
 export const eventDataSchemas = {
   TenantRegistered,
@@ -259,6 +275,7 @@ export const eventDataSchemas = {
   BillingRunCompleted,
   CreditNoteIssued,
   PaymentReceived,
+  ModelCheckpointed,
 } as const;
 
 export type EventType = keyof typeof eventDataSchemas;

@@ -20,6 +20,19 @@ export const billingAddressLengthMax = 1_000;
 export const billingAddressLinesMax = 10;
 export const taxIdLengthMax = 64;
 export const purchaseOrderLengthMax = 128;
+/**
+ * A lease's term: at most 50 years from its start. Every data-centre lease and GPU commitment
+ * runs for years, not centuries; a longer term is a typo (9999 for 2029) that the ledger would
+ * otherwise carry into every report and billing run.
+ */
+export const leaseTermYearsMax = 50;
+/**
+ * Every instant a request names (a term, a payment, a billing date, a report's asOf or knownAt)
+ * lies before this one, so that no request can make the ledger compute for a date it will never
+ * reach, and the work of a report stays bounded by the months up to it.
+ */
+export const instantsBefore = '2100-01-01T00:00:00Z';
+const instantsBeforeMs = Date.parse(instantsBefore);
 
 const identifierPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
@@ -47,16 +60,25 @@ export const Instant = z
   .string()
   .refine(isInstant, 'must be an ISO-8601 UTC instant with Z, at most millisecond precision (2026-11-10T00:00:00Z)');
 
+/** An instant a request names: an {@link Instant} before {@link instantsBefore}. */
+export const RequestInstant = Instant.refine((value) => Date.parse(value) < instantsBeforeMs, `must be before ${instantsBefore}`);
+
 const monthPattern = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 /** A service month: `YYYY-MM`, a calendar month in UTC. */
 export const Month = z.string().regex(monthPattern, 'must be a month YYYY-MM');
 
+/** A service month a request names: a {@link Month} before {@link instantsBefore}. */
+export const RequestMonth = Month.refine((value) => Date.parse(`${value}-01T00:00:00Z`) < instantsBeforeMs, `must be before ${instantsBefore.slice(0, 7)}`);
+
+const billingDateMessage = 'must be the first instant of a month (2026-12-01T00:00:00Z)';
+const isFirstInstantOfMonth = (value: string): boolean => /^\d{4}-\d{2}-01T00:00:00(\.000)?Z$/.test(value);
+
 /** A billing date: the first instant of a month. */
-export const BillingDate = Instant.refine(
-  (value) => /^\d{4}-\d{2}-01T00:00:00(\.000)?Z$/.test(value),
-  'must be the first instant of a month (2026-12-01T00:00:00Z)',
-);
+export const BillingDate = Instant.refine(isFirstInstantOfMonth, billingDateMessage);
+
+/** A billing date a request names: also before {@link instantsBefore}. */
+export const RequestBillingDate = RequestInstant.refine(isFirstInstantOfMonth, billingDateMessage);
 
 function decimalPattern(fractionDigitsMax: number, signed: boolean): RegExp {
   const sign = signed ? '-?' : '';

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { AsOfQuery, BillingDate, Instant, MonthQuery, usageBatchRecordsMax } from '@compute-ledger/contracts';
-import { countOf, UsageBatchRefusedError, type Ledger, type LedgerVerifyResult, type VerifyResult } from '@compute-ledger/ledger';
+import { AsOfQuery, MonthQuery, RequestBillingDate, RequestInstant, usageBatchRecordsMax } from '@compute-ledger/contracts';
+import { countOf, parsePinnedHead, pinnedHeadFormat, UsageBatchRefusedError, verifyLog, type Ledger, type CheckpointState, type LedgerVerifyResult, type PinnedHead, type VerifyResult } from '@compute-ledger/ledger';
 import { z } from 'zod';
 import { readIssuer } from '../config.js';
 import { DocumentNumber, documentFormats, InvoiceDocuments, type DocumentFormat, type RenderedDocument } from '../shared/invoice-documents.js';
@@ -61,7 +61,7 @@ async function invoiceRows(ledger: Ledger) {
 
 export async function billCommand(context: CliContext, options: { date: string; documents?: string }): Promise<number> {
   const date = /^\d{4}-\d{2}-\d{2}$/.test(options.date) ? `${options.date}T00:00:00Z` : options.date;
-  const { billingDate } = parseOptions(z.object({ billingDate: BillingDate }), { billingDate: date }, { billingDate: '--date' });
+  const { billingDate } = parseOptions(z.object({ billingDate: RequestBillingDate }), { billingDate: date }, { billingDate: '--date' });
   if (options.documents !== undefined && options.documents.trim() === '') throw new CliUsageError('--documents must name a directory');
   const target = options.documents === undefined ? null : { directory: options.documents, issuer: readIssuer(context.io.env) };
   return withLedger(context, async (ledger) => {
@@ -101,7 +101,7 @@ export async function invoiceRenderCommand(context: CliContext, invoiceId: strin
   if (options.format !== undefined && !(documentFormats as readonly string[]).includes(options.format)) throw new CliUsageError(`--format must be one of ${documentFormats.join(', ')}`);
   const format = (options.format ?? 'pdf') as DocumentFormat;
   if (options.out.trim() === '') throw new CliUsageError('--out must name a file');
-  const query = parseOptions(z.strictObject({ invoiceId: DocumentNumber, knownAt: Instant.optional() }), { invoiceId, knownAt: instantOption(options.knownAt) }, { invoiceId: '<invoiceId>', knownAt: '--known-at' });
+  const query = parseOptions(z.strictObject({ invoiceId: DocumentNumber, knownAt: RequestInstant.optional() }), { invoiceId, knownAt: instantOption(options.knownAt) }, { invoiceId: '<invoiceId>', knownAt: '--known-at' });
   const issuer = readIssuer(context.io.env);
   return withLedger(context, async (ledger) => {
     const view = await ledger.reports.invoice(query.invoiceId, query.knownAt);
@@ -183,7 +183,7 @@ export const journalCsvColumns = ['entryId', 'effectiveAt', 'description', 'acco
 export async function exportJournalCommand(context: CliContext, options: { from?: string; to?: string; knownAt?: string; format?: string }): Promise<number> {
   const format = formatOption(options.format, context.json, ['csv', 'json'], 'csv');
   const query = parseOptions(
-    z.strictObject({ from: Instant.optional(), to: Instant.optional(), knownAt: Instant.optional() }),
+    z.strictObject({ from: RequestInstant.optional(), to: RequestInstant.optional(), knownAt: RequestInstant.optional() }),
     { from: instantOption(options.from), to: instantOption(options.to), knownAt: instantOption(options.knownAt) },
     { from: '--from', to: '--to', knownAt: '--known-at' },
   );
@@ -266,33 +266,48 @@ type RebuildOutcome = LedgerVerifyResult['rebuild'] | { ok: false; skipped: stri
  * of the fold instead of as the position where the log was changed. A log whose chain does not
  * verify is not rebuilt: what it would be compared with may itself be altered.
  */
-export async function verifyCommand(context: CliContext): Promise<number> {
+export async function verifyCommand(context: CliContext, options: { expectHead?: readonly string[] } = {}): Promise<number> {
   const { storeUrl } = context.config;
+  const heads = pinnedHeadsOption(options.expectHead ?? []);
   const progress = progressBar('verifying', 2, context.io.stderr, !context.json && context.io.stderr.isTTY === true);
-  const firstCheck = await withBareStore(storeUrl, (store) => store.verify());
+  const firstCheck = await withBareStore(storeUrl, (store) => verifyLog(store, heads));
   progress.update(1);
+  const notChecked: CheckpointState = { checkpointPosition: null, digest: null, matchesLog: null, reason: 'not checked: the log does not verify' };
   if (!firstCheck.ok) {
     progress.finish();
-    return reportVerification(context, firstCheck, { ok: false, skipped: 'no model is built from a log whose hash chain does not verify' }, chainFailureMessage(firstCheck, storeUrl, null));
+    return reportVerification(context, firstCheck, { ok: false, skipped: 'no model is built from a log whose hash chain does not verify' }, notChecked, chainFailureMessage(firstCheck, storeUrl, null));
   }
   // The ledger checks the chain again, up to its head at the time of the rebuild: so every event
   // the rebuild folds, including any appended since the first check, is covered by a check.
-  const verified = await withLedger(context, (ledger) => ledger.verify()).catch((error: unknown) => ({ error }));
+  const verified = await withLedger(context, (ledger) => ledger.verify(), false, true).catch((error: unknown) => ({ error }));
   progress.finish();
   if ('error' in verified) {
     const error = `the model cannot be built from the log: ${messageOf(verified.error)}`;
-    return reportVerification(context, firstCheck, { ok: false, error }, `the hash chain verifies, but ${error}`);
+    return reportVerification(context, firstCheck, { ok: false, error }, notChecked, `the hash chain verifies, but ${error}`);
   }
-  const failure = verified.chain.ok ? 'the model rebuilt from the log differs from the live one' : chainFailureMessage(verified.chain, storeUrl, null);
-  return reportVerification(context, verified.chain, verified.rebuild, failure);
+  const failure = !verified.chain.ok
+    ? chainFailureMessage(verified.chain, storeUrl, null)
+    : !verified.rebuild.ok
+      ? 'the model rebuilt from the log differs from the live one'
+      : `the model checkpoint does not match the log: ${verified.model.reason ?? ''}`;
+  return reportVerification(context, verified.chain, verified.rebuild, verified.model, failure);
+}
+
+/** `--expect-head P:H`, repeatable: a malformed one is a misuse (exit 2). */
+function pinnedHeadsOption(values: readonly string[]): PinnedHead[] {
+  return values.map((value) => {
+    const head = parsePinnedHead(value);
+    if (head === null) throw new CliUsageError(`--expect-head ${value}: must be ${pinnedHeadFormat}`);
+    return head;
+  });
 }
 
 /** Prints both halves of a verification; any failure is exit 1, explained by `failure` on a terminal. */
-function reportVerification(context: CliContext, chain: VerifyResult, rebuild: RebuildOutcome, failure: string): number {
-  const ok = chain.ok && rebuild.ok;
+function reportVerification(context: CliContext, chain: VerifyResult, rebuild: RebuildOutcome, model: CheckpointState, failure: string): number {
+  const ok = chain.ok && rebuild.ok && model.matchesLog !== false;
   const out = context.io.stdout;
   if (context.json) {
-    out.write(renderJson({ ok, chain, rebuild }));
+    out.write(renderJson({ ok, chain, rebuild, model }));
     return ok ? exitOk : exitRefused;
   }
   if (chain.ok) out.write(`hash chain: ok, ${countOf(chain.eventsChecked, 'event')}, head ${chain.headPosition} ${chain.headHash}\n`);
@@ -301,6 +316,9 @@ function reportVerification(context: CliContext, chain: VerifyResult, rebuild: R
   else if ('error' in rebuild) out.write(`rebuild:    FAILED: ${rebuild.error}\n`);
   else if (rebuild.ok) out.write(`rebuild:    ok, the model rebuilt from the log equals the live one at position ${rebuild.position} (${rebuild.rebuiltDigest})\n`);
   else out.write(`rebuild:    DIFFERS at position ${rebuild.position}: live ${rebuild.liveDigest}, rebuilt ${rebuild.rebuiltDigest}\n`);
+  if (model.matchesLog === true) out.write(`checkpoint: ok, the model checkpoint at position ${model.checkpointPosition} is the one the log records and a rebuild gives (${model.digest})\n`);
+  else if (model.matchesLog === false) out.write(`checkpoint: DOES NOT MATCH the log${model.checkpointPosition === null ? '' : ` at position ${model.checkpointPosition}`}: ${model.reason ?? ''}\n`);
+  else out.write(`checkpoint: none${model.reason === undefined ? '' : ` (${model.reason})`}\n`);
   if (!ok) throw new CliRefusedError(`verification failed: ${failure}`);
   return exitOk;
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openLedger, type Ledger } from '@compute-ledger/ledger';
+import { dataDirectoryMode, openLedger, openStore, type Ledger } from '@compute-ledger/ledger';
+import { killingAfterCommit, type KillAfterCommit } from './fault-injection.js';
 import { ValidationError } from '@compute-ledger/ledger';
 import type { z } from 'zod';
 import type { LedgerConfig } from '../config.js';
@@ -26,9 +27,13 @@ export interface CliContext {
 
 export const cliActor = (command: string) => ({ actor: `cli:${command}`, correlationId: `cli-${process.pid}-${Date.now()}` });
 
-/** Opens the configured ledger, runs `work`, and closes it (saving the model checkpoint) whatever happens. */
-export async function withLedger<T>(context: CliContext, work: (ledger: Ledger) => Promise<T>, follow = false): Promise<T> {
-  const ledger = await openConfiguredLedger(context, follow);
+/**
+ * Opens the configured ledger, runs `work`, and closes it whatever happens, saving the model
+ * checkpoint when it is worth it; `readOnly` (verify) leaves the data directory and the log as
+ * they were.
+ */
+export async function withLedger<T>(context: CliContext, work: (ledger: Ledger) => Promise<T>, follow = false, readOnly = false): Promise<T> {
+  const ledger = await openConfiguredLedger(context, follow, readOnly);
   try {
     return await work(ledger);
   } finally {
@@ -36,14 +41,19 @@ export async function withLedger<T>(context: CliContext, work: (ledger: Ledger) 
   }
 }
 
-export async function openConfiguredLedger(context: CliContext, follow: boolean): Promise<Ledger> {
+export async function openConfiguredLedger(context: CliContext, follow: boolean, readOnly = false, fault: KillAfterCommit | null = null): Promise<Ledger> {
   const { storeUrl, currency, dataDir } = context.config;
   if (storeUrl.startsWith('sqlite:')) {
     const path = storeUrl.slice('sqlite:'.length);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: dataDirectoryMode });
   }
-  mkdirSync(dataDir, { recursive: true });
-  return openLedger({ store: storeUrl, currency, dataDir, follow, ...(context.clock === undefined ? {} : { clock: context.clock }) });
+  mkdirSync(dataDir, { recursive: true, mode: dataDirectoryMode });
+  // A checkpoint records its digest in the log: written when worth a shorter replay, not after every command.
+  const checkpointEventsMin = readOnly ? Number.POSITIVE_INFINITY : context.config.checkpointEventsMin;
+  const clock = context.clock === undefined ? {} : { clock: context.clock };
+  // The crash tests' seam (fault-injection.ts): only then is the store wrapped.
+  const store = fault === null ? storeUrl : killingAfterCommit(await openStore(storeUrl, context.clock), fault);
+  return openLedger({ store, currency, dataDir, follow, checkpointEventsMin, ...clock });
 }
 
 /**

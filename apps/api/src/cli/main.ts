@@ -117,8 +117,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
 
   program
     .command('verify')
-    .description('check the hash chain, then rebuild the model from the log and compare it with the live one')
-    .action(action((context) => verifyCommand(context)));
+    .description('check the hash chain (and each pinned head), then rebuild the model from the log and compare it with the live one and the model checkpoint')
+    .option('--expect-head <position:hash>', 'fail unless the log still holds this head (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .action(action((context, flags: { expectHead: string[] }) => verifyCommand(context, { expectHead: flags.expectHead })));
 
   if (argv.length === 0) {
     program.outputHelp({ error: true });

@@ -63,7 +63,7 @@ export class PeriodicCheckpoint {
     // Counted from the checkpoint the model was restored from (none: -1), so that a start that
     // replayed much of the log, or seeded the demo, writes one at the first interval.
     const previous = this.ledger.runner.checkpointedPosition ?? -1;
-    if (this.ledger.runner.model.position - previous < eventsMin) return;
+    if (this.ledger.runner.factsSinceCheckpoint < eventsMin) return;
     const startedMs = performance.now();
     try {
       await this.ledger.checkpoint();

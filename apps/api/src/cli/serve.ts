@@ -10,6 +10,7 @@ import { openConfiguredLedger, type CliContext } from './context.js';
 import { DemoStoreNotEmptyError, seedDemo } from './demo/seed.js';
 import { StoryClock } from './demo/story-clock.js';
 import { CliRefusedError, messageOf } from './errors.js';
+import { killAfterCommitFrom } from './fault-injection.js';
 import { PeriodicCheckpoint } from './periodic-checkpoint.js';
 import { progressBar } from './progress.js';
 import { refusalMessage, StartupVerification } from './startup-verification.js';
@@ -46,12 +47,13 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
   // With --demo the ledger's clock is one the seed can hold at each instant of its story.
   const storyClock = options.demo === true ? new StoryClock(context.clock) : null;
   const ledgerContext = storyClock === null ? context : { ...context, clock: storyClock.clock };
-  const ledger = await openConfiguredLedger(ledgerContext, true).catch((error: unknown) => {
+  const ledger = await openConfiguredLedger(ledgerContext, true, false, killAfterCommitFrom(io.env)).catch((error: unknown) => {
     // An altered event may be one the model cannot fold at all; then say so next to where the log is broken.
     if (check.ok) throw error;
     throw new CliRefusedError(`${refusalMessage(check, config.storeUrl, config.dataDir)} The model cannot be built from this log either: ${messageOf(error)}`);
   });
   logModelReady(logger, ledger, performance.now() - openStartedMs);
+  await replaceRejectedCheckpoint(logger, ledger);
   let seeded = false;
   try {
     if (storyClock !== null) seeded = await seedIfEmpty(ledger, storyClock, context);
@@ -100,11 +102,26 @@ function logModelReady(logger: Logger, ledger: Ledger, elapsedMs: number): void 
   const position = ledger.runner.model.position;
   const resumedFrom = ledger.restoredFrom;
   const ms = Math.round(elapsedMs);
+  const found = ledger.opening.checkpointAtOpen;
+  if (found.matchesLog === false) {
+    logger.error({ model: found }, `the model checkpoint does not match the log (${found.reason ?? 'unreadable'}): it is ignored, the model is rebuilt from the first event, and the file is replaced`);
+  }
   if (resumedFrom === null) {
     logger.info({ position, eventsReplayed: position + 1, ms }, `model built from the first event to position ${position}: no model checkpoint matches the log`);
     return;
   }
   logger.info({ resumedFrom, position, eventsReplayed: position - resumedFrom, ms }, `model resumed from the checkpoint at position ${resumedFrom} and caught up to position ${position}`);
+}
+
+/** A checkpoint file that does not match the log is replaced by one of the rebuilt model at once, rather than left for verify to flag until the next interval. */
+async function replaceRejectedCheckpoint(logger: Logger, ledger: Ledger): Promise<void> {
+  if (ledger.opening.checkpointAtOpen.matchesLog !== false) return;
+  try {
+    await ledger.checkpoint();
+    logger.info({ position: ledger.runner.checkpointedPosition }, `model checkpoint written at position ${ledger.runner.checkpointedPosition ?? -1} in place of the one that did not match the log`);
+  } catch (error) {
+    logger.error({ err: error }, 'replacing the model checkpoint failed; the next interval tries again');
+  }
 }
 
 /** Moves the verified anchor to the head on a clean stop; a failure here must not lose the stop. */

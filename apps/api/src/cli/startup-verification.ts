@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { openStore, type EventStore, type VerifyAnchor, type VerifyResult } from '@compute-ledger/ledger';
+import { dataDirectoryMode, openStore, type EventStore, type VerifyAnchor, type VerifyResult } from '@compute-ledger/ledger';
 
 /**
  * The hash-chain check `ledger serve` runs before it serves anything. A full check reads every
@@ -107,7 +107,7 @@ export class StartupVerification {
     // An empty log has no event to anchor to; the next check starts from the beginning anyway.
     if (result.headPosition < 0) return;
     const record: VerifiedChainRecord = { storeDigest: this.storeDigest, position: result.headPosition, hash: result.headHash, verifiedAt: new Date().toISOString() };
-    mkdirSync(dirname(this.path), { recursive: true });
+    mkdirSync(dirname(this.path), { recursive: true, mode: dataDirectoryMode });
     const temporary = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       const fd = openSync(temporary, 'w', 0o600);
@@ -135,7 +135,7 @@ export class StartupVerification {
 export async function withBareStore<T>(storeUrl: string, work: (store: EventStore) => Promise<T>): Promise<T> {
   if (storeUrl.startsWith('sqlite:')) {
     const path = storeUrl.slice('sqlite:'.length);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: dataDirectoryMode });
   }
   const store = await openStore(storeUrl);
   try {

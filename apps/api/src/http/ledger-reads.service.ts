@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { MonthTimeQuery, TimeQuery } from '@compute-ledger/ledger';
-import { Ledger, NotFoundError, type RecordedEvent } from '@compute-ledger/ledger';
+import { Ledger, NotFoundError, verifyLog, type PinnedHead, type RecordedEvent } from '@compute-ledger/ledger';
 import type { ReportName } from '../shared/report-names.js';
 import type { RequestCaller } from './common/caller.decorator.js';
 import { tenantView } from './tenant-view.js';
@@ -111,8 +111,11 @@ export class LedgerReadsService {
     return { streamId, events: events.map(auditEvent), nextRevision: last === undefined ? fromRevision : last.revision + 1 };
   }
 
-  async auditVerify() {
-    return this.ledger.store.verify();
+  /** The chain and each pinned head, then the model checkpoint on disk against the log: all must hold for ok. */
+  async auditVerify(expectHeads: readonly PinnedHead[]) {
+    const chain = await verifyLog(this.ledger.store, expectHeads);
+    const model = await this.ledger.checkpointState();
+    return { ...chain, ok: chain.ok && model.matchesLog !== false, model };
   }
 }
 

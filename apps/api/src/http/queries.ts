@@ -1,7 +1,8 @@
-import { BillingDate, Identifier, Instant } from '@compute-ledger/contracts';
+import { Identifier, RequestBillingDate, RequestInstant } from '@compute-ledger/contracts';
+import { parsePinnedHead, pinnedHeadFormat, pinnedHeadPattern } from '@compute-ledger/ledger';
 import { z } from 'zod';
 import { documentFormats } from '../shared/invoice-documents.js';
-import { auditPageEventsDefault, auditPageEventsMax } from './limits.js';
+import { auditPageEventsDefault, auditPageEventsMax, pinnedHeadsMax } from './limits.js';
 
 /**
  * Query parameters of the endpoints that only the HTTP API has (the reports' queries live in
@@ -13,13 +14,13 @@ const position = z
   .regex(/^(0|[1-9][0-9]{0,14})$/, 'must be a whole number (a log position)')
   .transform(Number);
 
-export const KnownAtQuery = z.strictObject({ knownAt: Instant.optional() });
+export const KnownAtQuery = z.strictObject({ knownAt: RequestInstant.optional() });
 export type KnownAtQuery = z.infer<typeof KnownAtQuery>;
 
 export const InvoiceListQuery = z.strictObject({
   tenantId: Identifier.optional(),
-  billingDate: BillingDate.optional(),
-  knownAt: Instant.optional(),
+  billingDate: RequestBillingDate.optional(),
+  knownAt: RequestInstant.optional(),
 });
 export type InvoiceListQuery = z.infer<typeof InvoiceListQuery>;
 
@@ -30,7 +31,7 @@ export const InvoiceDocumentQuery = z.strictObject({
     .optional()
     .transform((value) => value === 'true')
     .describe('`true`: the document as issued, without amount paid, amount due and status, addressed with the billing details of the day it was issued. Its bytes depend only on the log and the issuer configuration.'),
-  knownAt: Instant.optional(),
+  knownAt: RequestInstant.optional(),
 });
 export type InvoiceDocumentQuery = z.infer<typeof InvoiceDocumentQuery>;
 
@@ -50,6 +51,18 @@ export const AuditStreamQuery = z.strictObject({
   limit: AuditEventsQuery.shape.limit,
 });
 export type AuditStreamQuery = z.infer<typeof AuditStreamQuery>;
+
+const pinnedHead = z.string().regex(pinnedHeadPattern, `must be ${pinnedHeadFormat}`);
+
+/** `expectHead` once or repeated: each a head the log must still hold. */
+export const AuditVerifyQuery = z.strictObject({
+  expectHead: z
+    .union([pinnedHead, z.array(pinnedHead).max(pinnedHeadsMax)])
+    .optional()
+    .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]).map((text) => parsePinnedHead(text)!))
+    .describe('A head the log must still hold, `<position>:<hash>` (repeatable): a head written down earlier, or a period\'s seal. A log cut back below it fails.'),
+});
+export type AuditVerifyQuery = z.infer<typeof AuditVerifyQuery>;
 
 /** Stream names of the log: a prefix and an identifier (`lease-L-1001`), or `billing`. */
 export const StreamId = z

@@ -17,7 +17,7 @@ import type { ApiKeys } from './auth/api-keys.js';
 import { answerStatusOf } from './common/answer.js';
 import { problem, problemContentType, problemOf, unreadableRequestProblem, type Problem } from './common/problem.js';
 import { cloudEventsBatchContentType } from './controllers/metering.controller.js';
-import { pathParameterLengthMax, requestBodyBytesMax, requestHeaderBytesMax, requestIdLengthMax } from './limits.js';
+import { connectionLimits, pathParameterLengthMax, requestBodyBytesMax, requestHeaderBytesMax, requestIdLengthMax, type ConnectionLimits } from './limits.js';
 import { createLogger, NestPinoLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 
@@ -32,6 +32,8 @@ export interface ApiServerOptions {
   version?: string;
   /** The issuer printed on documents. Default: `LEDGER_ISSUER_*` of this process, read now. */
   issuer?: Issuer;
+  /** Default `connectionLimits` (limits.ts). Not a setting: in-process tests shorten them to seconds. */
+  connectionLimits?: ConnectionLimits;
 }
 
 export interface ApiServer {
@@ -60,9 +62,15 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
     metrics.observe(request.method, route, reply.statusCode, elapsedMs / 1000);
     request.log.info({ method: request.method, route, url: request.url, status: reply.statusCode, ms: Math.round(elapsedMs * 10) / 10 }, 'request');
   };
+  const limits = options.connectionLimits ?? connectionLimits;
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: requestBodyBytesMax,
+    // A slow client is answered 408 or dropped (limits.ts): Fastify's own defaults leave the
+    // whole request without a limit.
+    requestTimeout: limits.receiveTimeoutMs,
+    keepAliveTimeout: limits.keepAliveIdleTimeoutMs,
+    connectionTimeout: limits.socketIdleTimeoutMs,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     // One line per request is written by the onResponse hook below, with the route and status.
@@ -73,7 +81,7 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
       return typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID();
     },
     routerOptions: { maxParamLength: pathParameterLengthMax },
-    http: { maxHeaderSize: requestHeaderBytesMax },
+    http: { maxHeaderSize: requestHeaderBytesMax, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.receiveTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs },
     // The router refuses a malformed percent-escape (400) and a path parameter over the limit
     // (414) before any hook runs or Nest sees the request; Nest's own handler for these sends
     // Fastify's plain JSON. Here they leave as problem details like every other refusal.
@@ -156,6 +164,8 @@ interface DashboardSettings {
 /** Builds the API and listens. */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const app = await createApiApp(options);
+  // Beyond the cap a new connection is closed at once.
+  app.getHttpServer().maxConnections = (options.connectionLimits ?? connectionLimits).connectionsMax;
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   const address = app.getHttpServer().address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

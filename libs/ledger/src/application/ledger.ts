@@ -8,7 +8,7 @@ import { openEsdbEventStore } from '../store/esdb/esdb-event-store.js';
 import { openSqliteEventStore } from '../store/sqlite/sqlite-event-store.js';
 import { BillingService } from './billing-service.js';
 import { LedgerCommands } from './ledger-commands.js';
-import { loadCheckpoint } from './model-checkpoint.js';
+import { checkpointState, loadVerifiedCheckpoint, noCheckpoint, type CheckpointState } from './model-checkpoint.js';
 import { ModelRunner } from './model-runner.js';
 import { ReportService } from './report-service.js';
 import { systemClock, type Clock } from './clock.js';
@@ -30,11 +30,29 @@ export interface LedgerOptions {
   dataDir?: string;
   /** Follow the log live (a server); a one-shot command leaves it off. */
   follow?: boolean;
+  /**
+   * Facts the model must have folded since the last checkpoint for `close` to write one
+   * (default 1: whenever it moved). Each checkpoint records its digest in the log, so a command
+   * that runs often sets this high, and a small ledger, quick to replay, gets none.
+   */
+  checkpointEventsMin?: number;
 }
 
 export interface LedgerVerifyResult {
   chain: VerifyResult;
   rebuild: { ok: boolean; liveDigest: string; rebuiltDigest: string; position: number };
+  /** The checkpoint file against the log, and against a rebuild of the log up to its position. */
+  model: CheckpointState;
+}
+
+/** What the ledger was opened from, and how it keeps its checkpoint. */
+export interface LedgerOpening {
+  checkpointPath: string | null;
+  /** Position of the checkpoint the model was restored from at open, or null when it was built from the first event. */
+  restoredFrom: number | null;
+  /** The checkpoint file found at open, against the log. */
+  checkpointAtOpen: CheckpointState;
+  checkpointEventsMin: number;
 }
 
 export class Ledger {
@@ -47,9 +65,7 @@ export class Ledger {
     readonly runner: ModelRunner,
     readonly currency: CurrencyCode,
     readonly clock: Clock,
-    private readonly checkpointPath: string | null,
-    /** Position of the checkpoint the model was restored from at open, or null when it was built from the first event. */
-    readonly restoredFrom: number | null = null,
+    readonly opening: LedgerOpening = { checkpointPath: null, restoredFrom: null, checkpointAtOpen: noCheckpoint, checkpointEventsMin: 1 },
   ) {
     this.commands = new LedgerCommands({ store, currency, clock });
     this.billing = new BillingService({ store, runner, currency, clock });
@@ -70,16 +86,43 @@ export class Ledger {
     await rebuilt.catchUp();
     const liveDigest = modelDigest(this.runner.model);
     const rebuiltDigest = modelDigest(rebuilt.model);
-    return { chain, rebuild: { ok: liveDigest === rebuiltDigest, liveDigest, rebuiltDigest, position: rebuilt.model.position } };
+    return { chain, rebuild: { ok: liveDigest === rebuiltDigest, liveDigest, rebuiltDigest, position: rebuilt.model.position }, model: await this.verifyCheckpoint() };
+  }
+
+  /** Position of the checkpoint the model was restored from at open, or null when it was built from the first event. */
+  get restoredFrom(): number | null {
+    return this.opening.restoredFrom;
+  }
+
+  /** The checkpoint file as it is now, against the log (no rebuild). */
+  async checkpointState(): Promise<CheckpointState> {
+    return this.opening.checkpointPath === null ? noCheckpoint : checkpointState(this.opening.checkpointPath, this.store);
+  }
+
+  /**
+   * The checkpoint file against the log, and the digest the log records against a model rebuilt
+   * from the first event up to the checkpoint's position: a checkpoint that matches the log is
+   * also the model the log gives.
+   */
+  private async verifyCheckpoint(): Promise<CheckpointState> {
+    const state = await this.checkpointState();
+    if (state.matchesLog !== true || state.checkpointPosition === null) return state;
+    const rebuilt = new ModelRunner(this.store, foldLease);
+    await rebuilt.catchUpTo(state.checkpointPosition);
+    const rebuiltDigest = modelDigest(rebuilt.model);
+    if (rebuiltDigest === state.digest) return state;
+    return { ...state, matchesLog: false, reason: `the model rebuilt to position ${state.checkpointPosition} has digest ${rebuiltDigest}, not the checkpoint's` };
   }
 
   /** Saves the model checkpoint (when a data directory is set) so a restart skips the replay. */
   async checkpoint(): Promise<void> {
-    if (this.checkpointPath !== null) await this.runner.checkpoint(this.checkpointPath);
+    if (this.opening.checkpointPath !== null) await this.runner.checkpoint(this.opening.checkpointPath);
   }
 
+  /** Closes the ledger, writing the checkpoint first when the model folded enough facts since the last one. */
   async close(): Promise<void> {
-    await this.checkpoint();
+    await this.runner.catchUp();
+    if (this.runner.factsSinceCheckpoint >= this.opening.checkpointEventsMin) await this.checkpoint();
     await this.runner.close();
     await this.store.close();
   }
@@ -101,10 +144,11 @@ export async function openLedger(options: LedgerOptions = {}): Promise<Ledger> {
   const clock = options.clock ?? systemClock;
   const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? defaultStoreUrl, clock);
   const checkpointPath = options.dataDir === undefined ? null : join(options.dataDir, modelCheckpointFile);
-  const restored = checkpointPath === null ? null : await loadCheckpoint(checkpointPath, store, foldLease);
-  const restoredFrom = restored?.position ?? null;
-  const runner = new ModelRunner(store, foldLease, restored ?? undefined);
+  const loaded = checkpointPath === null ? { model: null, state: noCheckpoint } : await loadVerifiedCheckpoint(checkpointPath, store, foldLease);
+  const restoredFrom = loaded.model?.position ?? null;
+  const runner = new ModelRunner(store, foldLease, loaded.model ?? undefined);
   await runner.catchUp();
   if (options.follow === true) runner.follow();
-  return new Ledger(store, runner, options.currency ?? 'USD', clock, checkpointPath, restoredFrom);
+  const opening = { checkpointPath, restoredFrom, checkpointAtOpen: loaded.state, checkpointEventsMin: options.checkpointEventsMin ?? 1 };
+  return new Ledger(store, runner, options.currency ?? 'USD', clock, opening);
 }

@@ -1,7 +1,8 @@
 import { readLedgerEvent } from '@compute-ledger/contracts';
 import type { EventStore, FoldedEvent, Subscription } from '../store/event-store.js';
 import { LedgerModel, type LeaseFold } from '../projections/ledger-model.js';
-import { saveCheckpoint } from './model-checkpoint.js';
+import { commitCheckpointFile, modelCheckpointedEvent, modelCheckpointStream, writeCheckpointFile } from './model-checkpoint.js';
+import { rmSync } from 'node:fs';
 
 /**
  * Keeps one ledger model in step with the log: a catch-up read on demand (before a command or
@@ -23,6 +24,12 @@ export class ModelRunner {
   private subscription: Subscription | null = null;
   /** Position of the checkpoint on disk (null: none written or restored), so an unchanged model is not written again. */
   private checkpointedAt: number | null;
+  /**
+   * Position of the last event that is a fact of the model rather than the ledger's own
+   * bookkeeping (a checkpoint's digest): a model that folded only digests since its checkpoint
+   * is not written again, or every checkpoint would call for the next.
+   */
+  private lastFactAt: number;
 
   constructor(
     private readonly store: EventStore,
@@ -31,11 +38,19 @@ export class ModelRunner {
   ) {
     this.model = model ?? new LedgerModel(foldLease);
     this.checkpointedAt = model === undefined ? null : model.position;
+    this.lastFactAt = this.model.position;
   }
 
   /** Folds every event the store holds beyond the model's position. */
   catchUp(): Promise<void> {
     const next = this.pending.then(() => this.readToHead());
+    this.pending = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Folds the events up to `position` only (a rebuild compared with a checkpoint at that position). */
+  catchUpTo(position: number): Promise<void> {
+    const next = this.pending.then(() => this.readToHead(position));
     this.pending = next.catch(() => undefined);
     return next;
   }
@@ -59,17 +74,34 @@ export class ModelRunner {
     return this.checkpointedAt;
   }
 
-  /** Writes the model to `path` so a restart resumes from here (see model-checkpoint.ts). */
+  /** Events folded since the last checkpoint that are facts of the model (none written or restored: all of them). */
+  get factsSinceCheckpoint(): number {
+    return this.lastFactAt - (this.checkpointedAt ?? -1);
+  }
+
+  /**
+   * Writes the model to `path` so a restart resumes from here, and records its digest in the
+   * log first (see model-checkpoint.ts). Nothing is written for a model that folded no fact
+   * since its checkpoint, nor for an empty one.
+   */
   async checkpoint(path: string): Promise<void> {
     await this.catchUp();
     for (;;) {
       const position = this.model.position;
-      if (position === this.checkpointedAt) return;
-      const [last] = position < 0 ? [] : await this.store.readAll({ fromPosition: position, limit: 1 });
+      if (position < 0 || this.lastFactAt <= (this.checkpointedAt ?? -1)) return;
+      const [last] = await this.store.readAll({ fromPosition: position, limit: 1 });
       // The subscription may have folded more while the hash was read: the header must name
       // the event the model stopped at, or the next start would not trust the checkpoint.
-      if (this.model.position !== position) continue;
-      saveCheckpoint(path, this.model, last?.hash ?? '');
+      if (this.model.position !== position || last === undefined) continue;
+      // Serializing is synchronous: the model cannot move while the file is written.
+      const { temporary, digest } = writeCheckpointFile(path, this.model, last.hash);
+      try {
+        await this.store.append(modelCheckpointStream, [modelCheckpointedEvent(position, last.hash, digest)], 'any');
+        commitCheckpointFile(temporary, path);
+      } catch (error) {
+        rmSync(temporary, { force: true });
+        throw error;
+      }
       this.checkpointedAt = position;
       return;
     }
@@ -81,11 +113,14 @@ export class ModelRunner {
     await this.pending;
   }
 
-  private async readToHead(): Promise<void> {
+  private async readToHead(lastPosition = Number.MAX_SAFE_INTEGER): Promise<void> {
     for (let page = 0; ; page += 1) {
-      const events = await this.store.readForFold(this.model.position + 1, catchUpPageEventsMax);
-      this.applyNew(events);
-      if (events.length < catchUpPageEventsMax) return;
+      const limit = Math.min(catchUpPageEventsMax, lastPosition - this.model.position);
+      if (limit <= 0) return;
+      const events = await this.store.readForFold(this.model.position + 1, limit);
+      const upTo = events.filter((event) => event.position <= lastPosition);
+      this.applyNew(upTo);
+      if (events.length < limit || upTo.length < events.length) return;
       // More than a page behind: perhaps a rebuild. A long replay sizes the reading index once for
       // the events ahead, most of which are readings, instead of doubling it step by step. (An
       // ordinary catch-up ends within its first page and never asks for the head.)
@@ -103,6 +138,7 @@ export class ModelRunner {
     for (const recorded of events) {
       if (recorded.position <= this.model.position) continue;
       this.model.apply(recorded, readLedgerEvent(recorded.type, recorded.schemaVersion, recorded.data, { trusted: true }));
+      if (recorded.type !== 'ModelCheckpointed') this.lastFactAt = recorded.position;
     }
   }
 }

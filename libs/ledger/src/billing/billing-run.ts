@@ -66,11 +66,14 @@ export function monthsToBill(model: LedgerModel, lease: LeaseState, billingDateM
   return [...months].sort();
 }
 
-/** The lines one lease contributes to a run, in month then kind order. */
-export function leaseLines(model: LedgerModel, lease: LeaseState, context: BillingContext): InvoiceLine[] {
+/**
+ * The lines one lease contributes to a run, in month then kind order: for every month the run
+ * must look at, or for the `months` given (a report that asks about one month).
+ */
+export function leaseLines(model: LedgerModel, lease: LeaseState, context: BillingContext, months?: readonly string[]): InvoiceLine[] {
   const billingDateMs = toMs(context.billingDate);
   const lines: InvoiceLine[] = [];
-  for (const month of monthsToBill(model, lease, billingDateMs)) {
+  for (const month of months ?? monthsToBill(model, lease, billingDateMs)) {
     const metered = model.meteredAt(lease.leaseId, month, context.cutoff);
     const charges = new Map<ChargeKind, Charge>();
     for (const charge of chargesFor(lease, month, metered, context.minorDigits)) charges.set(charge.kind, charge);

@@ -3,7 +3,7 @@ import { chargeKindOrder, chargesFor, type Charge } from '../billing/charges.js'
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import type { Decimal} from '../shared/decimal.js';
 import { ZERO, dec } from '../shared/decimal.js';
-import { monthInterval, monthsBetween, toMs } from '../shared/time.js';
+import { monthContaining, monthInterval, monthsBetween, toMs } from '../shared/time.js';
 import { terminationMonth } from '../billing/charges.js';
 
 /**
@@ -60,22 +60,23 @@ function transfer(debitAccount: AccountCode, creditAccount: AccountCode, amount:
 }
 
 /**
- * What the journal derives from immutable facts (a folded lease state, a charge, an issued
- * document) is derived once: reports at many cut-offs and instants ask for the same entries.
+ * What the journal derives from immutable facts (a charge, an issued document) is derived once:
+ * reports at many cut-offs and instants ask for the same entries.
  */
-const serviceMonthsMemo = new WeakMap<LeaseState, readonly string[]>();
 const chargePostingsMemo = new WeakMap<Charge, Posting[]>();
 const documentPostingsMemo = new WeakMap<DocumentRecord, Posting[]>();
 
-/** The months a lease recognizes revenue in: its term, and the month of its termination. */
-function serviceMonths(lease: LeaseState): readonly string[] {
-  let months = serviceMonthsMemo.get(lease);
-  if (months === undefined) {
-    const set = new Set(monthsBetween(lease.startsAtMs, lease.endsAtMs));
-    const terminated = terminationMonth(lease);
-    if (terminated !== null) set.add(terminated);
-    months = [...set].sort();
-    serviceMonthsMemo.set(lease, months);
+/**
+ * The months a lease recognizes revenue in by `asOfMs`: those of its term that ended by then,
+ * and the month of its termination. Only months up to `asOfMs` are ever listed, so the cost of a
+ * journal is bounded by the instant asked about, not by how far the term runs.
+ */
+function serviceMonthsEndedBy(lease: LeaseState, asOfMs: number): string[] {
+  const months = monthsBetween(lease.startsAtMs, Math.min(lease.endsAtMs, monthContaining(asOfMs).startMs));
+  const terminated = terminationMonth(lease);
+  if (terminated !== null && monthInterval(terminated).endMs <= asOfMs && !months.includes(terminated)) {
+    months.push(terminated);
+    months.sort();
   }
   return months;
 }
@@ -123,7 +124,7 @@ export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: numbe
   for (const record of model.leases.values()) {
     const lease = model.leaseAt(record.leaseId, cutoff);
     if (lease === null) continue;
-    for (const month of withUsageMonths(serviceMonths(lease), model.usageMonths(lease.leaseId))) {
+    for (const month of withUsageMonths(serviceMonthsEndedBy(lease, asOfMs), model.usageMonths(lease.leaseId))) {
       const effectiveAtMs = monthInterval(month).endMs;
       // Months are in order: the rest end later still.
       if (effectiveAtMs > asOfMs) break;

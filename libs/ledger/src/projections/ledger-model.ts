@@ -224,6 +224,9 @@ export class LedgerModel {
       case 'PaymentReceived':
         this.payments.set(event.data.paymentId, { position, eventId: recorded.eventId, data: event.data });
         return;
+      case 'ModelCheckpointed':
+        // The ledger's bookkeeping (model-checkpoint.ts): no fact of the model, only its position.
+        return;
       default: {
         const unhandled: never = event;
         throw new Error(`unhandled event ${(unhandled as LedgerEvent).type}`);

@@ -308,7 +308,8 @@ export function reconciliationReport(scope: ReportScope, month: string) {
     if (charges.length === 0 && invoicedLines.length === 0 && metered.isZero()) continue;
     const chargesTotal = sum(charges.map((charge) => charge.amount));
     const invoiced = sum(invoicedLines.map((line) => dec(line.amount)));
-    const notYetInvoiced = sum(leaseLines(scope.model, lease, settleAll).filter((line) => line.serviceMonth === month).map((line) => dec(line.amount)));
+    // Only the month asked about: a run's every month would walk the whole term.
+    const notYetInvoiced = sum(leaseLines(scope.model, lease, settleAll, [month]).map((line) => dec(line.amount)));
     const ok = chargesTotal.equals(invoiced.plus(notYetInvoiced));
     allOk &&= ok;
     leases.push({

@@ -51,7 +51,10 @@ export function previousMonth(month: string): string {
   return monthOf(monthInterval(month).startMs - 1);
 }
 
-/** Months overlapping [startMs, endMs), in order. */
+/**
+ * Months overlapping [startMs, endMs), in order. The list is as long as the interval: callers
+ * bound `endMs` by the instant they are asked about, never only by a lease's end.
+ */
 export function monthsBetween(startMs: number, endMs: number): string[] {
   const months: string[] = [];
   if (endMs <= startMs) return months;
@@ -61,6 +64,13 @@ export function monthsBetween(startMs: number, endMs: number): string[] {
 
 export function isFirstInstantOfMonth(ms: number): boolean {
   return monthContaining(ms).startMs === ms;
+}
+
+/** The same instant `years` calendar years later (29 February goes to 1 March when the year has none). */
+export function addYears(ms: number, years: number): number {
+  const date = new Date(ms);
+  date.setUTCFullYear(date.getUTCFullYear() + years);
+  return date.getTime();
 }
 
 export function addDays(ms: number, days: number): number {

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Identifier } from '@compute-ledger/contracts';
+import { dataDirectoryMode } from '@compute-ledger/ledger';
 import { ConfigError } from '../../config.js';
 
 /**
@@ -124,7 +125,7 @@ function loadOrCreateKey(directory: string, file: string): AdminKey {
   const path = join(directory, file);
   const existing = readKeyFile(path);
   if (existing !== null) return { key: existing, path, created: false };
-  mkdirSync(directory, { recursive: true, mode: 0o700 });
+  mkdirSync(directory, { recursive: true, mode: dataDirectoryMode });
   const key = `cl_${randomBytes(adminKeyBytes).toString('base64url')}`;
   try {
     // 'wx' fails when another process created the file first; then that key is the key.

@@ -4,7 +4,7 @@ import { Doc } from '../common/endpoint.js';
 import { ValidParam, ValidQuery } from '../common/validation.js';
 import { LedgerReadsService } from '../ledger-reads.service.js';
 import { DemoMark } from '../../shared/demo-store.js';
-import { AuditEventsQuery, AuditStreamQuery, StreamId } from '../queries.js';
+import { AuditEventsQuery, AuditStreamQuery, AuditVerifyQuery, StreamId } from '../queries.js';
 
 const tags = ['audit'];
 
@@ -26,9 +26,9 @@ export class AuditController {
     return this.reads.auditStream(streamId, query);
   }
 
-  @Get('verify') @Allow('audit.read') @Doc({ summary: 'Recompute the hash chain from the first event', tags })
-  async verify() {
+  @Get('verify') @Allow('audit.read') @Doc({ summary: 'Recompute the hash chain from the first event, check each pinned head, and the model checkpoint against the log', tags })
+  async verify(@ValidQuery(AuditVerifyQuery) query: AuditVerifyQuery) {
     // `demo: true` says the log is the demo neocloud, whatever the chain says of it.
-    return { ...(await this.reads.auditVerify()), demo: await this.demoMark.isDemo() };
+    return { ...(await this.reads.auditVerify(query.expectHead)), demo: await this.demoMark.isDemo() };
   }
 }

@@ -7,7 +7,8 @@ import type {
   SignLeaseBody,
   TerminateLeaseBody,
 } from '@compute-ledger/contracts';
-import { isFirstInstantOfMonth, toInstant, toMs } from '../../shared/time.js';
+import { leaseTermYearsMax } from '@compute-ledger/contracts';
+import { addYears, isFirstInstantOfMonth, toInstant, toMs } from '../../shared/time.js';
 import { unreachable, type Decider } from '../decider.js';
 import { ConflictError, NotFoundError, RuleViolationError } from '../errors.js';
 import type { TenantState } from '../tenant/tenant.js';
@@ -100,6 +101,14 @@ function checkSchedule(entries: readonly CommitmentEntry[], firstMs: number, end
   });
 }
 
+/** A term ends at most leaseTermYearsMax years after it starts (see the limit's reason). */
+function checkTermLength(startsAtMs: number, endsAtMs: number, what: string): void {
+  const latestEndMs = addYears(startsAtMs, leaseTermYearsMax);
+  if (endsAtMs > latestEndMs) {
+    throw new RuleViolationError(`the ${what}'s term ${formatInterval(startsAtMs, endsAtMs)} is longer than ${leaseTermYearsMax} years: it must end by ${toInstant(latestEndMs)}`);
+  }
+}
+
 function signLease(command: SignLease, state: LeaseStreamState): LeaseEvent[] {
   const { data, tenant, site } = command;
   const event: LedgerEventOf<'LeaseSigned'> = {
@@ -135,6 +144,7 @@ function signLease(command: SignLease, state: LeaseStreamState): LeaseEvent[] {
   if (startsAtMs >= endsAtMs) {
     throw new RuleViolationError(`lease startsAt ${toInstant(startsAtMs)} must be before endsAt ${toInstant(endsAtMs)}`);
   }
+  checkTermLength(startsAtMs, endsAtMs, 'lease');
   checkSchedule(data.commitment, startsAtMs, endsAtMs, 'commitment schedule');
   return [event];
 }
@@ -174,6 +184,7 @@ function amendLease(command: AmendLease, lease: LeaseState): LeaseEvent[] {
     if (endsAtMs <= effectiveAtMs) {
       throw new RuleViolationError(`the amended endsAt ${toInstant(endsAtMs)} must be after the amendment's effectiveAt ${toInstant(effectiveAtMs)}`);
     }
+    checkTermLength(lease.startsAtMs, endsAtMs, 'amended lease');
   }
   if (data.overageRatePerGpuHour !== undefined && !isFirstInstantOfMonth(effectiveAtMs)) {
     throw new RuleViolationError(`a new overage rate takes effect at the first instant of a month; ${toInstant(effectiveAtMs)} is not one`);

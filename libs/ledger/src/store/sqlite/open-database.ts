@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { StoreOpenError } from '../errors.js';
@@ -47,7 +47,10 @@ export const memoryPath = ':memory:';
  * directly, and a read-only connection reads the identity when a WAL may hold a newer one.
  */
 export function openLedgerDatabase(path: string, createdAt: () => string): Database {
-  if (path !== memoryPath) inspectExistingFile(path);
+  if (path !== memoryPath) {
+    inspectExistingFile(path);
+    restrictToOwner(path);
+  }
   const db = openConnection(path, false);
   try {
     for (const pragma of sqliteStorePragmas) db.pragma(pragma);
@@ -57,6 +60,30 @@ export function openLedgerDatabase(path: string, createdAt: () => string): Datab
     db.close();
     if (error instanceof StoreOpenError) throw error;
     throw new StoreOpenError(`cannot open ${path} as a ledger: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Mode of the ledger file and of the WAL and shared-memory files beside it: they hold every
+ * tenant's contracts, usage and invoices, so only the owner may read them. A new file is created
+ * with it (SQLite gives the -wal and -shm files the database file's mode); an existing one that
+ * others can read is narrowed to it, when this process owns it.
+ */
+export const storeFileMode = 0o600;
+/** Mode of a directory the ledger creates for its store and data (checkpoint, keys, anchor): the owner's only. */
+export const dataDirectoryMode = 0o700;
+
+function restrictToOwner(path: string): void {
+  if (!existsSync(path)) {
+    closeSync(openSync(path, 'wx', storeFileMode));
+    return;
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, storeFileMode);
+    } catch {
+      // Not there, or not ours to change (a file another account owns and shares on purpose).
+    }
   }
 }
 
