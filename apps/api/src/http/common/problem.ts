@@ -51,7 +51,7 @@ export function problemOf(error: unknown): { problem: Problem; serverFault: bool
 }
 
 function clientProblem(error: unknown): Problem | null {
-  if (error instanceof UsageBatchRefusedError) return problem(422, error.message, error.recordErrors);
+  if (error instanceof UsageBatchRefusedError) return problem(statusOfFamily[error.family], error.message, error.recordErrors);
   if (error instanceof ValidationError) return problem(400, error.message, error.errors);
   if (error instanceof DomainError) return problem(statusOfFamily[error.family], error.message);
   if (error instanceof ConcurrencyError) return problem(409, 'another change to the same records was recorded first; send the request again');
