@@ -100,9 +100,14 @@ export class LedgerCommandsService {
     return created(outcome, result);
   }
 
+  /**
+   * The credit note as a document, the shape `GET /v1/invoices/{invoiceId}` answers. A credit
+   * note by hand has nothing that changes after it is issued (no lines, nothing paid or due), so
+   * a repeat answers the same body as the first request.
+   */
   async issueCreditNote(body: IssueCreditNoteBody, caller: RequestCaller) {
     const { outcome, result } = await this.ledger.billing.issueCreditNote(body, contextOf(caller));
-    return created(outcome, result);
+    return created(outcome, await this.ledger.reports.invoice(result.documentId));
   }
 
   private leaseAnswer({ outcome, lease }: LeaseResult) {
