@@ -65,7 +65,8 @@ describe('operations endpoints', () => {
     expect(Object.keys(registerTenant.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', '409', '413', '422']);
     expect(registerTenant.description).toContain('Roles: admin, finance');
     const usage = body.paths['/v1/usage'].post;
-    expect(Object.keys(usage.requestBody.content)).toEqual(['application/json', 'application/cloudevents-batch+json']);
+    expect(Object.keys(usage.requestBody.content)).toEqual(['application/json', 'application/cloudevents-batch+json', 'application/cloudevents+json']);
+    expect(usage.parameters).toContainEqual(expect.objectContaining({ name: 'ce-specversion', in: 'header', required: false }));
     expect(usage.requestBody.content['application/json'].schema.properties.records.maxItems).toBe(10000);
     expect(Object.keys(usage.responses)).toContain('202');
     const revenue = body.paths['/v1/reports/revenue'].get;

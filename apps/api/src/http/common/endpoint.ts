@@ -9,6 +9,8 @@ export interface EndpointDoc {
   tags?: string[];
   /** Media types and schemas of the success answer, for an endpoint that does not answer JSON. */
   content?: Record<string, Record<string, unknown>>;
+  /** Optional request headers the endpoint reads, with what they hold. */
+  requestHeaders?: Record<string, string>;
   /** Response headers of the success answer worth a client's attention, with what they hold. */
   headers?: Record<string, string>;
 }

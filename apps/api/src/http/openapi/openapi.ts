@@ -88,7 +88,11 @@ function operation(controller: Type, key: string, handler: object, method: strin
     description,
     tags: doc.tags ?? [],
     ...(isPublic ? { security: [] } : {}),
-    parameters: [...Object.entries(params).map(([name, schema]) => parameter(name, 'path', schema, true)), ...queryParameters(query)],
+    parameters: [
+      ...Object.entries(params).map(([name, schema]) => parameter(name, 'path', schema, true)),
+      ...queryParameters(query),
+      ...Object.entries(doc.requestHeaders ?? {}).map(([name, text]) => ({ name, in: 'header', required: false, description: text, schema: { type: 'string' } })),
+    ],
     ...(body === undefined ? {} : { requestBody: requestBody(body) }),
     responses,
   };
