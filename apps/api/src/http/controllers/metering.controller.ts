@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
-import { CorrectUsageBody, Identifier, UsageBatchBody, UsageCloudEvent, UsageCloudEventBatch, UsageQuery, type UsageRecordBody } from '@compute-ledger/contracts';
+import { CorrectionAnswer, LeaseUsageAnswer, UsageBatchAnswer, CorrectUsageBody, Identifier, UsageBatchBody, UsageCloudEvent, UsageCloudEventBatch, UsageQuery, type UsageRecordBody } from '@compute-ledger/contracts';
 import type { z } from 'zod';
 import { Allow } from '../auth/permissions.js';
 import { CurrentCaller, type RequestCaller } from '../common/caller.decorator.js';
@@ -43,6 +43,7 @@ export class MeteringController {
       'in any mode of the CloudEvents HTTP binding: a batch (`application/cloudevents-batch+json`), one event structured (`application/cloudevents+json`), ' +
       'or one event in binary mode (its attributes in `ce-*` headers, its data as an `application/json` body). One event is a batch of one; every mode has the same answer.',
     tags: ['metering'],
+    answer: UsageBatchAnswer,
     requestHeaders: binaryModeHeaders,
   })
   recordUsage(
@@ -52,12 +53,12 @@ export class MeteringController {
     return this.commands.recordUsage(body, caller);
   }
 
-  @Post('usage/corrections') @HttpCode(201) @Allow('usage.write') @Doc({ summary: 'Correct a usage reading', tags: ['metering'], alsoAnswers: repeatAnswers })
+  @Post('usage/corrections') @HttpCode(201) @Allow('usage.write') @Doc({ summary: 'Correct a usage reading', answer: CorrectionAnswer, tags: ['metering'], alsoAnswers: repeatAnswers })
   correctUsage(@ValidBody(CorrectUsageBody) body: CorrectUsageBody, @CurrentCaller() caller: RequestCaller) {
     return this.commands.correctUsage(body, caller);
   }
 
-  @Get('leases/:leaseId/usage') @Allow('usage.read') @Doc({ summary: 'A lease’s metered, committed and allocated GPU-hours for a month', tags: ['metering'] })
+  @Get('leases/:leaseId/usage') @Allow('usage.read') @Doc({ summary: 'A lease’s metered, committed and allocated GPU-hours for a month', answer: LeaseUsageAnswer, tags: ['metering'] })
   usage(@ValidParam('leaseId', Identifier) leaseId: string, @ValidQuery(UsageQuery) query: z.infer<typeof UsageQuery>, @CurrentCaller() caller: RequestCaller) {
     return this.reads.usage(leaseId, query, caller);
   }
