@@ -104,6 +104,12 @@ describe('malformed and schema-invalid input: 400', () => {
     await refused(400, () => api.get('/v1/reports/mrr?asOf=2025-12-15T00:00:00Z&asOf=2025-12-16T00:00:00Z', 'auditor'));
   });
 
+  it('refuses a malformed document number (400), unlike an unknown one (404)', async () => {
+    expect(paths(await refused(400, () => api.get('/v1/invoices/INV-1', 'finance')))).toEqual(['invoiceId']);
+    await refused(400, () => api.get('/v1/invoices/XYZ-000001/document', 'finance'));
+    await refused(404, () => api.get('/v1/invoices/INV-999999', 'finance'));
+  });
+
   it('refuses a billing date that is not the first instant of a month', async () => {
     const body = await refused(400, () => api.post('/v1/billing-runs', 'billing', { billingDate: '2025-12-15T00:00:00Z' }));
     expect(paths(body)).toEqual(['billingDate']);
