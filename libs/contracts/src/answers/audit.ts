@@ -11,7 +11,7 @@ export const AuditEventAnswer = z.strictObject({
   type: z.string(),
   schemaVersion: z.int().min(1),
   data: z.record(z.string(), z.unknown()),
-  metadata: z.object({ actor: z.string(), correlationId: z.string().optional(), causationId: z.string().optional() }).describe('who recorded the event, and the request that caused it'),
+  metadata: z.object({ actor: z.string().optional(), correlationId: z.string().optional(), causationId: z.string().optional() }).describe('who recorded the event, and the request that caused it'),
   recordedAt: Instant,
   hash: z.string().regex(/^[0-9a-f]{64}$/),
 });
@@ -29,3 +29,9 @@ export const HealthAnswer = z.strictObject({ status: z.literal('ok'), headPositi
 
 /** The OpenAPI document itself (GET /v1/openapi.json). */
 export const OpenApiDocumentAnswer = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
+
+export type AuditEventAnswer = z.infer<typeof AuditEventAnswer>;
+export type AuditEventsAnswer = z.infer<typeof AuditEventsAnswer>;
+export type AuditStreamAnswer = z.infer<typeof AuditStreamAnswer>;
+export type HealthAnswer = z.infer<typeof HealthAnswer>;
+export type OpenApiDocumentAnswer = z.infer<typeof OpenApiDocumentAnswer>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ChargeKind, DocumentKind } from '../events.js';
-import { BillingDate, Currency, Identifier, Instant, MoneyAmount, Month, SignedMoney } from '../primitives.js';
-import { SourceAnswer } from './contracts.js';
+import { BillingDate, Identifier, Instant, MoneyAmount, Month, SignedMoney } from '../primitives.js';
+import { CurrencyCodeText, SourceAnswer } from './contracts.js';
 
 /** Billing runs, billing documents and payments as the API answers them. */
 
@@ -40,7 +40,7 @@ export const InvoiceDocumentAnswer = z.strictObject({
   billingDate: BillingDate.nullable().describe('null for a credit note by hand, which no billing run issued'),
   issuedAt: Instant,
   dueAt: Instant,
-  currency: Currency,
+  currency: CurrencyCodeText,
   lines: z.array(DocumentLineAnswer),
   total: SignedMoney,
   amountPaid: SignedMoney,
@@ -61,3 +61,6 @@ export type InvoiceListAnswer = z.infer<typeof InvoiceListAnswer>;
 
 export const PaymentAnswer = z.strictObject({ paymentId: Identifier, tenantId: Identifier, amount: MoneyAmount, receivedAt: Instant, invoiceId: z.string().optional() });
 export type PaymentAnswer = z.infer<typeof PaymentAnswer>;
+
+export type BillingRunDocumentAnswer = z.infer<typeof BillingRunDocumentAnswer>;
+export type DocumentLineAnswer = z.infer<typeof DocumentLineAnswer>;

@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { CommitmentBilling, SlaTier, TenantBillingDetails } from '../events.js';
-import { Currency, GpuHours, Identifier, Instant, Month, Rate, SignedMoney } from '../primitives.js';
+import { GpuHours, Identifier, Instant, Month, Rate, SignedMoney } from '../primitives.js';
 
 /** Tenants, sites, leases, allocations, outages and usage as the API answers them. */
+
+/** A currency in an answer: the ISO 4217 code the ledger was configured with. */
+export const CurrencyCodeText = z.string().regex(/^[A-Z]{3}$/).describe('ISO 4217 code');
 
 export const TenantAnswer = z.strictObject({
   tenantId: Identifier,
   name: z.string(),
-  currency: Currency,
+  currency: CurrencyCodeText,
   paymentTermsDays: z.int().min(0),
   billingDetails: TenantBillingDetails.describe('what documents print in their bill-to block; `{}` while there are none'),
 });
@@ -84,3 +87,5 @@ export const LeaseUsageAnswer = z.strictObject({
   readings: z.array(SourceAnswer),
 });
 export type LeaseUsageAnswer = z.infer<typeof LeaseUsageAnswer>;
+
+export type SourceAnswer = z.infer<typeof SourceAnswer>;

@@ -26,3 +26,6 @@ export const ProblemAnswer = z
   })
   .describe('RFC 9457 problem details');
 export type ProblemAnswer = z.infer<typeof ProblemAnswer>;
+
+export type FieldErrorAnswer = z.infer<typeof FieldErrorAnswer>;
+export type RecordErrorAnswer = z.infer<typeof RecordErrorAnswer>;

@@ -109,3 +109,13 @@ export const reportAnswers = {
   capacity: CapacityReportAnswer,
 } as const;
 export type ReportAnswers = { [Name in keyof typeof reportAnswers]: z.infer<(typeof reportAnswers)[Name]> };
+
+export type MrrReportAnswer = z.infer<typeof MrrReportAnswer>;
+export type MrrMovementsReportAnswer = z.infer<typeof MrrMovementsReportAnswer>;
+export type RevenueReportAnswer = z.infer<typeof RevenueReportAnswer>;
+export type BacklogReportAnswer = z.infer<typeof BacklogReportAnswer>;
+export type TrialBalanceReportAnswer = z.infer<typeof TrialBalanceReportAnswer>;
+export type ContractBalancesReportAnswer = z.infer<typeof ContractBalancesReportAnswer>;
+export type ArAgingReportAnswer = z.infer<typeof ArAgingReportAnswer>;
+export type ReconciliationReportAnswer = z.infer<typeof ReconciliationReportAnswer>;
+export type CapacityReportAnswer = z.infer<typeof CapacityReportAnswer>;

@@ -58,7 +58,7 @@ export class OperationsController {
   ) {}
 
   @Get('healthz') @Public() @Doc({ summary: 'Liveness and how far the model has read the log', answer: HealthAnswer, tags: ['operations'] })
-  async health() {
+  async health(): Promise<HealthAnswer> {
     const headPosition = await this.ledger.store.headPosition();
     return { status: 'ok', headPosition, modelPosition: this.ledger.runner.model.position };
   }
