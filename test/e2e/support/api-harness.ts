@@ -165,7 +165,7 @@ function operationOf(document: OpenApiDocument, method: string, path: string): O
   const pathOnly = path.split('?')[0]!;
   const templates = Object.keys(document.paths).sort((a, b) => (a.match(/\{/g)?.length ?? 0) - (b.match(/\{/g)?.length ?? 0));
   for (const template of templates) {
-    const pattern = new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`);
+    const pattern = new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
     const operation = document.paths[template]?.[method.toLowerCase()];
     if (pattern.test(pathOnly) && operation !== undefined) return operation;
   }
