@@ -84,17 +84,23 @@ describe('ledger', () => {
   it('refuses an unknown invoice (exit 1) and a misused render (exit 2)', async () => {
     const out = join(directory, 'documents', 'none.pdf');
     // Only the first opens the ledger; the others are refused before, so they run side by side.
-    const [unknown, badFormat, noOut, badId] = await Promise.all([
+    const [unknown, badFormat, noOut, badId, shortId, otherSeries] = await Promise.all([
       run('invoice', 'render', 'INV-999999', '--out', out),
       run('invoice', 'render', 'INV-000001', '--format', 'docx', '--out', out),
       run('invoice', 'render', 'INV-000001'),
       run('invoice', 'render', 'not a number', '--out', out),
+      run('invoice', 'render', 'INV-1', '--out', out),
+      run('invoice', 'render', 'XYZ-000001', '--out', out),
     ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('invoice INV-999999 does not exist');
     expect(badFormat.code).toBe(2);
     expect(noOut.code).toBe(2);
-    expect(badId.code).toBe(2);
+    // A malformed number is a misuse, like a bad option: not a number the ledger does not know.
+    for (const malformed of [badId, shortId, otherSeries]) {
+      expect(malformed.code, malformed.stderr).toBe(2);
+      expect(malformed.stderr).toContain('<invoiceId>: must be a document number');
+    }
   });
 
   it('writes the documents of a billing run as issued, the same bytes again for a run already done', async () => {
@@ -120,13 +126,54 @@ describe('ledger', () => {
     expect(missing.code).toBe(2);
   });
 
+  it('tells a malformed --date in the option’s own YYYY-MM-01 form', async () => {
+    const [month13, instantLike] = await Promise.all([run('bill', '--date', '2026-13-01'), run('bill', '--date', '2026-12-01T00:00:00')]);
+    for (const refused of [month13, instantLike]) {
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('--date must be the first day of a month as YYYY-MM-01 (such as 2026-12-01)');
+      expect(refused.stderr).not.toContain('ISO-8601');
+    }
+  });
+
+  it('prints errors as JSON under --json: misuse, refusal and Commander’s own', async () => {
+    const [badDate, unknownInvoice, unknownOption, unknownReport] = await Promise.all([
+      run('bill', '--date', '2026-13-01', '--json'),
+      run('--json', 'invoice', 'render', 'INV-999999', '--out', join(directory, 'documents', 'none.pdf')),
+      run('--json', 'report', 'revenue', '--nonsense'),
+      run('report', 'nope', '--json'),
+    ]);
+    const errorOf = (result: Run) => {
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      return JSON.parse(result.stderr) as Record<string, unknown>;
+    };
+    expect(badDate.code).toBe(2);
+    expect(errorOf(badDate)).toEqual({ type: 'misuse', title: 'The command was used wrongly', exitCode: 2, detail: expect.stringContaining('YYYY-MM-01') });
+    expect(unknownInvoice.code).toBe(1);
+    expect(errorOf(unknownInvoice)).toEqual({ type: 'refused', title: expect.any(String), exitCode: 1, detail: 'invoice INV-999999 does not exist' });
+    expect(unknownOption.code).toBe(2);
+    expect(errorOf(unknownOption)).toMatchObject({ type: 'misuse', exitCode: 2, detail: expect.stringContaining('--nonsense') });
+    expect(unknownReport.code).toBe(2);
+    expect(errorOf(unknownReport)).toMatchObject({ type: 'misuse', detail: expect.stringContaining('no report nope') });
+  });
+
   it('prints November 2025 revenue as CSV with a total row', async () => {
     const csv = await run('report', 'revenue', '--month', '2025-11', '--format', 'csv');
     expect(csv.code, csv.stderr).toBe(0);
     const lines = csv.stdout.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('month,knownAt,leaseId,tenantId,commitment,usage,terminationFees,slaCredits');
-    expect(lines[1]).toMatch(/^2025-11,[^,]+,L-1001,frontier-lab,1058400\.00,90300\.00,0\.00,-105840\.00$/);
-    expect(lines.at(-1)).toMatch(/^2025-11,[^,]+,total,,1058400\.00,90300\.00,0\.00,-105840\.00$/);
+    expect(lines[0]).toBe('month,knownAt,leaseId,tenantId,commitment,usage,terminationFees,slaCredits,creditNotes,total');
+    expect(lines[1]).toMatch(/^2025-11,[^,]+,L-1001,frontier-lab,1058400\.00,90300\.00,0\.00,-105840\.00,,$/);
+    // The total row has every total: 1,058,400.00 + 90,300.00 + 0.00 - 105,840.00 + 0.00 (no credit notes) = 1,042,860.00.
+    expect(lines.at(-1)).toMatch(/^2025-11,[^,]+,total,,1058400\.00,90300\.00,0\.00,-105840\.00,0\.00,1042860\.00$/);
+  });
+
+  it('prints a month without revenue with the same columns, and a complete total row', async () => {
+    const csv = await run('report', 'revenue', '--month', '2024-01', '--format', 'csv');
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout.trimEnd().split('\r\n')).toEqual([
+      'month,knownAt,leaseId,tenantId,commitment,usage,terminationFees,slaCredits,creditNotes,total',
+      expect.stringMatching(/^2024-01,[^,]+,total,,0\.00,0\.00,0\.00,0\.00,0\.00,0\.00$/),
+    ]);
   });
 
   it('prints any report as a table or JSON, as of and as known at a given time', async () => {

@@ -99,7 +99,7 @@ describe('LedgerCommands', () => {
     const before = store.log.length;
     const error = await commands.recordUsage({ records: broken }, context).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UsageBatchRefusedError);
-    expect((error as UsageBatchRefusedError).recordErrors).toEqual([{ index: 1, readingId: records[1]?.readingId, message: 'lease L-404 does not exist' }]);
+    expect((error as UsageBatchRefusedError).recordErrors).toEqual([{ index: 1, readingId: records[1]?.readingId, message: 'lease L-404 does not exist', kind: 'rule' }]);
     expect(store.log.length).toBe(before);
   });
 
@@ -114,7 +114,8 @@ describe('LedgerCommands', () => {
     await commands.recordUsage({ records: [reading] }, context);
     const error = await commands.recordUsage({ records: [{ ...reading, leaseId: 'L-2002' }] }, context).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UsageBatchRefusedError);
-    expect((error as UsageBatchRefusedError).recordErrors).toEqual([{ index: 0, readingId: reading.readingId, message: `reading ${reading.readingId} is already recorded for another lease` }]);
+    expect((error as UsageBatchRefusedError).recordErrors).toEqual([{ index: 0, readingId: reading.readingId, message: `reading ${reading.readingId} is already recorded for another lease`, kind: 'conflict' }]);
+    expect((error as UsageBatchRefusedError).family).toBe('conflict');
   });
 
   it('corrects a reading found through the log after a restart, and releases an allocation the same way', async () => {

@@ -31,9 +31,9 @@ const recorded: MeteringEvent = { type: 'UsageRecorded', data: reading };
 const record = (records: UsageRecordBody[], usageContext: UsageLeaseContext = context) =>
   ({ type: 'RecordUsage', data: { leaseId: 'L-1001', records }, context: usageContext }) as const;
 
-function refusal(records: UsageRecordBody[], usageContext: UsageLeaseContext = context): UsageBatchRefusedError {
+function refusal(records: UsageRecordBody[], usageContext: UsageLeaseContext = context, family: 'rule' | 'conflict' = 'rule'): UsageBatchRefusedError {
   const error = spec.given([]).when(record(records, usageContext)).thenThrows(UsageBatchRefusedError, /records (was|were) refused; nothing was recorded/);
-  expect(error.family).toBe('rule');
+  expect(error.family).toBe(family);
   return error as UsageBatchRefusedError;
 }
 
@@ -105,6 +105,9 @@ describe('recording usage', () => {
   it('counts a reading once: the same reading again is a duplicate, with other content it is refused', () => {
     spec.given([recorded]).when(record([{ ...reading, gpuHours: '1050.0' }])).thenNothing();
     expect(refusedMessageWith(recorded, { gpuHours: '1000' })).toBe('reading R-1 is already recorded with other content');
+    const error = spec.given([recorded]).when(record([{ ...reading, gpuHours: '1000' }])).thenThrows(UsageBatchRefusedError, /refused/) as UsageBatchRefusedError;
+    expect(error.family).toBe('conflict');
+    expect(error.recordErrors[0]?.kind).toBe('conflict');
   });
 
   it('counts the same reading twice in one batch once', () => {
@@ -115,15 +118,15 @@ describe('recording usage', () => {
   });
 
   it('refuses the same reading twice in one batch with different content', () => {
-    const error = refusal([reading, { ...reading, gpuHours: '1000' }]);
-    expect(error.recordErrors).toEqual([{ index: 1, readingId: 'R-1', message: 'reading R-1 appears twice in the batch with different content (records 0 and 1)' }]);
+    const error = refusal([reading, { ...reading, gpuHours: '1000' }], context, 'conflict');
+    expect(error.recordErrors).toEqual([{ index: 1, readingId: 'R-1', message: 'reading R-1 appears twice in the batch with different content (records 0 and 1)', kind: 'conflict' }]);
   });
 
   it('refuses the whole batch when one record is refused, listing each refused record', () => {
     const records = workedExampleNovemberReadings().slice(0, 5);
     const broken = [records[0], { ...records[1], gpuHours: '5000' }, records[2], { ...records[3], leaseId: 'L-1001', periodEnd: records[3]?.periodStart }, records[4]] as UsageRecordBody[];
     const error = refusal(broken);
-    expect(error.recordErrors.map((recordError) => recordError.index)).toEqual([1, 3]);
+    expect(error.recordErrors.map((recordError) => [recordError.index, recordError.kind])).toEqual([[1, 'rule'], [3, 'rule']]);
   });
 });
 

@@ -104,6 +104,12 @@ describe('malformed and schema-invalid input: 400', () => {
     await refused(400, () => api.get('/v1/reports/mrr?asOf=2025-12-15T00:00:00Z&asOf=2025-12-16T00:00:00Z', 'auditor'));
   });
 
+  it('refuses a malformed document number (400), unlike an unknown one (404)', async () => {
+    expect(paths(await refused(400, () => api.get('/v1/invoices/INV-1', 'finance')))).toEqual(['invoiceId']);
+    await refused(400, () => api.get('/v1/invoices/XYZ-000001/document', 'finance'));
+    await refused(404, () => api.get('/v1/invoices/INV-999999', 'finance'));
+  });
+
   it('refuses a billing date that is not the first instant of a month', async () => {
     const body = await refused(400, () => api.post('/v1/billing-runs', 'billing', { billingDate: '2025-12-15T00:00:00Z' }));
     expect(paths(body)).toEqual(['billingDate']);
@@ -263,11 +269,28 @@ describe('business rules: 404, 409, 422, nothing recorded', () => {
     const aboveAllocation = { readingId: 'batch:too-much', leaseId: 'L-1001', periodStart: '2025-11-13T00:00:00Z', periodEnd: '2025-11-13T01:00:00Z', gpuHours: '1201' };
     const body = await refused(422, () => api.post('/v1/usage', 'metering', { records: [good[0], outsideTerm, good[1], aboveAllocation, good[2]] }));
     expect(body.errors).toEqual([
-      { index: 1, readingId: 'batch:before-term', message: expect.any(String) },
-      { index: 3, readingId: 'batch:too-much', message: expect.any(String) },
+      { index: 1, readingId: 'batch:before-term', message: expect.any(String), kind: 'rule' },
+      { index: 3, readingId: 'batch:too-much', message: expect.any(String), kind: 'rule' },
     ]);
     const usage = await api.get<Json>('/v1/leases/L-1001/usage?month=2025-11', 'finance');
     expect(usage.body.readings.map((reading: Json) => reading.eventId)).not.toContain('reading:batch:2025-11-12T00');
+  });
+
+  it('refuses a known reading id with other content as a conflict (409), also beside a rule refusal, naming each record', async () => {
+    const [known] = hourlyReadings('L-1001', '2025-11-14T00:00:00Z', '2025-11-14T01:00:00Z', '100', 'conflict');
+    expect((await api.post('/v1/usage', 'metering', { records: [known] })).status).toBe(202);
+    const changed = { ...known!, gpuHours: '99' };
+    const alone = await refused(409, () => api.post('/v1/usage', 'metering', { records: [changed] }));
+    expect(alone.errors).toEqual([{ index: 0, readingId: known!.readingId, message: `reading ${known!.readingId} is already recorded with other content`, kind: 'conflict' }]);
+    const outsideTerm = { readingId: 'conflict:before-term', leaseId: 'L-1001', periodStart: '2025-11-01T00:00:00Z', periodEnd: '2025-11-01T01:00:00Z', gpuHours: '10' };
+    const mixed = await refused(409, () => api.post('/v1/usage', 'metering', { records: [outsideTerm, changed] }));
+    expect(mixed.errors).toEqual([
+      { index: 0, readingId: 'conflict:before-term', message: expect.any(String), kind: 'rule' },
+      { index: 1, readingId: known!.readingId, message: expect.any(String), kind: 'conflict' },
+    ]);
+    // The same id twice in one batch with different content is an id reused too.
+    const twice = hourlyReadings('L-1001', '2025-11-15T00:00:00Z', '2025-11-15T01:00:00Z', '100', 'twice');
+    await refused(409, () => api.post('/v1/usage', 'metering', { records: [twice[0], { ...twice[0]!, gpuHours: '7' }] }));
   });
 
   it('refuses a billing run in the future (422) and one earlier than the latest (409)', async () => {

@@ -146,6 +146,13 @@ describe('invoice documents over HTTP', () => {
     const reason = 'Goodwill credit for the network maintenance of 2025-12-04';
     const issued = await api.post<Json>('/v1/credit-notes', 'finance', { creditNoteId: 'goodwill-1', tenantId: 'frontier-lab', amount: '5000.00', reason, invoiceId: 'INV-000001' });
     expect(issued.status, issued.text).toBe(201);
+    // The answer is the credit note document, as GET /v1/invoices/{invoiceId} shows it; the same
+    // request again answers 200 with the same body.
+    expect(issued.body).toEqual((await api.get('/v1/invoices/CN-000001', 'finance')).body);
+    expect(issued.body).toMatchObject({ invoiceId: 'CN-000001', kind: 'credit_note', tenantId: 'frontier-lab', currency: 'USD', lines: [], total: '-5000.00', status: 'issued', creditNoteId: 'goodwill-1', reason, creditedInvoiceId: 'INV-000001' });
+    const again = await api.post<Json>('/v1/credit-notes', 'finance', { creditNoteId: 'goodwill-1', tenantId: 'frontier-lab', amount: '5000.00', reason, invoiceId: 'INV-000001' });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(issued.body);
     const { status, headers, bytes } = await fetchDocument('/v1/invoices/CN-000001/document', 'tenant');
     expect(status).toBe(200);
     expect(headers.get('content-disposition')).toBe('inline; filename="CN-000001.pdf"');

@@ -63,10 +63,11 @@ describe('operations endpoints', () => {
     expect(schema.required).toEqual(['tenantId', 'name', 'currency', 'paymentTermsDays']);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.tenantId.pattern).toBe('^[A-Za-z0-9][A-Za-z0-9._:-]*$');
-    expect(Object.keys(registerTenant.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', '409', '413', '422']);
+    expect(Object.keys(registerTenant.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', '409', '413', '422', 'default']);
     expect(registerTenant.description).toContain('Roles: admin, finance');
     const usage = body.paths['/v1/usage'].post;
-    expect(Object.keys(usage.requestBody.content)).toEqual(['application/json', 'application/cloudevents-batch+json']);
+    expect(Object.keys(usage.requestBody.content)).toEqual(['application/json', 'application/cloudevents-batch+json', 'application/cloudevents+json']);
+    expect(usage.parameters).toContainEqual(expect.objectContaining({ name: 'ce-specversion', in: 'header', required: false }));
     expect(usage.requestBody.content['application/json'].schema.properties.records.maxItems).toBe(10000);
     expect(Object.keys(usage.responses)).toContain('202');
     const revenue = body.paths['/v1/reports/revenue'].get;

@@ -83,16 +83,23 @@ export const UsageBatchBody = z.strictObject({
 });
 export type UsageBatchBody = z.infer<typeof UsageBatchBody>;
 
-/** One CloudEvents 1.0 usage event (`application/cloudevents-batch+json`). */
+/** The data of a usage CloudEvent: the reading without its ids. */
+export const UsageCloudEventData = z.strictObject({ periodStart: RequestInstant, periodEnd: RequestInstant, gpuHours: GpuHours });
+
+/**
+ * One CloudEvents 1.0 usage event (an element of `application/cloudevents-batch+json`, the body
+ * of `application/cloudevents+json`, or the `ce-*` headers and body of binary mode). Extension
+ * attributes are allowed, as CloudEvents allows them, and ignored.
+ */
 export const UsageCloudEvent = z.object({
-  specversion: z.literal('1.0'),
-  id: Identifier,
-  source: z.string().min(1).max(256),
-  type: z.literal('gpu.usage.v1'),
-  subject: Identifier,
+  specversion: z.literal('1.0', { error: 'must be "1.0": the ledger reads CloudEvents 1.0' }),
+  id: Identifier.describe('the readingId'),
+  source: z.string().min(1).max(256).describe('the meter'),
+  type: z.literal('gpu.usage.v1', { error: 'must be "gpu.usage.v1", the type of a usage reading' }),
+  subject: Identifier.describe('the leaseId'),
   time: z.string().optional(),
-  datacontenttype: z.literal('application/json').optional(),
-  data: z.strictObject({ periodStart: RequestInstant, periodEnd: RequestInstant, gpuHours: GpuHours }),
+  datacontenttype: z.literal('application/json', { error: 'must be "application/json": the data of a usage event is JSON' }).optional(),
+  data: UsageCloudEventData,
 });
 export type UsageCloudEvent = z.infer<typeof UsageCloudEvent>;
 export const UsageCloudEventBatch = z.array(UsageCloudEvent).min(1).max(usageBatchRecordsMax);

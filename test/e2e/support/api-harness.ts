@@ -5,13 +5,17 @@ import { join } from 'node:path';
 // place outside apps/api that imports the application.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { ApiKeys, createLogger, startApiServer, type ApiServer } from '@compute-ledger/api';
+import { answerSchemas, ProblemAnswer } from '@compute-ledger/contracts';
+import type { ZodType } from 'zod';
 import { openEsdbEventStore, openLedger, type EventStore, type Ledger } from '@compute-ledger/ledger';
 import { startEsdbDouble } from '../../esdb/double/esdb-double.js';
 
 /**
  * The real HTTP server (Nest on Fastify, listening on a free port) over a fresh SQLite file, with
  * a clock the test moves forward: what a request records is recorded "on" the scenario's day, so
- * "as known at" questions have real answers. Requests go over the network with fetch.
+ * "as known at" questions have real answers. Requests go over the network with fetch, and every
+ * answer is checked against its contract: the schema the server's own OpenAPI document names for
+ * the route and status (see `checkAnswer`), so each request of every test also checks a shape.
  */
 
 /** One key per role, as a real deployment would configure LEDGER_API_KEYS. */
@@ -88,6 +92,7 @@ export async function startHarness(start: string): Promise<ApiHarness> {
   const testStore = await openTestStore(directory, clock);
   const ledger = await openLedger({ store: testStore.store, clock, dataDir: directory, follow: true });
   const server = await startApiServer({ ledger, apiKeys: ApiKeys.parse(apiKeysSpec), logger: createLogger('silent'), port: 0 });
+  let openApi: Promise<OpenApiDocument> | undefined;
   const request = async <T>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> => {
     const headers: Record<string, string> = { ...options.headers };
     const as = options.as === undefined ? 'admin' : options.as;
@@ -106,6 +111,8 @@ export async function startHarness(start: string): Promise<ApiHarness> {
     } catch {
       // Not JSON (metrics, docs): the text is the body.
     }
+    openApi ??= fetch(`${server.url}/v1/openapi.json`).then(async (answer) => (await answer.json()) as OpenApiDocument);
+    checkAnswer(await openApi, method, path, response, parsed, text);
     return { status: response.status, headers: response.headers, body: parsed as T, text };
   };
   return {
@@ -141,4 +148,64 @@ export function hourlyReadings(leaseId: string, from: string, to: string, gpuHou
 
 export function instant(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+interface OpenApiMedia {
+  schema?: { $ref?: string };
+}
+interface OpenApiOperation {
+  responses: Record<string, { content?: Record<string, OpenApiMedia> }>;
+}
+interface OpenApiDocument {
+  paths: Record<string, Record<string, OpenApiOperation>>;
+}
+
+/** The operation of the document a request is answered by: exact paths first, then templates. */
+function operationOf(document: OpenApiDocument, method: string, path: string): OpenApiOperation | undefined {
+  const pathOnly = path.split('?')[0]!;
+  const templates = Object.keys(document.paths).sort((a, b) => (a.match(/\{/g)?.length ?? 0) - (b.match(/\{/g)?.length ?? 0));
+  for (const template of templates) {
+    const pattern = new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    const operation = document.paths[template]?.[method.toLowerCase()];
+    if (pattern.test(pathOnly) && operation !== undefined) return operation;
+  }
+  return undefined;
+}
+
+/**
+ * Checks an answer against the contract: its status is one the document lists for the operation
+ * (or its `default`, which is problem details), its media type is one listed there, and a JSON
+ * body parses with the answer schema the document names (`#/components/schemas/<name>`, one of
+ * the contracts' answerSchemas). A request no operation answers (an unknown route) must get
+ * problem details. A mismatch fails the test that sent the request.
+ */
+export function checkAnswer(document: OpenApiDocument, method: string, path: string, response: Response, body: unknown, text: string): void {
+  const where = `${method} ${path} answered ${response.status}`;
+  const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+  const operation = operationOf(document, method, path);
+  if (operation === undefined) {
+    // The service's own files (the docs page's script and assets, the dashboard) are not API.
+    if (response.status < 400 && !path.startsWith('/v1/')) return;
+    if (response.status < 400) throw new Error(`${where}, but the OpenAPI document has no such operation`);
+    parseWith(ProblemAnswer, body, where, text);
+    return;
+  }
+  const declared = operation.responses[String(response.status)] ?? (response.status >= 400 ? operation.responses['default'] : undefined);
+  if (declared === undefined) throw new Error(`${where}, a status the OpenAPI document does not list for it`);
+  if (response.status === 304 || declared.content === undefined) return;
+  const media = declared.content[mediaType];
+  if (media === undefined) throw new Error(`${where} as ${mediaType}, a media type the OpenAPI document does not list (${Object.keys(declared.content).join(', ')})`);
+  const ref = media.schema?.$ref;
+  if (ref === undefined) return;
+  const name = ref.replace('#/components/schemas/', '');
+  const schema = (answerSchemas as Record<string, ZodType>)[name];
+  if (schema === undefined) throw new Error(`${where}: the OpenAPI document names ${ref}, which is not one of the contracts' answer schemas`);
+  parseWith(schema, body, `${where} (${name})`, text);
+}
+
+function parseWith(schema: ZodType, body: unknown, where: string, text: string): void {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return;
+  const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new Error(`${where}: the answer breaks its contract: ${issues.join('; ')}\n${text.slice(0, 500)}`);
 }

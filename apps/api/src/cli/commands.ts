@@ -10,7 +10,8 @@ import { cliActor, formatOption, instantOption, parseOptions, withLedger, type C
 import { demoHorizon, seedDemo } from './demo/seed.js';
 import { StoryClock } from './demo/story-clock.js';
 import { CliRefusedError, CliUsageError, exitOk, exitRefused, messageOf } from './errors.js';
-import { renderAnswerCsv, renderAnswerTable, renderCsv, renderJson, renderTable, type OutputFormat } from './format.js';
+import { renderAnswerTable, renderCsv, renderJson, renderTable, type OutputFormat } from './format.js';
+import { renderReportCsv } from './report-csv.js';
 import { progressBar } from './progress.js';
 import { chainFailureMessage, withBareStore } from './startup-verification.js';
 import { readUsageFile, rowProblemsShownMax, type UsageFileFormat } from './usage-file.js';
@@ -60,8 +61,7 @@ async function invoiceRows(ledger: Ledger) {
 }
 
 export async function billCommand(context: CliContext, options: { date: string; documents?: string }): Promise<number> {
-  const date = /^\d{4}-\d{2}-\d{2}$/.test(options.date) ? `${options.date}T00:00:00Z` : options.date;
-  const { billingDate } = parseOptions(z.object({ billingDate: RequestBillingDate }), { billingDate: date }, { billingDate: '--date' });
+  const billingDate = billingDateOption(options.date);
   if (options.documents !== undefined && options.documents.trim() === '') throw new CliUsageError('--documents must name a directory');
   const target = options.documents === undefined ? null : { directory: options.documents, issuer: readIssuer(context.io.env) };
   return withLedger(context, async (ledger) => {
@@ -87,6 +87,16 @@ export async function billCommand(context: CliContext, options: { date: string; 
     if (target !== null) out.write(files.length === 0 ? 'No document files written.\n' : `Wrote ${countOf(files.length, 'document')} as issued:\n${renderTable(files)}`);
     return exitOk;
   });
+}
+
+/**
+ * `--date YYYY-MM-01`: the first day of a month, taken as its first instant (a full instant such
+ * as 2026-12-01T00:00:00Z is taken too). Anything else is a misuse, told in the option's own form.
+ */
+export function billingDateOption(value: string): string {
+  const instant = /^\d{4}-(0[1-9]|1[0-2])-01$/.test(value) ? `${value}T00:00:00Z` : value;
+  if (!RequestBillingDate.safeParse(instant).success) throw new CliUsageError(`--date must be the first day of a month as YYYY-MM-01 (such as 2026-12-01), not ${JSON.stringify(value)}`);
+  return instant;
 }
 
 export interface InvoiceRenderOptions {
@@ -138,7 +148,7 @@ export async function reportCommand(context: CliContext, name: string, options: 
     : parseOptions(AsOfQuery, { asOf: instantOption(options.asOf), knownAt, ...(options.month === undefined ? {} : { month: options.month }) }, names);
   return withLedger(context, async (ledger) => {
     const answer = await reportOf(ledger, report, query);
-    context.io.stdout.write(render(answer as Record<string, unknown>, format));
+    context.io.stdout.write(render(report, answer as Record<string, unknown>, format));
     return exitOk;
   });
 }
@@ -172,9 +182,9 @@ async function reportOf(ledger: Ledger, name: ReportName, query: { asOf?: string
   }
 }
 
-function render(answer: Record<string, unknown>, format: OutputFormat): string {
+function render(report: ReportName, answer: Record<string, unknown>, format: OutputFormat): string {
   if (format === 'json') return renderJson(answer);
-  if (format === 'csv') return renderAnswerCsv(answer);
+  if (format === 'csv') return renderReportCsv(report, answer);
   return renderAnswerTable(answer);
 }
 

@@ -1,4 +1,4 @@
-import { DomainError } from '@compute-ledger/ledger';
+import { DomainError, UsageBatchRefusedError, ValidationError } from '@compute-ledger/ledger';
 import { ConfigError } from '../config.js';
 import { DemoStoreNotEmptyError } from './demo/seed.js';
 
@@ -30,4 +30,37 @@ export function messageOf(error: unknown): string {
     return error.message;
   }
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * An error as `--json` prints it (one line of JSON on stderr, stdout left to results): shaped
+ * like problem details, with the exit code for the status. `type` is `misuse` (exit 2), `refused`
+ * (exit 1: the ledger refused the input, or a check failed) or `failed` (exit 1: anything else,
+ * which is a fault to report); `errors` names each field or record at fault when there are some.
+ */
+export interface CliErrorAnswer {
+  type: 'misuse' | 'refused' | 'failed';
+  title: string;
+  exitCode: number;
+  detail: string;
+  errors?: unknown[];
+}
+
+const errorTitles: Record<CliErrorAnswer['type'], string> = {
+  misuse: 'The command was used wrongly',
+  refused: 'The ledger refused the input, or a check failed',
+  failed: 'The command failed',
+};
+
+export function errorAnswerOf(error: unknown, detail = messageOf(error)): CliErrorAnswer {
+  const exitCode = exitCodeOf(error);
+  const known = error instanceof DomainError || error instanceof DemoStoreNotEmptyError || error instanceof CliRefusedError;
+  const type = exitCode === exitMisuse ? 'misuse' : known ? 'refused' : 'failed';
+  const errors = error instanceof ValidationError ? error.errors : error instanceof UsageBatchRefusedError ? error.recordErrors : undefined;
+  return { type, title: errorTitles[type], exitCode, detail, ...(errors === undefined || errors.length === 0 ? {} : { errors }) };
+}
+
+/** A misuse Commander found (unknown command or option, a missing argument), as `--json` prints it. */
+export function misuseAnswer(detail: string): CliErrorAnswer {
+  return { type: 'misuse', title: errorTitles.misuse, exitCode: exitMisuse, detail };
 }

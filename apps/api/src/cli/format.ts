@@ -1,7 +1,7 @@
 /**
  * Output for people and for programs: aligned tables, RFC 4180 CSV, or JSON. Reports are
  * shaped as a few totals plus one list (tenants, leases, accounts, sites); the table shows the
- * totals above the list, the CSV is the list with a closing total row.
+ * totals above the list, the CSV (report-csv.ts) is the list with a closing total row.
  */
 
 export type OutputFormat = 'table' | 'json' | 'csv';
@@ -35,32 +35,6 @@ export function renderTable(rows: readonly Row[], columns: readonly string[] = c
       .join('  ')
       .trimEnd();
   return `${[line(columns), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].join('\n')}\n`;
-}
-
-/**
- * The answer's main list as CSV, each row flattened (`a.b` columns), with the answer's scalar
- * context (asOf, month, knownAt) as leading columns and a `total` row when the answer has totals
- * for the list's columns (`debit` from `totalDebit`, or from a `totals` object).
- */
-export function renderAnswerCsv(answer: Row): string {
-  const listEntry = Object.entries(answer).find(([, value]) => isRowList(value)) as [string, Row[]] | undefined;
-  const context = Object.fromEntries(['asOf', 'month', 'knownAt'].flatMap((key) => (typeof answer[key] === 'string' ? [[key, answer[key]]] : [])));
-  if (listEntry === undefined) return renderCsv([{ ...context, ...flatten(answer) }]);
-  const rows = listEntry[1].map((row) => ({ ...context, ...flatten(row) }));
-  const columns = columnsOf(rows.length > 0 ? rows : [context]);
-  const totalsSource = isPlainObject(answer['totals']) ? (answer['totals'] as Row) : answer;
-  const listColumns = columnsOf(listEntry[1].map((row) => flatten(row)));
-  const total: Row = { ...context };
-  let hasTotal = false;
-  for (const column of listColumns) {
-    const value = totalsSource[column] ?? totalsSource[`total${column.charAt(0).toUpperCase()}${column.slice(1)}`];
-    if (typeof value === 'string' || typeof value === 'number') {
-      total[column] = value;
-      hasTotal = true;
-    }
-  }
-  if (hasTotal && listColumns[0] !== undefined && total[listColumns[0]] === undefined) total[listColumns[0]] = 'total';
-  return renderCsv(hasTotal ? [...rows, total] : rows, columns);
 }
 
 export function renderCsv(rows: readonly Row[], columns: readonly string[] = columnsOf(rows)): string {

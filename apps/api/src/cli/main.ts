@@ -4,7 +4,7 @@ import { readConfig } from '../config.js';
 import { reportNames } from '../shared/report-names.js';
 import { billCommand, demoCommand, exportJournalCommand, importUsageCommand, invoiceRenderCommand, reportCommand, verifyCommand } from './commands.js';
 import type { CliIo, CliContext } from './context.js';
-import { CliUsageError, exitCodeOf, exitMisuse, exitOk, messageOf } from './errors.js';
+import { CliUsageError, errorAnswerOf, exitCodeOf, exitMisuse, exitOk, messageOf, misuseAnswer } from './errors.js';
 
 /**
  * `ledger`: the same data and rules as the HTTP API, for jobs and people at a terminal. It
@@ -23,6 +23,8 @@ export interface RunOptions {
 /** Runs one command line (`argv` without node and script) and answers the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo, options: RunOptions = {}): Promise<number> {
   let exitCode = exitOk;
+  // Known before Commander parses anything, so that its own refusals are JSON too.
+  const json = argv.includes('--json');
   const contextOf = (command: Command): CliContext => {
     const globals = command.optsWithGlobals<{ json?: boolean }>();
     return { io, config: readConfig(io.env), json: globals.json === true, ...(options.clock === undefined ? {} : { clock: options.clock }) };
@@ -39,7 +41,8 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
     .version(ledgerVersion)
     .option('--json', 'machine-readable output')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void io.stderr.write(text) })
+    // Under --json, Commander's own messages (and the help it shows after one) give way to the JSON error below.
+    .configureOutput({ writeOut: (text) => void io.stdout.write(text), writeErr: (text) => void (json ? undefined : io.stderr.write(text)) })
     .showHelpAfterError('(ledger --help lists the commands)')
     .addHelpText(
       'after',
@@ -129,8 +132,12 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? exitOk : exitMisuse;
-    io.stderr.write(`ledger: ${messageOf(error)}\n`);
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return exitOk;
+      if (json) io.stderr.write(`${JSON.stringify(misuseAnswer(error.message.replace(/^error: /, '')))}\n`);
+      return exitMisuse;
+    }
+    io.stderr.write(json ? `${JSON.stringify(errorAnswerOf(error))}\n` : `ledger: ${messageOf(error)}\n`);
     if (io.env['LEDGER_DEBUG'] === '1' && error instanceof Error && error.stack !== undefined) io.stderr.write(`${error.stack}\n`);
     return exitCodeOf(error);
   }

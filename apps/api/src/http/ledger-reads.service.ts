@@ -1,4 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type {
+  AuditEventsAnswer,
+  AuditStreamAnswer,
+  AuditVerifyAnswer,
+  BillingRunsAnswer,
+  InvoiceDocumentAnswer,
+  InvoiceListAnswer,
+  LeaseAnswer,
+  LeaseUsageAnswer,
+  ReportAnswers,
+  TenantAnswer,
+} from '@compute-ledger/contracts';
 import type { MonthTimeQuery, TimeQuery } from '@compute-ledger/ledger';
 import { Ledger, NotFoundError, verifyLog, type PinnedHead, type RecordedEvent } from '@compute-ledger/ledger';
 import type { ReportName } from '../shared/report-names.js';
@@ -20,7 +32,7 @@ export class LedgerReadsService {
   }
 
   /** The tenant with its latest billing details (the model keeps no history of them). */
-  async tenant(tenantId: string, caller: RequestCaller) {
+  async tenant(tenantId: string, caller: RequestCaller): Promise<TenantAnswer> {
     const notFound = `tenant ${tenantId} does not exist`;
     requireOwn(caller, tenantId, notFound);
     await this.ledger.runner.catchUp();
@@ -29,18 +41,18 @@ export class LedgerReadsService {
     return tenantView(tenant);
   }
 
-  async lease(leaseId: string, query: { knownAt?: string | undefined }, caller: RequestCaller) {
+  async lease(leaseId: string, query: { knownAt?: string | undefined }, caller: RequestCaller): Promise<LeaseAnswer> {
     const lease = await this.ledger.reports.lease(leaseId, query.knownAt);
     requireOwn(caller, lease.tenantId, `lease ${leaseId} does not exist`);
     return lease;
   }
 
-  async usage(leaseId: string, query: MonthTimeQuery, caller: RequestCaller) {
+  async usage(leaseId: string, query: MonthTimeQuery, caller: RequestCaller): Promise<LeaseUsageAnswer> {
     await this.lease(leaseId, query, caller);
     return this.ledger.reports.usage(leaseId, query);
   }
 
-  async invoice(invoiceId: string, query: { knownAt?: string | undefined }, caller: RequestCaller) {
+  async invoice(invoiceId: string, query: { knownAt?: string | undefined }, caller: RequestCaller): Promise<InvoiceDocumentAnswer> {
     try {
       const invoice = await this.ledger.reports.invoice(invoiceId, query.knownAt);
       requireOwn(caller, invoice.tenantId, `invoice ${invoiceId} does not exist`);
@@ -53,7 +65,7 @@ export class LedgerReadsService {
   }
 
   /** Billing documents in order of issue, lines without their sources (API.md). */
-  async invoices(query: InvoiceListQuery, caller: RequestCaller) {
+  async invoices(query: InvoiceListQuery, caller: RequestCaller): Promise<InvoiceListAnswer> {
     if (caller.tenantId !== null && query.tenantId !== undefined && query.tenantId !== caller.tenantId) {
       return { knownAt: (await this.ledger.reports.scope(query.knownAt)).knownAt, invoices: [] };
     }
@@ -65,12 +77,13 @@ export class LedgerReadsService {
     };
   }
 
-  async billingRuns() {
+  async billingRuns(): Promise<BillingRunsAnswer> {
     await this.ledger.runner.catchUp();
     return { runs: this.ledger.runner.model.runs.map((run) => run.data) };
   }
 
-  async report(name: ReportName, query: TimeQuery | MonthTimeQuery) {
+  async report<Name extends ReportName>(name: Name, query: TimeQuery | MonthTimeQuery): Promise<ReportAnswers[Name]>;
+  async report(name: ReportName, query: TimeQuery | MonthTimeQuery): Promise<ReportAnswers[ReportName]> {
     const reports = this.ledger.reports;
     switch (name) {
       case 'mrr':
@@ -96,14 +109,14 @@ export class LedgerReadsService {
     }
   }
 
-  async auditEvents(query: AuditEventsQuery) {
+  async auditEvents(query: AuditEventsQuery): Promise<AuditEventsAnswer> {
     const fromPosition = query.fromPosition ?? 0;
     const events = await this.ledger.store.readAll({ fromPosition, limit: query.limit });
     const last = events.at(-1);
     return { events: events.map(auditEvent), nextPosition: last === undefined ? fromPosition : last.position + 1 };
   }
 
-  async auditStream(streamId: string, query: AuditStreamQuery) {
+  async auditStream(streamId: string, query: AuditStreamQuery): Promise<AuditStreamAnswer> {
     const fromRevision = query.fromRevision ?? 0;
     const events = await this.ledger.store.readStream(streamId, fromRevision, query.limit);
     if (events.length === 0 && fromRevision === 0) throw new NotFoundError(`stream ${streamId} does not exist`);
@@ -115,7 +128,8 @@ export class LedgerReadsService {
   async auditVerify(expectHeads: readonly PinnedHead[]) {
     const chain = await verifyLog(this.ledger.store, expectHeads);
     const model = await this.ledger.checkpointState();
-    return { ...chain, ok: chain.ok && model.matchesLog !== false, model };
+    if (!chain.ok) return { ...chain, model };
+    return { ...chain, ok: model.matchesLog !== false, model };
   }
 }
 

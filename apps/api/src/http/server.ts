@@ -16,7 +16,7 @@ import { ApiModule } from './app.module.js';
 import type { ApiKeys } from './auth/api-keys.js';
 import { answerStatusOf } from './common/answer.js';
 import { problem, problemContentType, problemOf, unreadableRequestProblem, type Problem } from './common/problem.js';
-import { cloudEventsBatchContentType } from './controllers/metering.controller.js';
+import { cloudEventContentType, cloudEventsBatchContentType } from './common/cloudevents.js';
 import { connectionLimits, pathParameterLengthMax, requestBodyBytesMax, requestHeaderBytesMax, requestIdLengthMax, type ConnectionLimits } from './limits.js';
 import { createLogger, NestPinoLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -108,7 +108,9 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
   for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
     if (fastify.hasContentTypeParser(contentType)) fastify.removeContentTypeParser(contentType);
   }
-  fastify.addContentTypeParser(cloudEventsBatchContentType, { parseAs: 'string', bodyLimit: requestBodyBytesMax }, fastify.getDefaultJsonParser('error', 'error'));
+  for (const contentType of [cloudEventsBatchContentType, cloudEventContentType]) {
+    fastify.addContentTypeParser(contentType, { parseAs: 'string', bodyLimit: requestBodyBytesMax }, fastify.getDefaultJsonParser('error', 'error'));
+  }
   fastify.addHook('preClose', (done) => {
     closing = true;
     done();

@@ -26,12 +26,16 @@ export const documentContentTypes: Readonly<Record<DocumentFormat, string>> = {
   html: 'text/html; charset=utf-8',
 };
 
-/** A document number as the ledger issues it (INV-000001, CN-000001). */
+/**
+ * A document number as the ledger issues it: its series (INV for invoices, CN for credit notes)
+ * and a sequence of at least six digits (INV-000001, CN-000001). Anything else is malformed
+ * (400 over HTTP, a misuse of the command line) rather than a number the ledger does not know.
+ */
 export const DocumentNumber = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be a document number such as INV-000001');
+  .regex(/^(INV|CN)-[0-9]{6,18}$/, 'must be a document number: INV- or CN- and at least six digits, such as INV-000001');
 
 /** Events of one tenant stream read at a time: a registration and its billing-detail changes. */
 const tenantStreamPageEventsMax = 1_000;

@@ -530,7 +530,7 @@ function refusedReading(error: unknown, records: UsageBatchBody['records']): Err
   const readingId = readingIdOfEventId(error.eventId);
   const index = readingId === null ? -1 : records.findIndex((record) => record.readingId === readingId);
   if (readingId === null || index < 0) return null;
-  return new UsageBatchRefusedError([{ index, readingId, message: `reading ${readingId} is already recorded for another lease` }]);
+  return new UsageBatchRefusedError([{ index, readingId, message: `reading ${readingId} is already recorded for another lease`, kind: 'conflict' }]);
 }
 
 /** The positions one appendMany wrote, when it wrote every one of its events (none was already recorded). */

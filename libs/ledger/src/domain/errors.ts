@@ -42,17 +42,29 @@ export class RuleViolationError extends DomainError {
   override readonly name: string = 'RuleViolationError';
 }
 
-/** One refused record of a usage batch. */
+/**
+ * One refused record of a usage batch. `kind` is the family of the refusal: `conflict` for a
+ * reading id already used with other content (recorded before, for another lease, or twice in
+ * the batch), `rule` for a business rule (outside the term, above the allocated hours, ...).
+ */
 export interface RecordError {
   index: number;
   readingId: string;
   message: string;
+  kind: 'conflict' | 'rule';
 }
 
-/** A usage batch of which some records were refused: nothing of it is recorded. */
-export class UsageBatchRefusedError extends RuleViolationError {
+/**
+ * A usage batch of which some records were refused: nothing of it is recorded. The batch is a
+ * conflict when any record is one (a reading id reused with other content can never be accepted
+ * by sending the batch again, whatever else is fixed), else a rule refusal; every refused record
+ * is listed either way, each with its own kind.
+ */
+export class UsageBatchRefusedError extends DomainError {
   override readonly name: string = 'UsageBatchRefusedError';
+  readonly family: 'conflict' | 'rule';
   constructor(readonly recordErrors: RecordError[]) {
     super(`${recordErrors.length === 1 ? "1 of the batch's records was" : `${recordErrors.length} of the batch's records were`} refused; nothing was recorded`);
+    this.family = recordErrors.some((recordError) => recordError.kind === 'conflict') ? 'conflict' : 'rule';
   }
 }

@@ -11,7 +11,7 @@ describe('counts in messages', () => {
   });
 
   it('in the refusal of a usage batch', () => {
-    const one = [{ index: 0, readingId: 'R-1', message: 'gpuHours must be positive' }];
+    const one = [{ index: 0, readingId: 'R-1', message: 'gpuHours must be positive', kind: 'rule' as const }];
     expect(new UsageBatchRefusedError(one).message).toBe("1 of the batch's records was refused; nothing was recorded");
     expect(new UsageBatchRefusedError([...one, { ...one[0]!, index: 1, readingId: 'R-2' }]).message).toBe("2 of the batch's records were refused; nothing was recorded");
   });

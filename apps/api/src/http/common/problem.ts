@@ -51,7 +51,7 @@ export function problemOf(error: unknown): { problem: Problem; serverFault: bool
 }
 
 function clientProblem(error: unknown): Problem | null {
-  if (error instanceof UsageBatchRefusedError) return problem(422, error.message, error.recordErrors);
+  if (error instanceof UsageBatchRefusedError) return problem(statusOfFamily[error.family], error.message, error.recordErrors);
   if (error instanceof ValidationError) return problem(400, error.message, error.errors);
   if (error instanceof DomainError) return problem(statusOfFamily[error.family], error.message);
   if (error instanceof ConcurrencyError) return problem(409, 'another change to the same records was recorded first; send the request again');
@@ -72,7 +72,7 @@ const statusOfFamily = { validation: 400, not_found: 404, conflict: 409, rule: 4
 const frameworkRefusals: ReadonlyMap<unknown, readonly [status: number, detail: string]> = new Map([
   ['FST_ERR_CTP_BODY_TOO_LARGE', [413, 'the request body is over 16 MiB']],
   ['FST_ERR_CTP_EMPTY_JSON_BODY', [400, 'the request has a JSON content type but no body']],
-  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', [415, 'send JSON (application/json, or application/cloudevents-batch+json to POST /v1/usage)']],
+  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', [415, 'send JSON (application/json; to POST /v1/usage also application/cloudevents+json or application/cloudevents-batch+json)']],
   ['FST_ERR_CTP_INVALID_JSON_BODY', [400, 'the body is not valid JSON']],
   ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', [400, 'the body is not as long as its Content-Length says']],
   ['FST_ERR_BAD_URL', [400, 'the URL is malformed: a percent-escape in its path does not decode']],

@@ -19,8 +19,15 @@ describe('problem details', () => {
 
   it('keeps the field errors of invalid input and the record errors of a refused batch', () => {
     expect(problemOf(new ValidationError('bad', [{ path: 'a', message: 'm' }])).problem.errors).toEqual([{ path: 'a', message: 'm' }]);
-    const batch = new UsageBatchRefusedError([{ index: 2, readingId: 'r-3', message: 'outside the term' }]);
-    expect(problemOf(batch).problem).toMatchObject({ status: 422, errors: [{ index: 2, readingId: 'r-3', message: 'outside the term' }] });
+    const batch = new UsageBatchRefusedError([{ index: 2, readingId: 'r-3', message: 'outside the term', kind: 'rule' }]);
+    expect(problemOf(batch).problem).toMatchObject({ status: 422, errors: [{ index: 2, readingId: 'r-3', message: 'outside the term', kind: 'rule' }] });
+  });
+
+  it('answers a usage batch with a reading id reused with other content as a conflict, whatever else is refused', () => {
+    const conflict = { index: 0, readingId: 'r-1', message: 'reading r-1 is already recorded with other content', kind: 'conflict' } as const;
+    const rule = { index: 1, readingId: 'r-2', message: 'outside the term', kind: 'rule' } as const;
+    expect(problemOf(new UsageBatchRefusedError([conflict])).problem.status).toBe(409);
+    expect(problemOf(new UsageBatchRefusedError([rule, conflict])).problem).toMatchObject({ status: 409, errors: [rule, conflict] });
   });
 
   it('answers anything else as a 500 that says nothing of the internals', () => {

@@ -53,21 +53,40 @@ export function ValidParam(name: string, schema: z.ZodType): ParameterDecorator 
   };
 }
 
+/** One way of sending an endpoint's body: the schema for its content type. */
+export interface BodyEncoding {
+  schema: z.ZodType;
+  /** Path of the batch array in the body: over the batch limit it is 413, not 400. */
+  batchAt?: string;
+}
+
+/**
+ * A way of sending the body that headers announce rather than the content type (a CloudEvent in
+ * binary mode): when `applies` to a request, `parse` reads and validates it.
+ */
+export interface HeaderEncoding {
+  applies(request: FastifyRequest): boolean;
+  parse(request: FastifyRequest): unknown;
+}
+
 /**
  * The body validated by the schema its content type names: one endpoint that takes the same
- * data in two encodings (POST /v1/usage as JSON or as a CloudEvents batch).
+ * data in several encodings (POST /v1/usage as JSON, or as CloudEvents in each of their modes).
  */
-export function BodyByContentType(schemas: Record<string, { schema: z.ZodType; batchAt?: string }>, fallback: string): ParameterDecorator {
+export function BodyByContentType(schemas: Record<string, BodyEncoding>, fallback: string, headerEncoding?: HeaderEncoding): ParameterDecorator {
   const fallbackEntry = schemas[fallback];
   if (fallbackEntry === undefined) throw new Error(`no schema for the fallback content type ${fallback}`);
   const decorator = createParamDecorator((_data: unknown, context: ExecutionContext) => {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    const entry = (Object.hasOwn(schemas, contentType) ? schemas[contentType] : undefined) ?? fallbackEntry;
-    return parseInput(entry.schema, request.body, entry.batchAt === undefined ? {} : { batchAt: entry.batchAt });
+    const entry = Object.hasOwn(schemas, contentType) ? schemas[contentType] : undefined;
+    // A content type of its own (a CloudEvents one) decides; under the fallback's, headers may announce another encoding.
+    if ((entry === undefined || contentType === fallback) && headerEncoding?.applies(request) === true) return headerEncoding.parse(request);
+    const chosen = entry ?? fallbackEntry;
+    return parseInput(chosen.schema, request.body, chosen.batchAt === undefined ? {} : { batchAt: chosen.batchAt });
   });
   return (target, key, index) => {
-    if (key !== undefined) Reflect.defineMetadata(bodySchemaKey, Object.fromEntries(Object.entries(schemas).map(([type, entry]) => [type, entry.schema])), target, key);
+    if (key !== undefined) Reflect.defineMetadata(bodySchemaKey, Object.fromEntries(Object.entries(schemas).map(([type, encoding]) => [type, encoding.schema])), target, key);
     decorator()(target, key, index);
   };
 }

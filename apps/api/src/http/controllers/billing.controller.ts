@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { IssueCreditNoteBody, RecordPaymentBody, RunBillingBody } from '@compute-ledger/contracts';
+import { BillingRunAnswer, BillingRunsAnswer, InvoiceDocumentAnswer, InvoiceListAnswer, IssueCreditNoteBody, PaymentAnswer, RecordPaymentBody, RunBillingBody } from '@compute-ledger/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentNumber } from '../../shared/invoice-documents.js';
 import { Allow } from '../auth/permissions.js';
@@ -38,22 +38,22 @@ export class BillingController {
     @Inject(InvoiceDocumentsService) private readonly documents: InvoiceDocumentsService,
   ) {}
 
-  @Post('billing-runs') @HttpCode(201) @Allow('billing.run') @Doc({ summary: 'Run billing for a billing date (once per date)', tags: ['billing'], alsoAnswers: { 200: 'the run for this date is already done: its result, nothing issued' } })
+  @Post('billing-runs') @HttpCode(201) @Allow('billing.run') @Doc({ summary: 'Run billing for a billing date (once per date)', answer: BillingRunAnswer, tags: ['billing'], alsoAnswers: { 200: 'the run for this date is already done: its result, nothing issued' } })
   runBilling(@ValidBody(RunBillingBody) body: RunBillingBody, @CurrentCaller() caller: RequestCaller) {
     return this.commands.runBilling(body.billingDate, caller);
   }
 
-  @Get('billing-runs') @Allow('billing-runs.read') @Doc({ summary: 'The completed billing runs', tags: ['billing'] })
+  @Get('billing-runs') @Allow('billing-runs.read') @Doc({ summary: 'The completed billing runs', answer: BillingRunsAnswer, tags: ['billing'] })
   billingRuns() {
     return this.reads.billingRuns();
   }
 
-  @Get('invoices') @Allow('invoices.read') @Doc({ summary: 'Billing documents, without line sources', tags: ['billing'] })
+  @Get('invoices') @Allow('invoices.read') @Doc({ summary: 'Billing documents, without line sources', answer: InvoiceListAnswer, tags: ['billing'] })
   invoices(@ValidQuery(InvoiceListQuery) query: InvoiceListQuery, @CurrentCaller() caller: RequestCaller) {
     return this.reads.invoices(query, caller);
   }
 
-  @Get('invoices/:invoiceId') @Allow('invoices.read') @Doc({ summary: 'A billing document with its lines and their sources', tags: ['billing'] })
+  @Get('invoices/:invoiceId') @Allow('invoices.read') @Doc({ summary: 'A billing document with its lines and their sources', answer: InvoiceDocumentAnswer, tags: ['billing'] })
   invoice(@ValidParam('invoiceId', DocumentNumber) invoiceId: string, @ValidQuery(KnownAtQuery) query: KnownAtQuery, @CurrentCaller() caller: RequestCaller) {
     return this.reads.invoice(invoiceId, query, caller);
   }
@@ -69,12 +69,12 @@ export class BillingController {
     return this.documents.answer(invoiceId, query, caller, request, reply);
   }
 
-  @Post('payments') @HttpCode(201) @Allow('receivables.write') @Doc({ summary: 'Record a payment', tags: ['billing'], alsoAnswers: repeatAnswers })
+  @Post('payments') @HttpCode(201) @Allow('receivables.write') @Doc({ summary: 'Record a payment', answer: PaymentAnswer, tags: ['billing'], alsoAnswers: repeatAnswers })
   recordPayment(@ValidBody(RecordPaymentBody) body: RecordPaymentBody, @CurrentCaller() caller: RequestCaller) {
     return this.commands.recordPayment(body, caller);
   }
 
-  @Post('credit-notes') @HttpCode(201) @Allow('receivables.write') @Doc({ summary: 'Issue a credit note by hand', tags: ['billing'], alsoAnswers: repeatAnswers })
+  @Post('credit-notes') @HttpCode(201) @Allow('receivables.write') @Doc({ summary: 'Issue a credit note by hand: answers the credit note document', answer: InvoiceDocumentAnswer, tags: ['billing'], alsoAnswers: repeatAnswers })
   issueCreditNote(@ValidBody(IssueCreditNoteBody) body: IssueCreditNoteBody, @CurrentCaller() caller: RequestCaller) {
     return this.commands.issueCreditNote(body, caller);
   }

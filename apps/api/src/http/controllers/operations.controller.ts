@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Controller, Get, Header, Inject, NotFoundException, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { HealthAnswer, OpenApiDocumentAnswer } from '@compute-ledger/contracts';
 import { Public } from '../auth/permissions.js';
 import { Doc } from '../common/endpoint.js';
 import { Metrics, metricsContentType } from '../observability/metrics.js';
@@ -58,33 +59,33 @@ export class OperationsController {
     @Inject(DemoMark) private readonly demoMark: DemoMark,
   ) {}
 
-  @Get('healthz') @Public() @Doc({ summary: 'Liveness and how far the model has read the log', tags: ['operations'] })
-  async health() {
+  @Get('healthz') @Public() @Doc({ summary: 'Liveness and how far the model has read the log', answer: HealthAnswer, tags: ['operations'] })
+  async health(): Promise<HealthAnswer> {
     const headPosition = await this.ledger.store.headPosition();
     return { status: 'ok', headPosition, modelPosition: this.ledger.runner.model.position, demo: await this.demoMark.isDemo() };
   }
 
-  @Get('metrics') @Public() @Header('content-type', metricsContentType) @Doc({ summary: 'Prometheus metrics', tags: ['operations'] })
+  @Get('metrics') @Public() @Header('content-type', metricsContentType) @Doc({ summary: 'Prometheus metrics', tags: ['operations'], content: { 'text/plain': { type: 'string', description: 'Prometheus text exposition format 0.0.4' } } })
   metricsText() {
     return this.metrics.text();
   }
 
-  @Get('v1/openapi.json') @Public() @Doc({ summary: 'This document (OpenAPI 3.1)', tags: ['operations'] })
+  @Get('v1/openapi.json') @Public() @Doc({ summary: 'This document (OpenAPI 3.1)', answer: OpenApiDocumentAnswer, tags: ['operations'] })
   openApiDocument() {
     return this.openApi;
   }
 
-  @Get('docs') @Public() @Header('content-type', 'text/html; charset=utf-8') @Doc({ summary: 'Interactive API documentation', tags: ['operations'] })
+  @Get('docs') @Public() @Header('content-type', 'text/html; charset=utf-8') @Doc({ summary: 'Interactive API documentation', tags: ['operations'], content: { 'text/html': { type: 'string' } } })
   docs() {
     return docsPage;
   }
 
-  @Get('docs/init.js') @Public() @Header('content-type', 'text/javascript; charset=utf-8') @Doc({ summary: 'Start-up script of the documentation page', tags: ['operations'] })
+  @Get('docs/init.js') @Public() @Header('content-type', 'text/javascript; charset=utf-8') @Doc({ summary: 'Start-up script of the documentation page', tags: ['operations'], internal: true })
   docsInit() {
     return docsInit;
   }
 
-  @Get('docs/:asset') @Public() @Doc({ summary: 'Files of the documentation page', tags: ['operations'] })
+  @Get('docs/:asset') @Public() @Doc({ summary: 'Files of the documentation page', tags: ['operations'], internal: true })
   docsAsset(@Param('asset') asset: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const type = Object.hasOwn(docsAssets, asset) ? docsAssets[asset] : undefined;
     if (type === undefined) throw new NotFoundException(`no file ${asset}`);

@@ -1,5 +1,17 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { AsOfQuery, MonthQuery } from '@compute-ledger/contracts';
+import {
+  ArAgingReportAnswer,
+  AsOfQuery,
+  BacklogReportAnswer,
+  CapacityReportAnswer,
+  ContractBalancesReportAnswer,
+  MonthQuery,
+  MrrMovementsReportAnswer,
+  MrrReportAnswer,
+  ReconciliationReportAnswer,
+  RevenueReportAnswer,
+  TrialBalanceReportAnswer,
+} from '@compute-ledger/contracts';
 import type { z } from 'zod';
 import { Allow } from '../auth/permissions.js';
 import { Doc } from '../common/endpoint.js';
@@ -15,47 +27,47 @@ const tags = ['reports'];
 export class ReportsController {
   constructor(@Inject(LedgerReadsService) private readonly reads: LedgerReadsService) {}
 
-  @Get('mrr') @Allow('reports.read') @Doc({ summary: 'MRR and ARR at an instant, per tenant', tags })
+  @Get('mrr') @Allow('reports.read') @Doc({ summary: 'MRR and ARR at an instant, per tenant', answer: MrrReportAnswer, tags })
   mrr(@ValidQuery(AsOfQuery) query: AsOf) {
     return this.reads.report('mrr', query);
   }
 
-  @Get('mrr-movements') @Allow('reports.read') @Doc({ summary: 'MRR movements of a month: new, reactivation, expansion, contraction, churn', tags })
+  @Get('mrr-movements') @Allow('reports.read') @Doc({ summary: 'MRR movements of a month: new, reactivation, expansion, contraction, churn', answer: MrrMovementsReportAnswer, tags })
   mrrMovements(@ValidQuery(MonthQuery) query: Month) {
     return this.reads.report('mrr-movements', query);
   }
 
-  @Get('revenue') @Allow('reports.read') @Doc({ summary: 'Revenue recognized for a month, per lease', tags })
+  @Get('revenue') @Allow('reports.read') @Doc({ summary: 'Revenue recognized for a month, per lease', answer: RevenueReportAnswer, tags })
   revenue(@ValidQuery(MonthQuery) query: Month) {
     return this.reads.report('revenue', query);
   }
 
-  @Get('backlog') @Allow('reports.read') @Doc({ summary: 'Remaining contracted commitment at an instant', tags })
+  @Get('backlog') @Allow('reports.read') @Doc({ summary: 'Remaining contracted commitment at an instant', answer: BacklogReportAnswer, tags })
   backlog(@ValidQuery(AsOfQuery) query: AsOf) {
     return this.reads.report('backlog', query);
   }
 
-  @Get('trial-balance') @Allow('reports.read') @Doc({ summary: 'Trial balance of the journal at an instant', tags })
+  @Get('trial-balance') @Allow('reports.read') @Doc({ summary: 'Trial balance of the journal at an instant', answer: TrialBalanceReportAnswer, tags })
   trialBalance(@ValidQuery(AsOfQuery) query: AsOf) {
     return this.reads.report('trial-balance', query);
   }
 
-  @Get('contract-balances') @Allow('reports.read') @Doc({ summary: 'Deferred revenue and unbilled receivables per lease', tags })
+  @Get('contract-balances') @Allow('reports.read') @Doc({ summary: 'Deferred revenue and unbilled receivables per lease', answer: ContractBalancesReportAnswer, tags })
   contractBalances(@ValidQuery(AsOfQuery) query: AsOf) {
     return this.reads.report('contract-balances', query);
   }
 
-  @Get('ar-aging') @Allow('reports.read') @Doc({ summary: 'Receivables by days past due', tags })
+  @Get('ar-aging') @Allow('reports.read') @Doc({ summary: 'Receivables by days past due', answer: ArAgingReportAnswer, tags })
   arAging(@ValidQuery(AsOfQuery) query: AsOf) {
     return this.reads.report('ar-aging', query);
   }
 
-  @Get('reconciliation') @Allow('reports.read') @Doc({ summary: 'Committed, allocated, metered and invoiced per lease for a month', tags })
+  @Get('reconciliation') @Allow('reports.read') @Doc({ summary: 'Committed, allocated, metered and invoiced per lease for a month', answer: ReconciliationReportAnswer, tags })
   reconciliation(@ValidQuery(MonthQuery) query: Month) {
     return this.reads.report('reconciliation', query);
   }
 
-  @Get('capacity') @Allow('capacity.read') @Doc({ summary: 'Allocated and free GPUs per site at an instant', tags })
+  @Get('capacity') @Allow('capacity.read') @Doc({ summary: 'Allocated and free GPUs per site at an instant', answer: CapacityReportAnswer, tags })
   capacity(@ValidQuery(AsOfQuery) query: AsOf) {
     return this.reads.report('capacity', query);
   }

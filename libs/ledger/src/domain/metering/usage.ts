@@ -167,21 +167,21 @@ export function decideUsageBatch(
 ): UsageBatchDecision {
   const eventsByLease = new Map<string, UsageRecordedEvent[]>();
   const recordErrors: RecordError[] = [];
-  const seenInBatch = new Map<string, { index: number; fingerprint: string; refused: boolean }>();
+  const seenInBatch = new Map<string, { index: number; fingerprint: string; refused: RecordError['kind'] | null }>();
   let accepted = 0;
   let duplicates = 0;
   records.forEach((record, offset) => {
     const index = firstIndex + offset;
-    const refuse = (message: string): void => {
-      recordErrors.push({ index, readingId: record.readingId, message });
+    const refuse = (message: string, kind: RecordError['kind']): void => {
+      recordErrors.push({ index, readingId: record.readingId, message, kind });
     };
     const fingerprint = readingFingerprint(record);
     const earlier = seenInBatch.get(record.readingId);
     if (earlier !== undefined) {
       if (earlier.fingerprint !== fingerprint) {
-        refuse(`reading ${record.readingId} appears twice in the batch with different content (records ${earlier.index} and ${index})`);
-      } else if (earlier.refused) {
-        refuse(`reading ${record.readingId} repeats record ${earlier.index}, which is refused`);
+        refuse(`reading ${record.readingId} appears twice in the batch with different content (records ${earlier.index} and ${index})`, 'conflict');
+      } else if (earlier.refused !== null) {
+        refuse(`reading ${record.readingId} repeats record ${earlier.index}, which is refused`, earlier.refused);
       } else {
         duplicates += 1;
       }
@@ -189,14 +189,15 @@ export function decideUsageBatch(
     }
     const { context, usage } = leaseOf(record.leaseId);
     const stored = usage.readings.get(record.readingId);
-    let refusal: string | null;
+    let refusal: { message: string; kind: RecordError['kind'] } | null;
     if (stored !== undefined) {
-      refusal = storedReadingFingerprint(stored) === fingerprint ? null : `reading ${record.readingId} is already recorded with other content`;
+      refusal = storedReadingFingerprint(stored) === fingerprint ? null : { message: `reading ${record.readingId} is already recorded with other content`, kind: 'conflict' };
     } else {
-      refusal = refusalOf(record, context);
+      const rule = refusalOf(record, context);
+      refusal = rule === null ? null : { message: rule, kind: 'rule' };
     }
-    seenInBatch.set(record.readingId, { index, fingerprint, refused: refusal !== null });
-    if (refusal !== null) return refuse(refusal);
+    seenInBatch.set(record.readingId, { index, fingerprint, refused: refusal?.kind ?? null });
+    if (refusal !== null) return refuse(refusal.message, refusal.kind);
     if (stored !== undefined) {
       duplicates += 1;
       return;

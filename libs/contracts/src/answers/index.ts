@@ -1,0 +1,60 @@
+import type { z } from 'zod';
+import { AuditEventsAnswer, AuditStreamAnswer, AuditVerifyAnswer, HealthAnswer, OpenApiDocumentAnswer } from './audit.js';
+import { BillingRunAnswer, BillingRunsAnswer, InvoiceDocumentAnswer, InvoiceListAnswer, PaymentAnswer } from './billing.js';
+import { AllocationAnswer, CorrectionAnswer, LeaseAnswer, LeaseUsageAnswer, OutageAnswer, SiteAnswer, TenantAnswer, TenantRegistrationAnswer, UsageBatchAnswer } from './contracts.js';
+import { ProblemAnswer } from './problem.js';
+import {
+  ArAgingReportAnswer,
+  BacklogReportAnswer,
+  CapacityReportAnswer,
+  ContractBalancesReportAnswer,
+  MrrMovementsReportAnswer,
+  MrrReportAnswer,
+  ReconciliationReportAnswer,
+  RevenueReportAnswer,
+  TrialBalanceReportAnswer,
+} from './reports.js';
+
+export * from './problem.js';
+export * from './contracts.js';
+export * from './billing.js';
+export * from './reports.js';
+export * from './audit.js';
+
+/**
+ * Every answer shape by the name the OpenAPI document gives it (`#/components/schemas/<name>`).
+ * An endpoint can only declare an answer that is named here, and a client (or a test) finds the
+ * schema of an answer from the name the document gives for its route and status.
+ */
+export const answerSchemas = {
+  Problem: ProblemAnswer,
+  Tenant: TenantAnswer,
+  TenantRegistration: TenantRegistrationAnswer,
+  Site: SiteAnswer,
+  Lease: LeaseAnswer,
+  Allocation: AllocationAnswer,
+  Outage: OutageAnswer,
+  UsageBatch: UsageBatchAnswer,
+  Correction: CorrectionAnswer,
+  LeaseUsage: LeaseUsageAnswer,
+  BillingRun: BillingRunAnswer,
+  BillingRuns: BillingRunsAnswer,
+  InvoiceDocument: InvoiceDocumentAnswer,
+  InvoiceList: InvoiceListAnswer,
+  Payment: PaymentAnswer,
+  MrrReport: MrrReportAnswer,
+  MrrMovementsReport: MrrMovementsReportAnswer,
+  RevenueReport: RevenueReportAnswer,
+  BacklogReport: BacklogReportAnswer,
+  TrialBalanceReport: TrialBalanceReportAnswer,
+  ContractBalancesReport: ContractBalancesReportAnswer,
+  ArAgingReport: ArAgingReportAnswer,
+  ReconciliationReport: ReconciliationReportAnswer,
+  CapacityReport: CapacityReportAnswer,
+  AuditEvents: AuditEventsAnswer,
+  AuditStream: AuditStreamAnswer,
+  AuditVerify: AuditVerifyAnswer,
+  Health: HealthAnswer,
+  OpenApiDocument: OpenApiDocumentAnswer,
+} as const satisfies Record<string, z.ZodType>;
+export type AnswerName = keyof typeof answerSchemas;
