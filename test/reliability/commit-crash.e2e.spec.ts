@@ -48,6 +48,13 @@ async function restart(env: Record<string, string> = {}): Promise<Client> {
   return new Client(server.url);
 }
 
+/** Log lines may reach the pipe after the banner: waits a moment for one. */
+async function logged(text: string): Promise<void> {
+  const deadlineMs = Date.now() + 10_000;
+  while (!server!.output().includes(text) && Date.now() < deadlineMs) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(server!.output()).toContain(text);
+}
+
 async function stop(): Promise<void> {
   expect((await server!.stop()).code).toBe(0);
   server = undefined;
@@ -97,7 +104,7 @@ describe('killed right after the store committed, before the answer', () => {
     // No periodic checkpoint now: the clean stop writes the next one.
     const atStop = { LEDGER_CHECKPOINT_INTERVAL_SECONDS: '0', LEDGER_CHECKPOINT_EVENTS_MIN: '1' };
     const client = await restart(atStop);
-    expect(server!.output()).toContain('model built from the first event');
+    await logged('model built from the first event');
     const facts = (await readLog(client)).filter((event) => event.type === 'ModelCheckpointed');
     expect(facts).toHaveLength(1);
     expect((await client.expect<Json>(200, 'GET', '/v1/audit/verify', { as: 'auditor' })).body).toMatchObject({ ok: true, model: { checkpointPosition: null, matchesLog: null } });
@@ -106,7 +113,7 @@ describe('killed right after the store committed, before the answer', () => {
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, model: { matchesLog: true } });
     await restart(atStop);
-    expect(server!.output()).toContain('model resumed from the checkpoint');
+    await logged('model resumed from the checkpoint');
     await stop();
   }, 90_000);
 });

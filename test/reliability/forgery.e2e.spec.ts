@@ -82,6 +82,12 @@ function cutLogAfter(directory: string, position: number): void {
   );
 }
 
+async function logged(output: () => string, text: string): Promise<void> {
+  const deadlineMs = Date.now() + 10_000;
+  while (!output().includes(text) && Date.now() < deadlineMs) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(output()).toContain(text);
+}
+
 async function verifyCommand(directory: string, args: string[] = []): Promise<{ code: number | null; result: Json }> {
   const run = await ledger(['verify', '--json', ...args], serverEnv(directory, env), directory);
   if (!run.stdout.startsWith('{')) throw new Error(`ledger verify answered no JSON (exit ${run.code}):\n${run.stdout}${run.stderr}`);
@@ -110,8 +116,9 @@ describe('a model checkpoint edited on disk', () => {
 
     const server = await startServer({ directory, env, logLevel: 'info' });
     try {
+      // Log lines may reach the pipe after the banner: wait a moment for them.
+      await logged(() => server.output(), 'model built from the first event');
       expect(server.output()).toContain('the model checkpoint does not match the log');
-      expect(server.output()).toContain('model built from the first event');
       const client = new Client(server.url);
       const { body: invoice } = await client.expect<Json>(200, 'GET', '/v1/invoices/INV-000001', { as: 'finance' });
       expect(invoice['total']).toBe(total);

@@ -60,8 +60,13 @@ export const Instant = z
   .string()
   .refine(isInstant, 'must be an ISO-8601 UTC instant with Z, at most millisecond precision (2026-11-10T00:00:00Z)');
 
+/** Whether an instant lies before the limit; a malformed one is left to the format's own message. */
+function isBeforeLimit(value: string): boolean {
+  return !(Date.parse(value) >= instantsBeforeMs);
+}
+
 /** An instant a request names: an {@link Instant} before {@link instantsBefore}. */
-export const RequestInstant = Instant.refine((value) => Date.parse(value) < instantsBeforeMs, `must be before ${instantsBefore}`);
+export const RequestInstant = Instant.refine(isBeforeLimit, `must be before ${instantsBefore}`);
 
 const monthPattern = /^\d{4}-(0[1-9]|1[0-2])$/;
 
@@ -69,7 +74,7 @@ const monthPattern = /^\d{4}-(0[1-9]|1[0-2])$/;
 export const Month = z.string().regex(monthPattern, 'must be a month YYYY-MM');
 
 /** A service month a request names: a {@link Month} before {@link instantsBefore}. */
-export const RequestMonth = Month.refine((value) => Date.parse(`${value}-01T00:00:00Z`) < instantsBeforeMs, `must be before ${instantsBefore.slice(0, 7)}`);
+export const RequestMonth = Month.refine((value) => isBeforeLimit(`${value}-01T00:00:00Z`), `must be before ${instantsBefore.slice(0, 7)}`);
 
 const billingDateMessage = 'must be the first instant of a month (2026-12-01T00:00:00Z)';
 const isFirstInstantOfMonth = (value: string): boolean => /^\d{4}-\d{2}-01T00:00:00(\.000)?Z$/.test(value);

@@ -107,10 +107,10 @@ function logModelReady(logger: Logger, ledger: Ledger, elapsedMs: number): void 
     logger.error({ model: found }, `the model checkpoint does not match the log (${found.reason ?? 'unreadable'}): it is ignored, the model is rebuilt from the first event, and the file is replaced`);
   }
   if (resumedFrom === null) {
-    logger.info({ position, eventsReplayed: position + 1, ms }, `model built from the first event to position ${position}: no model checkpoint matches the log`);
+    logger.info({ position, eventsReplayed: position + 1, ms, model: found }, `model built from the first event to position ${position}: no model checkpoint matches the log`);
     return;
   }
-  logger.info({ resumedFrom, position, eventsReplayed: position - resumedFrom, ms }, `model resumed from the checkpoint at position ${resumedFrom} and caught up to position ${position}`);
+  logger.info({ resumedFrom, position, eventsReplayed: position - resumedFrom, ms, model: found }, `model resumed from the checkpoint at position ${resumedFrom} and caught up to position ${position}`);
 }
 
 /** A checkpoint file that does not match the log is replaced by one of the rebuilt model at once, rather than left for verify to flag until the next interval. */

@@ -128,8 +128,8 @@ export class LedgerReadsService {
   async auditVerify(expectHeads: readonly PinnedHead[]) {
     const chain = await verifyLog(this.ledger.store, expectHeads);
     const model = await this.ledger.checkpointState();
-    if (!chain.ok) return { ...chain, model };
-    return { ...chain, ok: model.matchesLog !== false, model };
+    if (chain.ok && model.matchesLog === false) return { ...chain, ok: false, reason: `the model checkpoint does not match the log: ${model.reason ?? ''}`, model };
+    return { ...chain, model };
   }
 }
 

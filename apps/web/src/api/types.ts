@@ -158,4 +158,10 @@ export interface AuditStreamAnswer {
   nextRevision: number;
 }
 
-export type VerifyAnswer = { ok: true; eventsChecked: number; headPosition: number; headHash: string } | { ok: false; firstInvalidPosition: number; reason: string };
+/** The model checkpoint on disk against the log (null fields: there is none). */
+export type CheckpointAgainstLog = { checkpointPosition: number | null; digest: string | null; matchesLog: boolean | null; reason?: string };
+export type VerifyAnswer = (
+  | { ok: true; eventsChecked: number; headPosition: number; headHash: string }
+  | { ok: false; firstInvalidPosition: number; reason: string }
+  | { ok: false; firstInvalidPosition?: undefined; eventsChecked: number; headPosition: number; headHash: string; reason: string }
+) & { model?: CheckpointAgainstLog };

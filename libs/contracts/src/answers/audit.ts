@@ -37,7 +37,7 @@ const verifyCommon = {
  * A chain that holds with a checkpoint that does not match answers the chain's head and `ok: false`.
  */
 export const AuditVerifyAnswer = z.union([
-  z.strictObject({ ok: z.boolean(), eventsChecked: z.int().min(0), headPosition: z.int().min(-1), headHash: z.string(), ...verifyCommon }),
+  z.strictObject({ ok: z.boolean(), eventsChecked: z.int().min(0), headPosition: z.int().min(-1), headHash: z.string(), reason: z.string().optional().describe('why ok is false when the chain holds'), ...verifyCommon }),
   z.strictObject({ ok: z.literal(false), firstInvalidPosition: z.int().min(0), reason: z.string(), ...verifyCommon }),
 ]);
 export type AuditVerifyAnswer = z.infer<typeof AuditVerifyAnswer>;
