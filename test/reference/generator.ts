@@ -55,6 +55,10 @@ const eventPlan = fc.oneof(
       milliseconds: fc.option(fc.integer({ min: 1, max: 59_999 }), { nil: undefined }),
       tenths: fc.integer({ min: 0, max: 14 }),
       lateDays: fc.constantFrom(0, 0, 0, 1, 3, 20, 45),
+      /** A second reading in the same batch, an hour later (the batch is whole or refused). */
+      pair: fc.boolean(),
+      /** The same batch sent again a day later: it counts once. */
+      resend: fc.boolean(),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('correct' as const), reading: fc.nat(30), tenths: fc.integer({ min: 0, max: 12 }), lateDays: fc.integer({ min: 1, max: 40 }) }) },
@@ -171,10 +175,14 @@ export function buildHistory(plan: Plan): History {
         const gpus = Math.max(1, lease.plan.allocate);
         const recordedAt = end + event.lateDays * dayMs + 17 * minuteMs;
         readings.push({ id, leaseId: lease.id, gpus, spanMs: end - start, recordedAt });
-        push(recordedAt, {
-          kind: 'usage',
-          records: [{ readingId: id, leaseId: lease.id, periodStart: iso(start), periodEnd: iso(end), gpuHours: fractionalGpuHours(gpus, end - start, event.tenths) }],
-        });
+        const records = [{ readingId: id, leaseId: lease.id, periodStart: iso(start), periodEnd: iso(end), gpuHours: fractionalGpuHours(gpus, end - start, event.tenths) }];
+        if (event.pair) {
+          const pairStart = start + hourMs;
+          const pairEnd = pairStart + (end - start);
+          records.push({ readingId: `${id}b`, leaseId: lease.id, periodStart: iso(pairStart), periodEnd: iso(pairEnd), gpuHours: fractionalGpuHours(gpus, end - start, 10 - (event.tenths % 11)) });
+        }
+        push(recordedAt, { kind: 'usage', records });
+        if (event.resend) push(recordedAt + dayMs, { kind: 'usage', records });
         return;
       }
       case 'correct': {
