@@ -84,8 +84,10 @@ describe('LedgerCommands', () => {
     await new LedgerCommands({ store, currency: 'USD', clock }).recordUsage({ records: readings.slice(200, 210) }, context);
     reads.length = 0;
     const result = await commands.recordUsage({ records: readings.slice(205, 300) }, context);
-    expect(reads).toContainEqual([usageStream('L-1001'), 200]);
     expect(reads).toContainEqual([leaseStream('L-1001'), 1]);
+    // A usage stream is never read whole: the model knows its readings, and only the five
+    // already recorded are read back from the log to compare their content.
+    expect(reads.map(([streamId]) => streamId)).not.toContain(usageStream('L-1001'));
     // The five readings the other process recorded count as duplicates, not twice.
     expect(result).toEqual({ outcome: 'created', accepted: 90, duplicates: 5 });
   });

@@ -51,7 +51,7 @@ export class Ledger {
     /** Position of the checkpoint the model was restored from at open, or null when it was built from the first event. */
     readonly restoredFrom: number | null = null,
   ) {
-    this.commands = new LedgerCommands({ store, currency, clock });
+    this.commands = new LedgerCommands({ store, currency, clock, runner });
     this.billing = new BillingService({ store, runner, currency, clock });
     this.reports = new ReportService({ store, runner, currency, clock });
   }
