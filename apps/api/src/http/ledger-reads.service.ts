@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { MonthTimeQuery, TimeQuery } from '@compute-ledger/ledger';
+import type { MonthTimeQuery, TimeQuery, UsagePageQuery } from '@compute-ledger/ledger';
 import { Ledger, NotFoundError, type RecordedEvent } from '@compute-ledger/ledger';
 import type { ReportName } from '../shared/report-names.js';
 import type { RequestCaller } from './common/caller.decorator.js';
@@ -35,7 +35,7 @@ export class LedgerReadsService {
     return lease;
   }
 
-  async usage(leaseId: string, query: MonthTimeQuery, caller: RequestCaller) {
+  async usage(leaseId: string, query: UsagePageQuery, caller: RequestCaller) {
     await this.lease(leaseId, query, caller);
     return this.ledger.reports.usage(leaseId, query);
   }
