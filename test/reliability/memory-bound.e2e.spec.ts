@@ -1,7 +1,6 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type ApiHarness } from '../e2e/support/api-harness.js';
+import { forcedGc, heapUsedAfterGc } from '../support/heap.js';
 import { allocationBody, leaseBody, siteBody, tenantBody, UsageSource, type FleetLease } from './support/fleet.js';
 
 /**
@@ -47,9 +46,9 @@ describe('memory bound', () => {
     // Hour after hour per lease, across months: what the model keeps per (lease, month) grows too.
     const source = new UsageSource(leases);
     await ingest(source, 'warm', warmUpReadings);
-    const before = await heapAfterGc(gc);
+    const before = await heapUsedAfterGc(gc);
     await ingest(source, 'measured', measuredReadings);
-    const after = await heapAfterGc(gc);
+    const after = await heapUsedAfterGc(gc);
     const growth = after - before;
     console.info(`heap ${mib(before)} -> ${mib(after)} MiB after ${measuredReadings} readings: ${(growth / measuredReadings).toFixed(1)} bytes a reading`);
     expect(harness.ledger.runner.model.readings.size).toBe(warmUpReadings + measuredReadings);
@@ -71,27 +70,6 @@ async function ingest(source: UsageSource, prefix: string, readings: number): Pr
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
-}
-
-/** The heap in use after full collections: the lowest of a few, with the event loop let run between. */
-async function heapAfterGc(gc: () => void): Promise<number> {
-  let lowest = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < 4; round += 1) {
-    await new Promise((resolve) => setImmediate(resolve));
-    gc();
-    lowest = Math.min(lowest, process.memoryUsage().heapUsed);
-  }
-  return lowest;
-}
-
-/** `gc` of a process started with --expose-gc, or else exposed now (V8 lets a running process do so). */
-function forcedGc(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (typeof exposed === 'function') return exposed;
-  setFlagsFromString('--expose-gc');
-  const gc: unknown = runInNewContext('gc');
-  if (typeof gc !== 'function') throw new Error('cannot force a garbage collection in this process');
-  return gc as () => void;
 }
 
 function mib(bytes: number): string {
