@@ -2,7 +2,13 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SignLeaseBody } from '@compute-ledger/contracts';
+// The memory figure runs the application in this process, to measure its heap: as the
+// end-to-end tests do, the one other place outside apps/api that imports it.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { ApiKeys, createLogger, startApiServer } from '@compute-ledger/api';
 import { openLedger, type UsageBatchResult } from '@compute-ledger/ledger';
+import { apiKeysSpec, keys } from '../e2e/support/api-harness.js';
+import { forcedGc, heapUsedAfterGc } from '../support/heap.js';
 import { allocationBody, leaseBody, siteBody, tenantBody, UsageSource, type FleetLease, type UsageRecord } from '../reliability/support/fleet.js';
 import { figure, inTemporaryDirectory, perSecond, withTarget } from './figures.js';
 import type { BenchMode, BenchmarkModule, Figure } from './figures.js';
@@ -28,6 +34,14 @@ import { copyLedgerDirectory, storePath, withServer, type Client } from './serve
  * must be 202 with every record accepted and no duplicate, or the run throws: a figure that
  * counted refusals would be worthless. Runs alternate HTTP and library, so drift on a shared
  * machine hits both; the figure is the median.
+ *
+ * Memory: the heap a server's ingest leaves behind, per 100,000 readings. The application runs
+ * in this process (openLedger following its log, startApiServer on loopback, as `ledger serve`
+ * does) on a copy of the template, so that its heap is this process's: after a warm-up of
+ * `memoryWarmupReadings`, `clients` clients send `memoryReadings` more over HTTP, and
+ * heapUsed after forced full collections (the lowest of a few) is compared before and after.
+ * The model's reading index and usage columns are outside that heap (buffers and typed
+ * arrays); anything kept per reading on the heap shows here. One run.
  */
 
 interface Sizes {
@@ -38,10 +52,23 @@ interface Sizes {
   readingsPerRun: number;
   warmupBatches: number;
   runs: number;
+
+  memoryWarmupReadings: number;
+  memoryReadings: number;
 }
 
-const fullSizes: Sizes = { tenants: 40, leasesPerTenant: 50, clients: 4, batchRecords: 1_000, readingsPerRun: 200_000, warmupBatches: 5, runs: 3 };
-const smokeSizes: Sizes = { tenants: 2, leasesPerTenant: 5, clients: 4, batchRecords: 50, readingsPerRun: 400, warmupBatches: 1, runs: 1 };
+const fullSizes: Sizes = {
+  tenants: 40,
+  leasesPerTenant: 50,
+  clients: 4,
+  batchRecords: 1_000,
+  readingsPerRun: 200_000,
+  warmupBatches: 5,
+  runs: 3,
+  memoryWarmupReadings: 20_000,
+  memoryReadings: 200_000,
+};
+const smokeSizes: Sizes = { tenants: 2, leasesPerTenant: 5, clients: 4, batchRecords: 50, readingsPerRun: 400, warmupBatches: 1, runs: 1, memoryWarmupReadings: 200, memoryReadings: 400 };
 
 const benchmark = 'http-ingest';
 /** As seedFleet: far more GPUs than the leases take. */
@@ -81,7 +108,12 @@ export const httpIngestBenchmark: BenchmarkModule = {
       samples: http,
       baseline: { name: 'recordUsage in process', samples: library },
     });
-    return [withTarget(measured, { on: 'value', atLeast: 25_000, text: '>= 25,000/s' })];
+    const memory = await heapGrowthOverHttp(template, join(directory, 'memory'), leases, sizes);
+    return [
+      withTarget(measured, { on: 'value', atLeast: 30_000, text: '>= 30,000/s' }),
+      withTarget(measured, { on: 'ratio', atLeast: 0.9, text: '>= 0.9x the library' }),
+      withTarget(memory, { on: 'value', below: 2, text: '< 2 MiB' }),
+    ];
     });
   },
 };
@@ -129,6 +161,50 @@ function buildWorkload(leases: readonly FleetLease[], sizes: Sizes, runId: strin
   const warmupSource = new UsageSource(leases, sizes.clients * hoursPerClient);
   const warmup = Array.from({ length: sizes.warmupBatches }, (_, batch) => warmupSource.batch(`${runId}-warmup-b${batch}`, sizes.batchRecords));
   return { clients, warmup };
+}
+
+/** The memory figure (see the module comment): MiB of heap per 100,000 readings ingested over HTTP. */
+async function heapGrowthOverHttp(template: string, directory: string, leases: readonly FleetLease[], sizes: Sizes): Promise<Figure> {
+  const gc = forcedGc();
+  copyLedgerDirectory(template, directory);
+  const ledger = await openLedger({ store: `sqlite:${storePath(directory)}`, dataDir: directory, follow: true });
+  const server = await startApiServer({ ledger, apiKeys: ApiKeys.parse(apiKeysSpec), logger: createLogger('silent'), port: 0 });
+  try {
+    const source = new UsageSource(leases);
+    const send = async (batchId: string): Promise<void> => {
+      const records = source.batch(batchId, sizes.batchRecords);
+      const response = await fetch(`${server.url}/v1/usage`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys.metering}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ records }),
+      });
+      const body = (await response.json()) as Pick<UsageBatchResult, 'accepted' | 'duplicates'>;
+      if (response.status !== 202) throw new Error(`POST /v1/usage answered ${response.status}`);
+      checkedAccepted(body, records.length, 'POST /v1/usage');
+    };
+    const sendAll = async (prefix: string, readings: number): Promise<void> => {
+      let next = 0;
+      const batches = readings / sizes.batchRecords;
+      await Promise.all(Array.from({ length: sizes.clients }, async () => {
+        while (next < batches) await send(`${prefix}-${next++}`);
+      }));
+    };
+    await sendAll('memory-warmup', sizes.memoryWarmupReadings);
+    const before = await heapUsedAfterGc(gc);
+    await sendAll('memory', sizes.memoryReadings);
+    const after = await heapUsedAfterGc(gc);
+    const perHundredThousandMiB = ((after - before) / sizes.memoryReadings) * 100_000 / (1024 * 1024);
+    return figure({
+      benchmark,
+      case: `heap growth per 100,000 readings over HTTP after GC (${sizes.memoryReadings.toLocaleString('en-US')} readings, ${sizes.clients} clients x batches of ${sizes.batchRecords.toLocaleString('en-US')}; the reading index is off the heap)`,
+      unit: 'MiB',
+      samples: [perHundredThousandMiB],
+    });
+  } finally {
+    await server.close();
+    await ledger.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
 }
 
 /** One HTTP run on a copy of the template: readings per second. */

@@ -110,6 +110,13 @@ describe('recording usage', () => {
     expect(error.recordErrors[0]?.kind).toBe('conflict');
   });
 
+  it('builds the event data with its keys in sorted order, which the store writes as canonical JSON without sorting', () => {
+    const events = decideUsageBatch([{ ...reading, source: 'meter-1' }, { ...reading, readingId: 'R-2' }], () => ({ context, usage: initialUsageState() })).eventsByLease.get('L-1001') ?? [];
+    const keys = events.map((event) => Object.keys(event.data));
+    expect(keys.map((each) => each.length)).toEqual([6, 5]); // with and without a source
+    for (const each of keys) expect(each).toEqual([...each].sort());
+  });
+
   it('counts the same reading twice in one batch once', () => {
     const decision = decideUsageBatch([reading, { ...reading }], () => ({ context, usage: initialUsageState() }));
     expect(decision.accepted).toBe(1);

@@ -293,6 +293,13 @@ describe('business rules: 404, 409, 422, nothing recorded', () => {
     await refused(409, () => api.post('/v1/usage', 'metering', { records: [twice[0], { ...twice[0]!, gpuHours: '7' }] }));
   });
 
+  it('refuses a usage page with a bad limit or cursor (400)', async () => {
+    for (const query of ['limit=0', 'limit=10001', 'limit=ten', 'limit=-5', 'cursor=abc', 'cursor=-1', 'cursor=1.5']) {
+      const body = await refused(400, () => api.get<Json>(`/v1/leases/L-1001/usage?month=2025-11&${query}`, 'finance'));
+      expect(body.detail).toMatch(/limit|cursor/);
+    }
+  });
+
   it('refuses a billing run in the future (422) and one earlier than the latest (409)', async () => {
     await refused(422, () => api.post('/v1/billing-runs', 'billing', { billingDate: '2026-01-01T00:00:00Z' }));
     api.at('2025-12-01T06:00:00Z');

@@ -71,6 +71,26 @@ describe('the worked example of DOMAIN.md over HTTP', () => {
     expect(usage.status).toBe(200);
     expect(usage.body).toMatchObject({ leaseId: 'L-1001', month: '2025-11', meteredGpuHours: '529800', committedGpuHours: '504000', allocatedGpuHours: '604800' }); // 1,200 x 504 h allocated
     expect(usage.body.readings).toHaveLength(505);
+    expect(usage.body.nextCursor).toBeNull();
+  });
+
+  it('pages through the readings of a month, with the totals of the whole month on every page', async () => {
+    const whole = await api.get<Json>('/v1/leases/L-1001/usage?month=2025-11', 'finance');
+    const pages: Json[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? '' : `&cursor=${cursor}`;
+      const page = await api.get<Json>(`/v1/leases/L-1001/usage?month=2025-11&limit=200${query}`, 'finance');
+      expect(page.status).toBe(200);
+      expect(page.body).toMatchObject({ meteredGpuHours: '529800', committedGpuHours: '504000', allocatedGpuHours: '604800' });
+      pages.push(page.body);
+      cursor = page.body.nextCursor as string | null;
+    } while (cursor !== null && pages.length < 10);
+    expect(pages.map((page) => page.readings.length)).toEqual([200, 200, 105]); // 505 readings
+    expect(pages.flatMap((page) => page.readings)).toEqual(whole.body.readings);
+    // A cursor past the last reading answers an empty last page.
+    const after = await api.get<Json>(`/v1/leases/L-1001/usage?month=2025-11&cursor=${whole.body.readings[504].position}`, 'finance');
+    expect(after.body).toMatchObject({ readings: [], nextCursor: null, meteredGpuHours: '529800' });
   });
 
   it('records the payment of INV-000001 and shows it paid', async () => {

@@ -49,6 +49,29 @@ describe('SQLite event store', () => {
     }
   }
 
+  it('does not read for a subscriber what it says it already holds (heldPosition)', async () => {
+    const store = openSqliteEventStore({ path });
+    try {
+      await store.append('lease-1', usageEvents(3), 'no_stream');
+      const log = await readWholeLog(store);
+      let held = log[1]!.position;
+      const delivered: RecordedEvent[] = [];
+      const subscription = store.subscribe({ heldPosition: () => held, onEvents: (events) => void delivered.push(...events) });
+      await subscription.caughtUp;
+      expect(delivered.map((event) => event.position)).toEqual([log[2]!.position]);
+      // The subscriber folds the next append by itself: the subscription skips it, and goes on after it.
+      held = log[2]!.position + 1;
+      const own = await store.append('lease-1', usageEvents(1), log[2]!.revision);
+      expect(own.position).toBe(held);
+      const last = await store.append('lease-1', usageEvents(1), own.nextRevision);
+      await waitUntil(() => delivered.length >= 2);
+      await subscription.close();
+      expect(delivered.map((event) => event.position)).toEqual([log[2]!.position, last.position]);
+    } finally {
+      await store.close();
+    }
+  });
+
   describe('a file changed behind the store', () => {
     it('names exactly the event whose data changed by one character', async () => {
       await ledgerWith(10);
@@ -368,6 +391,14 @@ describe('SQLite event store', () => {
 });
 
 /** Opening must fail with StoreOpenError and leave the file exactly as it was. */
+async function waitUntil(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('the condition did not hold in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 function expectRefusedUnchanged(path: string, message: RegExp): void {
   const before = readFileSync(path);
   expect(() => openSqliteEventStore({ path })).toThrow(StoreOpenError);

@@ -1,3 +1,4 @@
+import { ledgerEventRegistry } from '@compute-ledger/contracts';
 import {
   ConcurrencyError,
   DuplicateEventIdError,
@@ -26,6 +27,10 @@ import {
  * event ids are unique across the log, and a write whose every event is already recorded with
  * the same stream, type, version and data succeeds without writing. Every call yields to the
  * event loop first, so concurrent callers interleave as they would against a real store.
+ *
+ * Every ledger event appended is also checked against its current schema, which the ledger
+ * leaves out on its hot path for events built from input the same schema parsed: a decider
+ * that builds a malformed event fails the tests that use this store.
  */
 
 interface StoredEvent extends RecordedEvent {
@@ -146,6 +151,7 @@ export class InMemoryEventStore implements EventStore {
     for (const write of writes) {
       if (write.events.length === 0) throw new RangeError(`append to ${write.streamId}: at least one event is needed`);
       for (const event of write.events) {
+        if (ledgerEventRegistry.has(event.type)) ledgerEventRegistry.parseCurrent(event.type, event.data);
         if (seen.has(event.eventId)) throw new DuplicateEventIdError(event.eventId, 'it appears more than once in one append');
         seen.add(event.eventId);
       }

@@ -21,6 +21,8 @@ import {
   RequestMonth,
   reasonLengthMax,
   usageBatchRecordsMax,
+  usageReadingsPageDefault,
+  usageReadingsPageMax,
 } from './primitives.js';
 
 /**
@@ -132,4 +134,22 @@ export type IssueCreditNoteBody = z.infer<typeof IssueCreditNoteBody>;
 /** Query parameters of the reports: every report takes knownAt (default now). */
 export const AsOfQuery = z.strictObject({ asOf: RequestInstant.optional(), knownAt: RequestInstant.optional() });
 export const MonthQuery = z.strictObject({ month: RequestMonth, knownAt: RequestInstant.optional() });
-export const UsageQuery = z.strictObject({ month: RequestMonth, knownAt: RequestInstant.optional() });
+/**
+ * A lease's usage for a month, its readings a page at a time: `limit` of them (default
+ * usageReadingsPageDefault, at most usageReadingsPageMax), from the start of the month or after
+ * `cursor`, the `nextCursor` of the page before (the log position of that page's last reading).
+ */
+export const UsageQuery = z.strictObject({
+  month: RequestMonth,
+  knownAt: RequestInstant.optional(),
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,4}$/, `must be a whole number from 1 to ${usageReadingsPageMax}`)
+    .transform(Number)
+    .refine((value) => value <= usageReadingsPageMax, `must be at most ${usageReadingsPageMax}`)
+    .default(usageReadingsPageDefault),
+  cursor: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,14})$/, 'must be the nextCursor of an earlier page')
+    .optional(),
+});

@@ -13,6 +13,13 @@ export const reasonLengthMax = 1_000;
 export const paymentTermsDaysMax = 365;
 export const gpuCountMax = 10_000_000;
 export const usageBatchRecordsMax = 10_000;
+/**
+ * Readings in one page of a lease's usage (`GET /leases/{leaseId}/usage`): a month metered per
+ * minute holds some 44,000, and one answer must not cost what the whole month does. The
+ * default is a month of hourly readings and more; the maximum is a batch's worth.
+ */
+export const usageReadingsPageDefault = 1_000;
+export const usageReadingsPageMax = 10_000;
 export const slaTiersMax = 20;
 export const commitmentEntriesMax = 240;
 /** A tenant's billing address: enough for any postal address, small enough for one block of an invoice. */

@@ -11,7 +11,7 @@ import type {
   ReportAnswers,
   TenantAnswer,
 } from '@compute-ledger/contracts';
-import type { MonthTimeQuery, TimeQuery } from '@compute-ledger/ledger';
+import type { MonthTimeQuery, TimeQuery, UsagePageQuery } from '@compute-ledger/ledger';
 import { Ledger, NotFoundError, verifyLog, type PinnedHead, type RecordedEvent } from '@compute-ledger/ledger';
 import type { ReportName } from '../shared/report-names.js';
 import type { RequestCaller } from './common/caller.decorator.js';
@@ -47,7 +47,7 @@ export class LedgerReadsService {
     return lease;
   }
 
-  async usage(leaseId: string, query: MonthTimeQuery, caller: RequestCaller): Promise<LeaseUsageAnswer> {
+  async usage(leaseId: string, query: UsagePageQuery, caller: RequestCaller): Promise<LeaseUsageAnswer> {
     await this.lease(leaseId, query, caller);
     return this.ledger.reports.usage(leaseId, query);
   }

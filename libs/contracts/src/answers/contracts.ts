@@ -84,7 +84,8 @@ export const LeaseUsageAnswer = z.strictObject({
   meteredGpuHours: GpuHours,
   committedGpuHours: GpuHours,
   allocatedGpuHours: GpuHours,
-  readings: z.array(SourceAnswer),
+  readings: z.array(SourceAnswer).describe('one page of the month\'s readings, in log order'),
+  nextCursor: z.string().nullable().describe('the cursor of the next page; null on the last page'),
 });
 export type LeaseUsageAnswer = z.infer<typeof LeaseUsageAnswer>;
 

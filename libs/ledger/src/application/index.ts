@@ -2,7 +2,7 @@ export * from './clock.js';
 export * from './limits.js';
 export * from './event-codec.js';
 export * from './stream-cache.js';
-export * from './lookup-index.js';
+export * from './usage-lookup.js';
 export * from './ledger-commands.js';
 export * from './model-runner.js';
 export * from './model-checkpoint.js';

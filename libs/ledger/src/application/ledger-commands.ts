@@ -18,17 +18,9 @@ import { ConflictError, NotFoundError, UsageBatchRefusedError, ValidationError }
 import { decideLease } from '../domain/lease/decide.js';
 import { evolveLease, isLeaseEvent, leaseStatus, type LeaseEvent, type LeaseStreamState } from '../domain/lease/lease.js';
 import type { LeaseState, LeaseStatus, OutageState } from '../domain/lease/lease-state.js';
-import {
-  decideMetering,
-  decideUsageBatch,
-  evolveMetering,
-  initialUsageState,
-  isMeteringEvent,
-  type MeteringEvent,
-  type UsageBatchLease,
-  type UsageLeaseContext,
-  type UsageState,
-} from '../domain/metering/usage.js';
+import type { LedgerEvent } from '@compute-ledger/contracts';
+import { foldLease } from '../domain/lease/lease.js';
+import { decideMetering, decideUsageBatch, initialUsageState, type UsageBatchLease, type UsageLeaseContext } from '../domain/metering/usage.js';
 import {
   allocationsOfLease,
   decideSite,
@@ -44,12 +36,13 @@ import { decideTenant, evolveTenant, isTenantEvent, type TenantEvent, type Tenan
 import { assert } from '../shared/assert.js';
 import { toInstant } from '../shared/time.js';
 import { ConcurrencyError, DuplicateEventIdError } from '../store/errors.js';
-import type { AppendResult, EventMetadata, EventStore, StreamWrite } from '../store/event-store.js';
+import type { AppendResult, EventMetadata, EventStore, FoldedEvent, StreamWrite } from '../store/event-store.js';
 import { systemClock, type Clock } from './clock.js';
 import { toEventToAppend } from './event-codec.js';
 import { commandAttemptsMax } from './limits.js';
-import { LookupIndex } from './lookup-index.js';
+import { ModelRunner } from './model-runner.js';
 import { expectedRevisionOf, StreamStateCache } from './stream-cache.js';
+import { UsageLookup } from './usage-lookup.js';
 
 /** Who asks, for the events' metadata. */
 export interface CommandContext {
@@ -139,6 +132,11 @@ export interface LedgerCommandsOptions {
   /** The ledger's one currency (default USD): tenants in another are refused. */
   currency?: CurrencyCode;
   clock?: Clock;
+  /**
+   * The ledger model that knows every reading and allocation (the ledger's own, which follows
+   * the log). Without it the commands keep a model of their own.
+   */
+  runner?: ModelRunner;
 }
 
 /**
@@ -147,8 +145,11 @@ export interface LedgerCommandsOptions {
  * the decision was made on, and when another writer got there first (ConcurrencyError) load
  * again and decide again, at most `commandAttemptsMax` times.
  *
- * Each instance keeps its own cache; any number of instances may share one store, because
- * every load reads what was appended since and every append checks the revision.
+ * Each instance keeps its own cache of tenant, site and lease streams; any number of instances
+ * may share one store, because every load reads what was appended since and every append checks
+ * the revision. Nothing is kept per reading: readings and allocations are found through the
+ * ledger model, and recorded readings are read back from the log when a request names them
+ * (usage-lookup.ts).
  */
 export class LedgerCommands {
   readonly currency: CurrencyCode;
@@ -157,8 +158,8 @@ export class LedgerCommands {
   private readonly tenants: StreamStateCache<TenantStreamState, TenantEvent>;
   private readonly sites: StreamStateCache<SiteStreamState, SiteEvent>;
   private readonly leases: StreamStateCache<LeaseStreamState, LeaseEvent>;
-  private readonly usage: StreamStateCache<UsageState, MeteringEvent>;
-  private readonly index: LookupIndex;
+  private readonly runner: ModelRunner;
+  private readonly usage: UsageLookup;
 
   constructor(options: LedgerCommandsOptions) {
     this.store = options.store;
@@ -167,16 +168,16 @@ export class LedgerCommands {
     this.tenants = new StreamStateCache(this.store, { initialState: () => null, evolve: evolveTenant, accepts: isTenantEvent });
     this.sites = new StreamStateCache(this.store, { initialState: () => null, evolve: evolveSite, accepts: isSiteEvent });
     this.leases = new StreamStateCache(this.store, { initialState: () => null, evolve: evolveLease, accepts: isLeaseEvent });
-    this.usage = new StreamStateCache(this.store, { initialState: initialUsageState, evolve: evolveMetering, accepts: isMeteringEvent });
-    this.index = new LookupIndex(this.store);
+    this.runner = options.runner ?? new ModelRunner(this.store, foldLease);
+    this.usage = new UsageLookup(this.store, this.runner);
   }
 
   /**
-   * Reads the log once so that the first correction or release after a start does not wait for
-   * it. Optional: a lookup that misses catches up by itself.
+   * Brings the model up to the log so that the first command after a start does not wait for
+   * it. Optional: every command that needs the model catches it up.
    */
   async warmUp(): Promise<void> {
-    await this.index.catchUp();
+    await this.runner.catchUp();
   }
 
   async registerTenant(body: RegisterTenantBody, context: CommandContext): Promise<TenantResult> {
@@ -316,12 +317,12 @@ export class LedgerCommands {
       const events = decideSite({ type: 'AllocateCapacity', data: body, lease: leaseEntry.state }, siteEntry.state);
       return this.appendTo(this.sites, streamId, revision, events, context);
     });
-    this.index.addAllocation(body.allocationId, body.siteId);
     return { outcome, allocation: await this.allocationView(body.siteId, body.allocationId) };
   }
 
   async releaseCapacity(allocationId: string, body: ReleaseCapacityBody, context: CommandContext): Promise<AllocationResult> {
-    const siteId = await this.index.siteOfAllocationId(allocationId);
+    await this.usage.catchUp();
+    const siteId = this.usage.siteOfAllocation(allocationId);
     if (siteId === undefined) throw new NotFoundError(`allocation ${allocationId} does not exist`);
     const streamId = siteStream(siteId);
     const outcome = await this.attempt(async () => {
@@ -338,6 +339,14 @@ export class LedgerCommands {
    * `appendMany` transaction when the store offers it. Without it they are written one lease at
    * a time: a failure in between leaves the first leases' readings recorded, and sending the
    * batch again records the rest (the recorded ones count as duplicates).
+   *
+   * Records are as parsed by `UsageBatchBody` (the API and the command line parse them): the
+   * events built from them are not parsed again.
+   *
+   * Whether a reading is already recorded is the model's answer, caught up with the log first;
+   * only readings it knows are read back from the log, to compare their content. A reading
+   * recorded by another process after that is caught by the append, which expects each usage
+   * stream's revision and whose store refuses an event id already taken.
    *
    * The bound of a reading is checked against the allocations as loaded; the site stream is not
    * part of the append, so a release recorded at the same moment may not be seen. Readings are
@@ -361,15 +370,16 @@ export class LedgerCommands {
       const siteIds = [...new Set([...leaseEntries.values()].flatMap((entry) => (entry.state === null ? [] : [entry.state.siteId])))];
       const siteEntries = new Map(await Promise.all(siteIds.map(async (siteId) => [siteId, await this.sites.load(siteStream(siteId), head)] as const)));
       const existing = leaseIds.filter((leaseId) => leaseEntries.get(leaseId)?.state !== null);
-      const usageEntries = new Map(await Promise.all(existing.map(async (leaseId) => [leaseId, await this.usage.load(usageStream(leaseId), head)] as const)));
+      await this.usage.catchUp();
+      const snapshot = this.usage.snapshot(readingIdsOf(records), existing);
+      const usageStates = snapshot.readings.size === 0 ? null : await this.usage.statesOf(snapshot);
       const batchLeases = new Map<string, UsageBatchLease & { revision: number }>();
       for (const leaseId of leaseIds) {
         const lease = leaseEntries.get(leaseId)?.state ?? null;
-        const usageEntry = usageEntries.get(leaseId);
         batchLeases.set(leaseId, {
           context: usageContext(lease, lease === null ? null : (siteEntries.get(lease.siteId)?.state ?? null)),
-          usage: usageEntry?.state ?? initialUsageState(),
-          revision: usageEntry?.revision ?? -1,
+          usage: usageStates?.get(leaseId) ?? initialUsageState(),
+          revision: lease === null ? -1 : snapshot.revisionOf(leaseId),
         });
       }
       const batch = decideUsageBatch(records, (leaseId) => {
@@ -379,31 +389,31 @@ export class LedgerCommands {
       });
       const writes = [...batch.eventsByLease].map(([leaseId, events]) => {
         const revision = batchLeases.get(leaseId)?.revision ?? -1;
-        return { leaseId, streamId: usageStream(leaseId), revision, events };
+        return this.write(usageStream(leaseId), revision, events, context, false);
       });
       // A write the store finds already recorded was recorded by the same readings sent at the
       // same moment through another process: they are duplicates for this request.
       let writtenNow = 0;
       const appendMany = this.store.appendMany?.bind(this.store);
       if (appendMany !== undefined && writes.length > 0) {
-        const results = await appendMany(writes.map((write) => this.write(write.streamId, write.revision, write.events, context)));
+        const results = await appendMany(writes);
         writes.forEach((write, position) => {
-          this.usage.appended(write.streamId, write.revision, write.events, resultRevision(results, position), results[position]?.position);
           if (results[position]?.written === true) writtenNow += write.events.length;
         });
         const appended = contiguousAppend(writes, results);
-        if (appended !== null && appended.first === head + 1) {
-          for (const cache of [this.leases, this.sites, this.usage]) cache.advance(head, appended.last);
+        if (appended !== null) {
+          this.runner.foldAppended(foldedWrites(writes, results));
+          if (appended.first === head + 1) for (const cache of [this.leases, this.sites]) cache.advance(head, appended.last);
         }
       } else {
         for (const write of writes) {
-          if ((await this.appendTo(this.usage, write.streamId, write.revision, write.events, context)) !== 'created') continue;
+          const result = await this.store.append(write.streamId, write.events, write.expectedRevision);
+          if (!result.written) continue;
           writtenNow += write.events.length;
           writtenByEarlierAttempts += write.events.length;
         }
         writtenByEarlierAttempts -= writtenNow;
       }
-      for (const write of writes) for (const event of write.events) this.index.addReading(event.data.readingId, write.leaseId);
       return { batch, writtenNow };
     }, (error) => refusedReading(error, records));
     const accepted = decision.writtenNow + writtenByEarlierAttempts;
@@ -412,20 +422,29 @@ export class LedgerCommands {
   }
 
   async correctUsage(body: CorrectUsageBody, context: CommandContext): Promise<CorrectionResult> {
-    const leaseId = await this.index.leaseOfReadingId(body.readingId);
+    await this.usage.catchUp();
+    const leaseId = this.usage.leaseOfReading(body.readingId);
     if (leaseId === undefined) throw new NotFoundError(`reading ${body.readingId} does not exist`);
     const streamId = usageStream(leaseId);
     const outcome = await this.attempt(async () => {
       const leaseEntry = await this.leases.load(leaseStream(leaseId));
       const lease = leaseEntry.state;
       const siteEntry = lease === null ? null : await this.sites.load(siteStream(lease.siteId));
-      const usageEntry = await this.usage.load(streamId);
-      const revision = usageEntry.revision;
+      await this.usage.catchUp();
+      const snapshot = this.usage.snapshot([body.readingId], [leaseId]);
+      const usage = (await this.usage.statesOf(snapshot)).get(leaseId) ?? initialUsageState();
+      const revision = snapshot.revisionOf(leaseId);
       const command = { type: 'CorrectUsage', data: body, context: usageContext(leaseEntry.state, siteEntry?.state ?? null) } as const;
-      return this.appendTo(this.usage, streamId, revision, decideMetering(command, usageEntry.state), context);
+      const events = decideMetering(command, usage);
+      if (events.length === 0) return 'unchanged';
+      const write = this.write(streamId, revision, events, context);
+      const result = await this.store.append(write.streamId, write.events, write.expectedRevision);
+      return result.written ? 'created' : 'unchanged';
     });
-    const usage = (await this.usage.load(streamId)).state;
-    const correction = usage.corrections.get(body.correctionId);
+    // The correction as recorded (by this request, or by the one it repeats).
+    await this.usage.catchUp();
+    const usage = (await this.usage.statesOf(this.usage.snapshot([body.readingId], [leaseId]))).get(leaseId);
+    const correction = usage?.corrections.get(body.correctionId);
     assert(correction !== undefined, `correction ${body.correctionId} exists once recorded`);
     return { outcome, correction: { correctionId: correction.correctionId, readingId: correction.readingId, leaseId, gpuHours: correction.gpuHours } };
   }
@@ -465,9 +484,10 @@ export class LedgerCommands {
     return metadata;
   }
 
-  private write(streamId: string, revision: number, events: readonly ContractEvent[], context: CommandContext): StreamWrite {
+  /** `checked: false` for events built from input already parsed by their schema (see toEventToAppend). */
+  private write(streamId: string, revision: number, events: readonly ContractEvent[], context: CommandContext, checked = true): StreamWrite {
     const metadata = this.metadata(context);
-    const toAppend = events.map((event, index) => toEventToAppend(event, metadata, revision + 1 + index));
+    const toAppend = events.map((event, index) => toEventToAppend(event, metadata, revision + 1 + index, checked));
     return { streamId, expectedRevision: expectedRevisionOf(revision), events: toAppend };
   }
 
@@ -541,6 +561,37 @@ function contiguousAppend(writes: readonly { events: readonly unknown[] }[], res
   const events = writes.reduce((count, write) => count + write.events.length, 0);
   const start = first.position - (writes[0]?.events.length ?? 0) + 1;
   return last.position - start + 1 === events ? { first: start, last: last.position } : null;
+}
+
+/**
+ * The events of writes that were all written, as recorded (positions and revisions from the
+ * results: each write's events are consecutive and end at its result), for the model to fold.
+ */
+function foldedWrites(writes: readonly StreamWrite[], results: readonly AppendResult[]): { recorded: FoldedEvent; decoded: LedgerEvent }[] {
+  const folded: { recorded: FoldedEvent; decoded: LedgerEvent }[] = [];
+  writes.forEach((write, index) => {
+    const result = results[index];
+    assert(result !== undefined && result.written, `write ${index} of the append was written`);
+    const count = write.events.length;
+    write.events.forEach((event, offset) => {
+      const recorded: FoldedEvent = {
+        position: result.position - count + 1 + offset,
+        streamId: write.streamId,
+        revision: result.nextRevision - count + 1 + offset,
+        eventId: event.eventId,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        data: event.data,
+      };
+      folded.push({ recorded, decoded: { type: event.type, data: event.data } as LedgerEvent });
+    });
+  });
+  return folded;
+}
+
+/** The reading ids of a batch, without building an array of them. */
+function* readingIdsOf(records: UsageBatchBody['records']): Iterable<string> {
+  for (const record of records) yield record.readingId;
 }
 
 function resultRevision(results: readonly { nextRevision: number }[], position: number): number {

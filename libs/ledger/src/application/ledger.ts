@@ -67,7 +67,7 @@ export class Ledger {
     readonly clock: Clock,
     readonly opening: LedgerOpening = { checkpointPath: null, restoredFrom: null, checkpointAtOpen: noCheckpoint, checkpointEventsMin: 1 },
   ) {
-    this.commands = new LedgerCommands({ store, currency, clock });
+    this.commands = new LedgerCommands({ store, currency, clock, runner });
     this.billing = new BillingService({ store, runner, currency, clock });
     this.reports = new ReportService({ store, runner, currency, clock });
   }

@@ -12,8 +12,14 @@ export const commandAttemptsMax = 5;
 /** Events read from a stream per page when loading it (the store refuses unbounded reads). */
 export const streamReadPageEventsMax = 10_000;
 
-/** Events read per page when the lookup index catches up with the log. */
-export const indexReadPageEventsMax = 10_000;
+/**
+ * Reading the recorded events of readings a request names (a resend, a correction): events
+ * read per page, and the gap between two wanted positions that one read spans rather than two
+ * (a resent batch's readings sit next to each other in the log; the events between two far
+ * apart are not worth reading).
+ */
+export const usageLookupPageEventsMax = 1_000;
+export const usageLookupGapEventsMax = 64;
 
 /**
  * Streams whose folded state one process keeps. Past it the least recently used is dropped and

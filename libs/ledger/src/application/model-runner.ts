@@ -1,4 +1,4 @@
-import { readLedgerEvent } from '@compute-ledger/contracts';
+import { readLedgerEvent, type LedgerEvent } from '@compute-ledger/contracts';
 import type { EventStore, FoldedEvent, Subscription } from '../store/event-store.js';
 import { LedgerModel, type LeaseFold } from '../projections/ledger-model.js';
 import { commitCheckpointFile, modelCheckpointedEvent, modelCheckpointStream, writeCheckpointFile } from './model-checkpoint.js';
@@ -60,6 +60,8 @@ export class ModelRunner {
     if (this.subscription !== null) return this.subscription;
     this.subscription = this.store.subscribe({
       afterPosition: this.model.position,
+      // Appends of this process are folded as they are made (foldAppended): not read again.
+      heldPosition: () => this.model.position,
       onEvents: (events) => {
         const next = this.pending.then(() => this.applyNew(events));
         this.pending = next.catch(() => undefined);
@@ -67,6 +69,21 @@ export class ModelRunner {
       },
     });
     return this.subscription;
+  }
+
+  /**
+   * Folds events this process has just appended, from memory, when they come right after the
+   * model's position (otherwise the next catch-up reads them from the log). Queued behind any
+   * read in progress, so events are still folded once each, in order. `events` are in position
+   * order, each with the event as the store recorded it (`decoded` is its data, as read back).
+   */
+  foldAppended(events: readonly { recorded: FoldedEvent; decoded: LedgerEvent }[]): void {
+    const next = this.pending.then(() => {
+      const first = events[0];
+      if (first === undefined || first.recorded.position !== this.model.position + 1) return;
+      for (const { recorded, decoded } of events) this.model.apply(recorded, decoded);
+    });
+    this.pending = next.catch(() => undefined);
   }
 
   /** Position of the last checkpoint this runner wrote or was restored from, or null. */

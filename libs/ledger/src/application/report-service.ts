@@ -1,5 +1,5 @@
-import { currencyMinorDigits, type CurrencyCode, type InvoiceLine } from '@compute-ledger/contracts';
-import { NotFoundError } from '../domain/errors.js';
+import { currencyMinorDigits, usageReadingsPageDefault, usageReadingsPageMax, type CurrencyCode, type InvoiceLine } from '@compute-ledger/contracts';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import { leaseStatus } from '../domain/lease/lease.js';
 import { committedGpuHoursShown, monthHours } from '../billing/charges.js';
@@ -37,6 +37,14 @@ export interface TimeQuery {
 export interface MonthTimeQuery {
   month: string;
   knownAt?: string;
+}
+
+/** A month of a lease's usage, its readings a page at a time (see UsageQuery in the contracts). */
+export interface UsagePageQuery extends MonthTimeQuery {
+  /** Readings in the page: 1 to usageReadingsPageMax, default usageReadingsPageDefault. */
+  limit?: number;
+  /** The `nextCursor` of the page before; none for the first page. */
+  cursor?: string | undefined;
 }
 
 export interface ReportServiceOptions {
@@ -219,13 +227,25 @@ export class ReportService {
     return leaseView(lease, this.options.clock().getTime());
   }
 
-  /** A lease's usage for a month: metered, committed and allocated GPU-hours, and the readings. */
-  async usage(leaseId: string, query: MonthTimeQuery) {
+  /**
+   * A lease's usage for a month: metered, committed and allocated GPU-hours over the whole
+   * month, and one page of its readings (usage events, in log order) with the cursor of the next
+   * page, null after the last.
+   */
+  async usage(leaseId: string, query: UsagePageQuery) {
+    const limit = query.limit ?? usageReadingsPageDefault;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > usageReadingsPageMax) {
+      throw new ValidationError(`limit ${limit} is not a whole number from 1 to ${usageReadingsPageMax}`, [{ path: 'limit', message: `must be a whole number from 1 to ${usageReadingsPageMax}` }]);
+    }
+    if (query.cursor !== undefined && !/^(0|[1-9][0-9]{0,14})$/.test(query.cursor)) {
+      throw new ValidationError(`cursor ${query.cursor} is not the nextCursor of an earlier page`, [{ path: 'cursor', message: 'must be the nextCursor of an earlier page' }]);
+    }
+    const after = query.cursor === undefined ? -1 : Number(query.cursor);
     const { scope, knownAt } = await this.scope(query.knownAt);
     const lease = scope.model.leaseAt(leaseId, scope.cutoff);
     if (lease === null) throw new NotFoundError(`lease ${leaseId} does not exist`);
     const { startMs, endMs } = monthInterval(query.month);
-    const readings = scope.model.usageSourcesAt(leaseId, query.month, scope.cutoff).sources;
+    const page = scope.model.usagePageAt(leaseId, query.month, scope.cutoff, after, limit);
     return {
       leaseId,
       month: query.month,
@@ -233,7 +253,8 @@ export class ReportService {
       meteredGpuHours: formatQuantity(scope.model.meteredAt(leaseId, query.month, scope.cutoff)),
       committedGpuHours: formatQuantity(committedGpuHoursShown(monthHours(lease, query.month))),
       allocatedGpuHours: formatQuantity(allocatedGpuHoursAt(scope, lease, startMs, endMs)),
-      readings,
+      readings: page.sources,
+      nextCursor: page.lastPosition === null ? null : String(page.lastPosition),
     };
   }
 }

@@ -389,6 +389,22 @@ export class LedgerModel {
     return { sources, omitted: start };
   }
 
+  /**
+   * A page of the usage events of (lease, month) known at `cutoff`, in log order: at most `limit`
+   * of them after position `after` (-1: from the first), and the position of the page's last
+   * event when more follow it (else null). Its cost is the page's, not the month's.
+   */
+  usagePageAt(leaseId: string, month: string, cutoff: number, after: number, limit: number): { sources: LineSource[]; lastPosition: number | null } {
+    const series = this.usage.get(leaseId)?.get(month);
+    if (series === undefined) return { sources: [], lastPosition: null };
+    const end = lastIndexAtOrBefore(series.positions, cutoff) + 1;
+    const start = lastIndexAtOrBefore(series.positions, after) + 1;
+    const stop = Math.min(end, start + limit);
+    const sources: LineSource[] = [];
+    for (let index = start; index < stop; index += 1) sources.push(this.usageSource(series, index));
+    return { sources, lastPosition: stop < end && stop > start ? series.positions.at(stop - 1) : null };
+  }
+
   private usageSource(series: UsageSeries, index: number): LineSource {
     const position = series.positions.at(index);
     const override = this.usageSourceOverrides.get(position);

@@ -92,6 +92,12 @@ export interface ReadAllOptions {
 export interface SubscribeOptions {
   /** Deliver events after this position (exclusive); omit to start at the beginning. */
   afterPosition?: number;
+  /**
+   * Where the subscriber already is, asked before each read: events up to it are not read for
+   * it (it folded them by other means, e.g. its own appends). A hint an adapter may ignore; a
+   * subscriber still skips events it has.
+   */
+  heldPosition?: () => number;
   /** Called for each batch of events, in global order; the next batch waits for the promise. */
   onEvents: (events: readonly RecordedEvent[]) => void | Promise<void>;
   /** Called once when the subscription has delivered everything that existed when it started. */

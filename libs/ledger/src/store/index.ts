@@ -7,6 +7,8 @@ export * from './limits.js';
 export { openSqliteEventStore, SqliteEventStore } from './sqlite/sqlite-event-store.js';
 export type { SqliteEventStoreOptions } from './sqlite/sqlite-event-store.js';
 export { dataDirectoryMode, sqliteStorePragmas, storeFileMode } from './sqlite/open-database.js';
+export { eventIdKey } from './sqlite/event-id-key.js';
+export { streamMarkRevisions } from './sqlite/schema.js';
 export { subscriptionPollIntervalMs } from './sqlite/subscription.js';
 export { EsdbEventStore, openCheckTimeoutMs, openEsdbEventStore } from './esdb/esdb-event-store.js';
 export type { EsdbEventStoreOptions } from './esdb/esdb-event-store.js';

@@ -77,7 +77,12 @@ export function initialUsageState(): UsageState {
  * canonical object.
  */
 export function readingFingerprint(data: UsageRecordBody): string {
-  return JSON.stringify([data.leaseId, toMs(data.periodStart), toMs(data.periodEnd), normalizeQuantity(data.gpuHours), data.source ?? null]);
+  return fingerprintOf(data, toMs(data.periodStart), toMs(data.periodEnd));
+}
+
+/** The fingerprint of a record whose instants are already parsed (the batch parses them once). */
+function fingerprintOf(data: UsageRecordBody, startMs: number, endMs: number): string {
+  return JSON.stringify([data.leaseId, startMs, endMs, normalizeQuantity(data.gpuHours), data.source ?? null]);
 }
 
 function storedReadingFingerprint(reading: ReadingState): string {
@@ -111,12 +116,13 @@ function monthEndMs(ms: number): number {
   return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
 }
 
-/** Why one record is refused, or null when it is acceptable. Pure; no lookups beyond the context. */
-function refusalOf(record: UsageRecordBody, context: UsageLeaseContext): string | null {
+/**
+ * Why one record is refused, or null when it is acceptable. Pure; no lookups beyond the
+ * context. `startMs` and `endMs` are the record's instants, parsed once by the caller.
+ */
+function refusalOf(record: UsageRecordBody, context: UsageLeaseContext, startMs: number, endMs: number): string | null {
   const { lease } = context;
   if (lease === null) return `lease ${record.leaseId} does not exist`;
-  const startMs = toMs(record.periodStart);
-  const endMs = toMs(record.periodEnd);
   if (startMs >= endMs) return `periodStart ${toInstant(startMs)} must be before periodEnd ${toInstant(endMs)}`;
   if (endMs > monthEndMs(startMs)) return `period ${formatInterval(startMs, endMs)} spans more than one service month`;
   if (startMs < lease.startsAtMs || endMs > lease.endsAtMs) {
@@ -128,15 +134,17 @@ function refusalOf(record: UsageRecordBody, context: UsageLeaseContext): string 
   return boundMessage(gpuHours, context, lease.leaseId, startMs, endMs, 'gpuHours');
 }
 
+/**
+ * The event of a new reading. Its keys are built in sorted order, so that the store writes its
+ * canonical JSON with one `JSON.stringify` (canonical-json.ts) instead of sorting them.
+ */
 function usageRecordedEvent(record: UsageRecordBody): UsageRecordedEvent {
-  const data: UsageRecordedEvent['data'] = {
-    readingId: record.readingId,
-    leaseId: record.leaseId,
-    periodStart: canonicalInstant(record.periodStart),
-    periodEnd: canonicalInstant(record.periodEnd),
-    gpuHours: record.gpuHours,
-  };
-  if (record.source !== undefined) data.source = record.source;
+  const periodEnd = canonicalInstant(record.periodEnd);
+  const periodStart = canonicalInstant(record.periodStart);
+  const data: UsageRecordedEvent['data'] =
+    record.source === undefined
+      ? { gpuHours: record.gpuHours, leaseId: record.leaseId, periodEnd, periodStart, readingId: record.readingId }
+      : { gpuHours: record.gpuHours, leaseId: record.leaseId, periodEnd, periodStart, readingId: record.readingId, source: record.source };
   return { type: 'UsageRecorded', data };
 }
 
@@ -175,7 +183,9 @@ export function decideUsageBatch(
     const refuse = (message: string, kind: RecordError['kind']): void => {
       recordErrors.push({ index, readingId: record.readingId, message, kind });
     };
-    const fingerprint = readingFingerprint(record);
+    const startMs = toMs(record.periodStart);
+    const endMs = toMs(record.periodEnd);
+    const fingerprint = fingerprintOf(record, startMs, endMs);
     const earlier = seenInBatch.get(record.readingId);
     if (earlier !== undefined) {
       if (earlier.fingerprint !== fingerprint) {
@@ -193,7 +203,7 @@ export function decideUsageBatch(
     if (stored !== undefined) {
       refusal = storedReadingFingerprint(stored) === fingerprint ? null : { message: `reading ${record.readingId} is already recorded with other content`, kind: 'conflict' };
     } else {
-      const rule = refusalOf(record, context);
+      const rule = refusalOf(record, context, startMs, endMs);
       refusal = rule === null ? null : { message: rule, kind: 'rule' };
     }
     seenInBatch.set(record.readingId, { index, fingerprint, refused: refusal?.kind ?? null });

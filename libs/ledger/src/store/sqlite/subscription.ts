@@ -69,6 +69,8 @@ export class CatchUpSubscription implements Subscription {
     let checkpoint = afterPosition;
     try {
       while (!this.closed) {
+        // The subscriber may hold more than was delivered: it need not be read for it again.
+        checkpoint = Math.max(checkpoint, this.options.heldPosition?.() ?? checkpoint);
         if (!this.isCaughtUp && checkpoint >= target) this.markCaughtUp();
         const events = this.source.readPage(checkpoint + 1, subscriptionPageEventsMax);
         if (events.length === 0) {
