@@ -13,8 +13,30 @@
 /** Bytes a record takes beside its data, metadata, type and stream name (the real header is of this order). */
 const recordHeaderBytes = 80;
 
-/** The server's default `MaxAppendSize`: 1 MiB over the events of one append. */
-export const defaultMaxAppendSizeBytes = 1_048_576;
+/**
+ * The server's size rules. MaxAppendSize bounds the events of one append; from 25.1 the server
+ * also bounds one event (MaxAppendEventSize, TFConsts.MaxLogRecordSize) and its default
+ * MaxAppendSize is a whole chunk (TFConsts.ChunkSize), where up to 25.0 it was 1 MiB
+ * (ClusterVNodeOptions.Application).
+ */
+export interface SizeRules {
+  maxAppendSizeBytes: number;
+  /** Undefined: the version has no per-event limit of its own. */
+  maxAppendEventSizeBytes: number | undefined;
+}
+
+export type ServerVersion = '24.10' | '25.0' | '25.1';
+
+const mebibyte = 1_048_576;
+
+export const sizeRulesByVersion: Readonly<Record<ServerVersion, SizeRules>> = {
+  '24.10': { maxAppendSizeBytes: mebibyte, maxAppendEventSizeBytes: undefined },
+  '25.0': { maxAppendSizeBytes: mebibyte, maxAppendEventSizeBytes: undefined },
+  '25.1': { maxAppendSizeBytes: 256 * mebibyte, maxAppendEventSizeBytes: 16 * mebibyte },
+};
+
+/** The server's default `MaxAppendSize` up to 25.0: 1 MiB over the events of one append. */
+export const defaultMaxAppendSizeBytes = mebibyte;
 
 /** `created` is .NET ticks (100 ns) since the Unix epoch; the client divides by 10,000. */
 const ticksPerMillisecond = 10_000n;
@@ -31,6 +53,11 @@ export interface StoredEvent {
   createdTicks: bigint;
   /** Commit position == prepare position. */
   position: number;
+  /**
+   * Until when (ms) the write is not yet replicated to a quorum: a repeat of it then is
+   * "IdempotentNotReady" (IndexWriter.CheckCommit), which the server drops without an answer.
+   */
+  replicatedAtMs: number;
 }
 
 export interface ProposedEvent {
@@ -54,7 +81,8 @@ export type ExpectedRevision =
 export type AppendOutcome =
   | { kind: 'written' | 'idempotent'; currentRevision: number; position: number }
   | { kind: 'wrong_expected_version'; currentRevision: number }
-  | { kind: 'too_large'; maxAppendSizeBytes: number };
+  /** A repeat of a write not yet replicated: the server drops it (StorageWriterService) and the request times out. */
+  | { kind: 'idempotent_not_ready' };
 
 export type AppendListener = (events: readonly StoredEvent[]) => void;
 
@@ -64,10 +92,13 @@ export class DoubleLog {
   private nextPosition = 0;
   private readonly listeners = new Set<AppendListener>();
 
-  constructor(
-    private readonly nowMs: () => number,
-    private readonly maxAppendSizeBytes: number,
-  ) {}
+  /**
+   * A lagging follower's view: reads that do not require the leader see only events before this
+   * position (undefined: followers are up to date).
+   */
+  private followerSeesBefore: number | undefined;
+
+  constructor(private readonly nowMs: () => number) {}
 
   /**
    * The server's commit check (IndexWriter.CheckCommit): an exact expectation (or no_stream,
@@ -77,33 +108,46 @@ export class DoubleLog {
    * first id; the server only remembers recent ids for this, the double remembers all, which is
    * one of the answers the server may give.
    */
-  append(streamName: string, expected: ExpectedRevision, proposed: readonly ProposedEvent[]): AppendOutcome {
-    const sizeBytes = proposed.reduce((total, event) => total + eventSizeBytes(event), 0);
-    if (sizeBytes > this.maxAppendSizeBytes) return { kind: 'too_large', maxAppendSizeBytes: this.maxAppendSizeBytes };
+  append(streamName: string, expected: ExpectedRevision, proposed: readonly ProposedEvent[], replicationDelayMs = 0): AppendOutcome {
     const events = this.streams.get(streamName) ?? [];
     const current = events.length - 1;
     switch (expected.kind) {
       case 'any':
-        return this.repeatOf(events, proposed) ?? this.write(streamName, events, proposed);
+        return this.repeatOf(events, proposed) ?? this.write(streamName, events, proposed, replicationDelayMs);
       case 'stream_exists':
         if (current === -1) return { kind: 'wrong_expected_version', currentRevision: current };
-        return this.repeatOf(events, proposed) ?? this.write(streamName, events, proposed);
+        return this.repeatOf(events, proposed) ?? this.write(streamName, events, proposed, replicationDelayMs);
       case 'no_stream':
       case 'revision': {
         const revision = expected.kind === 'no_stream' ? -1 : expected.revision;
-        if (revision === current) return this.write(streamName, events, proposed);
+        if (revision === current) return this.write(streamName, events, proposed, replicationDelayMs);
         if (revision < current) return this.repeatAt(events, revision, proposed);
         return { kind: 'wrong_expected_version', currentRevision: current };
       }
     }
   }
 
-  stream(streamName: string): readonly StoredEvent[] | undefined {
-    return this.streams.get(streamName);
+  /** A stream as the leader has it, or (`fromLeader` false) as a lagging follower does. */
+  stream(streamName: string, fromLeader = true): readonly StoredEvent[] | undefined {
+    const events = this.streams.get(streamName);
+    const before = this.followerSeesBefore;
+    if (fromLeader || before === undefined || events === undefined) return events;
+    const visible = events.filter((event) => event.position < before);
+    return visible.length === 0 ? undefined : visible;
   }
 
-  allEvents(): readonly StoredEvent[] {
-    return this.all;
+  allEvents(fromLeader = true): readonly StoredEvent[] {
+    const before = this.followerSeesBefore;
+    if (fromLeader || before === undefined) return this.all;
+    return this.all.slice(0, this.indexAtOrAfter(before));
+  }
+
+  /** Followers stop applying what the leader writes from now on, until the returned function is called. */
+  lagFollowers(): () => void {
+    this.followerSeesBefore ??= this.nextPosition;
+    return () => {
+      this.followerSeesBefore = undefined;
+    };
   }
 
   /** Index in `allEvents()` of the first event at or after `position`. */
@@ -131,14 +175,15 @@ export class DoubleLog {
     event.data = change(event.data);
   }
 
-  private write(streamName: string, events: StoredEvent[], proposed: readonly ProposedEvent[]): AppendOutcome {
+  private write(streamName: string, events: StoredEvent[], proposed: readonly ProposedEvent[], replicationDelayMs: number): AppendOutcome {
     if (proposed.length === 0) {
       return { kind: 'written', currentRevision: events.length - 1, position: events.at(-1)?.position ?? -1 };
     }
     const createdTicks = BigInt(this.nowMs()) * ticksPerMillisecond;
+    const replicatedAtMs = Date.now() + replicationDelayMs;
     const written: StoredEvent[] = [];
     for (const event of proposed) {
-      const stored: StoredEvent = { ...event, streamName, revision: events.length, createdTicks, position: this.nextPosition };
+      const stored: StoredEvent = { ...event, streamName, revision: events.length, createdTicks, position: this.nextPosition, replicatedAtMs };
       this.nextPosition += recordBytes(streamName, event);
       events.push(stored);
       this.all.push(stored);
@@ -157,6 +202,7 @@ export class DoubleLog {
     }
     const last = events[revision + proposed.length];
     if (last === undefined) return { kind: 'written', currentRevision: current, position: events.at(-1)?.position ?? -1 };
+    if (last.replicatedAtMs > Date.now()) return { kind: 'idempotent_not_ready' };
     return { kind: 'idempotent', currentRevision: last.revision, position: last.position };
   }
 
@@ -168,9 +214,12 @@ export class DoubleLog {
   }
 }
 
-/** What the server counts against MaxAppendSize for one event (Event.SizeOnDisk, near enough). */
-function eventSizeBytes(event: ProposedEvent): number {
-  return Buffer.byteLength(event.type) + event.data.length + event.customMetadata.length;
+/**
+ * What the server counts against MaxAppendSize and MaxAppendEventSize for one event
+ * (Event.SizeOnDisk): data + metadata + twice the type's length in UTF-16 code units.
+ */
+export function eventSizeBytes(event: Pick<ProposedEvent, 'type' | 'data' | 'customMetadata'>): number {
+  return event.data.length + event.customMetadata.length + 2 * event.type.length;
 }
 
 function recordBytes(streamName: string, event: ProposedEvent): number {
