@@ -10,4 +10,5 @@ export { sqliteStorePragmas } from './sqlite/open-database.js';
 export { subscriptionPollIntervalMs } from './sqlite/subscription.js';
 export { EsdbEventStore, openCheckTimeoutMs, openEsdbEventStore } from './esdb/esdb-event-store.js';
 export type { EsdbEventStoreOptions } from './esdb/esdb-event-store.js';
+export type { LinkFailure } from './esdb/writer.js';
 export { isEsdbConnectionString } from './esdb/connection.js';
