@@ -98,6 +98,12 @@ export class DoubleLog {
    */
   private followerSeesBefore: number | undefined;
 
+  /**
+   * Streams whose repeats the server no longer recognizes: its idempotency cache (8 MiB of
+   * recent ids by default) has evicted them, so a repeat is judged as a new write.
+   */
+  forgetsRepeatsIn: (streamName: string) => boolean = () => false;
+
   constructor(private readonly nowMs: () => number) {}
 
   /**
@@ -197,6 +203,7 @@ export class DoubleLog {
 
   private repeatAt(events: readonly StoredEvent[], revision: number, proposed: readonly ProposedEvent[]): AppendOutcome {
     const current = events.length - 1;
+    if (proposed.length > 0 && this.forgetsRepeatsIn(events[0]?.streamName ?? '')) return { kind: 'wrong_expected_version', currentRevision: current };
     for (let index = 0; index < proposed.length; index += 1) {
       if (events[revision + 1 + index]?.eventId !== proposed[index]?.eventId) return { kind: 'wrong_expected_version', currentRevision: current };
     }

@@ -174,6 +174,18 @@ describe('EventStoreDB test double: what a cluster does', () => {
     });
   });
 
+  it('answers a repeat whose ids the idempotency cache evicted as a wrong expected version (IndexWriter, "idempotent cache")', async () => {
+    const { double, client } = await start();
+    const name = stream();
+    const id = randomUUID();
+    await client.appendToStream(name, event(1, id), { expectedRevision: 'no_stream' });
+    const remember = double.faults.forgetRepeats((streamName) => streamName === name);
+    expect(await failure(client.appendToStream(name, event(1, id), { expectedRevision: 'no_stream' }))).toMatchObject({ type: 'wrong-expected-version' });
+    remember();
+    expect((await client.appendToStream(name, event(1, id), { expectedRevision: 'no_stream' })).success).toBe(true);
+    expect(double.log.stream(name)).toHaveLength(1);
+  });
+
   it('serves reads without requires-leader from a follower that lags, and reads with it from the leader', async () => {
     const { double, client } = await start();
     const name = stream();

@@ -99,6 +99,8 @@ export interface DoubleFaults {
   lagFollowers(): () => void;
   /** Ends every open subscription, as a node that goes away (or a deleted stream) does. Answers how many. */
   endSubscriptions(how?: SubscriptionEnd): number;
+  /** Repeats to matching streams are answered as a wrong expected version, as after the idempotency cache evicted their ids, until the returned function is called. */
+  forgetRepeats(matches: StreamMatcher): () => void;
 }
 
 export interface EsdbDouble {
@@ -232,6 +234,12 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
       const ends = [...node.subscriptions];
       for (const end of ends) end(how);
       return ends.length;
+    },
+    forgetRepeats(matches) {
+      node.log.forgetsRepeatsIn = matches;
+      return () => {
+        node.log.forgetsRepeatsIn = () => false;
+      };
     },
   };
   return {

@@ -160,13 +160,8 @@ export class EsdbWriter {
     const start = this.state.lastAppendStart;
     const tail = await this.reader.readLog(start, this.state.headPosition - start + 1);
     await forEachLimited(groupByStream(tail.map((logEvent) => logEvent.event)), async ([streamId, events]) => {
-      const linked = await this.reader.linkedRevision(streamId);
-      const missing = events.filter((event) => event.revision > linked);
-      const first = missing[0];
-      if (first !== undefined && first.revision !== linked + 1) {
-        throw new Error(`stream ${streamId} is linked up to revision ${linked}, but the log's last append starts at ${first.revision}: the log is damaged (run verify)`);
-      }
-      await this.appendLinks(streamId, missing);
+      // What the stream holds at these revisions must be these links; the rest are appended.
+      await this.appendLinks(streamId, await this.linksStillMissing(streamId, events));
     });
     this.state.linkedThrough = this.state.headPosition;
   }
