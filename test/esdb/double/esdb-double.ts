@@ -111,6 +111,8 @@ export interface EsdbDouble {
   faults: DoubleFaults;
   /** Which of the RPCs the client used so far, by name, and how many times ('BatchAppend chunks': requests over BatchAppend calls). */
   calls: ReadonlyMap<string, number>;
+  /** How many times each fault struck, armed or from the chaos rotation. */
+  struck: ReadonlyMap<ChaosFault, number>;
   /** The same as faults.failAppends. */
   failAppends(matches: StreamMatcher): () => void;
   stop(): Promise<void>;
@@ -161,6 +163,7 @@ interface DoubleNode {
   /** Lifts a lag the chaos rotation started, once this many more appends have come in. */
   chaosLag: { lift: () => void; appendsLeft: number } | undefined;
   calls: Map<string, number>;
+  struck: Map<ChaosFault, number>;
 }
 
 /** How a commit ended for the handler to answer. */
@@ -192,6 +195,7 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
     chaosTurn: 0,
     chaosLag: undefined,
     calls: new Map(),
+    struck: new Map(),
   };
   const counted = <A extends unknown[]>(name: string, handler: (...args: A) => void) => (...args: A) => {
     node.calls.set(name, (node.calls.get(name) ?? 0) + 1);
@@ -247,6 +251,7 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
     log: node.log,
     faults,
     calls: node.calls,
+    struck: node.struck,
     failAppends: faults.failAppends,
     async stop() {
       node.chaosLag?.lift();
@@ -268,6 +273,12 @@ function supportedMethods(version: ServerVersion): InstanceType<typeof featuresP
  * Answers the fault and how long the write stays unreplicated.
  */
 function nextFault(node: DoubleNode, streamName: string): { kind: ChaosFault | undefined; replicationDelayMs: number } {
+  const fault = pickFault(node, streamName);
+  if (fault.kind !== undefined) node.struck.set(fault.kind, (node.struck.get(fault.kind) ?? 0) + 1);
+  return fault;
+}
+
+function pickFault(node: DoubleNode, streamName: string): { kind: ChaosFault | undefined; replicationDelayMs: number } {
   node.appendsSeen += 1;
   if (node.chaosLag !== undefined && --node.chaosLag.appendsLeft <= 0) {
     node.chaosLag.lift();
@@ -286,6 +297,7 @@ function nextFault(node: DoubleNode, streamName: string): { kind: ChaosFault | u
   node.chaosTurn += 1;
   if (kind === 'lagging-follower') {
     node.chaosLag ??= { lift: node.log.lagFollowers(), appendsLeft: chaos.everyAppends };
+    node.struck.set(kind, (node.struck.get(kind) ?? 0) + 1);
     return { kind: undefined, replicationDelayMs: 0 };
   }
   if (kind === 'pending-repeats') return { kind, replicationDelayMs: 2 * node.writeTimeoutMs };
