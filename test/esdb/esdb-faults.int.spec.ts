@@ -128,6 +128,24 @@ describe('EventStoreDB store under cluster faults', () => {
     expect(delivered).toEqual(written);
   });
 
+  it('keeps a subscription through a NotLeader on another call (the client closes the channel to reconnect, cancelling every call on it)', async () => {
+    const { double, stores: [store] } = await setUp();
+    const delivered: string[] = [];
+    const subscription = store!.subscribe({ onEvents: (events) => void delivered.push(...events.map((event) => event.eventId)) });
+    await subscription.caughtUp;
+    const written: string[] = [];
+    for (let round = 0; round < 4; round += 1) {
+      if (round % 2 === 1) double.faults.notLeader(1);
+      const events = usageEvents(3);
+      written.push(...events.map((event) => event.eventId));
+      await store!.append('lease-1', events, 'any');
+    }
+    const deadline = Date.now() + 5_000;
+    while (delivered.length < written.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await subscription.close();
+    expect(delivered).toEqual(written);
+  });
+
   it('refuses an append over MaxAppendSize before sending it, naming the setting, and writes nothing', async () => {
     const { double } = await setUp();
     const port = new URL(double.url.replace('esdb://', 'http://')).port;
@@ -164,4 +182,55 @@ describe('EventStoreDB store under a steady rotation of cluster faults', () => {
       () => double,
     ),
   );
+});
+
+const eventStoreUrl = process.env['EVENTSTORE_URL'];
+const followerUrl = process.env['EVENTSTORE_FOLLOWER_URL'];
+
+/**
+ * What a real server can show of the above (see the README): sizes refused before sending, two
+ * instances racing with nothing lost or doubled, and, on a 3-node cluster reached through a
+ * follower (EVENTSTORE_FOLLOWER_URL, e.g. `esdb://a:2113,b:2113,c:2113?nodePreference=follower`),
+ * reads and appends that still see the head, because every read requires the leader. Lost
+ * answers, dropped repeats and ended subscriptions cannot be caused on demand on a real server.
+ */
+describe.skipIf(eventStoreUrl === undefined)('against the server at EVENTSTORE_URL: what the faults above mean there', () => {
+  const opened: EventStore[] = [];
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()));
+  });
+
+  async function open(url: string, streamPrefix: string, extra: { maxAppendSizeBytes?: number } = {}): Promise<EventStore> {
+    const store = await openEsdbEventStore({ connectionString: url, streamPrefix, ...extra });
+    opened.push(store);
+    return store;
+  }
+
+  it('refuses an append over the MaxAppendSize it is told before sending it', async () => {
+    const store = await open(eventStoreUrl ?? '', freshPrefix('real-sizes'), { maxAppendSizeBytes: 4_096 });
+    await expect(store.append('lease-1', usageEvents(40), 'no_stream')).rejects.toThrow(/MaxAppendSize of 4096/);
+    expect(await store.headPosition()).toBe(-1);
+  });
+
+  it('keeps one chain with two instances racing: nothing lost, nothing doubled', async () => {
+    const prefix = freshPrefix('real-race');
+    const pair = [await open(eventStoreUrl ?? '', prefix), await open(eventStoreUrl ?? '', prefix)];
+    await Promise.all(pair.map((store, index) => Promise.all(Array.from({ length: 10 }, (_, n) => store.append(n % 2 === 0 ? 'shared' : `own-${index}`, usageEvents(2), 'any')))));
+    const log = await readWholeLog(pair[0]!);
+    expect(log.map((event) => event.position)).toEqual([...Array(40).keys()]);
+    expect(new Set(log.map((event) => event.eventId)).size).toBe(40);
+    expect(await pair[1]!.verify()).toMatchObject({ ok: true, eventsChecked: 40 });
+  });
+
+  it.skipIf(followerUrl === undefined)('sees the head through a follower connection: reads require the leader', async () => {
+    const prefix = freshPrefix('real-follower');
+    const viaLeader = await open(eventStoreUrl ?? '', prefix);
+    const viaFollower = await open(followerUrl ?? '', prefix);
+    for (let revision = 0; revision < 5; revision += 1) {
+      await viaLeader.append('lease-1', usageEvents(1), revision === 0 ? 'no_stream' : revision - 1);
+      expect((await viaFollower.readStream('lease-1')).length).toBe(revision + 1);
+    }
+    expect(await viaFollower.append('lease-1', usageEvents(1), 4)).toMatchObject({ written: true, nextRevision: 5 });
+  });
 });

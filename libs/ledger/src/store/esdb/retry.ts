@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  AccessDeniedError,
   CancelledError,
   DeadlineExceededError,
   MaxAppendSizeExceededError,
   NotLeaderError,
   TimeoutError,
   UnavailableError,
+  StreamDeletedError,
   UnknownError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
@@ -65,9 +67,25 @@ export function isUnknownOutcome(error: unknown): boolean {
   );
 }
 
-/** A read that failed only because of where or when it was sent: trying again can answer. */
+/**
+ * A read that failed only because of where or when it was sent: trying again can answer. That
+ * includes a call the client cancelled itself (an UnknownError): when any call on a channel
+ * fails with NotLeader or unavailable, the client closes the channel to reconnect, cancelling
+ * every other call on it, reads and subscriptions alike.
+ */
 export function isTransientReadError(error: unknown): boolean {
-  return error instanceof NotLeaderError || error instanceof UnavailableError || error instanceof DeadlineExceededError || error instanceof CancelledError;
+  return (
+    error instanceof NotLeaderError ||
+    error instanceof UnavailableError ||
+    error instanceof DeadlineExceededError ||
+    error instanceof CancelledError ||
+    error instanceof UnknownError
+  );
+}
+
+/** A subscription error that subscribing again cannot get past: the log is gone or the user may not read it. */
+export function isFinalSubscriptionError(error: unknown): boolean {
+  return error instanceof AccessDeniedError || error instanceof StreamDeletedError;
 }
 
 /** Exponential backoff with full jitter: a random wait up to base x 2^(attempt - 1), capped. */

@@ -5,7 +5,7 @@ import type { RecordedEvent, SubscribeOptions, Subscription } from '../event-sto
 import { fromLogEvent, toSafeNumber } from './log-codec.js';
 import type { StreamNames } from './log-codec.js';
 import type { EsdbReader } from './reader.js';
-import { backoff, isTransientReadError } from './retry.js';
+import { backoff, isFinalSubscriptionError } from './retry.js';
 
 /** Events per batch handed to a subscriber. */
 export const subscriptionPageEventsMax = 1_000;
@@ -129,8 +129,9 @@ export class EsdbSubscription implements Subscription {
     });
     source.on('error', (error: Error) => {
       if (!current()) return;
-      if (isTransientReadError(error)) this.sourceEnded = true;
-      else this.sourceFailure = error;
+      // Anything else (NotLeader, unavailable, a call the client cancelled while reconnecting) a new subscription gets past.
+      if (isFinalSubscriptionError(error)) this.sourceFailure = error;
+      else this.sourceEnded = true;
       this.notify();
     });
     source.on('end', () => {
