@@ -28,7 +28,7 @@ describe('EventStoreDB retries', () => {
 });
 
 describe('EventStoreDB size checks', () => {
-  const event = (data: object, metadata?: object) => ({ id: '00000000-0000-4000-8000-000000000000', type: 'Sized', contentType: 'application/json' as const, data, metadata });
+  const event = (data: Record<string, unknown>, metadata?: Record<string, unknown>) => ({ id: '00000000-0000-4000-8000-000000000000', type: 'Sized', contentType: 'application/json' as const, data, metadata });
 
   it('counts data + metadata + 2 x the type length, as the server does', () => {
     // {"a":"xx"} is 10 bytes, {"m":1} 7, 'Sized' 5 characters: 10 + 7 + 10 = 27.
