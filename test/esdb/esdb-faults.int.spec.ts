@@ -146,6 +146,18 @@ describe('EventStoreDB store under cluster faults', () => {
     expect(delivered).toEqual(written);
   });
 
+  it('refuses, loudly, a log that $maxCount or a scavenge has cut: an instance never folds a log with a hole', async () => {
+    const { double, prefix, stores: [store] } = await setUp();
+    for (let round = 0; round < 3; round += 1) await store!.append('lease-1', usageEvents(2), 'any');
+    const client = EventStoreDBClient.connectionString(double.url);
+    await client.setStreamMetadata(`${prefix}${logStreamName}`, { maxCount: 3 });
+    await client.dispose();
+    const fresh = await openEsdbEventStore({ connectionString: double.url, streamPrefix: prefix });
+    stores.push(fresh);
+    await expect(fresh.append('lease-2', usageEvents(1), 'no_stream')).rejects.toThrow(/follows position -1: the log is damaged \(run verify\)/);
+    expect(await fresh.verify()).toMatchObject({ ok: false });
+  });
+
   it('refuses an append over MaxAppendSize before sending it, naming the setting, and writes nothing', async () => {
     const { double } = await setUp();
     const port = new URL(double.url.replace('esdb://', 'http://')).port;

@@ -65,6 +65,11 @@ export function notLeader(host: string, port: number): CallError {
   });
 }
 
+/** RpcExceptions.StreamDeleted: the stream was tombstoned. */
+export function streamDeleted(streamName: string): CallError {
+  return callError(grpc.status.FAILED_PRECONDITION, `Event stream '${streamName}' is deleted.`, { exception: 'stream-deleted', 'stream-name': streamName });
+}
+
 /** A node that went away. */
 export function unavailable(details: string): CallError {
   return callError(grpc.status.UNAVAILABLE, details);
@@ -96,6 +101,12 @@ type ExpectedInAnswer = { kind: 'any' | 'no_stream' | 'stream_exists' } | { kind
 /** Status.Timeout: a write that was not acknowledged in time, committed or not. */
 export function timeoutStatus(): RpcStatus {
   return rpcStatus(codePb.Code.DEADLINE_EXCEEDED, 'Timeout', 'event_store.client.Timeout', new sharedPb.Timeout().serializeBinary());
+}
+
+/** Status.StreamDeleted. */
+export function streamDeletedStatus(streamName: string): RpcStatus {
+  const detail = new sharedPb.StreamDeleted().setStreamIdentifier(new sharedPb.StreamIdentifier().setStreamName(Buffer.from(streamName, 'utf8')));
+  return rpcStatus(codePb.Code.NOT_FOUND, 'StreamDeleted', 'event_store.client.StreamDeleted', detail.serializeBinary());
 }
 
 /** Status.MaximumAppendSizeExceeded. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * The storage model of the EventStoreDB test double: streams, the `$all` log and the server's
  * rules for expected revisions, without any gRPC. Everything lives in memory, so a test that
@@ -82,7 +83,9 @@ export type AppendOutcome =
   | { kind: 'written' | 'idempotent'; currentRevision: number; position: number }
   | { kind: 'wrong_expected_version'; currentRevision: number }
   /** A repeat of a write not yet replicated: the server drops it (StorageWriterService) and the request times out. */
-  | { kind: 'idempotent_not_ready' };
+  | { kind: 'idempotent_not_ready' }
+  /** The stream was tombstoned: it can never be written again. */
+  | { kind: 'stream_deleted' };
 
 export type AppendListener = (events: readonly StoredEvent[]) => void;
 
@@ -91,6 +94,7 @@ export class DoubleLog {
   private readonly all: StoredEvent[] = [];
   private nextPosition = 0;
   private readonly listeners = new Set<AppendListener>();
+  private readonly tombstoned = new Set<string>();
 
   /**
    * A lagging follower's view: reads that do not require the leader see only events before this
@@ -115,6 +119,7 @@ export class DoubleLog {
    * one of the answers the server may give.
    */
   append(streamName: string, expected: ExpectedRevision, proposed: readonly ProposedEvent[], replicationDelayMs = 0): AppendOutcome {
+    if (this.tombstoned.has(streamName)) return { kind: 'stream_deleted' };
     const events = this.streams.get(streamName) ?? [];
     const current = events.length - 1;
     switch (expected.kind) {
@@ -146,6 +151,48 @@ export class DoubleLog {
     const before = this.followerSeesBefore;
     if (fromLeader || before === undefined) return this.all;
     return this.all.slice(0, this.indexAtOrAfter(before));
+  }
+
+  /**
+   * The first revision a read of the stream shows, from its metadata (the last event of
+   * `$$<stream>`): `$tb` (truncate before, also what a soft delete sets) and `$maxCount` (only the
+   * last so many), as the server's index reader applies them. Hidden events stay in `$all` until
+   * a scavenge, which the double does not run.
+   */
+  visibleFrom(streamName: string): number {
+    const metadata = this.streams.get(`$$${streamName}`)?.at(-1);
+    if (metadata === undefined) return 0;
+    let parsed: { $tb?: unknown; $maxCount?: unknown };
+    try {
+      parsed = JSON.parse(Buffer.from(metadata.data).toString('utf8')) as typeof parsed;
+    } catch {
+      return 0;
+    }
+    const length = this.streams.get(streamName)?.length ?? 0;
+    const truncateBefore = typeof parsed.$tb === 'number' ? parsed.$tb : 0;
+    const maxCount = typeof parsed.$maxCount === 'number' ? length - parsed.$maxCount : 0;
+    return Math.max(0, truncateBefore, maxCount);
+  }
+
+  isTombstoned(streamName: string): boolean {
+    return this.tombstoned.has(streamName);
+  }
+
+  /**
+   * A soft delete (Streams/Delete): the stream reads as not found, and an append continues at
+   * the next revision, showing only what comes after (the server sets `$tb` the same way).
+   * Answers the position of the metadata event.
+   */
+  softDelete(streamName: string): number {
+    const next = this.streams.get(streamName)?.length ?? 0;
+    const metadata: ProposedEvent = { eventId: randomUUID(), type: '$metadata', contentType: 'application/json', data: Buffer.from(JSON.stringify({ $tb: next })), customMetadata: new Uint8Array() };
+    const outcome = this.append(`$$${streamName}`, { kind: 'any' }, [metadata]);
+    return outcome.kind === 'written' ? outcome.position : -1;
+  }
+
+  /** A hard delete (Streams/Tombstone): the stream reads as deleted and refuses every append, for ever. */
+  tombstone(streamName: string): void {
+    this.tombstoned.add(streamName);
   }
 
   /** Followers stop applying what the leader writes from now on, until the returned function is called. */

@@ -13,6 +13,7 @@ import {
   MaxAppendSizeExceededError,
   NotLeaderError,
   START,
+  StreamDeletedError,
   TimeoutError,
   UnavailableError,
   UnknownError,
@@ -231,6 +232,49 @@ describe('EventStoreDB test double: what a cluster does', () => {
       await client.appendToStream(name, event(2));
       await waitFor(() => caughtUp === 3);
       await subscription.unsubscribe();
+    });
+  });
+
+  describe('stream metadata and deletes (IndexReader, Streams.Delete.cs)', () => {
+    it('hides events below $maxCount or $tb from stream reads and from links, and keeps them in $all', async () => {
+      const { client } = await start();
+      const name = stream();
+      await client.appendToStream(name, [0, 1, 2, 3, 4].map((n) => event(n)));
+      await client.appendToStream(`${name}-links`, binaryEvent({ type: '$>', data: Buffer.from(`0@${name}`) }));
+      await client.setStreamMetadata(name, { maxCount: 2 });
+      expect((await readAll(client, name)).map((resolved) => resolved.event?.revision)).toEqual([3n, 4n]);
+      const [link] = await (async () => {
+        const links: ResolvedEvent[] = [];
+        for await (const resolved of client.readStream(`${name}-links`, { resolveLinkTos: true })) links.push(resolved);
+        return links;
+      })();
+      expect(link?.event).toBeUndefined();
+      await client.setStreamMetadata(name, { truncateBefore: 4 });
+      expect((await readAll(client, name)).map((resolved) => resolved.event?.revision)).toEqual([4n]);
+      let inAll = 0;
+      for await (const resolved of client.readAll()) if (resolved.event?.streamId === name) inAll += 1;
+      expect(inAll).toBe(5);
+    });
+
+    it('soft-deletes a stream: it reads as not found, and an append continues at the next revision', async () => {
+      const { client } = await start();
+      const name = stream();
+      await client.appendToStream(name, [event(0), event(1)]);
+      await client.deleteStream(name);
+      await expect(readAll(client, name)).resolves.toEqual([]);
+      expect((await client.appendToStream(name, event(2))).nextExpectedRevision).toBe(2n);
+      expect((await readAll(client, name)).map((resolved) => resolved.event?.revision)).toEqual([2n]);
+    });
+
+    it('tombstones a stream: reads and appends answer StreamDeleted for ever', async () => {
+      for (const batchAppend of [true, false]) {
+        const { client } = await start({ batchAppend });
+        const name = stream();
+        await client.appendToStream(name, event(0));
+        await client.tombstoneStream(name);
+        await expect(readAll(client, name)).rejects.toThrow(StreamDeletedError);
+        await expect(client.appendToStream(name, event(1))).rejects.toThrow(StreamDeletedError);
+      }
     });
   });
 

@@ -6,7 +6,7 @@ import featuresPb from '@eventstore/db-client/generated/serverfeatures_pb.js';
 import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import streamsGrpc from '@eventstore/db-client/generated/streams_grpc_pb.js';
 import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
-import type { AppendReq, AppendResp, BatchAppendReq, BatchAppendResp, ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
+import type { AppendReq, AppendResp, BatchAppendReq, BatchAppendResp, DeleteReq, DeleteResp, ReadReq, ReadResp, TombstoneReq, TombstoneResp } from '@eventstore/db-client/generated/streams_pb.js';
 import { DoubleLog, eventSizeBytes, sizeRulesByVersion } from './double-log.js';
 import type { AppendOutcome, ExpectedRevision, ProposedEvent, ServerVersion, SizeRules, StoredEvent } from './double-log.js';
 import {
@@ -19,6 +19,8 @@ import {
   maxAppendSizeStatus,
   missingMetadata,
   notLeader,
+  streamDeleted,
+  streamDeletedStatus,
   timeoutStatus,
   unavailable,
   unimplemented,
@@ -59,8 +61,10 @@ import type { CallError } from './double-errors.js';
  * Faults the test arms (`faults`, or `chaos` for a steady rotation of them) produce the outcomes a
  * cluster produces: an answer lost after the write committed (CommitTimeout), repeats dropped
  * while a write is not replicated, NotLeader, a lagging follower, a subscription ended by the
- * server. Everything else (deletes, filters, gossip, persistent subscriptions, users,
- * projections) answers UNIMPLEMENTED rather than something approximate.
+ * server. Stream metadata (`$tb`, `$maxCount` in `$$<stream>`), soft deletes and tombstones
+ * apply to stream reads and to link resolution, as the server's index reader applies them.
+ * Everything else (filters, gossip, persistent subscriptions, users, projections, scavenges)
+ * answers UNIMPLEMENTED rather than something approximate.
  */
 
 const { AppendResp: AppendRespMessage, BatchAppendResp: BatchAppendRespMessage, ReadResp: ReadRespMessage } = streamsPb;
@@ -205,8 +209,10 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
   server.addService(streamsGrpc.StreamsService, {
     read: counted('Read', (call: grpc.ServerWritableStream<ReadReq, ReadResp>) => read(node, call)),
     append: counted('Append', (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) => append(node, call, callback)),
-    delete: unimplementedUnary('Streams/Delete'),
-    tombstone: unimplementedUnary('Streams/Tombstone'),
+    delete: counted('Delete', (call: grpc.ServerUnaryCall<DeleteReq, DeleteResp>, callback: grpc.sendUnaryData<DeleteResp>) => remove(node, call.request, 'soft', callback)),
+    tombstone: counted('Tombstone', (call: grpc.ServerUnaryCall<TombstoneReq, TombstoneResp>, callback: grpc.sendUnaryData<TombstoneResp>) =>
+      remove(node, call.request, 'tombstone', callback),
+    ),
     batchAppend: counted('BatchAppend', (call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>) => {
       if (options.batchAppend === false) call.emit('error', unimplemented('Streams/BatchAppend'));
       else batchAppend(node, call);
@@ -369,6 +375,7 @@ function append(node: DoubleNode, call: grpc.ServerReadableStream<AppendReq, App
       if (done.kind === 'unavailable') return callback(unavailable('the node is unavailable (a failure the test asked for)'));
       if (done.kind === 'not_leader') return callback(notLeader(node.host, node.port));
       if (done.kind === 'timeout') return callback(appendTimedOut());
+      if (done.outcome.kind === 'stream_deleted') return callback(streamDeleted(streamName));
       callback(null, appendResponse(done.outcome, options));
     })();
   });
@@ -383,7 +390,7 @@ function expectedRevisionOf(options: { hasRevision?(): boolean; getRevision?(): 
 }
 
 /** Answers the way the server's Streams.Append does, including which expectation failed. */
-function appendResponse(outcome: Exclude<AppendOutcome, { kind: 'idempotent_not_ready' }>, options: AppendReq.Options): AppendResp {
+function appendResponse(outcome: Exclude<AppendOutcome, { kind: 'idempotent_not_ready' | 'stream_deleted' }>, options: AppendReq.Options): AppendResp {
   const response = new AppendRespMessage();
   if (outcome.kind === 'wrong_expected_version') {
     const wrong = new AppendRespMessage.WrongExpectedVersion();
@@ -500,6 +507,7 @@ function batchAppend(node: DoubleNode, call: grpc.ServerDuplexStream<BatchAppend
         if (done.kind === 'timeout') return response.setError(timeoutStatus());
         const { outcome } = done;
         if (outcome.kind === 'wrong_expected_version') return response.setError(wrongExpectedVersionStatus(outcome.currentRevision, write.expected));
+        if (outcome.kind === 'stream_deleted') return response.setError(streamDeletedStatus(write.streamName));
         const success = new BatchAppendRespMessage.Success();
         if (outcome.currentRevision === -1) success.setNoStream(new Empty());
         else success.setCurrentRevision(String(outcome.currentRevision));
@@ -510,6 +518,28 @@ function batchAppend(node: DoubleNode, call: grpc.ServerDuplexStream<BatchAppend
       endIfDone();
     });
   });
+}
+
+/**
+ * Streams/Delete and Streams/Tombstone (Streams.Delete.cs): a soft delete hides the stream's
+ * events from reads (it sets `$tb`); a tombstone deletes it for ever. Both take any expected
+ * revision (the double does not check it).
+ */
+function remove(
+  node: DoubleNode,
+  request: DeleteReq | TombstoneReq,
+  how: 'soft' | 'tombstone',
+  callback: grpc.sendUnaryData<DeleteResp> | grpc.sendUnaryData<TombstoneResp>,
+): void {
+  const streamName = streamNameOf(request.getOptions()?.getStreamIdentifier());
+  if (streamName === undefined) return (callback as grpc.sendUnaryData<DeleteResp>)(invalidArgument('a delete names its stream'));
+  if (node.log.isTombstoned(streamName)) return (callback as grpc.sendUnaryData<DeleteResp>)(streamDeleted(streamName));
+  if (how === 'soft') {
+    node.log.softDelete(streamName);
+    return (callback as grpc.sendUnaryData<DeleteResp>)(null, new streamsPb.DeleteResp().setNoPosition(new Empty()));
+  }
+  node.log.tombstone(streamName);
+  (callback as grpc.sendUnaryData<TombstoneResp>)(null, new streamsPb.TombstoneResp().setNoPosition(new Empty()));
 }
 
 /** Whether a call asks to be served by the leader (Constants.Headers.RequiresLeader). */
@@ -527,6 +557,7 @@ function read(node: DoubleNode, call: grpc.ServerWritableStream<ReadReq, ReadRes
   const fromLeader = requiresLeader(call.metadata);
   const page = options.hasStream() ? streamPage(log, options, fromLeader) : allPage(log, options, fromLeader);
   if (page === 'unimplemented') return failRead(call, unimplemented('reading $all backwards from a position'));
+  if (page === 'stream_deleted') return failRead(call, streamDeleted(streamNameOf(options.getStream()?.getStreamIdentifier()) ?? ''));
   if (page === 'stream_not_found') {
     call.write(new ReadRespMessage().setStreamNotFound(new ReadRespMessage.StreamNotFound().setStreamIdentifier(options.getStream()?.getStreamIdentifier())));
   } else {
@@ -536,18 +567,22 @@ function read(node: DoubleNode, call: grpc.ServerWritableStream<ReadReq, ReadRes
 }
 
 /** Stream reads: forwards from a revision (inclusive) or the start; backwards from a revision (inclusive) or the end. */
-function streamPage(log: DoubleLog, options: ReadReq.Options, fromLeader: boolean): readonly StoredEvent[] | 'stream_not_found' {
+function streamPage(log: DoubleLog, options: ReadReq.Options, fromLeader: boolean): readonly StoredEvent[] | 'stream_not_found' | 'stream_deleted' {
   const streamOptions = options.getStream();
-  const events = log.stream(streamNameOf(streamOptions?.getStreamIdentifier()) ?? '', fromLeader);
-  if (streamOptions === undefined || events === undefined) return 'stream_not_found';
+  const streamName = streamNameOf(streamOptions?.getStreamIdentifier()) ?? '';
+  if (log.isTombstoned(streamName)) return 'stream_deleted';
+  const events = log.stream(streamName, fromLeader);
+  const first = log.visibleFrom(streamName);
+  if (streamOptions === undefined || events === undefined || first >= events.length) return 'stream_not_found';
   const count = countOf(options);
   const last = events.length - 1;
   if (options.getReadDirection() === streamsPb.ReadReq.Options.ReadDirection.FORWARDS) {
-    const from = streamOptions.hasRevision() ? Number(streamOptions.getRevision()) : streamOptions.hasEnd() ? events.length : 0;
+    const from = Math.max(first, streamOptions.hasRevision() ? Number(streamOptions.getRevision()) : streamOptions.hasEnd() ? events.length : 0);
     return events.slice(from, from + count);
   }
-  const from = streamOptions.hasRevision() ? Math.min(Number(streamOptions.getRevision()), last) : streamOptions.hasStart() ? 0 : last;
-  return events.slice(Math.max(0, from - count + 1), from + 1).reverse();
+  const from = streamOptions.hasRevision() ? Math.min(Number(streamOptions.getRevision()), last) : streamOptions.hasStart() ? first : last;
+  if (from < first) return [];
+  return events.slice(Math.max(first, from - count + 1), from + 1).reverse();
 }
 
 /** `$all` reads: forwards from a position (inclusive) or the start; backwards from the end. */
@@ -639,7 +674,10 @@ function eventResponse(log: DoubleLog, event: StoredEvent, resolveLinks: boolean
 function linkTarget(log: DoubleLog, link: StoredEvent): StoredEvent | undefined {
   const text = Buffer.from(link.data).toString('utf8');
   const at = text.indexOf('@');
-  return log.stream(text.slice(at + 1))?.[Number(text.slice(0, at))];
+  const streamName = text.slice(at + 1);
+  const revision = Number(text.slice(0, at));
+  if (log.isTombstoned(streamName) || revision < log.visibleFrom(streamName)) return undefined;
+  return log.stream(streamName)?.[revision];
 }
 
 function recordedEvent(event: StoredEvent): ReadResp.ReadEvent.RecordedEvent {
@@ -666,8 +704,4 @@ function countOf(options: ReadReq.Options): number {
 
 function failRead(call: grpc.ServerWritableStream<ReadReq, ReadResp>, error: Partial<grpc.StatusObject> & Error): void {
   call.emit('error', error);
-}
-
-function unimplementedUnary(what: string) {
-  return (_call: unknown, callback: grpc.sendUnaryData<never>) => callback(unimplemented(what));
 }
