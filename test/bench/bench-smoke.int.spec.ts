@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { esdbAppendBenchmark } from './esdb-append.bench.js';
 import { benchmarkModules } from './modules.js';
 import { formatTable, runBenchmarks } from './runner.js';
 
@@ -19,4 +20,16 @@ describe('benchmarks in smoke mode', () => {
     expect(table.split('\n')).toHaveLength(report.figures.length + 2);
     // Every module in one test: two of them start the built server, on a machine other tests share.
   }, 180_000);
+
+  it('measure the EventStoreDB store on the double with injected latency, beside SQLite', async () => {
+    const figures = await esdbAppendBenchmark.run('smoke');
+    expect(figures.map((item) => item.case.split(' (')[0])).toEqual([
+      'single-event appends, one instance',
+      'single-event appends, two instances racing',
+      'appendMany of 100 readings over 20 leases',
+      'appendMany of 100 readings over 20 leases: bare log append, no links',
+    ]);
+    expect(figures[2]?.baseline?.name).toBe('SQLite store');
+    for (const item of figures) expect(item.value).toBeGreaterThan(0);
+  }, 120_000);
 });

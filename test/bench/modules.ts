@@ -1,5 +1,6 @@
 import type { BenchmarkModule } from './figures.js';
 import { billingBenchmark } from './billing.bench.js';
+import { esdbAppendBenchmark } from './esdb-append.bench.js';
 import { ingestBenchmark } from './ingest.bench.js';
 import { httpIngestBenchmark } from './http-ingest.bench.js';
 import { rebuildBenchmark } from './rebuild.bench.js';
@@ -7,4 +8,4 @@ import { reportsBenchmark } from './reports.bench.js';
 import { storeAppendBenchmark } from './store-append.bench.js';
 
 /** Every benchmark `npm run bench` runs, in this order. A new one is a module here. */
-export const benchmarkModules: readonly BenchmarkModule[] = [ingestBenchmark, storeAppendBenchmark, rebuildBenchmark, billingBenchmark, httpIngestBenchmark, reportsBenchmark];
+export const benchmarkModules: readonly BenchmarkModule[] = [ingestBenchmark, storeAppendBenchmark, rebuildBenchmark, billingBenchmark, httpIngestBenchmark, reportsBenchmark, esdbAppendBenchmark];

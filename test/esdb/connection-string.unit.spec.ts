@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEsdbConnectionString } from '@compute-ledger/ledger';
+import { isEsdbConnectionString, openEsdbEventStore, StoreOpenError } from '@compute-ledger/ledger';
 
 describe('EventStoreDB connection strings', () => {
   it('takes the client\'s schemes and KurrentDB\'s names for them', () => {
@@ -19,6 +19,14 @@ describe('EventStoreDB connection strings', () => {
   it('leaves other stores alone', () => {
     for (const url of ['sqlite:./data/ledger.db', 'postgres://localhost/ledger', 'esdb:/missing-slash', 'http://localhost:2113']) {
       expect(isEsdbConnectionString(url)).toBe(false);
+    }
+  });
+
+  it('refuses a maxAppendSize that is not a positive number of bytes, before connecting', async () => {
+    for (const value of ['lots', '0', '-5', '1.5']) {
+      const opening = openEsdbEventStore({ connectionString: `esdb://127.0.0.1:1?tls=false&maxAppendSize=${value}` });
+      await expect(opening).rejects.toThrow(StoreOpenError);
+      await expect(opening).rejects.toThrow(/maxAppendSize must be a positive number of bytes/);
     }
   });
 });

@@ -11,26 +11,37 @@ import {
   workedExampleTenant,
 } from '../support/worked-example.js';
 import { startEsdbDouble } from './double/esdb-double.js';
-import type { EsdbDouble } from './double/esdb-double.js';
+import type { EsdbDouble, EsdbDoubleOptions } from './double/esdb-double.js';
 import { freshPrefix } from './esdb-fixtures.js';
 
 const actor = { actor: 'test' };
 
 /**
  * Two full ledgers on one EventStoreDB, as two API instances behind a load balancer: whatever
- * both are asked at the same moment, the log ends up as if one had been asked.
+ * both are asked at the same moment, the log ends up as if one had been asked. Once on a quiet
+ * node, once with a fault every few appends (lost answers, repeats dropped while not
+ * replicated, NotLeader, a lagging follower, ended subscriptions, in turn).
  */
-describe('two ledgers on one EventStoreDB', () => {
+const servers: ReadonlyArray<[label: string, options: EsdbDoubleOptions]> = [
+  ['', {}],
+  [' under cluster faults', { writeTimeoutMs: 150, repeatCaughtUp: true, chaos: { everyAppends: 4 } }],
+];
+
+describe.each(servers)('two ledgers on one EventStoreDB%s', (_label, doubleOptions) => {
   let double: EsdbDouble;
   let now = new Date(workedExampleKnownAt.contracts);
   const clock = (): Date => now;
   let ledgers: Ledger[] = [];
 
   beforeAll(async () => {
-    double = await startEsdbDouble();
+    double = await startEsdbDouble(doubleOptions);
   });
 
   afterAll(async () => {
+    // Every kind of fault struck while the tests ran (a rotation that never reached one would prove nothing about it).
+    if (doubleOptions.chaos !== undefined) {
+      expect([...double.struck.keys()].sort()).toEqual(['ended-subscription', 'lagging-follower', 'lost-answer', 'not-leader', 'pending-repeats']);
+    }
     await double.stop();
   });
 

@@ -8,7 +8,7 @@ import { ApiKeys, createLogger, startApiServer, type ApiServer } from '@compute-
 import { answerSchemas, ProblemAnswer } from '@compute-ledger/contracts';
 import type { ZodType } from 'zod';
 import { openEsdbEventStore, openLedger, type EventStore, type Ledger } from '@compute-ledger/ledger';
-import { startEsdbDouble } from '../../esdb/double/esdb-double.js';
+import { startEsdbDouble, type EsdbDoubleOptions } from '../../esdb/double/esdb-double.js';
 
 /**
  * The real HTTP server (Nest on Fastify, listening on a free port) over a fresh SQLite file, with
@@ -77,13 +77,26 @@ export interface ApiHarness {
  */
 async function openTestStore(directory: string, clock: () => Date): Promise<{ store: string | EventStore; stop(): Promise<void> }> {
   if (process.env['LEDGER_E2E_STORE'] !== 'esdb') return { store: `sqlite:${join(directory, 'ledger.db')}`, stop: async () => undefined };
-  const double = await startEsdbDouble({ maxAppendSizeBytes: esdbDoubleAppendSizeBytesMax });
-  const store = await openEsdbEventStore({ connectionString: double.url, clock });
+  const double = await startEsdbDouble(esdbDoubleOptions);
+  const store = await openEsdbEventStore({ connectionString: double.url, clock, maxAppendSizeBytes: esdbDoubleAppendSizeBytesMax });
   return { store, stop: () => double.stop() };
 }
 
 /** A real server is started with a larger --max-append-size for 10,000-reading batches; so is the double. */
 const esdbDoubleAppendSizeBytesMax = 32 * 1024 * 1024;
+
+/**
+ * The double as a cluster behaves, over BatchAppend: every few appends a fault strikes, each kind
+ * in turn (an answer lost after the commit, repeats dropped while the write is not replicated,
+ * NotLeader failing the BatchAppend call, a lagging follower, subscriptions ended by the node).
+ * The suite's answers must not change.
+ */
+const esdbDoubleOptions: EsdbDoubleOptions = {
+  maxAppendSizeBytes: esdbDoubleAppendSizeBytesMax,
+  writeTimeoutMs: 150,
+  repeatCaughtUp: true,
+  chaos: { everyAppends: 7 },
+};
 
 export async function startHarness(start: string): Promise<ApiHarness> {
   const directory = mkdtempSync(join(tmpdir(), 'ledger-e2e-'));

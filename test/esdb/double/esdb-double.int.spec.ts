@@ -63,12 +63,31 @@ describe('EventStoreDB test double', () => {
     );
   }
 
-  it('answers ServerFeatures with UNIMPLEMENTED, so the client appends with plain Append rather than BatchAppend', async () => {
+  it('advertises BatchAppend in ServerFeatures, so the client sends its appends over BatchAppend, as against a real server', async () => {
     const features = new featuresGrpc.ServerFeaturesClient(double.url.slice('esdb://'.length).split('?')[0]!, grpc.credentials.createInsecure());
+    const methods = await new Promise<string[]>((resolve, reject) =>
+      features.getSupportedMethods(new sharedPb.Empty(), (error, answer) => (error ? reject(error) : resolve(answer.getMethodsList().map((method) => method.getMethodName())))),
+    );
+    features.close();
+    expect(methods).toContain('BatchAppend');
+    const unaryBefore = double.calls.get('Append') ?? 0;
+    expect((await client.appendToStream(stream, event(1))).success).toBe(true);
+    expect(double.calls.get('BatchAppend')).toBeGreaterThanOrEqual(1);
+    expect(double.calls.get('Append') ?? 0).toBe(unaryBefore);
+  });
+
+  it('with batchAppend off, answers ServerFeatures with UNIMPLEMENTED, and the client falls back to unary Append', async () => {
+    const old = await startEsdbDouble({ batchAppend: false });
+    const oldClient = EventStoreDBClient.connectionString(old.url);
+    const features = new featuresGrpc.ServerFeaturesClient(old.url.slice('esdb://'.length).split('?')[0]!, grpc.credentials.createInsecure());
     const code = await new Promise<number | undefined>((resolve) => features.getSupportedMethods(new sharedPb.Empty(), (error) => resolve(error?.code)));
     features.close();
     expect(code).toBe(grpc.status.UNIMPLEMENTED);
-    expect((await client.appendToStream(stream, event(1))).success).toBe(true);
+    expect((await oldClient.appendToStream(stream, event(1))).success).toBe(true);
+    expect(old.calls.get('Append')).toBe(1);
+    expect(old.calls.get('BatchAppend')).toBeUndefined();
+    await oldClient.dispose();
+    await old.stop();
   });
 
   describe('expected revisions', () => {

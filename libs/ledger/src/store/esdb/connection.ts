@@ -31,3 +31,37 @@ export function toClientConnectionString(url: string): string {
 export function redactCredentials(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
+
+/** The ledger's own connection string parameters: the server's size limits, which the client has no setting for. */
+export interface LedgerParameters {
+  maxAppendSizeBytes?: number;
+  maxAppendEventSizeBytes?: number;
+}
+
+const ledgerParameterNames: Readonly<Record<string, keyof LedgerParameters>> = {
+  maxappendsize: 'maxAppendSizeBytes',
+  maxappendeventsize: 'maxAppendEventSizeBytes',
+};
+
+/**
+ * Takes the ledger's own parameters (`maxAppendSize=<bytes>`, `maxAppendEventSize=<bytes>`, the
+ * server's setting names, any case) out of a connection string, leaving the client's.
+ */
+export function splitLedgerParameters(url: string): { url: string; parameters: LedgerParameters } {
+  const query = url.indexOf('?');
+  if (query === -1) return { url, parameters: {} };
+  const parameters: LedgerParameters = {};
+  const kept: string[] = [];
+  for (const pair of url.slice(query + 1).split('&')) {
+    const [key = '', value = ''] = pair.split('=');
+    const name = ledgerParameterNames[key.toLowerCase()];
+    if (name === undefined) {
+      kept.push(pair);
+      continue;
+    }
+    const bytes = Number(value);
+    if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new RangeError(`${key} must be a positive number of bytes, not ${value}`);
+    parameters[name] = bytes;
+  }
+  return { url: kept.length === 0 ? url.slice(0, query) : `${url.slice(0, query)}?${kept.join('&')}`, parameters };
+}

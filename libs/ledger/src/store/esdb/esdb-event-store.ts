@@ -14,13 +14,16 @@ import type {
   VerifyAnchor,
   VerifyResult,
 } from '../event-store.js';
-import { redactCredentials, toClientConnectionString } from './connection.js';
+import { redactCredentials, splitLedgerParameters, toClientConnectionString } from './connection.js';
 import { streamNames } from './log-codec.js';
 import type { StreamNames } from './log-codec.js';
 import { EsdbReader } from './reader.js';
+import { defaultServerSizeLimits } from './sizes.js';
+import type { ServerSizeLimits } from './sizes.js';
 import { EsdbSubscription } from './subscription.js';
 import { verifyLog } from './verifier.js';
 import { EsdbWriter } from './writer.js';
+import type { LinkFailure } from './writer.js';
 
 /**
  * The event store on EventStoreDB / KurrentDB, through @eventstore/db-client (the only place
@@ -69,13 +72,24 @@ import { EsdbWriter } from './writer.js';
  * it continues live) all work on the log stream, so system events, links and other
  * applications' streams never appear and need no filter, and a checkpoint is a plain number.
  *
+ * A cluster's answers. An append whose answer is lost (a Prepare/CommitTimeout, NotLeader in
+ * an election, a BatchAppend call that failed with the write in it, the node going away) may
+ * or may not be recorded. The writer never answers it as failed and never sends it again
+ * blindly: the next fold of the log tells (the append's first event carries a hash no other
+ * append can), and an append found recorded is answered as written. Link appends are settled
+ * the same way, by reading what the stream holds at their revisions, so a repeat the server no
+ * longer recognizes (its idempotency cache evicted the ids) is not taken for tampering. A link
+ * append that fails after the log append is not the caller's failure: the next append links it.
+ * Lost races and unknown outcomes are retried with exponential backoff and full jitter, for at
+ * most appendRetryWindowMs (retry.ts). Every read requires the leader (reader.ts).
+ *
  * Costs and assumptions. An append is two server appends (log, links) plus, when another
  * writer appended since, a read of what it appended. Each store instance keeps the id index in
  * memory and folds the whole log before its first append (log-state.ts). Only this adapter
- * writes the ledger's streams (a foreign event in one makes linking fail loudly). Reads should
- * go to the leader (the client's default): a follower that lags only causes refused appends and
- * retries, never a wrong answer. An append is bounded by the server's MaxAppendSize (1 MiB by
- * default; a batch of 10,000 usage readings takes about 6 MiB).
+ * writes the ledger's streams (a foreign event in one makes linking fail loudly). An append is
+ * bounded by the server's MaxAppendSize (1 MiB by default up to 25.0, 256 MiB from 25.1; a
+ * batch of 10,000 usage readings takes about 6 MiB), checked before it is sent (sizes.ts).
+ * docs/adr/0001-esdb-single-log.md weighs the links against reading streams from the fold.
  */
 
 export interface EsdbEventStoreOptions {
@@ -92,6 +106,18 @@ export interface EsdbEventStoreOptions {
    * ledgers, or test runs, can share one server.
    */
   streamPrefix?: string;
+  /**
+   * The server's MaxAppendSize, in bytes. Default: the connection string's `maxAppendSize`, else
+   * 1 MiB (the server's default up to 25.0; 25.1 defaults to 256 MiB).
+   */
+  maxAppendSizeBytes?: number;
+  /** The server's MaxAppendEventSize. Default: the connection string's `maxAppendEventSize`, else 16 MiB. */
+  maxAppendEventSizeBytes?: number;
+  /**
+   * Told when linking an append into its streams failed after the append itself was recorded
+   * (the caller was answered "written"; the next append links it). Default: a warning on stderr.
+   */
+  onLinkFailure?: (failure: LinkFailure) => void;
 }
 
 /** How long opening waits for the server before it gives up. */
@@ -104,14 +130,21 @@ export const openCheckTimeoutMs = 10_000;
 export async function openEsdbEventStore(options: EsdbEventStoreOptions): Promise<EsdbEventStore> {
   const shown = redactCredentials(options.connectionString);
   let client: EventStoreDBClient;
+  let sizeLimits: ServerSizeLimits;
   try {
-    client = EventStoreDBClient.connectionString(toClientConnectionString(options.connectionString));
+    const { url, parameters } = splitLedgerParameters(options.connectionString);
+    sizeLimits = {
+      maxAppendSizeBytes: options.maxAppendSizeBytes ?? parameters.maxAppendSizeBytes ?? defaultServerSizeLimits.maxAppendSizeBytes,
+      maxAppendEventSizeBytes: options.maxAppendEventSizeBytes ?? parameters.maxAppendEventSizeBytes ?? defaultServerSizeLimits.maxAppendEventSizeBytes,
+    };
+    client = EventStoreDBClient.connectionString(toClientConnectionString(url));
   } catch (error) {
     throw new StoreOpenError(`cannot use ${shown} as an EventStoreDB connection string: ${errorMessage(error)}`, { cause: error });
   }
   const prefix = options.streamPrefix ?? '';
   if (prefix.startsWith('$')) throw new StoreOpenError(`stream prefix ${prefix}: names starting with $ are the server's system streams`);
-  const store = new EsdbEventStore(client, streamNames(prefix), options.clock ?? (() => new Date()));
+  const onLinkFailure = options.onLinkFailure ?? warnLinkFailure;
+  const store = new EsdbEventStore(client, streamNames(prefix), options.clock ?? (() => new Date()), sizeLimits, onLinkFailure);
   try {
     await withTimeout(store.headPosition(), openCheckTimeoutMs, `no answer within ${openCheckTimeoutMs} ms`);
   } catch (error) {
@@ -132,9 +165,11 @@ export class EsdbEventStore implements EventStore {
     private readonly client: EventStoreDBClient,
     private readonly names: StreamNames,
     clock: () => Date,
+    sizeLimits: ServerSizeLimits = defaultServerSizeLimits,
+    onLinkFailure: (failure: LinkFailure) => void = warnLinkFailure,
   ) {
     this.reader = new EsdbReader(client, names);
-    this.writer = new EsdbWriter(client, names, this.reader, clock);
+    this.writer = new EsdbWriter(client, names, this.reader, clock, sizeLimits, onLinkFailure);
   }
 
   async append(streamId: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -214,6 +249,10 @@ async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: s
   } finally {
     clearTimeout(timer);
   }
+}
+
+function warnLinkFailure({ position, error }: LinkFailure): void {
+  process.emitWarning(`the ledger append at log position ${position} is recorded, but linking it into its streams failed (the next append links it): ${errorMessage(error)}`, 'LedgerLinkWarning');
 }
 
 function errorMessage(error: unknown): string {

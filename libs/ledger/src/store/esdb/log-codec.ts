@@ -79,9 +79,14 @@ export function toLogEventData(event: LogEvent): JSONEventData {
   return jsonEvent({ id: uuidFromHex(recorded.hash), type: recorded.type, data: recorded.data, metadata: { ledger: envelope, metadata: recorded.metadata } });
 }
 
+/** What a link to the log event at `position` holds: `<revision>@<stream>`. */
+export function linkTarget(names: StreamNames, position: number): string {
+  return `${position}@${names.log}`;
+}
+
 /** The link that puts the log event at `position` into its ledger stream. */
 export function toLinkEventData(names: StreamNames, position: number): BinaryEventData {
-  const target = `${position}@${names.log}`;
+  const target = linkTarget(names, position);
   // Deterministic, so that two writers linking the same event write the same event and the
   // second append is recognized by the server as a repeat.
   return binaryEvent({ id: uuidFromHex(createHash('sha256').update(`link:${target}`).digest('hex')), type: linkEventType, data: Buffer.from(target, 'utf8') });

@@ -5,10 +5,17 @@ import type { ReadAllOptions, RecordedEvent } from '../event-store.js';
 import { readPageEventsMax, readStreamEventsMax } from '../limits.js';
 import { checkServerNames, fromLogEvent, toSafeNumber } from './log-codec.js';
 import type { LogEvent, StreamNames } from './log-codec.js';
+import { withReadRetries } from './retry.js';
 
 /**
  * The read side: positions are revisions of the log stream, so every read of the log is a
  * plain stream read from a revision, and a ledger stream is read through its links.
+ *
+ * Every read requires the leader. A follower can lag the leader, and the writer folds the log
+ * to decide on its head: a fold short of the head makes every append lose its race until the
+ * follower catches up, and a readStream short of the head makes the caller's retry decide on
+ * the same stale stream. A node that is not the leader answers such a read NotLeader with the
+ * leader's address, and the client reconnects there; the read is then tried again.
  */
 export class EsdbReader {
   constructor(
@@ -80,6 +87,15 @@ export class EsdbReader {
     return answer;
   }
 
+  /** What the links of a ledger stream from `fromRevision` point to (`<position>@<log>`), at most `count`, unresolved. */
+  async readLinkTargets(streamId: string, fromRevision: number, count: number): Promise<string[]> {
+    const links = await this.collect(this.names.ledgerStream(streamId), { fromRevision: BigInt(fromRevision), maxCount: count, direction: FORWARDS });
+    return links.map((link) => {
+      const data = link.event?.data;
+      return data instanceof Uint8Array ? Buffer.from(data).toString('utf8') : `(an event of type ${link.event?.type ?? 'unknown'})`;
+    });
+  }
+
   /** Revision of the last event (link) of a ledger stream on the server, or -1. */
   async linkedRevision(streamId: string): Promise<number> {
     const [last] = await this.collect(this.names.ledgerStream(streamId), { fromRevision: END, maxCount: 1, direction: BACKWARDS });
@@ -97,15 +113,17 @@ export class EsdbReader {
   }
 
   /** Reads a whole answer; a stream that does not exist is an empty one. */
-  private async collect(streamName: string, options: ReadStreamOptions): Promise<ResolvedEvent[]> {
-    const events: ResolvedEvent[] = [];
-    try {
-      for await (const resolved of this.client.readStream(streamName, options)) events.push(resolved);
-    } catch (error) {
-      if (error instanceof StreamNotFoundError) return [];
-      throw error;
-    }
-    return events;
+  private collect(streamName: string, options: ReadStreamOptions): Promise<ResolvedEvent[]> {
+    return withReadRetries(async () => {
+      const events: ResolvedEvent[] = [];
+      try {
+        for await (const resolved of this.client.readStream(streamName, { ...options, requiresLeader: true })) events.push(resolved);
+      } catch (error) {
+        if (error instanceof StreamNotFoundError) return [];
+        throw error;
+      }
+      return events;
+    });
   }
 }
 

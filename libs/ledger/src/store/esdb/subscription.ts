@@ -2,9 +2,10 @@ import { START } from '@eventstore/db-client';
 import type { EventStoreDBClient, ResolvedEvent, StreamSubscription } from '@eventstore/db-client';
 import { assert } from '../../shared/assert.js';
 import type { RecordedEvent, SubscribeOptions, Subscription } from '../event-store.js';
-import { fromLogEvent } from './log-codec.js';
+import { fromLogEvent, toSafeNumber } from './log-codec.js';
 import type { StreamNames } from './log-codec.js';
 import type { EsdbReader } from './reader.js';
+import { backoff, isFinalSubscriptionError } from './retry.js';
 
 /** Events per batch handed to a subscriber. */
 export const subscriptionPageEventsMax = 1_000;
@@ -16,13 +17,27 @@ export const subscriptionPageEventsMax = 1_000;
 const subscriptionBufferEventsMax = 4 * subscriptionPageEventsMax;
 
 /**
+ * How long a subscription keeps resubscribing, from the first time the server ended it, without
+ * receiving an event in between, before it fails. A
+ * server ends subscriptions when a node goes away or in an election; a new leader is usually
+ * there within seconds.
+ */
+export const resubscribeWindowMs = 60_000;
+
+/**
  * A catch-up subscription on the log stream: the server sends the events after the checkpoint
  * (exclusive, as the port's `afterPosition` is), then every new one, in one ordered stream, so
  * catching up and going live cannot skip or repeat an event. Events are taken in batches of
  * whatever has arrived, and the next batch waits for the handler's promise.
  *
  * "Caught up" is decided here, against the head the log had when subscribe was called, rather
- * than taken from the server's caught-up message, which servers before 23.10 do not send.
+ * than taken from the server's caught-up message, which servers before 23.10 do not send and
+ * later ones send again whenever the subscription caught up after falling behind.
+ *
+ * The server ends subscriptions (a node going away, an election, a subscription it dropped for
+ * being too slow). Then the subscription resubscribes, with backoff, from the last event it
+ * received (not the last it handed on: the buffer still holds the rest), so the handler sees
+ * neither a gap nor a repeat; every batch is checked for that (checkContiguous).
  */
 export class EsdbSubscription implements Subscription {
   readonly caughtUp: Promise<void>;
@@ -33,6 +48,13 @@ export class EsdbSubscription implements Subscription {
   private source: StreamSubscription | undefined;
   private readonly buffer: ResolvedEvent[] = [];
   private sourceFailure: Error | undefined;
+  /** The server ended the source (or it failed in a way a new subscription can get past). */
+  private sourceEnded = false;
+  /** Position of the last event received from the server. */
+  private receivedThrough: number;
+  /** When the server first ended a subscription since the last event received. */
+  private troubleSince: number | undefined;
+  private reopenAttempts = 0;
   private wake: (() => void) | undefined;
   private readonly finished: Promise<void>;
 
@@ -51,6 +73,7 @@ export class EsdbSubscription implements Subscription {
     this.caughtUp.catch(() => undefined);
     const afterPosition = options.afterPosition ?? -1;
     assert(Number.isSafeInteger(afterPosition) && afterPosition >= -1, 'afterPosition is a position or -1');
+    this.receivedThrough = afterPosition;
     this.finished = this.run(afterPosition);
   }
 
@@ -72,7 +95,8 @@ export class EsdbSubscription implements Subscription {
         if (this.sourceFailure !== undefined) throw this.sourceFailure;
         const batch = this.take();
         if (batch.length === 0) {
-          await this.waitForEvents();
+          if (this.sourceEnded) await this.reopen();
+          else await this.waitForEvents();
           continue;
         }
         const events = batch.map((resolved) => fromLogEvent(resolved, this.names.log).event);
@@ -92,21 +116,46 @@ export class EsdbSubscription implements Subscription {
 
   private open(afterPosition: number): StreamSubscription {
     const fromRevision = afterPosition === -1 ? START : BigInt(afterPosition);
-    const source = this.client.subscribeToStream(this.names.log, { fromRevision });
+    const source = this.client.subscribeToStream(this.names.log, { fromRevision, requiresLeader: true });
+    const current = () => source === this.source;
     source.on('data', (resolved: ResolvedEvent) => {
+      if (!current()) return;
       this.buffer.push(resolved);
+      if (resolved.event !== undefined) this.receivedThrough = toSafeNumber(resolved.event.revision);
+      this.troubleSince = undefined;
+      this.reopenAttempts = 0;
       if (this.buffer.length >= subscriptionBufferEventsMax) source.pause();
       this.notify();
     });
     source.on('error', (error: Error) => {
-      this.sourceFailure = error;
+      if (!current()) return;
+      // Anything else (NotLeader, unavailable, a call the client cancelled while reconnecting) a new subscription gets past.
+      if (isFinalSubscriptionError(error)) this.sourceFailure = error;
+      else this.sourceEnded = true;
       this.notify();
     });
     source.on('end', () => {
-      this.sourceFailure ??= new Error('the server ended the subscription to the ledger log');
+      if (!current()) return;
+      this.sourceEnded = true;
       this.notify();
     });
     return source;
+  }
+
+  /** Subscribes again after the last event received, once the server ended the previous subscription. */
+  private async reopen(): Promise<void> {
+    this.troubleSince ??= Date.now();
+    if (Date.now() - this.troubleSince > resubscribeWindowMs) {
+      throw new Error(`the server kept ending the subscription to the ledger log, with nothing received for ${resubscribeWindowMs} ms`);
+    }
+    const ended = this.source;
+    this.source = undefined;
+    await ended?.unsubscribe().catch(() => undefined);
+    this.reopenAttempts += 1;
+    await backoff(this.reopenAttempts);
+    if (this.closed) return;
+    this.sourceEnded = false;
+    this.source = this.open(this.receivedThrough);
   }
 
   /** Up to a page of what has arrived; resumes the server's stream once there is room again. */
@@ -123,7 +172,7 @@ export class EsdbSubscription implements Subscription {
   }
 
   private waitForEvents(): Promise<void> {
-    if (this.closed || this.buffer.length > 0 || this.sourceFailure !== undefined) return Promise.resolve();
+    if (this.closed || this.buffer.length > 0 || this.sourceFailure !== undefined || this.sourceEnded) return Promise.resolve();
     return new Promise<void>((resolve) => {
       this.wake = resolve;
     });

@@ -1,4 +1,4 @@
-import { MaxAppendSizeExceededError, NO_STREAM, WrongExpectedVersionError } from '@eventstore/db-client';
+import { MaxAppendSizeExceededError, NO_STREAM, UnknownError, WrongExpectedVersionError } from '@eventstore/db-client';
 import type { AppendExpectedRevision, EventStoreDBClient } from '@eventstore/db-client';
 import { checkExpectedRevision, instantFromDate, validateStreamWrite } from '../append-rules.js';
 import { canonicalJson } from '../canonical-json.js';
@@ -6,17 +6,13 @@ import { DuplicateEventIdError } from '../errors.js';
 import type { AppendResult, EventToAppend, ExpectedRevision, RecordedEvent, StreamWrite } from '../event-store.js';
 import { chainHash } from '../hash-chain.js';
 import { appendEventsMax, appendManyWritesMax, readPageEventsMax } from '../limits.js';
-import { checkServerNames, toLinkEventData, toLogEventData } from './log-codec.js';
+import { checkServerNames, linkTarget, toLinkEventData, toLogEventData } from './log-codec.js';
 import type { LogEvent, StreamNames } from './log-codec.js';
 import { LogState } from './log-state.js';
 import type { EsdbReader } from './reader.js';
-
-/**
- * Appends to the log that lost the race against another writer, tried again on the new head.
- * Each loss means another append went through, so the log as a whole always moves on; the
- * limit only keeps one unlucky append from trying forever under a flood of others.
- */
-export const logAppendAttemptsMax = 50;
+import { appendRetryWindowMs, backoff, isUnknownOutcome, linkRetryWindowMs, logAppendAttemptsMax } from './retry.js';
+import { checkAppendSize } from './sizes.js';
+import type { ServerSizeLimits } from './sizes.js';
 
 /** Events read per page when the writer folds the log. */
 const foldPageEventsMax = readPageEventsMax;
@@ -24,8 +20,10 @@ const foldPageEventsMax = readPageEventsMax;
 /**
  * Streams linked at the same time after one append. An appendMany of a usage batch can touch
  * thousands of streams; their link appends go out this many at a time rather than all at once.
+ * Over BatchAppend they share one call, and the server commits concurrent writes together, so
+ * a usage batch over 2,000 leases takes 2,000 / 64 = 32 round trips rather than 125 at 16.
  */
-const linkAppendsInFlightMax = 16;
+export const linkAppendsInFlightMax = 64;
 
 interface PreparedEvent extends EventToAppend {
   dataJson: string;
@@ -44,6 +42,15 @@ interface Plan {
   events: LogEvent[];
 }
 
+/** How the server answered an append to the log. */
+type LogAppendOutcome = 'written' | 'lost_race' | 'unknown';
+
+/** Why linking an append did not finish: the append itself is recorded whatever this says. */
+export interface LinkFailure {
+  position: number;
+  error: unknown;
+}
+
 /**
  * The write side (the protocol is described in esdb-event-store.ts). Appends of one store
  * instance go one at a time through a queue, so an instance never races itself for the log.
@@ -57,6 +64,8 @@ export class EsdbWriter {
     private readonly names: StreamNames,
     private readonly reader: EsdbReader,
     private readonly clock: () => Date,
+    private readonly sizeLimits: ServerSizeLimits,
+    private readonly onLinkFailure: (failure: LinkFailure) => void = () => undefined,
   ) {}
 
   write(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
@@ -71,27 +80,75 @@ export class EsdbWriter {
     await this.queue;
   }
 
+  /**
+   * Folds, decides and appends until the log takes the append, the decision refuses it, or the
+   * retry window runs out. An append whose answer was lost (a timeout, NotLeader, the node going
+   * away) is "in doubt": it is neither answered as failed nor sent again blindly (a repeat of a
+   * write that is not yet replicated is dropped by the server and times out). The next fold
+   * tells: an in-doubt append's first event carries a hash no other append can carry, so finding
+   * it at its position means it was recorded, and it is answered as written. Each in-doubt
+   * append can only land at the position it expected, so once the log is past it, unmatched, it
+   * never will.
+   */
   private async writeSerialized(batch: readonly PreparedWrite[]): Promise<AppendResult[]> {
-    for (let attempt = 1; attempt <= logAppendAttemptsMax; attempt += 1) {
-      await this.catchUp();
+    const started = Date.now();
+    const inDoubt: Plan[] = [];
+    let lastTrouble = 'no attempt finished';
+    for (let attempt = 1; ; attempt += 1) {
+      if (attempt > 1) {
+        if (attempt > logAppendAttemptsMax || Date.now() - started > appendRetryWindowMs) throw this.givingUp(attempt - 1, started, lastTrouble, inDoubt.length > 0);
+        await backoff(attempt - 1);
+      }
+      const landed = await this.catchUp(inDoubt);
+      if (landed !== undefined) {
+        await this.linkOwnAppend(landed.events);
+        // Later appends of other writers may have landed after it; the last of them may lack links.
+        if (this.state.linkedThrough < this.state.headPosition) {
+          await this.linkLastAppend().catch((error: unknown) => this.onLinkFailure({ position: this.state.lastAppendStart, error }));
+        }
+        return landed.results;
+      }
       const plan = await this.plan(batch);
       if (plan.events.length === 0) return plan.results;
-      if (!(await this.appendToLog(plan.events))) continue;
+      checkAppendSize(plan.events.map(toLogEventData), this.sizeLimits);
+      const outcome = await this.appendToLog(plan.events);
+      if (outcome === 'lost_race') {
+        lastTrouble = 'another writer appended first';
+        continue;
+      }
+      if (outcome === 'unknown') {
+        lastTrouble = 'the server did not say whether the append was recorded';
+        inDoubt.push(plan);
+        continue;
+      }
       for (const logEvent of plan.events) this.state.apply(logEvent);
       await this.linkOwnAppend(plan.events);
       return plan.results;
     }
-    throw new Error(`the ledger log kept moving under this append: other writers got there first ${logAppendAttemptsMax} times in a row`);
   }
 
-  /** Folds what other writers appended since, then makes sure the log's last append is linked. */
-  private async catchUp(): Promise<void> {
+  private givingUp(attempts: number, started: number, lastTrouble: string, hadDoubt: boolean): Error {
+    const doubt = hadDoubt ? ' An earlier attempt may still be recorded: send the same event ids again, and a recorded append is answered as a repeat.' : '';
+    return new Error(`the ledger log did not take this append after ${attempts} attempts in ${Date.now() - started} ms (last: ${lastTrouble}).${doubt}`);
+  }
+
+  /**
+   * Folds what other writers appended since, then makes sure the log's last append is linked.
+   * Answers the in-doubt plan the fold found recorded, if any (its events are folded like any).
+   */
+  private async catchUp(inDoubt: readonly Plan[] = []): Promise<Plan | undefined> {
+    let landed: Plan | undefined;
     for (;;) {
       const events = await this.reader.readLog(this.state.headPosition + 1, foldPageEventsMax);
-      for (const logEvent of events) this.state.apply(logEvent);
+      for (const logEvent of events) {
+        landed ??= inDoubt.find((plan) => plan.events[0]?.event.hash === logEvent.event.hash);
+        this.state.apply(logEvent);
+      }
       if (events.length < foldPageEventsMax) break;
     }
+    if (landed !== undefined) return landed;
     if (this.state.linkedThrough < this.state.headPosition) await this.linkLastAppend();
+    return undefined;
   }
 
   /**
@@ -103,39 +160,79 @@ export class EsdbWriter {
     const start = this.state.lastAppendStart;
     const tail = await this.reader.readLog(start, this.state.headPosition - start + 1);
     await forEachLimited(groupByStream(tail.map((logEvent) => logEvent.event)), async ([streamId, events]) => {
-      const linked = await this.reader.linkedRevision(streamId);
-      const missing = events.filter((event) => event.revision > linked);
-      const first = missing[0];
-      if (first !== undefined && first.revision !== linked + 1) {
-        throw new Error(`stream ${streamId} is linked up to revision ${linked}, but the log's last append starts at ${first.revision}: the log is damaged (run verify)`);
-      }
-      await this.appendLinks(streamId, missing);
+      // What the stream holds at these revisions must be these links; the rest are appended.
+      await this.appendLinks(streamId, await this.linksStillMissing(streamId, events));
     });
     this.state.linkedThrough = this.state.headPosition;
   }
 
+  /**
+   * Links an append this writer made. The append is recorded whatever happens here, so a failure
+   * is not the caller's: it is reported to onLinkFailure, and the links are left to the next
+   * append, which links the log's last append before it writes (until then readStream may not
+   * show these events, which the protocol allows for).
+   */
   private async linkOwnAppend(events: readonly LogEvent[]): Promise<void> {
-    await forEachLimited(groupByStream(events.map((logEvent) => logEvent.event)), ([streamId, streamEvents]) => this.appendLinks(streamId, streamEvents));
-    this.state.linkedThrough = this.state.headPosition;
+    try {
+      await forEachLimited(groupByStream(events.map((logEvent) => logEvent.event)), ([streamId, streamEvents]) => this.appendLinks(streamId, streamEvents));
+      // Every append before this one was linked before it was written; so the log is linked through it.
+      const last = events.at(-1)?.event.position ?? -1;
+      if (last === this.state.headPosition) this.state.linkedThrough = last;
+    } catch (error) {
+      this.onLinkFailure({ position: events[0]?.event.position ?? -1, error });
+    }
   }
 
   /**
    * Appends the links of consecutive events of one stream at the exact revision before them.
    * Another writer linking the same events at the same time writes the same link ids, which
-   * the server answers as a repeat; anything else at those revisions was not written by a ledger.
+   * the server answers as a repeat, or, when its repeat cache no longer holds them, as a wrong
+   * expected version: so a refusal is settled by reading what the stream holds at those
+   * revisions. The same links there are a repeat; links to other events were not written by a
+   * ledger. An unknown outcome is settled the same way, never by sending the same links again
+   * blindly (a repeat of a write not yet replicated is dropped and times out).
    */
   private async appendLinks(streamId: string, events: readonly RecordedEvent[]): Promise<void> {
-    const first = events[0];
-    if (first === undefined) return;
-    const links = events.map((event) => toLinkEventData(this.names, event.position));
-    try {
-      await this.client.appendToStream(this.names.ledgerStream(streamId), links, { expectedRevision: serverRevision(first.revision - 1) });
-    } catch (error) {
-      if (error instanceof WrongExpectedVersionError) {
-        throw new Error(`stream ${streamId} holds events the ledger did not link there: it was written outside this ledger`, { cause: error });
+    const started = Date.now();
+    let pending = events;
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      const first = pending[0]!;
+      const links = pending.map((event) => toLinkEventData(this.names, event.position));
+      let settle = false;
+      try {
+        await this.client.appendToStream(this.names.ledgerStream(streamId), links, { expectedRevision: serverRevision(first.revision - 1) });
+        return;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError) && !isUnknownOutcome(error)) throw translateClientError(error);
+        if (Date.now() - started > linkRetryWindowMs || attempt >= logAppendAttemptsMax) throw error;
+        settle = true;
       }
-      throw translateClientError(error);
+      if (settle) {
+        if (attempt > 1) await backoff(attempt - 1);
+        pending = await this.linksStillMissing(streamId, pending);
+      }
     }
+  }
+
+  /** The events whose links the stream does not hold yet, after checking that what it holds is theirs. */
+  private async linksStillMissing(streamId: string, events: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> {
+    const first = events[0]!;
+    const held = await this.reader.readLinkTargets(streamId, first.revision, events.length);
+    if (held.length === 0) {
+      const linked = await this.reader.linkedRevision(streamId);
+      if (linked !== first.revision - 1) {
+        throw new Error(`stream ${streamId} is linked up to revision ${linked}, but its next events start at ${first.revision}: the log is damaged (run verify)`);
+      }
+    }
+    for (const [index, target] of held.entries()) {
+      const expected = linkTarget(this.names, events[index]!.position);
+      if (target !== expected) {
+        throw new Error(
+          `stream ${streamId} holds ${target} at revision ${first.revision + index}, where the ledger links ${expected}: it was written outside this ledger`,
+        );
+      }
+    }
+    return events.slice(held.length);
   }
 
   /**
@@ -195,12 +292,13 @@ export class EsdbWriter {
    * The server-side half of the protocol: the append is accepted only while the log's last
    * revision is still the head this writer folded and decided on.
    */
-  private async appendToLog(events: readonly LogEvent[]): Promise<boolean> {
+  private async appendToLog(events: readonly LogEvent[]): Promise<LogAppendOutcome> {
     try {
       await this.client.appendToStream(this.names.log, events.map(toLogEventData), { expectedRevision: serverRevision(this.state.headPosition) });
-      return true;
+      return 'written';
     } catch (error) {
-      if (error instanceof WrongExpectedVersionError) return false;
+      if (error instanceof WrongExpectedVersionError) return 'lost_race';
+      if (isUnknownOutcome(error)) return 'unknown';
       throw translateClientError(error);
     }
   }
@@ -273,12 +371,19 @@ function serverRevision(revision: number): AppendExpectedRevision {
   return revision === -1 ? NO_STREAM : BigInt(revision);
 }
 
-/** Errors of the client that mean something the caller can act on become the port's words. */
+/**
+ * Errors of the client that mean something the caller can act on become the port's words. The
+ * size checks before an append (sizes.ts) make these rare: they are for a server configured
+ * below what the store was told.
+ */
 function translateClientError(error: unknown): unknown {
   if (error instanceof MaxAppendSizeExceededError) {
     return new RangeError(`the append is larger than the server's MaxAppendSize (${error.maxAppendSize} bytes): raise it, or send fewer events per append`, {
       cause: error,
     });
+  }
+  if (error instanceof UnknownError && /MaximumAppendEventSizeExceeded/.test(error.message)) {
+    return new RangeError(`an event of the append is larger than the server's MaxAppendEventSize: raise it, or make the event smaller`, { cause: error });
   }
   return error;
 }
