@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { ApiKeys, connectionLimits, createLogger, startApiServer, type ApiServer, type ConnectionLimits } from '@compute-ledger/api';
 import { openLedger, type Ledger } from '@compute-ledger/ledger';
 

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type {
   AuditEventsAnswer,
   AuditStreamAnswer,
-  AuditVerifyAnswer,
   BillingRunsAnswer,
   InvoiceDocumentAnswer,
   InvoiceListAnswer,
