@@ -20,6 +20,7 @@ import { cloudEventsBatchContentType } from './controllers/metering.controller.j
 import { pathParameterLengthMax, requestBodyBytesMax, requestHeaderBytesMax, requestIdLengthMax } from './limits.js';
 import { createLogger, NestPinoLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import type { Webhooks } from '../webhooks/webhooks.js';
 
 export interface ApiServerOptions {
   ledger: Ledger;
@@ -32,6 +33,8 @@ export interface ApiServerOptions {
   version?: string;
   /** The issuer printed on documents. Default: `LEDGER_ISSUER_*` of this process, read now. */
   issuer?: Issuer;
+  /** Webhook endpoints and their delivery, started with the server and stopped as it closes. Default: none. */
+  webhooks?: Webhooks;
 }
 
 export interface ApiServer {
@@ -90,7 +93,7 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
     return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    ApiModule.register({ ledger: options.ledger, apiKeys: options.apiKeys, metrics, issuer, version: options.version ?? '0.0.0' }),
+    ApiModule.register({ ledger: options.ledger, apiKeys: options.apiKeys, metrics, issuer, version: options.version ?? '0.0.0', webhooks: options.webhooks ?? null }),
     adapter,
     // Fastify's own JSON parser (with the body limit above) is the only body parser: no forms.
     { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: false },
@@ -120,6 +123,12 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
   fastify.addHook('onResponse', async (request, reply) => recordRequest(request, reply));
   serveDashboard(app);
   await app.init();
+  const webhooks = options.webhooks;
+  if (webhooks !== undefined) {
+    metrics.trackWebhooks(webhooks);
+    fastify.addHook('onClose', async () => webhooks.stop());
+    await webhooks.start();
+  }
   return app;
 }
 
