@@ -59,7 +59,6 @@ const nonPublic = (() => {
   for (const [network, prefix] of [
     ['::', 128],
     ['::1', 128],
-    ['::ffff:0:0', 96],
     ['64:ff9b::', 96],
     ['100::', 64],
     ['2001:db8::', 32],
@@ -75,6 +74,12 @@ const nonPublic = (() => {
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
+  // An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is the IPv4 address it carries. (Node's
+  // BlockList already matches IPv4 addresses against an IPv6 rule for ::ffff:0:0/96, so that
+  // range cannot be listed as such: it would refuse every IPv4 address.)
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped !== null) return isPublicAddress(mapped[1]!);
+  if (family === 6 && /^::ffff:[0-9a-f]{1,4}:[0-9a-f]{1,4}$/i.test(address)) return false;
   return !nonPublic.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
