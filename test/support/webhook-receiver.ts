@@ -25,6 +25,8 @@ export interface Receiver {
   mode: ReceiverMode;
   /** How long a slow answer takes. */
   slowMs: number;
+  /** In `ok` mode, how long the receiver takes to answer 2xx (it has taken the event when it answers). */
+  answerDelayMs: number;
   received: Received[];
   /** The ids answered 2xx, first time each, in the order they arrived (the receiver's dedup by webhook-id). */
   acceptedOnce(): string[];
@@ -38,6 +40,7 @@ export async function startReceiver(): Promise<Receiver> {
     port: 0,
     mode: 'ok',
     slowMs: 2_000,
+    answerDelayMs: 0,
     received,
     acceptedOnce() {
       const seen = new Set<string>();
@@ -71,6 +74,13 @@ export async function startReceiver(): Promise<Receiver> {
         // Answered 2xx too late: the sender has given up, so this is not an acceptance it saw.
         setTimeout(() => response.writeHead(204).end(), receiver.slowMs).unref();
         received.push({ ...entry, accepted: false });
+        return;
+      }
+      if (mode === 'ok' && receiver.answerDelayMs > 0) {
+        setTimeout(() => {
+          received.push(entry);
+          response.writeHead(204).end();
+        }, receiver.answerDelayMs).unref();
         return;
       }
       received.push(entry);
