@@ -53,6 +53,7 @@ const allowed: Record<string, Role[] | 'public'> = {
   'GET /v1/webhooks': [],
   'DELETE /v1/webhooks/{endpointId}': [],
   'GET /v1/webhooks/{endpointId}/deliveries': [],
+  'POST /v1/webhooks/{endpointId}/secret': [],
   'POST /v1/webhooks/{endpointId}/deliveries/{deliveryId}/retry': [],
   'POST /v1/webhooks/{endpointId}/replay': [],
   'GET /healthz': 'public',

@@ -122,6 +122,24 @@ describe('webhooks: signed, in order, at least once', () => {
     await waitFor(async () => (await api.get('/metrics', null)).text.includes('ledger_webhook_lag_events{endpoint="erp"} 0'), arrivalTimeoutMs, 'no lag');
   });
 
+  it('rotates the secret: both sign for a while, then a replay verifies with either', async () => {
+    const rotated = await api.post<Json>('/v1/webhooks/erp/secret', 'admin', {});
+    expect(rotated.status).toBe(201);
+    expect(rotated.body['secret']).toMatch(/^whsec_/);
+    expect(rotated.body['secret']).not.toBe(secret);
+    expect(Date.parse(rotated.body['previousSecretExpiresAt']) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+    const log: Json[] = (await api.get<Json>('/v1/audit/events?limit=10000', 'auditor')).body['events'];
+    const before = receiver.received.length;
+    expect((await api.post('/v1/webhooks/erp/replay', 'admin', { fromPosition: log.at(-1)!['position'] - 2 })).status).toBe(202);
+    await waitFor(() => receiver.received.length > before, arrivalTimeoutMs, 'a delivery after the rotation');
+    const entry = receiver.received.at(-1)!;
+    expect(entry.signature.split(' ')).toHaveLength(2);
+    expect(verifySignature(rotated.body['secret'], entry)).toBe(true);
+    expect(verifySignature(secret, entry)).toBe(true);
+    expect((await api.get<Json>('/v1/webhooks', 'admin')).text).not.toContain(rotated.body['secret'].slice(6));
+    secret = rotated.body['secret'];
+  });
+
   it('replays from a position, and deletes an endpoint with its secret', async () => {
     const log: Json[] = (await api.get<Json>('/v1/audit/events?limit=10000', 'auditor')).body['events'];
     const lastPayment = log.filter((event) => event['type'] === 'PaymentReceived').at(-1)!;

@@ -15,6 +15,8 @@ export interface EndpointRecord {
   url: string;
   events: WebhookEventType[];
   secret: string;
+  /** The secret before the last rotation, still signing beside the new one until it expires. */
+  previousSecret?: { secret: string; expiresAt: string };
   createdAt: string;
   /** Delivery starts after this global position: the log's head when the endpoint was registered. */
   startAfterPosition: number;

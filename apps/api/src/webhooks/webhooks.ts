@@ -49,6 +49,11 @@ export const defaultWebhookLimits: WebhookLimits = {
 export const webhookReadPageEventsMax = 500;
 /** Of a receiver's answer only this much is read (and none of it kept): its status is what counts. */
 export const responseBytesMax = 64 * 1024;
+/**
+ * After a rotation the old secret signs beside the new one this long (Standard Webhooks sends
+ * several `v1,` signatures separated by spaces), so receivers can switch without losing events.
+ */
+export const secretRotationGraceMs = 86_400_000;
 /** Endpoints per ledger: each is a follower of the log, and they share the process. */
 export const webhookEndpointsMax = 100;
 
@@ -145,6 +150,20 @@ export class Webhooks {
       if (this.started) this.follow(record);
       // The secret is shown in this answer only; a repeat of the registration answers without it.
       return { outcome: 'created' as const, answer: { ...this.view(record), secret: record.secret } };
+    });
+  }
+
+  /** A new signing secret, shown in this answer only; the old one also signs for secretRotationGraceMs. */
+  rotateSecret(endpointId: string): Promise<Record<string, unknown>> {
+    return this.serialized(async () => {
+      const record = this.recordOf(endpointId);
+      const expiresAt = new Date(this.clock().getTime() + secretRotationGraceMs).toISOString();
+      const rotated: EndpointRecord = { ...record, secret: generateSecret(), previousSecret: { secret: record.secret, expiresAt } };
+      this.endpoints = this.endpoints.map((endpoint) => (endpoint.endpointId === endpointId ? rotated : endpoint));
+      this.files.writeEndpoints(this.endpoints);
+      const follower = this.followers.get(endpointId);
+      if (follower !== undefined) follower.record = rotated;
+      return { ...this.view(rotated), secret: rotated.secret, previousSecretExpiresAt: expiresAt };
     });
   }
 
@@ -336,7 +355,8 @@ export class Webhooks {
 
   /** One attempt at the endpoint's next event, or a wait for its next attempt. */
   private async deliverNext(follower: Follower, event: RecordedEvent, type: WebhookEventType): Promise<void> {
-    const { record, state } = follower;
+    const { state } = follower;
+    const record = follower.record;
     let delivery = state.deliveries.find((candidate) => candidate.deliveryId === event.eventId && candidate.position === event.position);
     if (delivery?.status === 'delivered') {
       // Sent again by a replay: the same delivery, with a fresh retry window.
@@ -393,6 +413,13 @@ export class Webhooks {
     return halfMs + randomInt(0, Math.max(1, ceilingMs - halfMs));
   }
 
+  /** The secrets that sign now: the current one, and the previous one during its grace period. */
+  private secretsOf(record: EndpointRecord): string[] {
+    const previous = record.previousSecret;
+    if (previous === undefined || Date.parse(previous.expiresAt) <= this.clock().getTime()) return [record.secret];
+    return [record.secret, previous.secret];
+  }
+
   private async attempt(record: EndpointRecord, event: RecordedEvent, type: WebhookEventType, abort: AbortSignal): Promise<AttemptOutcome> {
     let body: string;
     try {
@@ -406,7 +433,9 @@ export class Webhooks {
       'user-agent': 'compute-ledger-webhooks',
       'webhook-id': event.eventId,
       'webhook-timestamp': String(timestampSeconds),
-      'webhook-signature': signature(record.secret, event.eventId, timestampSeconds, body),
+      'webhook-signature': this.secretsOf(record)
+        .map((secret) => signature(secret, event.eventId, timestampSeconds, body))
+        .join(' '),
     };
     return send(new URL(record.url), headers, body, this.options.policy, this.limits.deliveryTimeoutMs, abort);
   }

@@ -42,6 +42,14 @@ export class WebhooksController {
     return this.webhooks.remove(endpointId);
   }
 
+  @Post(':endpointId/secret') @HttpCode(201) @Allow('webhooks.admin') @Doc({
+    summary: 'Rotate the signing secret: the new one is shown once, and the old one keeps signing beside it for 24 hours',
+    tags: ['webhooks'],
+  })
+  rotateSecret(@ValidParam('endpointId', Identifier) endpointId: string) {
+    return this.webhooks.rotateSecret(endpointId);
+  }
+
   @Get(':endpointId/deliveries') @Allow('webhooks.admin') @Doc({ summary: 'The latest deliveries to an endpoint, newest first: status, attempts, last response code', tags: ['webhooks'] })
   deliveries(@ValidParam('endpointId', Identifier) endpointId: string) {
     return this.webhooks.deliveries(endpointId);
