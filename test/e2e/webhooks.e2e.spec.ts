@@ -144,6 +144,9 @@ describe('webhooks: signed, in order, at least once', () => {
     const log: Json[] = (await api.get<Json>('/v1/audit/events?limit=10000', 'auditor')).body['events'];
     const lastPayment = log.filter((event) => event['type'] === 'PaymentReceived').at(-1)!;
     const before = receiver.received.length;
+    const beyond = await api.post<Json>('/v1/webhooks/erp/replay', 'admin', { fromPosition: log.at(-1)!['position'] + 2 });
+    expect(beyond.status).toBe(422); // it would skip the next event to be appended
+    expect(beyond.body['detail']).toMatch(/head is at position/);
     expect((await api.post('/v1/webhooks/erp/replay', 'admin', { fromPosition: lastPayment['position'] })).status).toBe(202);
     await waitFor(() => receiver.received.length > before, arrivalTimeoutMs, 'the replayed event');
     expect(receiver.received.at(-1)?.id).toBe(lastPayment['eventId']);

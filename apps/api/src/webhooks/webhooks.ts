@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { randomInt } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { RegisterWebhookBody, WebhookEventType } from '@compute-ledger/contracts';
-import { ConflictError, NotFoundError, type Ledger, type RecordedEvent } from '@compute-ledger/ledger';
+import { ConflictError, NotFoundError, RuleViolationError, type Ledger, type RecordedEvent } from '@compute-ledger/ledger';
 import type { Logger } from 'pino';
 import { deliveriesKeptMax, WebhookFiles, type DeliveryRecord, type EndpointRecord, type EndpointState } from './webhook-files.js';
 import { webhookPayload } from './payload.js';
@@ -217,8 +217,11 @@ export class Webhooks {
   }
 
   /** Delivers again every subscribed event from `fromPosition` on, in order; a failing endpoint resumes. */
-  replay(endpointId: string, fromPosition: number) {
+  async replay(endpointId: string, fromPosition: number) {
     this.recordOf(endpointId);
+    // A position past the head would move the checkpoint over events not yet appended: skipped.
+    const head = await this.options.ledger.store.headPosition();
+    if (fromPosition > head + 1) throw new RuleViolationError(`the log's head is at position ${head}: a replay starts at ${head + 1} at the latest`);
     const state = this.stateOf(endpointId);
     state.checkpoint = fromPosition - 1;
     state.failingSince = null;
