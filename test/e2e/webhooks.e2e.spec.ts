@@ -122,6 +122,18 @@ describe('webhooks: signed, in order, at least once', () => {
     await waitFor(async () => (await api.get('/metrics', null)).text.includes('ledger_webhook_lag_events{endpoint="erp"} 0'), arrivalTimeoutMs, 'no lag');
   });
 
+  it('delivers a credit note by hand as the document GET /v1/invoices shows', async () => {
+    api.at('2025-12-03T09:00:00Z');
+    const note = await api.post<Json>('/v1/credit-notes', 'finance', { creditNoteId: 'CN-goodwill-1', tenantId: tenant.tenantId, amount: '250.00', reason: 'goodwill after the outage' });
+    expect(note.status).toBe(201);
+    const documentId = note.body['documentId'];
+    expect(documentId).toMatch(/^CN-/);
+    await waitFor(() => receiver.received.some((entry) => entry.accepted && (JSON.parse(entry.body) as Json)['data']['invoiceId'] === documentId), arrivalTimeoutMs, 'the credit note');
+    const delivered = receiver.received.map((entry) => JSON.parse(entry.body) as Json).find((body) => body['data']['invoiceId'] === documentId)!;
+    expect(delivered['type']).toBe('credit_note.issued');
+    expect(delivered['data']).toEqual((await api.get<Json>(`/v1/invoices/${documentId}`, 'finance')).body);
+  });
+
   it('rotates the secret: both sign for a while, then a replay verifies with either', async () => {
     const rotated = await api.post<Json>('/v1/webhooks/erp/secret', 'admin', {});
     expect(rotated.status).toBe(201);
@@ -130,9 +142,13 @@ describe('webhooks: signed, in order, at least once', () => {
     expect(Date.parse(rotated.body['previousSecretExpiresAt']) - Date.now()).toBeGreaterThan(23 * 3_600_000);
     const log: Json[] = (await api.get<Json>('/v1/audit/events?limit=10000', 'auditor')).body['events'];
     const before = receiver.received.length;
-    expect((await api.post('/v1/webhooks/erp/replay', 'admin', { fromPosition: log.at(-1)!['position'] - 2 })).status).toBe(202);
+    // The credit note is the last event of the log: the replay sends it alone.
+    const creditNote = log.at(-1)!;
+    expect(creditNote['type']).toBe('CreditNoteIssued');
+    expect((await api.post('/v1/webhooks/erp/replay', 'admin', { fromPosition: creditNote['position'] })).status).toBe(202);
     await waitFor(() => receiver.received.length > before, arrivalTimeoutMs, 'a delivery after the rotation');
     const entry = receiver.received.at(-1)!;
+    expect(entry.id).toBe(creditNote['eventId']);
     expect(entry.signature.split(' ')).toHaveLength(2);
     expect(verifySignature(rotated.body['secret'], entry)).toBe(true);
     expect(verifySignature(secret, entry)).toBe(true);
@@ -148,8 +164,10 @@ describe('webhooks: signed, in order, at least once', () => {
     expect(beyond.status).toBe(422); // it would skip the next event to be appended
     expect(beyond.body['detail']).toMatch(/head is at position/);
     expect((await api.post('/v1/webhooks/erp/replay', 'admin', { fromPosition: lastPayment['position'] })).status).toBe(202);
-    await waitFor(() => receiver.received.length > before, arrivalTimeoutMs, 'the replayed event');
-    expect(receiver.received.at(-1)?.id).toBe(lastPayment['eventId']);
+    await waitFor(() => receiver.received.length >= before + 2, arrivalTimeoutMs, 'the replayed events');
+    // From the last payment on: the payment, then the credit note after it, in log order.
+    const creditNote = log.find((event) => event['type'] === 'CreditNoteIssued')!;
+    expect(receiver.received.slice(before).map((entry) => entry.id)).toEqual([lastPayment['eventId'], creditNote['eventId']]);
     expect((await api.request('DELETE', '/v1/webhooks/erp', { as: 'admin' })).status).toBe(200);
     expect((await api.get<Json>('/v1/webhooks', 'admin')).body['webhooks']).toEqual([]);
     expect((await api.get('/v1/webhooks/erp/deliveries', 'admin')).status).toBe(404);

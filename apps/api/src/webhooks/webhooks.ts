@@ -375,13 +375,15 @@ export class Webhooks {
       await this.sleep(follower, Date.parse(delivery.nextAttemptAt) - nowMs);
       return;
     }
+    const checkpointBefore = state.checkpoint;
     const outcome = await this.attempt(record, event, type, follower.abort.signal);
     if (follower.stopped) return;
     this.noteAttempt(state, delivery, outcome);
     if (outcome.ok) {
       delivery.status = 'delivered';
       delivery.nextAttemptAt = null;
-      state.checkpoint = event.position;
+      // A replay asked for during the attempt moved the checkpoint back: it stands.
+      if (state.checkpoint === checkpointBefore) state.checkpoint = event.position;
     } else {
       const firstMs = Date.parse(delivery.firstAttemptAt!);
       const attemptMs = this.clock().getTime();
@@ -408,12 +410,8 @@ export class Webhooks {
     else state.failedAttemptsTotal += 1;
   }
 
-  /** Exponential backoff with jitter: base x 2^(attempts-1), capped, then between half and all of it. */
   private retryDelayMs(attempts: number): number {
-    const exponent = Math.min(attempts - 1, 30);
-    const ceilingMs = Math.min(this.limits.retryDelayMaxMs, this.limits.retryDelayBaseMs * 2 ** exponent);
-    const halfMs = Math.floor(ceilingMs / 2);
-    return halfMs + randomInt(0, Math.max(1, ceilingMs - halfMs));
+    return retryDelayMs(this.limits, attempts);
   }
 
   /** The secrets that sign now: the current one, and the previous one during its grace period. */
@@ -448,6 +446,18 @@ interface AttemptOutcome {
   ok: boolean;
   status: number | null;
   error: string | null;
+}
+
+/**
+ * The wait after the `attempts`-th failed attempt: exponential backoff with jitter, base x
+ * 2^(attempts-1) capped at the maximum, then drawn between half of it and all of it, so that
+ * endpoints that failed together do not all retry at the same moment.
+ */
+export function retryDelayMs(limits: Pick<WebhookLimits, 'retryDelayBaseMs' | 'retryDelayMaxMs'>, attempts: number): number {
+  const exponent = Math.min(Math.max(attempts, 1) - 1, 30);
+  const ceilingMs = Math.min(limits.retryDelayMaxMs, limits.retryDelayBaseMs * 2 ** exponent);
+  const halfMs = Math.floor(ceilingMs / 2);
+  return halfMs + randomInt(0, Math.max(1, ceilingMs - halfMs + 1));
 }
 
 function emptyState(startAfterPosition: number): EndpointState {
