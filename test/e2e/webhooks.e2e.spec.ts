@@ -109,7 +109,10 @@ describe('webhooks: signed, in order, at least once', () => {
     expect(paymentBodies.map((body) => body['data']['paymentId'])).toEqual(payments.map((payment) => payment.paymentId));
     expect(paymentBodies[0]?.['data']).toMatchObject({ amount: '1000.00', currency: 'USD' });
 
-    const deliveries: Json[] = (await api.get<Json>('/v1/webhooks/erp/deliveries', 'admin')).body['deliveries'];
+    // The receiver has the last event before the server has its answer: wait for the server too.
+    const deliveriesNow = async (): Promise<Json[]> => (await api.get<Json>('/v1/webhooks/erp/deliveries', 'admin')).body['deliveries'];
+    await waitFor(async () => (await deliveriesNow()).every((delivery) => delivery['status'] === 'delivered'), arrivalTimeoutMs, 'every delivery recorded');
+    const deliveries = await deliveriesNow();
     const first = deliveries.find((delivery) => delivery['deliveryId'] === expected[expected.length - payments.length]);
     expect(first).toMatchObject({ status: 'delivered', lastResponseCode: 204 });
     expect(first?.['attempts']).toBeGreaterThan(2);
@@ -207,6 +210,7 @@ describe('webhooks: retries run out, then an operator retries', () => {
     receiver.mode = 'ok';
     expect((await api.post(`/v1/webhooks/crm/deliveries/${delivery!['deliveryId']}/retry`, 'admin', {})).status).toBe(202);
     await waitFor(() => receiver.acceptedOnce().length === 1, arrivalTimeoutMs, 'the retried delivery');
+    await waitFor(async () => (await api.get<Json>('/v1/webhooks/crm/deliveries', 'admin')).body['deliveries'][0]['status'] === 'delivered', arrivalTimeoutMs, 'the delivery recorded');
     expect(receiver.acceptedOnce()).toEqual([delivery!['deliveryId']]);
     expect((await api.get<Json>('/v1/webhooks', 'admin')).body['webhooks'][0]['status']).toBe('active');
     expect((await api.post('/v1/webhooks/crm/deliveries/no-such-delivery/retry', 'admin', {})).status).toBe(404);

@@ -63,7 +63,10 @@ describe('webhook delivery across SIGKILL', () => {
     expect(sent).toBeGreaterThanOrEqual(payments);
     expect(sent).toBeLessThanOrEqual(payments + killRounds);
 
-    const deliveries = (await client.expect(200, 'GET', '/v1/webhooks/ledger-sink/deliveries')).body['deliveries'] as { deliveryId: string; status: string }[];
+    // The receiver has the last event before the server has its answer: wait for the server too.
+    const deliveriesNow = async () => (await client.expect(200, 'GET', '/v1/webhooks/ledger-sink/deliveries')).body['deliveries'] as { deliveryId: string; status: string }[];
+    await waitFor(async () => (await deliveriesNow()).every((delivery) => delivery.status === 'delivered'), arrivalTimeoutMs, 'every delivery recorded');
+    const deliveries = await deliveriesNow();
     expect(new Set(deliveries.map((delivery) => delivery.deliveryId))).toEqual(new Set(expected));
     expect(deliveries.every((delivery) => delivery.status === 'delivered')).toBe(true);
   }, 120_000);

@@ -326,34 +326,50 @@ export class Webhooks {
   }
 
   private async run(follower: Follower): Promise<void> {
-    const { record, state } = follower;
-    const subscribed = new Set<WebhookEventType>(record.events);
     while (!follower.stopped) {
-      if (state.failingSince !== null) {
+      try {
+        await this.step(follower);
+      } catch (error) {
+        // A read of the log or a write of the state failed (a store connection lost, a full
+        // disk): nothing moved past the event, so the follower tries again after a pause rather
+        // than stopping for good.
+        this.options.logger?.error({ err: error, endpointId: follower.record.endpointId }, 'webhook delivery step failed; trying again');
         await this.sleep(follower, this.limits.idlePollMs);
-        continue;
       }
-      const events = await this.options.ledger.store.readAll({ fromPosition: state.checkpoint + 1, limit: webhookReadPageEventsMax });
-      let next: { event: RecordedEvent; type: WebhookEventType } | null = null;
-      let passed = state.checkpoint;
-      for (const event of events) {
-        const type = webhookTypeOf(event);
-        if (type !== null && subscribed.has(type)) {
-          next = { event, type };
-          break;
-        }
-        passed = event.position;
-      }
-      if (passed !== state.checkpoint) {
-        state.checkpoint = passed;
-        this.files.writeState(record.endpointId, state);
-      }
-      if (next === null) {
-        if (events.length < webhookReadPageEventsMax) await this.sleep(follower, this.limits.idlePollMs);
-        continue;
-      }
-      await this.deliverNext(follower, next.event, next.type);
     }
+  }
+
+  /** One step of a follower: a wait, a move of the checkpoint over events it does not send, or one attempt. */
+  private async step(follower: Follower): Promise<void> {
+    const { record, state } = follower;
+    if (state.failingSince !== null) {
+      await this.sleep(follower, this.limits.idlePollMs);
+      return;
+    }
+    const from = state.checkpoint;
+    const events = await this.options.ledger.store.readAll({ fromPosition: from + 1, limit: webhookReadPageEventsMax });
+    // A replay asked for during the read moved the checkpoint: read again from there.
+    if (state.checkpoint !== from) return;
+    const subscribed = new Set<WebhookEventType>(record.events);
+    let next: { event: RecordedEvent; type: WebhookEventType } | null = null;
+    let passed = from;
+    for (const event of events) {
+      const type = webhookTypeOf(event);
+      if (type !== null && subscribed.has(type)) {
+        next = { event, type };
+        break;
+      }
+      passed = event.position;
+    }
+    if (passed !== from) {
+      state.checkpoint = passed;
+      this.files.writeState(record.endpointId, state);
+    }
+    if (next === null) {
+      if (events.length < webhookReadPageEventsMax) await this.sleep(follower, this.limits.idlePollMs);
+      return;
+    }
+    await this.deliverNext(follower, next.event, next.type);
   }
 
   /** One attempt at the endpoint's next event, or a wait for its next attempt. */
