@@ -85,6 +85,12 @@ export function isPublicAddress(address: string): boolean {
 
 export type Resolve = (hostname: string) => Promise<LookupAddress[]>;
 
+/**
+ * A registration waits this long for DNS and then refuses the URL: the request should not hang
+ * on a resolver that does not answer. (A delivery's lookup is inside the attempt's deadline.)
+ */
+export const registrationResolveTimeoutMs = 5_000;
+
 export const systemResolve: Resolve = (hostname) =>
   new Promise((resolve, reject) => dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
 
@@ -153,10 +159,17 @@ export class WebhookUrlPolicy {
     const host = normalHost(url.hostname);
     const family = isIP(host);
     if (family !== 0) return [{ address: host, family }];
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new WebhookUrlRefusedError(`webhook url ${url.origin}: ${url.hostname} did not resolve within ${registrationResolveTimeoutMs} ms`)), registrationResolveTimeoutMs);
+    });
     try {
-      return await this.resolve(host);
-    } catch {
+      return await Promise.race([this.resolve(host), timeout]);
+    } catch (error) {
+      if (error instanceof WebhookUrlRefusedError) throw error;
       throw new WebhookUrlRefusedError(`webhook url ${url.origin}: ${url.hostname} does not resolve`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { isPublicAddress, parseWebhookAllowList, WebhookUrlPolicy, WebhookUrlRefusedError, type Resolve } from './url-policy.js';
+import { describe, expect, it, vi } from 'vitest';
+import { isPublicAddress, parseWebhookAllowList, registrationResolveTimeoutMs, WebhookUrlPolicy, WebhookUrlRefusedError, type Resolve } from './url-policy.js';
 import { signature } from './signing.js';
 
 /** A resolver that answers what the test says, as DNS would (and may change its answer). */
@@ -45,6 +45,19 @@ describe('webhook URL policy', () => {
     const policy = new WebhookUrlPolicy([], resolverOf({ 'intranet.example.com': ['93.184.216.34', '10.0.0.9'] }));
     await expect(policy.check('https://intranet.example.com/in')).rejects.toThrow(/resolves to 10\.0\.0\.9/);
     await expect(policy.check('https://nowhere.example.com/in')).rejects.toThrow(/does not resolve/);
+  });
+
+  it('refuses a name whose resolver does not answer in time', async () => {
+    vi.useFakeTimers();
+    try {
+      const policy = new WebhookUrlPolicy([], () => new Promise(() => undefined));
+      const checked = policy.check('https://silent.example.com/in');
+      const refused = expect(checked).rejects.toThrow(/did not resolve within 5000 ms/);
+      await vi.advanceTimersByTimeAsync(registrationResolveTimeoutMs);
+      await refused;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('checks the address again at delivery: a name that now resolves to loopback is not connected to (DNS rebinding)', async () => {
