@@ -44,7 +44,9 @@ describe('webhooks: signed, in order, at least once', () => {
     const again = await api.post<Json>('/v1/webhooks', 'admin', body);
     expect(again.status).toBe(200);
     expect(again.body['secret']).toBeUndefined();
+    expect((await api.post('/v1/webhooks', 'admin', { ...body, events: [...body.events].reverse() })).status).toBe(200); // the same set of events
     expect((await api.post('/v1/webhooks', 'admin', { ...body, events: ['invoice.issued'] })).status).toBe(409);
+    expect((await api.post('/v1/webhooks', 'admin', { ...body, url: `${receiver.url}/other` })).status).toBe(409);
     const listed = await api.get<Json>('/v1/webhooks', 'admin');
     expect(listed.body['webhooks']).toHaveLength(1);
     expect(listed.text).not.toContain(secret.slice(6));

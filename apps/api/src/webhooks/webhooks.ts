@@ -131,7 +131,7 @@ export class Webhooks {
       const url = this.options.policy.checkForm(body.url).href;
       const existing = this.endpoints.find((endpoint) => endpoint.endpointId === body.endpointId);
       if (existing !== undefined) {
-        if (existing.url === url && isDeepStrictEqual(existing.events, body.events)) return { outcome: 'unchanged' as const, answer: this.view(existing) };
+        if (existing.url === url && isDeepStrictEqual([...existing.events].sort(), [...body.events].sort())) return { outcome: 'unchanged' as const, answer: this.view(existing) };
         throw new ConflictError(`webhook endpoint ${body.endpointId} is registered with another url or other events`);
       }
       if (this.endpoints.length >= webhookEndpointsMax) throw new ConflictError(`at most ${webhookEndpointsMax} webhook endpoints; delete one first`);
