@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Webhooks, WebhookUrlPolicy } from '@compute-ledger/api';
 import { hourlyReadings, keys, startHarness, type ApiHarness, type KeyName } from './support/api-harness.js';
 import { recordContracts } from './support/worked-example.js';
 
@@ -48,6 +49,13 @@ const allowed: Record<string, Role[] | 'public'> = {
   'GET /v1/audit/events': reporters,
   'GET /v1/audit/streams/{streamId}': reporters,
   'GET /v1/audit/verify': reporters,
+  'POST /v1/webhooks': [],
+  'GET /v1/webhooks': [],
+  'DELETE /v1/webhooks/{endpointId}': [],
+  'GET /v1/webhooks/{endpointId}/deliveries': [],
+  'POST /v1/webhooks/{endpointId}/secret': [],
+  'POST /v1/webhooks/{endpointId}/deliveries/{deliveryId}/retry': [],
+  'POST /v1/webhooks/{endpointId}/replay': [],
   'GET /healthz': 'public',
   'GET /metrics': 'public',
   'GET /v1/openapi.json': 'public',
@@ -59,12 +67,12 @@ const allowed: Record<string, Role[] | 'public'> = {
 /** Routes of the service's own, served but not API: the OpenAPI document leaves them out. */
 const internalRoutes = ['GET /docs/init.js', 'GET /docs/{asset}'];
 
-const pathValues: Record<string, string> = { tenantId: 'frontier-lab', leaseId: 'L-1001', allocationId: 'A-1001', invoiceId: 'INV-000001', streamId: 'lease-L-1001', asset: 'swagger-ui.css' };
+const pathValues: Record<string, string> = { tenantId: 'frontier-lab', leaseId: 'L-1001', allocationId: 'A-1001', invoiceId: 'INV-000001', streamId: 'lease-L-1001', asset: 'swagger-ui.css', endpointId: 'erp', deliveryId: 'no-such-delivery' };
 
 let api: ApiHarness;
 
 beforeAll(async () => {
-  api = await startHarness('2025-10-20T12:00:00Z');
+  api = await startHarness('2025-10-20T12:00:00Z', { webhooks: (ledger, dataDir) => new Webhooks({ ledger, dataDir, policy: new WebhookUrlPolicy([]) }) });
   await recordContracts(api);
   // A second tenant with a lease and an invoice, for the tenant boundary.
   await api.post('/v1/tenants', 'finance', { tenantId: 'other-lab', name: 'Other Lab', currency: 'USD', paymentTermsDays: 30 });

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { Currency, type CurrencyCode } from '@compute-ledger/contracts';
 import { IssuerConfigurationError, issuerFromEnv, type Issuer } from '@compute-ledger/documents';
+import { parseWebhookAllowList, type AllowEntry } from './webhooks/url-policy.js';
 
 /**
  * Configuration from the environment, read once at start. A value that cannot be used stops
@@ -44,6 +45,8 @@ export interface LedgerConfig {
   checkpointIntervalSeconds: number;
   /** Events the model must have advanced by since the last checkpoint for a periodic one to be written. */
   checkpointEventsMin: number;
+  /** `LEDGER_WEBHOOK_ALLOW`: hosts webhooks may reach over http or at a private address. */
+  webhookAllow: AllowEntry[];
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
@@ -59,6 +62,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     apiKeys: nonEmpty(env['LEDGER_API_KEYS']),
     checkpointIntervalSeconds: parseWholeNumber('LEDGER_CHECKPOINT_INTERVAL_SECONDS', nonEmpty(env['LEDGER_CHECKPOINT_INTERVAL_SECONDS']), defaultCheckpointIntervalSeconds, 0, checkpointIntervalSecondsMax),
     checkpointEventsMin: parseWholeNumber('LEDGER_CHECKPOINT_EVENTS_MIN', nonEmpty(env['LEDGER_CHECKPOINT_EVENTS_MIN']), defaultCheckpointEventsMin, 1, checkpointEventsMinMax),
+    webhookAllow: parseAllow(env['LEDGER_WEBHOOK_ALLOW']),
   };
 }
 
@@ -95,6 +99,14 @@ function parseWholeNumber(name: string, value: string | undefined, fallback: num
   if (value === undefined) return fallback;
   if (!/^\d{1,10}$/.test(value) || Number(value) < min || Number(value) > max) throw new ConfigError(`${name} ${value} is not a whole number from ${min} to ${max}`);
   return Number(value);
+}
+
+function parseAllow(value: string | undefined): AllowEntry[] {
+  try {
+    return parseWebhookAllowList(value);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

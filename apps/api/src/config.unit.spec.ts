@@ -21,4 +21,14 @@ describe('configuration of the periodic model checkpoint', () => {
     }
     expect(() => readConfig({ LEDGER_CHECKPOINT_EVENTS_MIN: '0' })).toThrow(/LEDGER_CHECKPOINT_EVENTS_MIN/);
   });
+
+  it('reads LEDGER_WEBHOOK_ALLOW as host and host:port entries, and refuses a URL there, naming the variable', () => {
+    expect(readConfig({}).webhookAllow).toEqual([]);
+    expect(readConfig({ LEDGER_WEBHOOK_ALLOW: 'erp.internal,127.0.0.1:8080' }).webhookAllow).toEqual([
+      { host: 'erp.internal', port: null },
+      { host: '127.0.0.1', port: '8080' },
+    ]);
+    expect(() => readConfig({ LEDGER_WEBHOOK_ALLOW: 'https://erp.internal' })).toThrow(ConfigError);
+    expect(() => readConfig({ LEDGER_WEBHOOK_ALLOW: 'https://erp.internal' })).toThrow(/LEDGER_WEBHOOK_ALLOW/);
+  });
 });

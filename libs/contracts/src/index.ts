@@ -3,3 +3,4 @@ export * from './events.js';
 export * from './event-registry.js';
 export * from './commands.js';
 export * from './answers/index.js';
+export * from './webhooks.js';

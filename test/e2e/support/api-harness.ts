@@ -4,7 +4,7 @@ import { join } from 'node:path';
 // End-to-end tests start the application itself, in this process, to move its clock: the one
 // place outside apps/api that imports the application.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { ApiKeys, createLogger, startApiServer, type ApiServer } from '@compute-ledger/api';
+import { ApiKeys, createLogger, startApiServer, type ApiServer, type Webhooks } from '@compute-ledger/api';
 import { answerSchemas, ProblemAnswer } from '@compute-ledger/contracts';
 import type { ZodType } from 'zod';
 import { openEsdbEventStore, openLedger, type EventStore, type Ledger } from '@compute-ledger/ledger';
@@ -98,13 +98,19 @@ const esdbDoubleOptions: EsdbDoubleOptions = {
   chaos: { everyAppends: 7 },
 };
 
-export async function startHarness(start: string): Promise<ApiHarness> {
+export interface HarnessOptions {
+  /** The server's webhooks, built over the harness's ledger and data directory. Default: none. */
+  webhooks?: (ledger: Ledger, dataDir: string) => Webhooks;
+}
+
+export async function startHarness(start: string, options: HarnessOptions = {}): Promise<ApiHarness> {
   const directory = mkdtempSync(join(tmpdir(), 'ledger-e2e-'));
   let nowMs = Date.parse(start);
   const clock = () => new Date(nowMs);
   const testStore = await openTestStore(directory, clock);
   const ledger = await openLedger({ store: testStore.store, clock, dataDir: directory, follow: true });
-  const server = await startApiServer({ ledger, apiKeys: ApiKeys.parse(apiKeysSpec), logger: createLogger('silent'), port: 0 });
+  const webhooks = options.webhooks?.(ledger, directory);
+  const server = await startApiServer({ ledger, apiKeys: ApiKeys.parse(apiKeysSpec), logger: createLogger('silent'), port: 0, ...(webhooks === undefined ? {} : { webhooks }) });
   let openApi: Promise<OpenApiDocument> | undefined;
   const request = async <T>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> => {
     const headers: Record<string, string> = { ...options.headers };

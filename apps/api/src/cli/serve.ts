@@ -6,6 +6,8 @@ import { readIssuer } from '../config.js';
 import { shutdownTimeoutMs } from '../http/limits.js';
 import { createLogger } from '../http/observability/logger.js';
 import { startApiServer } from '../http/server.js';
+import { Webhooks } from '../webhooks/webhooks.js';
+import { WebhookUrlPolicy } from '../webhooks/url-policy.js';
 import { openConfiguredLedger, type CliContext } from './context.js';
 import { DemoStoreNotEmptyError, seedDemo } from './demo/seed.js';
 import { StoryClock } from './demo/story-clock.js';
@@ -66,7 +68,8 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
   if (keySource.keys.shortKeyEntries.length > 0) {
     logger.warn({ entries: keySource.keys.shortKeyEntries }, `LEDGER_API_KEYS has keys shorter than ${apiKeyLengthRecommended} characters: fine for a trial, guessable in production`);
   }
-  const server = await startApiServer({ ledger, apiKeys: keySource.keys, logger, issuer, port: options.port ?? config.port, host: options.host ?? config.host, version: options.version });
+  const webhooks = new Webhooks({ ledger, dataDir: config.dataDir, policy: new WebhookUrlPolicy(config.webhookAllow), logger });
+  const server = await startApiServer({ ledger, apiKeys: keySource.keys, logger, issuer, port: options.port ?? config.port, host: options.host ?? config.host, version: options.version, webhooks });
   const periodicCheckpoint = PeriodicCheckpoint.start(ledger, { intervalMs: config.checkpointIntervalSeconds * 1000, eventsMin: config.checkpointEventsMin, logger });
   io.stdout.write(banner(server.url, keySource, seeded, options.demo === true));
 

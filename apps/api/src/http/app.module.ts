@@ -13,6 +13,8 @@ import { ContractsController } from './controllers/contracts.controller.js';
 import { MeteringController } from './controllers/metering.controller.js';
 import { OperationsController, openApiDocumentToken } from './controllers/operations.controller.js';
 import { ReportsController } from './controllers/reports.controller.js';
+import { WebhooksController } from './controllers/webhooks.controller.js';
+import { webhooksToken, type Webhooks } from '../webhooks/webhooks.js';
 import { InvoiceDocumentsService } from './invoice-documents.service.js';
 import { LedgerCommandsService } from './ledger-commands.service.js';
 import { LedgerReadsService } from './ledger-reads.service.js';
@@ -20,7 +22,7 @@ import { DemoMark } from '../shared/demo-store.js';
 import { Metrics } from './observability/metrics.js';
 import { buildOpenApiDocument } from './openapi/openapi.js';
 
-export const apiControllers: readonly Type[] = [ContractsController, MeteringController, BillingController, ReportsController, AuditController, OperationsController];
+export const apiControllers: readonly Type[] = [ContractsController, MeteringController, BillingController, ReportsController, AuditController, OperationsController, WebhooksController];
 
 export interface ApiModuleOptions {
   ledger: Ledger;
@@ -29,6 +31,8 @@ export interface ApiModuleOptions {
   /** Printed on every document; read once when the process starts (config.ts readIssuer). */
   issuer: Issuer;
   version: string;
+  /** Null: the webhook endpoints answer 503 (a server without a data directory for them). */
+  webhooks?: Webhooks | null;
 }
 
 /** The HTTP API as one module: the ledger and the keys come in, everything else is wired here. */
@@ -47,6 +51,7 @@ export class ApiModule {
         { provide: Ledger, useValue: options.ledger },
         { provide: ApiKeys, useValue: options.apiKeys },
         { provide: Metrics, useValue: options.metrics },
+        { provide: webhooksToken, useValue: options.webhooks ?? null },
         { provide: openApiDocumentToken, useValue: openApi },
         { provide: InvoiceDocuments, useValue: new InvoiceDocuments(options.ledger, options.issuer) },
         { provide: DemoMark, useValue: new DemoMark(options.ledger.store) },

@@ -20,6 +20,7 @@ import { cloudEventContentType, cloudEventsBatchContentType } from './common/clo
 import { connectionLimits, pathParameterLengthMax, requestBodyBytesMax, requestHeaderBytesMax, requestIdLengthMax, type ConnectionLimits } from './limits.js';
 import { createLogger, NestPinoLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import type { Webhooks } from '../webhooks/webhooks.js';
 
 export interface ApiServerOptions {
   ledger: Ledger;
@@ -34,6 +35,8 @@ export interface ApiServerOptions {
   issuer?: Issuer;
   /** Default `connectionLimits` (limits.ts). Not a setting: in-process tests shorten them to seconds. */
   connectionLimits?: ConnectionLimits;
+  /** Webhook endpoints and their delivery, started with the server and stopped as it closes. Default: none. */
+  webhooks?: Webhooks;
 }
 
 export interface ApiServer {
@@ -98,7 +101,7 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
     return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    ApiModule.register({ ledger: options.ledger, apiKeys: options.apiKeys, metrics, issuer, version: options.version ?? '0.0.0' }),
+    ApiModule.register({ ledger: options.ledger, apiKeys: options.apiKeys, metrics, issuer, version: options.version ?? '0.0.0', webhooks: options.webhooks ?? null }),
     adapter,
     // Fastify's own JSON parser (with the body limit above) is the only body parser: no forms.
     { logger: new NestPinoLogger(logger), abortOnError: false, bodyParser: false },
@@ -130,6 +133,12 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
   fastify.addHook('onResponse', async (request, reply) => recordRequest(request, reply));
   serveDashboard(app, options.ledger);
   await app.init();
+  const webhooks = options.webhooks;
+  if (webhooks !== undefined) {
+    metrics.trackWebhooks(webhooks);
+    fastify.addHook('onClose', async () => webhooks.stop());
+    await webhooks.start();
+  }
   return app;
 }
 

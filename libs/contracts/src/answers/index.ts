@@ -14,12 +14,14 @@ import {
   RevenueReportAnswer,
   TrialBalanceReportAnswer,
 } from './reports.js';
+import { WebhookDeliveriesAnswer, WebhookDeliveryAnswer, WebhookEndpointAnswer, WebhookEndpointsAnswer } from './webhooks.js';
 
 export * from './problem.js';
 export * from './contracts.js';
 export * from './billing.js';
 export * from './reports.js';
 export * from './audit.js';
+export * from './webhooks.js';
 
 /**
  * Every answer shape by the name the OpenAPI document gives it (`#/components/schemas/<name>`).
@@ -56,5 +58,9 @@ export const answerSchemas = {
   AuditVerify: AuditVerifyAnswer,
   Health: HealthAnswer,
   OpenApiDocument: OpenApiDocumentAnswer,
+  WebhookEndpoint: WebhookEndpointAnswer,
+  WebhookEndpoints: WebhookEndpointsAnswer,
+  WebhookDelivery: WebhookDeliveryAnswer,
+  WebhookDeliveries: WebhookDeliveriesAnswer,
 } as const satisfies Record<string, z.ZodType>;
 export type AnswerName = keyof typeof answerSchemas;

@@ -24,6 +24,8 @@ export const permissionRoles = {
   'invoices.read': ['finance', 'auditor', 'billing', 'tenant'],
   'leases.read': ['finance', 'auditor', 'tenant'],
   'usage.read': ['finance', 'auditor', 'tenant'],
+  /** Webhook endpoints and their secrets: admin keys only. */
+  'webhooks.admin': [],
 } as const satisfies Record<string, readonly (Exclude<StaffRole, 'admin'> | 'tenant')[]>;
 
 export type Permission = keyof typeof permissionRoles;

@@ -6,6 +6,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * several servers in one process (tests) count apart.
  */
 
+/** What /metrics shows of one webhook endpoint. */
+export interface WebhookEndpointStats {
+  endpointId: string;
+  deliveredTotal: number;
+  failedAttemptsTotal: number;
+  lagEvents: number;
+  failing: boolean;
+}
+
 export const metricsContentType = 'text/plain; version=0.0.4; charset=utf-8';
 const requestSecondsBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -71,6 +80,28 @@ export class Metrics {
   /** Counts from the log's head as it is now, so the first scrape does not count history. */
   async start(ledger: Ledger): Promise<void> {
     this.appended.lastSeenHead = await ledger.store.headPosition();
+  }
+
+  /** Delivery counters and lag per webhook endpoint, read from the endpoints' state at each scrape. */
+  trackWebhooks(source: { stats(): Promise<readonly WebhookEndpointStats[]> }): void {
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, value: (endpoint: WebhookEndpointStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['endpoint'],
+        registers,
+        async collect() {
+          const stats = await source.stats();
+          this.reset();
+          for (const endpoint of stats) this.set({ endpoint: endpoint.endpointId }, value(endpoint));
+        },
+      });
+    // Totals kept with each endpoint's state (they survive restarts), so they are shown as gauges of counts.
+    gauge('ledger_webhook_deliveries_total', 'Webhook deliveries answered 2xx since the endpoint was registered.', (endpoint) => endpoint.deliveredTotal);
+    gauge('ledger_webhook_failed_attempts_total', 'Webhook delivery attempts that got no 2xx answer since the endpoint was registered.', (endpoint) => endpoint.failedAttemptsTotal);
+    gauge('ledger_webhook_lag_events', "Events of the log beyond the endpoint's delivery checkpoint.", (endpoint) => endpoint.lagEvents);
+    gauge('ledger_webhook_endpoint_failing', '1 when the endpoint ran out of retries and waits for an operator.', (endpoint) => (endpoint.failing ? 1 : 0));
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {
