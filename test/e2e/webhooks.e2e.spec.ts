@@ -131,7 +131,8 @@ describe('webhooks: signed, in order, at least once', () => {
     api.at('2025-12-03T09:00:00Z');
     const note = await api.post<Json>('/v1/credit-notes', 'finance', { creditNoteId: 'CN-goodwill-1', tenantId: tenant.tenantId, amount: '250.00', reason: 'goodwill after the outage' });
     expect(note.status).toBe(201);
-    const documentId = note.body['documentId'];
+    // The answer is the credit note document itself (API.md), numbered in the CN- series.
+    const documentId = note.body['invoiceId'];
     expect(documentId).toMatch(/^CN-/);
     await waitFor(() => receiver.received.some((entry) => entry.accepted && (JSON.parse(entry.body) as Json)['data']['invoiceId'] === documentId), arrivalTimeoutMs, 'the credit note');
     const delivered = receiver.received.map((entry) => JSON.parse(entry.body) as Json).find((body) => body['data']['invoiceId'] === documentId)!;
