@@ -79,7 +79,7 @@ describe('LedgerCommands', () => {
     expect(await restarted.recordUsage({ records: [resent] }, context)).toEqual({ outcome: 'unchanged', accepted: 0, duplicates: 1 });
     const changed = await restarted.recordUsage({ records: [{ ...reading, gpuHours: '1' }] }, context).catch((caught: unknown) => caught);
     expect(changed).toBeInstanceOf(UsageBatchRefusedError);
-    expect((changed as UsageBatchRefusedError).recordErrors).toEqual([{ index: 0, readingId: reading.readingId, message: `reading ${reading.readingId} is already recorded with other content` }]);
+    expect((changed as UsageBatchRefusedError).recordErrors).toEqual([{ index: 0, readingId: reading.readingId, message: `reading ${reading.readingId} is already recorded with other content`, kind: 'conflict' }]);
     // The correction is found the same way: its repeat is unchanged, its id with another value a conflict.
     expect((await restarted.correctUsage({ correctionId: 'C-1', readingId: reading.readingId, gpuHours: '1.0' }, context)).outcome).toBe('unchanged');
     await expect(restarted.correctUsage({ correctionId: 'C-1', readingId: reading.readingId, gpuHours: '2' }, context)).rejects.toBeInstanceOf(ConflictError);
