@@ -1,5 +1,5 @@
 import { MaxAppendSizeExceededError, NO_STREAM, UnknownError, WrongExpectedVersionError } from '@eventstore/db-client';
-import type { AppendExpectedRevision, EventStoreDBClient } from '@eventstore/db-client';
+import type { AppendExpectedRevision, EventStoreDBClient, JSONEventData } from '@eventstore/db-client';
 import { checkExpectedRevision, instantFromDate, validateStreamWrite } from '../append-rules.js';
 import { canonicalJson } from '../canonical-json.js';
 import { DuplicateEventIdError } from '../errors.js';
@@ -104,8 +104,10 @@ export class EsdbWriter {
       if (landed !== undefined) return landed.results;
       const plan = await this.plan(batch);
       if (plan.events.length === 0) return plan.results;
-      checkAppendSize(plan.events.map(toLogEventData), this.sizeLimits);
-      const outcome = await this.appendToLog(plan.events);
+      // Encoded once: the size check counts what is sent.
+      const eventData = plan.events.map(toLogEventData);
+      checkAppendSize(eventData, this.sizeLimits);
+      const outcome = await this.appendToLog(eventData);
       if (outcome === 'lost_race') {
         lastTrouble = 'another writer appended first';
         continue;
@@ -197,9 +199,9 @@ export class EsdbWriter {
    * The server-side half of the protocol: the append is accepted only while the log's last
    * revision is still the head this writer folded and decided on.
    */
-  private async appendToLog(events: readonly LogEvent[]): Promise<LogAppendOutcome> {
+  private async appendToLog(eventData: JSONEventData[]): Promise<LogAppendOutcome> {
     try {
-      await this.client.appendToStream(this.names.log, events.map(toLogEventData), { expectedRevision: serverRevision(this.state.headPosition) });
+      await this.client.appendToStream(this.names.log, eventData, { expectedRevision: serverRevision(this.state.headPosition) });
       return 'written';
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) return 'lost_race';
