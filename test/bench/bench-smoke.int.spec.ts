@@ -27,7 +27,7 @@ describe('benchmarks in smoke mode', () => {
       'single-event appends, one instance',
       'single-event appends, two instances racing',
       'appendMany of 100 readings over 20 leases',
-      'appendMany of 100 readings over 20 leases: bare log append, no links',
+      'appendMany of 100 readings over 20 leases: bare log append, no fold',
     ]);
     expect(figures[2]?.baseline?.name).toBe('SQLite store');
     for (const item of figures) expect(item.value).toBeGreaterThan(0);

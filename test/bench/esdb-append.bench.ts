@@ -12,14 +12,14 @@ import type { BenchMode, BenchmarkModule, Figure } from './figures.js';
  * Appends through the EventStoreDB store on the in-process double of the server, over
  * BatchAppend, with `appendLatencyMs` injected into every server append (a quorum write over a
  * network; concurrent appends overlap, as the server's group commit lets them). Not a real
- * server: the figure is the adapter's protocol cost (round trips, links, fold) under that
+ * server: the figure is the adapter's protocol cost (round trips, fold, checks) under that
  * latency, which is what decides how many appends a cluster takes from the ledger.
  *
- * Cases: single-event appends one after the other (each a log append and a link append), the
+ * Cases: single-event appends one after the other (each one server append), the
  * same from two store instances racing for the log head, and usage batches of `batchEvents`
  * readings over `streamCount` leases in one appendMany, beside the same batches on the SQLite
- * store, and beside the bare log append of the same batch with the client (no links, no fold):
- * the floor the protocol could reach.
+ * store, and beside the bare log append of the same batch with the client (no fold, no checks,
+ * no chain): the floor the protocol could reach.
  */
 
 interface Sizes {
@@ -77,7 +77,7 @@ async function measureAll(double: EsdbDouble, sizes: Sizes): Promise<Figure[]> {
       atLeast: targetEventsPerSecond,
       text: `< ${usageBatchTargetMs} ms a batch`,
     }),
-    figure({ benchmark, case: `${batchCase}: bare log append, no links (${latency})`, unit: 'events/s', samples: bare }),
+    figure({ benchmark, case: `${batchCase}: bare log append, no fold (${latency})`, unit: 'events/s', samples: bare }),
   ];
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { openEsdbEventStore } from '@compute-ledger/ledger';
-import type { EventStore, LinkFailure, RecordedEvent } from '@compute-ledger/ledger';
+import type { EventStore, RecordedEvent } from '@compute-ledger/ledger';
 import { describeEventStoreContract, readWholeLog, usageEvent, usageEvents } from '../store/event-store.contract.js';
 import { startEsdbDouble } from './double/esdb-double.js';
 import type { EsdbDouble, EsdbDoubleOptions } from './double/esdb-double.js';
@@ -21,12 +21,12 @@ describe('EventStoreDB store under cluster faults', () => {
     await Promise.all(doubles.splice(0).map((double) => double.stop()));
   });
 
-  async function setUp(options: EsdbDoubleOptions = {}, instances = 1, linkFailures: LinkFailure[] = []): Promise<{ double: EsdbDouble; prefix: string; stores: EventStore[] }> {
+  async function setUp(options: EsdbDoubleOptions = {}, instances = 1): Promise<{ double: EsdbDouble; prefix: string; stores: EventStore[] }> {
     const double = await startEsdbDouble({ writeTimeoutMs: 300, ...options });
     doubles.push(double);
     const prefix = freshPrefix('faults');
     const opened = await Promise.all(
-      Array.from({ length: instances }, () => openEsdbEventStore({ connectionString: double.url, streamPrefix: prefix, onLinkFailure: (failure) => linkFailures.push(failure) })),
+      Array.from({ length: instances }, () => openEsdbEventStore({ connectionString: double.url, streamPrefix: prefix })),
     );
     stores.push(...opened);
     return { double, prefix, stores: opened };
@@ -45,8 +45,9 @@ describe('EventStoreDB store under cluster faults', () => {
     double.faults.loseAnswers({ matches: (name) => name === `${prefix}${logStreamName}` });
     const appendsBefore = double.calls.get('BatchAppend chunks') ?? 0;
     expect(await store!.append('lease-1', usageEvents(2), 'no_stream')).toEqual({ nextRevision: 1, position: 1, written: true });
-    // One log append, one link append: the lost answer was settled by reading the log.
-    expect((double.calls.get('BatchAppend chunks') ?? 0) - appendsBefore).toBe(2);
+    // One server append and no link append: the lost answer was settled by reading the log.
+    expect((double.calls.get('BatchAppend chunks') ?? 0) - appendsBefore).toBe(1);
+    expect(double.log.stream(`${prefix}lease-1`)).toBeUndefined();
     expect((await store!.readStream('lease-1')).map((event) => event.revision)).toEqual([0, 1]);
     await expectWholeChain(store!, 2);
   });
@@ -61,30 +62,54 @@ describe('EventStoreDB store under cluster faults', () => {
     await expectWholeChain(store!, 1);
   });
 
-  it('settles a link append whose answer was lost by reading the stream, not by a repeat the server may refuse (no false tamper alarm)', async () => {
-    const linkFailures: LinkFailure[] = [];
-    const { double, prefix, stores: [store] } = await setUp({}, 1, linkFailures);
-    const leaseStream = `${prefix}lease-1`;
-    // The link append commits, its answer is lost, and the server no longer recognizes a repeat of it.
-    double.faults.loseAnswers({ matches: (name) => name === leaseStream });
-    double.faults.forgetRepeats((name) => name === leaseStream);
-    expect(await store!.append('lease-1', usageEvents(3), 'no_stream')).toMatchObject({ written: true, nextRevision: 2 });
-    expect(linkFailures).toEqual([]);
-    expect(double.log.stream(leaseStream)).toHaveLength(3);
-    expect(await store!.append('lease-1', usageEvents(1), 2)).toMatchObject({ written: true, nextRevision: 3 });
+  it('reads streams from the log positions through lost answers and NotLeader: each whole, in revision order, on either instance', async () => {
+    const { double, prefix, stores: pair } = await setUp({}, 2);
+    const written = new Map<string, string[]>();
+    for (let round = 0; round < 12; round += 1) {
+      if (round % 4 === 1) double.faults.loseAnswers({ matches: (name) => name === `${prefix}${logStreamName}` });
+      if (round % 4 === 3) double.faults.notLeader(1);
+      const streamId = `lease-${round % 3}`;
+      const events = usageEvents(1 + (round % 2));
+      written.set(streamId, [...(written.get(streamId) ?? []), ...events.map((event) => event.eventId)]);
+      await pair[round % 2]!.append(streamId, events, 'any');
+    }
+    for (const store of pair) {
+      for (const [streamId, eventIds] of written) {
+        const read = await store.readStream(streamId);
+        expect(read.map((event) => event.eventId)).toEqual(eventIds);
+        expect(read.map((event) => event.revision)).toEqual([...eventIds.keys()]);
+        // A page from the middle is the same events.
+        expect((await store.readStream(streamId, 2, 3)).map((event) => event.eventId)).toEqual(eventIds.slice(2, 5));
+      }
+    }
+    await expectWholeChain(pair[0]!, 18);
+  });
+
+  it('ignores what a server stream named like a ledger stream holds: links of earlier versions, or anything else', async () => {
+    const { double, prefix, stores: [store] } = await setUp();
+    const first = await store!.append('lease-1', usageEvents(2), 'no_stream');
+    const client = EventStoreDBClient.connectionString(double.url);
+    // What an earlier version wrote: a link per event...
+    await client.appendToStream(`${prefix}lease-1`, [0, 1].map((position) => ({ id: crypto.randomUUID(), type: '$>', contentType: 'application/octet-stream' as const, data: Buffer.from(`${position}@${prefix}${logStreamName}`), metadata: undefined })));
+    // ...and something that is no ledger's.
+    await client.appendToStream(`${prefix}lease-2`, { id: crypto.randomUUID(), type: 'Foreign', contentType: 'application/json', data: {}, metadata: undefined });
+    await client.dispose();
+    expect(first).toEqual({ nextRevision: 1, position: 1, written: true });
+    expect(await store!.append('lease-1', usageEvents(1), 1)).toMatchObject({ written: true, nextRevision: 2 });
+    expect(await store!.append('lease-2', usageEvents(1), 'no_stream')).toMatchObject({ written: true, nextRevision: 0 });
+    expect((await store!.readStream('lease-1')).map((event) => event.position)).toEqual([0, 1, 2]);
+    expect((await store!.readStream('lease-2')).map((event) => event.type)).toEqual(['UsageRecorded']);
     await expectWholeChain(store!, 4);
   });
 
-  it('still says "written outside this ledger" when a stream really holds something else', async () => {
-    const linkFailures: LinkFailure[] = [];
-    const { double, prefix, stores: [store] } = await setUp({}, 1, linkFailures);
+  it('refuses, loudly, a stream read when the log no longer holds a position its fold read', async () => {
+    const { double, prefix, stores: [store] } = await setUp();
+    for (let round = 0; round < 3; round += 1) await store!.append('lease-1', usageEvents(2), 'any');
+    expect(await store!.readStream('lease-1')).toHaveLength(6);
     const client = EventStoreDBClient.connectionString(double.url);
-    await client.appendToStream(`${prefix}lease-1`, { id: crypto.randomUUID(), type: 'Foreign', contentType: 'application/json', data: {}, metadata: undefined });
+    await client.setStreamMetadata(`${prefix}${logStreamName}`, { maxCount: 3 });
     await client.dispose();
-    // Recorded in the log, so answered written; the link failure is reported aside, and the next append hears of it.
-    expect(await store!.append('lease-1', usageEvents(1), 'no_stream')).toMatchObject({ written: true });
-    expect(String((linkFailures[0]?.error as Error | undefined)?.message)).toMatch(/written outside this ledger/);
-    await expect(store!.append('lease-2', usageEvents(1), 'no_stream')).rejects.toThrow(/written outside this ledger/);
+    await expect(store!.readStream('lease-1')).rejects.toThrow(/does not answer position 0.*the log is damaged \(run verify\)/);
   });
 
   it('gets through a NotLeader that fails the BatchAppend call under two racing instances: nothing lost, nothing doubled', async () => {

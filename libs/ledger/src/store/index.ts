@@ -12,7 +12,6 @@ export { streamMarkRevisions } from './sqlite/schema.js';
 export { subscriptionPollIntervalMs } from './sqlite/subscription.js';
 export { EsdbEventStore, openCheckTimeoutMs, openEsdbEventStore } from './esdb/esdb-event-store.js';
 export type { EsdbEventStoreOptions } from './esdb/esdb-event-store.js';
-export type { LinkFailure } from './esdb/writer.js';
 export { isEsdbConnectionString } from './esdb/connection.js';
 export { parsePinnedHead, pinnedHeadFormat, pinnedHeadPattern, verifyLog } from './pinned-heads.js';
 export type { PinnedHead } from './pinned-heads.js';

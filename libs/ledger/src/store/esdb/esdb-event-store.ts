@@ -23,7 +23,6 @@ import type { ServerSizeLimits } from './sizes.js';
 import { EsdbSubscription } from './subscription.js';
 import { verifyLog } from './verifier.js';
 import { EsdbWriter } from './writer.js';
-import type { LinkFailure } from './writer.js';
 
 /**
  * The event store on EventStoreDB / KurrentDB, through @eventstore/db-client (the only place
@@ -54,18 +53,14 @@ import type { LinkFailure } from './writer.js';
  * DuplicateEventIdError only when the new head makes its own expectation or ids fail. An append
  * of several events, or of several streams (appendMany), is one append to the log, so atomic.
  *
- * Streams by links. So that a ledger stream can be read without reading the log, each ledger
- * stream (`lease-1`, ...) holds one link (an event of type `$>` with data
- * `<position>@ledger-log`, the server's own mechanism behind `$by_category`) per event, at the
- * event's revision, and readStream reads it with links resolved. The links are appended right
- * after the log append, at the exact revision before them, with ids derived from the position,
- * so that two writers appending the same links is a repeat the server recognizes. A writer that
- * stops between its two appends leaves the log's last append unlinked: every writer links the
- * log's last append before it appends (only the last can lack links, as each append's
- * predecessor was linked before it was written). Until then readStream may not show that
- * append; an append decided on such a read fails with a ConcurrencyError, and the caller's
- * retry reads the stream complete. The streams of one appendMany are linked one after the
- * other, so readStream may show one before another for a moment; readAll never does.
+ * Streams from the fold. A ledger stream (`lease-1`, ...) is not a server stream: the writer's
+ * fold of the log keeps the log position of every event of every stream (log-state.ts), and
+ * readStream folds the log to its head (one read when nothing is new), then reads those
+ * positions from the log, a run of adjacent positions per read, several reads at a time. So a
+ * read sees every append acknowledged before it, of any instance, and an appendMany's streams
+ * all at once. Versions before docs/adr/0001-esdb-single-log.md also appended a link (`$>`)
+ * per event to a server stream of the ledger stream's name; logs that hold them keep working,
+ * as the links are neither read nor written any more (the log was always the only truth).
  *
  * Positions, not `$all`. Reads of the log, headPosition, positionKnownAt (a binary search on
  * recordedAt) and subscriptions (the server's catch-up subscription to the log stream, which
@@ -76,20 +71,17 @@ import type { LinkFailure } from './writer.js';
  * an election, a BatchAppend call that failed with the write in it, the node going away) may
  * or may not be recorded. The writer never answers it as failed and never sends it again
  * blindly: the next fold of the log tells (the append's first event carries a hash no other
- * append can), and an append found recorded is answered as written. Link appends are settled
- * the same way, by reading what the stream holds at their revisions, so a repeat the server no
- * longer recognizes (its idempotency cache evicted the ids) is not taken for tampering. A link
- * append that fails after the log append is not the caller's failure: the next append links it.
- * Lost races and unknown outcomes are retried with exponential backoff and full jitter, for at
- * most appendRetryWindowMs (retry.ts). Every read requires the leader (reader.ts).
+ * append can), and an append found recorded is answered as written. Lost races and unknown
+ * outcomes are retried with exponential backoff and full jitter, for at most
+ * appendRetryWindowMs (retry.ts). Every read requires the leader (reader.ts).
  *
- * Costs and assumptions. An append is two server appends (log, links) plus, when another
- * writer appended since, a read of what it appended. Each store instance keeps the id index in
- * memory and folds the whole log before its first append (log-state.ts). Only this adapter
- * writes the ledger's streams (a foreign event in one makes linking fail loudly). An append is
+ * Costs and assumptions. An append is one server append plus, when another writer appended
+ * since, a read of what it appended. Each store instance keeps the id index and the stream
+ * positions in memory and folds the whole log before its first append or stream read
+ * (log-state.ts). Only this adapter writes the log stream. An append is
  * bounded by the server's MaxAppendSize (1 MiB by default up to 25.0, 256 MiB from 25.1; a
  * batch of 10,000 usage readings takes about 6 MiB), checked before it is sent (sizes.ts).
- * docs/adr/0001-esdb-single-log.md weighs the links against reading streams from the fold.
+ * docs/adr/0001-esdb-single-log.md is why streams are read from the fold, not from links.
  */
 
 export interface EsdbEventStoreOptions {
@@ -113,11 +105,6 @@ export interface EsdbEventStoreOptions {
   maxAppendSizeBytes?: number;
   /** The server's MaxAppendEventSize. Default: the connection string's `maxAppendEventSize`, else 16 MiB. */
   maxAppendEventSizeBytes?: number;
-  /**
-   * Told when linking an append into its streams failed after the append itself was recorded
-   * (the caller was answered "written"; the next append links it). Default: a warning on stderr.
-   */
-  onLinkFailure?: (failure: LinkFailure) => void;
 }
 
 /** How long opening waits for the server before it gives up. */
@@ -143,8 +130,7 @@ export async function openEsdbEventStore(options: EsdbEventStoreOptions): Promis
   }
   const prefix = options.streamPrefix ?? '';
   if (prefix.startsWith('$')) throw new StoreOpenError(`stream prefix ${prefix}: names starting with $ are the server's system streams`);
-  const onLinkFailure = options.onLinkFailure ?? warnLinkFailure;
-  const store = new EsdbEventStore(client, streamNames(prefix), options.clock ?? (() => new Date()), sizeLimits, onLinkFailure);
+  const store = new EsdbEventStore(client, streamNames(prefix), options.clock ?? (() => new Date()), sizeLimits);
   try {
     await withTimeout(store.headPosition(), openCheckTimeoutMs, `no answer within ${openCheckTimeoutMs} ms`);
   } catch (error) {
@@ -166,10 +152,9 @@ export class EsdbEventStore implements EventStore {
     private readonly names: StreamNames,
     clock: () => Date,
     sizeLimits: ServerSizeLimits = defaultServerSizeLimits,
-    onLinkFailure: (failure: LinkFailure) => void = warnLinkFailure,
   ) {
     this.reader = new EsdbReader(client, names);
-    this.writer = new EsdbWriter(client, names, this.reader, clock, sizeLimits, onLinkFailure);
+    this.writer = new EsdbWriter(client, names, this.reader, clock, sizeLimits);
   }
 
   async append(streamId: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -185,7 +170,7 @@ export class EsdbEventStore implements EventStore {
 
   async readStream(streamId: string, fromRevision?: number, limit?: number): Promise<RecordedEvent[]> {
     this.checkOpen();
-    return this.reader.readStream(streamId, fromRevision, limit);
+    return this.reader.readStream(streamId, fromRevision ?? 0, limit, (stream, from, count) => this.writer.streamPositions(stream, from, count));
   }
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
@@ -249,10 +234,6 @@ async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: s
   } finally {
     clearTimeout(timer);
   }
-}
-
-function warnLinkFailure({ position, error }: LinkFailure): void {
-  process.emitWarning(`the ledger append at log position ${position} is recorded, but linking it into its streams failed (the next append links it): ${errorMessage(error)}`, 'LedgerLinkWarning');
 }
 
 function errorMessage(error: unknown): string {

@@ -1,21 +1,17 @@
-import { createHash } from 'node:crypto';
-import { binaryEvent, jsonEvent } from '@eventstore/db-client';
-import type { BinaryEventData, JSONEventData, ResolvedEvent } from '@eventstore/db-client';
+import { jsonEvent } from '@eventstore/db-client';
+import type { JSONEventData, ResolvedEvent } from '@eventstore/db-client';
 import type { EventMetadata, JsonObject, JsonValue, RecordedEvent } from '../event-store.js';
 
 /**
  * How the ledger's events look on the server. The log stream holds every ledger event in log
  * order, with the port's fields that the server has no place for in the event's metadata (see
- * esdb-event-store.ts for why the log is one stream). Each ledger stream holds one link per
- * event, pointing into the log, so that reading the stream with links resolved answers its
- * events in revision order.
+ * esdb-event-store.ts for why the log is one stream). Ledger streams are read from the log at
+ * the positions the writer's fold knows; links (`$>`) that earlier versions appended to
+ * server streams named after them are left where they are and never read.
  */
 
 /** Name of the log stream (after the store's prefix). A ledger stream of this name is refused. */
 export const logStreamName = 'ledger-log';
-
-/** The server resolves events of this type as links: their data is `<revision>@<stream>`. */
-export const linkEventType = '$>';
 
 /** Version of the envelope below, so that a later format can read this one. */
 const envelopeFormat = 1;
@@ -29,7 +25,11 @@ interface LogEnvelope {
   schemaVersion: number;
   recordedAt: string;
   hash: string;
-  /** Position of the first event of the append that wrote this one, where its other events start. */
+  /**
+   * Position of the first event of the append that wrote this one, where its other events
+   * start. Still written and checked, as the format has it, though the store no longer needs it
+   * (it told which append might lack its links).
+   */
   appendStart: number;
 }
 
@@ -79,23 +79,10 @@ export function toLogEventData(event: LogEvent): JSONEventData {
   return jsonEvent({ id: uuidFromHex(recorded.hash), type: recorded.type, data: recorded.data, metadata: { ledger: envelope, metadata: recorded.metadata } });
 }
 
-/** What a link to the log event at `position` holds: `<revision>@<stream>`. */
-export function linkTarget(names: StreamNames, position: number): string {
-  return `${position}@${names.log}`;
-}
-
-/** The link that puts the log event at `position` into its ledger stream. */
-export function toLinkEventData(names: StreamNames, position: number): BinaryEventData {
-  const target = linkTarget(names, position);
-  // Deterministic, so that two writers linking the same event write the same event and the
-  // second append is recognized by the server as a repeat.
-  return binaryEvent({ id: uuidFromHex(createHash('sha256').update(`link:${target}`).digest('hex')), type: linkEventType, data: Buffer.from(target, 'utf8') });
-}
-
 /** Reads a log event back; anything that is not one the adapter wrote is an error naming the position. */
 export function fromLogEvent(resolved: ResolvedEvent, logStream: string): LogEvent {
   const recorded = resolved.event;
-  if (recorded === undefined) throw new Error(`a link in a ledger stream points to no event (${describeLink(resolved)})`);
+  if (recorded === undefined) throw new Error(`${logStream} answered an entry without an event`);
   const position = toSafeNumber(recorded.revision);
   const where = `the event at position ${position} of ${logStream}`;
   if (recorded.streamId !== logStream) throw new Error(`${where} is read from ${recorded.streamId}, not the log`);
@@ -135,10 +122,6 @@ function uuidFromHex(sha256Hex: string): string {
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-function describeLink(resolved: ResolvedEvent): string {
-  return resolved.link === undefined ? 'no link' : `revision ${resolved.link.revision} of ${resolved.link.streamId}`;
 }
 
 function isObject(value: unknown): value is { [key: string]: JsonValue } {

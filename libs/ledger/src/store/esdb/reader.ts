@@ -3,13 +3,25 @@ import type { EventStoreDBClient, ReadStreamOptions, ResolvedEvent } from '@even
 import { normalizeInstant } from '../append-rules.js';
 import type { ReadAllOptions, RecordedEvent } from '../event-store.js';
 import { readPageEventsMax, readStreamEventsMax } from '../limits.js';
-import { checkServerNames, fromLogEvent, toSafeNumber } from './log-codec.js';
+import { checkServerNames, fromLogEvent } from './log-codec.js';
 import type { LogEvent, StreamNames } from './log-codec.js';
 import { withReadRetries } from './retry.js';
 
 /**
+ * Runs of adjacent positions read at the same time by readStream. A lease's stream is spread
+ * over the log (one run per append that touched it), so a long history is many short runs;
+ * 8 at a time keeps a few round trips in flight without flooding the server with reads.
+ */
+export const streamReadRunsInFlightMax = 8;
+
+/** Log positions of a stream's events from a revision, at most a count, after a fold to the head. */
+export type StreamPositionsOf = (streamId: string, fromRevision: number, count: number) => Promise<number[]>;
+
+/**
  * The read side: positions are revisions of the log stream, so every read of the log is a
- * plain stream read from a revision, and a ledger stream is read through its links.
+ * plain stream read from a revision, and a ledger stream is read from the log at the positions
+ * of its events, which the writer's fold of the log knows (log-state.ts). Links that earlier
+ * versions appended to the ledger streams (`$>` events) are not read.
  *
  * Every read requires the leader. A follower can lag the leader, and the writer folds the log
  * to decide on its head: a fold short of the head makes every append lose its race until the
@@ -52,17 +64,45 @@ export class EsdbReader {
     return (await this.readLog(fromPosition, count)).map((logEvent) => logEvent.event);
   }
 
-  async readStream(streamId: string, fromRevision = 0, limit?: number): Promise<RecordedEvent[]> {
+  /**
+   * A ledger stream's events from `fromRevision`, read from the log at the positions the
+   * writer's fold knows for them (`positionsOf`, which folds the log to its head first).
+   */
+  async readStream(streamId: string, fromRevision: number, limit: number | undefined, positionsOf: StreamPositionsOf): Promise<RecordedEvent[]> {
     checkServerNames(streamId);
     checkCount('fromRevision', fromRevision, 0, Number.MAX_SAFE_INTEGER);
     if (limit !== undefined) checkCount('limit', limit, 1, readStreamEventsMax);
     // Without a limit, one event more than the maximum tells a stream that is too long from one that just fits.
-    const maxCount = limit ?? readStreamEventsMax + 1;
-    const links = await this.collect(this.names.ledgerStream(streamId), { fromRevision: BigInt(fromRevision), maxCount, resolveLinkTos: true });
-    if (limit === undefined && links.length > readStreamEventsMax) {
+    const positions = await positionsOf(streamId, fromRevision, limit ?? readStreamEventsMax + 1);
+    if (limit === undefined && positions.length > readStreamEventsMax) {
       throw new RangeError(`stream ${streamId} has more than readStreamEventsMax (${readStreamEventsMax}) events: read it in pages with a limit`);
     }
-    return links.map((link) => this.linkedEvent(streamId, link));
+    const events = await this.readPositions(positions);
+    for (const [index, event] of events.entries()) {
+      const revision = fromRevision + index;
+      if (event.streamId !== streamId || event.revision !== revision) {
+        throw new Error(`the log event at position ${event.position} is ${event.streamId} ${event.revision}, where the fold put ${streamId} ${revision}: the log is damaged (run verify)`);
+      }
+    }
+    return events;
+  }
+
+  /**
+   * The log events at the given positions (ascending, no repeats), in that order: one read per
+   * run of adjacent positions, streamReadRunsInFlightMax runs at a time. A position the log no
+   * longer answers (cut by $maxCount or a scavenge after the fold read it) means a damaged log.
+   */
+  async readPositions(sortedPositions: readonly number[]): Promise<RecordedEvent[]> {
+    const allRuns = [...runs(sortedPositions)];
+    const pages: RecordedEvent[][] = [];
+    for (let first = 0; first < allRuns.length; first += streamReadRunsInFlightMax) {
+      const batch = allRuns.slice(first, first + streamReadRunsInFlightMax);
+      pages.push(...(await Promise.all(batch.map(async ([start, count]) => (await this.readLog(start, count)).map((logEvent) => logEvent.event)))));
+    }
+    const events = pages.flat();
+    const missing = sortedPositions.find((position, index) => events[index]?.position !== position);
+    if (missing !== undefined) throw new Error(`the log does not answer position ${missing}, which it held when folded: the log is damaged (run verify)`);
+    return events;
   }
 
   /**
@@ -87,31 +127,6 @@ export class EsdbReader {
     return answer;
   }
 
-  /** What the links of a ledger stream from `fromRevision` point to (`<position>@<log>`), at most `count`, unresolved. */
-  async readLinkTargets(streamId: string, fromRevision: number, count: number): Promise<string[]> {
-    const links = await this.collect(this.names.ledgerStream(streamId), { fromRevision: BigInt(fromRevision), maxCount: count, direction: FORWARDS });
-    return links.map((link) => {
-      const data = link.event?.data;
-      return data instanceof Uint8Array ? Buffer.from(data).toString('utf8') : `(an event of type ${link.event?.type ?? 'unknown'})`;
-    });
-  }
-
-  /** Revision of the last event (link) of a ledger stream on the server, or -1. */
-  async linkedRevision(streamId: string): Promise<number> {
-    const [last] = await this.collect(this.names.ledgerStream(streamId), { fromRevision: END, maxCount: 1, direction: BACKWARDS });
-    return last?.event === undefined ? -1 : toSafeNumber(last.event.revision);
-  }
-
-  /** A ledger stream holds only links into the log, each at the revision its event names. */
-  private linkedEvent(streamId: string, resolved: ResolvedEvent): RecordedEvent {
-    const { event } = fromLogEvent(resolved, this.names.log);
-    const linkRevision = resolved.link === undefined ? undefined : toSafeNumber(resolved.link.revision);
-    if (event.streamId !== streamId || event.revision !== linkRevision) {
-      throw new Error(`revision ${linkRevision ?? '(not a link)'} of stream ${streamId} does not link to its event (it holds ${event.streamId} ${event.revision})`);
-    }
-    return event;
-  }
-
   /** Reads a whole answer; a stream that does not exist is an empty one. */
   private collect(streamName: string, options: ReadStreamOptions): Promise<ResolvedEvent[]> {
     return withReadRetries(async () => {
@@ -125,6 +140,22 @@ export class EsdbReader {
       return events;
     });
   }
+}
+
+/** Sorted positions as [first, count] runs of adjacent ones, each at most readPageEventsMax long, each read with one call. */
+function* runs(sortedPositions: readonly number[]): Generator<[number, number]> {
+  let start = -1;
+  let count = 0;
+  for (const position of sortedPositions) {
+    if (count > 0 && position === start + count && count < readPageEventsMax) {
+      count += 1;
+      continue;
+    }
+    if (count > 0) yield [start, count];
+    start = position;
+    count = 1;
+  }
+  if (count > 0) yield [start, count];
 }
 
 function checkCount(name: string, value: number, min: number, max: number): void {

@@ -26,12 +26,6 @@ import {
  */
 export const appendRetryWindowMs = 30_000;
 
-/**
- * How long linking an append into its streams keeps trying. The append is recorded already and
- * the next append links it if this one cannot, so the caller is not kept waiting as long.
- */
-export const linkRetryWindowMs = 5_000;
-
 /** How long a read keeps trying through NotLeader and unavailable answers. */
 export const readRetryWindowMs = 10_000;
 

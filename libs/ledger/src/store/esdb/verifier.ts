@@ -13,7 +13,8 @@ type Failure = Extract<VerifyResult, { ok: false }>;
  * anchor kept elsewhere) and names the first event whose stored hash, position or recordedAt
  * does not hold. Data and metadata are hashed as the canonical JSON of what the server
  * answers, the same text the writer hashed, so an event changed on the server's disk no longer
- * matches its hash. Whether each ledger stream links exactly its events is not checked here.
+ * matches its hash. Ledger streams are read from the same log (by the positions a fold of it
+ * gives), so there is nothing else to check.
  */
 export async function verifyLog(reader: EsdbReader, names: StreamNames, anchor?: VerifyAnchor): Promise<VerifyResult> {
   const start = anchor === undefined ? { position: -1, hash: genesisHash } : await checkAnchor(reader, anchor);

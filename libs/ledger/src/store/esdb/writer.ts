@@ -1,29 +1,21 @@
 import { MaxAppendSizeExceededError, NO_STREAM, UnknownError, WrongExpectedVersionError } from '@eventstore/db-client';
-import type { AppendExpectedRevision, EventStoreDBClient } from '@eventstore/db-client';
+import type { AppendExpectedRevision, EventStoreDBClient, JSONEventData } from '@eventstore/db-client';
 import { checkExpectedRevision, instantFromDate, validateStreamWrite } from '../append-rules.js';
 import { canonicalJson } from '../canonical-json.js';
 import { DuplicateEventIdError } from '../errors.js';
 import type { AppendResult, EventToAppend, ExpectedRevision, RecordedEvent, StreamWrite } from '../event-store.js';
 import { chainHash } from '../hash-chain.js';
 import { appendEventsMax, appendManyWritesMax, readPageEventsMax } from '../limits.js';
-import { checkServerNames, linkTarget, toLinkEventData, toLogEventData } from './log-codec.js';
+import { checkServerNames, toLogEventData } from './log-codec.js';
 import type { LogEvent, StreamNames } from './log-codec.js';
 import { LogState } from './log-state.js';
 import type { EsdbReader } from './reader.js';
-import { appendRetryWindowMs, backoff, isUnknownOutcome, linkRetryWindowMs, logAppendAttemptsMax } from './retry.js';
+import { appendRetryWindowMs, backoff, isUnknownOutcome, logAppendAttemptsMax } from './retry.js';
 import { checkAppendSize } from './sizes.js';
 import type { ServerSizeLimits } from './sizes.js';
 
 /** Events read per page when the writer folds the log. */
 const foldPageEventsMax = readPageEventsMax;
-
-/**
- * Streams linked at the same time after one append. An appendMany of a usage batch can touch
- * thousands of streams; their link appends go out this many at a time rather than all at once.
- * Over BatchAppend they share one call, and the server commits concurrent writes together, so
- * a usage batch over 2,000 leases takes 2,000 / 64 = 32 round trips rather than 125 at 16.
- */
-export const linkAppendsInFlightMax = 64;
 
 interface PreparedEvent extends EventToAppend {
   dataJson: string;
@@ -45,15 +37,11 @@ interface Plan {
 /** How the server answered an append to the log. */
 type LogAppendOutcome = 'written' | 'lost_race' | 'unknown';
 
-/** Why linking an append did not finish: the append itself is recorded whatever this says. */
-export interface LinkFailure {
-  position: number;
-  error: unknown;
-}
-
 /**
- * The write side (the protocol is described in esdb-event-store.ts). Appends of one store
- * instance go one at a time through a queue, so an instance never races itself for the log.
+ * The write side (the protocol is described in esdb-event-store.ts), and the fold of the log
+ * that readStream reads positions from. Appends and folds of one store instance go one at a
+ * time through a queue, so an instance never races itself for the log and a fold never runs
+ * beside an append of the same state.
  */
 export class EsdbWriter {
   private readonly state = new LogState();
@@ -65,7 +53,6 @@ export class EsdbWriter {
     private readonly reader: EsdbReader,
     private readonly clock: () => Date,
     private readonly sizeLimits: ServerSizeLimits,
-    private readonly onLinkFailure: (failure: LinkFailure) => void = () => undefined,
   ) {}
 
   write(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
@@ -73,6 +60,20 @@ export class EsdbWriter {
     const written = this.queue.then(() => this.writeSerialized(batch));
     this.queue = written.catch(() => undefined);
     return written;
+  }
+
+  /**
+   * Folds the log to its head (one read when nothing is new), then answers the positions of
+   * the stream's events from `fromRevision`, at most `count`. Behind the appends already asked
+   * for, so a read sees every append acknowledged before it, of any instance.
+   */
+  streamPositions(streamId: string, fromRevision: number, count: number): Promise<number[]> {
+    const positions = this.queue.then(async () => {
+      await this.catchUp();
+      return this.state.streamPositions(streamId, fromRevision, count);
+    });
+    this.queue = positions.catch(() => undefined);
+    return positions;
   }
 
   /** Resolves when the appends already asked for are done. */
@@ -100,18 +101,13 @@ export class EsdbWriter {
         await backoff(attempt - 1);
       }
       const landed = await this.catchUp(inDoubt);
-      if (landed !== undefined) {
-        await this.linkOwnAppend(landed.events);
-        // Later appends of other writers may have landed after it; the last of them may lack links.
-        if (this.state.linkedThrough < this.state.headPosition) {
-          await this.linkLastAppend().catch((error: unknown) => this.onLinkFailure({ position: this.state.lastAppendStart, error }));
-        }
-        return landed.results;
-      }
+      if (landed !== undefined) return landed.results;
       const plan = await this.plan(batch);
       if (plan.events.length === 0) return plan.results;
-      checkAppendSize(plan.events.map(toLogEventData), this.sizeLimits);
-      const outcome = await this.appendToLog(plan.events);
+      // Encoded once: the size check counts what is sent.
+      const eventData = plan.events.map(toLogEventData);
+      checkAppendSize(eventData, this.sizeLimits);
+      const outcome = await this.appendToLog(eventData);
       if (outcome === 'lost_race') {
         lastTrouble = 'another writer appended first';
         continue;
@@ -122,7 +118,6 @@ export class EsdbWriter {
         continue;
       }
       for (const logEvent of plan.events) this.state.apply(logEvent);
-      await this.linkOwnAppend(plan.events);
       return plan.results;
     }
   }
@@ -133,8 +128,8 @@ export class EsdbWriter {
   }
 
   /**
-   * Folds what other writers appended since, then makes sure the log's last append is linked.
-   * Answers the in-doubt plan the fold found recorded, if any (its events are folded like any).
+   * Folds what other writers appended since. Answers the in-doubt plan the fold found
+   * recorded, if any (its events are folded like any).
    */
   private async catchUp(inDoubt: readonly Plan[] = []): Promise<Plan | undefined> {
     let landed: Plan | undefined;
@@ -146,93 +141,7 @@ export class EsdbWriter {
       }
       if (events.length < foldPageEventsMax) break;
     }
-    if (landed !== undefined) return landed;
-    if (this.state.linkedThrough < this.state.headPosition) await this.linkLastAppend();
-    return undefined;
-  }
-
-  /**
-   * Links the log's last append into its streams where its writer has not (yet): it may have
-   * stopped between its two writes. Every earlier append was linked before the one after it
-   * was written, so this is the only one that can lack links, and per stream only a suffix of it.
-   */
-  private async linkLastAppend(): Promise<void> {
-    const start = this.state.lastAppendStart;
-    const tail = await this.reader.readLog(start, this.state.headPosition - start + 1);
-    await forEachLimited(groupByStream(tail.map((logEvent) => logEvent.event)), async ([streamId, events]) => {
-      // What the stream holds at these revisions must be these links; the rest are appended.
-      await this.appendLinks(streamId, await this.linksStillMissing(streamId, events));
-    });
-    this.state.linkedThrough = this.state.headPosition;
-  }
-
-  /**
-   * Links an append this writer made. The append is recorded whatever happens here, so a failure
-   * is not the caller's: it is reported to onLinkFailure, and the links are left to the next
-   * append, which links the log's last append before it writes (until then readStream may not
-   * show these events, which the protocol allows for).
-   */
-  private async linkOwnAppend(events: readonly LogEvent[]): Promise<void> {
-    try {
-      await forEachLimited(groupByStream(events.map((logEvent) => logEvent.event)), ([streamId, streamEvents]) => this.appendLinks(streamId, streamEvents));
-      // Every append before this one was linked before it was written; so the log is linked through it.
-      const last = events.at(-1)?.event.position ?? -1;
-      if (last === this.state.headPosition) this.state.linkedThrough = last;
-    } catch (error) {
-      this.onLinkFailure({ position: events[0]?.event.position ?? -1, error });
-    }
-  }
-
-  /**
-   * Appends the links of consecutive events of one stream at the exact revision before them.
-   * Another writer linking the same events at the same time writes the same link ids, which
-   * the server answers as a repeat, or, when its repeat cache no longer holds them, as a wrong
-   * expected version: so a refusal is settled by reading what the stream holds at those
-   * revisions. The same links there are a repeat; links to other events were not written by a
-   * ledger. An unknown outcome is settled the same way, never by sending the same links again
-   * blindly (a repeat of a write not yet replicated is dropped and times out).
-   */
-  private async appendLinks(streamId: string, events: readonly RecordedEvent[]): Promise<void> {
-    const started = Date.now();
-    let pending = events;
-    for (let attempt = 1; pending.length > 0; attempt += 1) {
-      const first = pending[0]!;
-      const links = pending.map((event) => toLinkEventData(this.names, event.position));
-      let settle = false;
-      try {
-        await this.client.appendToStream(this.names.ledgerStream(streamId), links, { expectedRevision: serverRevision(first.revision - 1) });
-        return;
-      } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError) && !isUnknownOutcome(error)) throw translateClientError(error);
-        if (Date.now() - started > linkRetryWindowMs || attempt >= logAppendAttemptsMax) throw error;
-        settle = true;
-      }
-      if (settle) {
-        if (attempt > 1) await backoff(attempt - 1);
-        pending = await this.linksStillMissing(streamId, pending);
-      }
-    }
-  }
-
-  /** The events whose links the stream does not hold yet, after checking that what it holds is theirs. */
-  private async linksStillMissing(streamId: string, events: readonly RecordedEvent[]): Promise<readonly RecordedEvent[]> {
-    const first = events[0]!;
-    const held = await this.reader.readLinkTargets(streamId, first.revision, events.length);
-    if (held.length === 0) {
-      const linked = await this.reader.linkedRevision(streamId);
-      if (linked !== first.revision - 1) {
-        throw new Error(`stream ${streamId} is linked up to revision ${linked}, but its next events start at ${first.revision}: the log is damaged (run verify)`);
-      }
-    }
-    for (const [index, target] of held.entries()) {
-      const expected = linkTarget(this.names, events[index]!.position);
-      if (target !== expected) {
-        throw new Error(
-          `stream ${streamId} holds ${target} at revision ${first.revision + index}, where the ledger links ${expected}: it was written outside this ledger`,
-        );
-      }
-    }
-    return events.slice(held.length);
+    return landed;
   }
 
   /**
@@ -282,9 +191,7 @@ export class EsdbWriter {
       }
     }
     const recorded = new Map<string, RecordedEvent>();
-    for (const [start, count] of runs([...positions].sort((a, b) => a - b))) {
-      for (const { event } of await this.reader.readLog(start, count)) if (positions.has(event.position)) recorded.set(event.eventId, event);
-    }
+    for (const event of await this.reader.readPositions([...positions].sort((a, b) => a - b))) recorded.set(event.eventId, event);
     return recorded;
   }
 
@@ -292,9 +199,9 @@ export class EsdbWriter {
    * The server-side half of the protocol: the append is accepted only while the log's last
    * revision is still the head this writer folded and decided on.
    */
-  private async appendToLog(events: readonly LogEvent[]): Promise<LogAppendOutcome> {
+  private async appendToLog(eventData: JSONEventData[]): Promise<LogAppendOutcome> {
     try {
-      await this.client.appendToStream(this.names.log, events.map(toLogEventData), { expectedRevision: serverRevision(this.state.headPosition) });
+      await this.client.appendToStream(this.names.log, eventData, { expectedRevision: serverRevision(this.state.headPosition) });
       return 'written';
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) return 'lost_race';
@@ -386,38 +293,4 @@ function translateClientError(error: unknown): unknown {
     return new RangeError(`an event of the append is larger than the server's MaxAppendEventSize: raise it, or make the event smaller`, { cause: error });
   }
   return error;
-}
-
-function groupByStream(events: readonly RecordedEvent[]): Map<string, RecordedEvent[]> {
-  const groups = new Map<string, RecordedEvent[]>();
-  for (const event of events) {
-    const group = groups.get(event.streamId);
-    if (group === undefined) groups.set(event.streamId, [event]);
-    else group.push(event);
-  }
-  return groups;
-}
-
-/** Runs `work` for every entry, at most linkAppendsInFlightMax at a time. */
-async function forEachLimited<K, V>(entries: ReadonlyMap<K, V>, work: (entry: [K, V]) => Promise<void>): Promise<void> {
-  const all = [...entries];
-  for (let start = 0; start < all.length; start += linkAppendsInFlightMax) {
-    await Promise.all(all.slice(start, start + linkAppendsInFlightMax).map(work));
-  }
-}
-
-/** Sorted positions as [first, count] runs of adjacent ones, each read with one call. */
-function* runs(sortedPositions: readonly number[]): Generator<[number, number]> {
-  let start = -1;
-  let count = 0;
-  for (const position of sortedPositions) {
-    if (count > 0 && position === start + count && count < readPageEventsMax) {
-      count += 1;
-      continue;
-    }
-    if (count > 0) yield [start, count];
-    start = position;
-    count = 1;
-  }
-  if (count > 0) yield [start, count];
 }
