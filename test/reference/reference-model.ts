@@ -36,6 +36,16 @@ function monthsCovering(from: number, to: number): string[] {
   return months;
 }
 
+/** The same day and time `months` calendar months later; a day the month lacks becomes its last day. */
+function plusMonths(at: number, months: number): number {
+  const date = new Date(at);
+  const year = date.getUTCFullYear() + Math.floor((date.getUTCMonth() + months) / 12);
+  const month = (date.getUTCMonth() + months) % 12;
+  const daysInMonth = [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month]!;
+  const day = Math.min(date.getUTCDate(), daysInMonth);
+  return Date.UTC(year, month, day) + (at - Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+}
+
 // ---- State ----------------------------------------------------------------------------------
 
 interface Entry {
@@ -590,6 +600,31 @@ export class ReferenceModel {
       .filter((lease) => lease.signedAt <= asOf)
       .map((lease) => ({ leaseId: lease.leaseId, tenantId: lease.tenantId, remaining: commitmentBetween(lease, asOf, lease.endsAt).amount.round(minorDigits) }));
     return { total: m(sumQ(leases.map((lease) => lease.remaining))), leases: leases.map((lease) => ({ ...lease, remaining: m(lease.remaining) })) };
+  }
+
+  /**
+   * The backlog in four bands: [t, t+12 months), [t+12, t+24), [t+24, t+36), beyond, as
+   * differences of rounded cumulative amounts from t, so a lease's bands add up to its backlog.
+   */
+  rpo(asOf: number, knownAt: number) {
+    const world = this.known(knownAt);
+    const names = ['within12Months', 'months13to24', 'months25to36', 'beyond36Months'] as const;
+    const ends = [plusMonths(asOf, 12), plusMonths(asOf, 24), plusMonths(asOf, 36), Number.POSITIVE_INFINITY];
+    const totals = names.map(() => ZERO);
+    const leases = sortedLeases(world)
+      .filter((lease) => lease.signedAt <= asOf)
+      .map((lease) => {
+        const cumulative = ends.map((end) => commitmentBetween(lease, asOf, end).amount.round(minorDigits));
+        const bands = cumulative.map((amount, index) => amount.sub(index === 0 ? ZERO : cumulative[index - 1]!));
+        bands.forEach((amount, index) => (totals[index] = totals[index]!.add(amount)));
+        return { leaseId: lease.leaseId, tenantId: lease.tenantId, ...Object.fromEntries(names.map((name, index) => [name, m(bands[index]!)])) };
+      });
+    return {
+      bands: Object.fromEntries(names.map((name, index) => [name, m(totals[index]!)])),
+      total: m(sumQ(totals)),
+      leases,
+      excludes: 'usage-based consideration (ASC 606-10-50-14A)',
+    };
   }
 
   private tenantMrr(world: World, at: number): Map<string, { mrr: Q; arr: Q }> {

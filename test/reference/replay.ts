@@ -21,7 +21,7 @@ export interface LedgerUnderTest {
   close(): Promise<void>;
 }
 
-export type ReportName = 'revenue' | 'backlog' | 'mrr' | 'mrr-movements' | 'trial-balance' | 'contract-balances' | 'ar-aging' | 'reconciliation';
+export type ReportName = 'revenue' | 'backlog' | 'rpo' | 'mrr' | 'mrr-movements' | 'trial-balance' | 'contract-balances' | 'ar-aging' | 'reconciliation';
 
 export async function inProcessLedger(): Promise<LedgerUnderTest> {
   let nowMs = 0;
@@ -60,6 +60,8 @@ export async function inProcessLedger(): Promise<LedgerUnderTest> {
           return reports.reconciliation(query as { month: string; knownAt: string });
         case 'backlog':
           return reports.backlog(query);
+        case 'rpo':
+          return reports.rpo(query);
         case 'mrr':
           return reports.mrr(query);
         case 'trial-balance':
@@ -217,6 +219,7 @@ export async function compare(history: History, ledger: LedgerUnderTest, mismatc
     const at = `as of ${query.asOf} known at ${query.knownAt}`;
     const expectations: [ReportName, unknown][] = [
       ['backlog', reference.backlog(probe.asOf, probe.knownAt)],
+      ['rpo', reference.rpo(probe.asOf, probe.knownAt)],
       ['mrr', reference.mrr(probe.asOf, probe.knownAt)],
       ['trial-balance', reference.trialBalance(probe.asOf, probe.knownAt)],
       ['contract-balances', reference.contractBalances(probe.asOf, probe.knownAt)],

@@ -2,3 +2,4 @@ export * from './primitives.js';
 export * from './events.js';
 export * from './event-registry.js';
 export * from './commands.js';
+export * from './periods.js';

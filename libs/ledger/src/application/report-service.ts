@@ -14,6 +14,7 @@ import {
   mrrReport,
   reconciliationReport,
   revenueReport,
+  rpoReport,
   trialBalanceReport,
   type ReportScope,
 } from '../projections/reports.js';
@@ -91,6 +92,12 @@ export class ReportService {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...backlogReport(scope, asOfMs) };
+  }
+
+  async rpo(query: TimeQuery) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const { asOf, asOfMs } = this.asOfMs(query);
+    return { asOf, knownAt, ...rpoReport(scope, asOfMs) };
   }
 
   async trialBalance(query: TimeQuery) {

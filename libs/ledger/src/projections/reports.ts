@@ -3,7 +3,7 @@ import { committedAt } from '../domain/lease/lease.js';
 import { amountOfRateGpuMs, chargesFor, commitmentOver, committedGpuHoursShown, monthHours, overageGpuMsOf, type Charge } from '../billing/charges.js';
 import { leaseLines } from '../billing/billing-run.js';
 import { Decimal, ZERO, dec, formatMoney, formatQuantity, roundMoney, shownQuantity, sum } from '../shared/decimal.js';
-import { monthInterval, msPerDay, msPerHour, overlapMs, previousMonth, toInstant } from '../shared/time.js';
+import { addMonths, monthInterval, msPerDay, msPerHour, overlapMs, previousMonth, toInstant } from '../shared/time.js';
 import { accountBalances, accountCodes, accounts, journalEntries } from './journal.js';
 import { allocationEndAt, compareIds, type LedgerModel } from './ledger-model.js';
 import { amountDue, receivablesAt } from './receivables.js';
@@ -190,16 +190,52 @@ export function revenueReport(scope: ReportScope, month: string) {
   };
 }
 
+/** The commitment of a lease still to be delivered over [fromMs, toMs), like a commitment charge: rounded once. */
+function remainingCommitment(scope: ReportScope, lease: LeaseState, fromMs: number, toMs: number): Decimal {
+  return amountOfRateGpuMs(commitmentOver(lease, fromMs, toMs).rateGpuMs, scope.minorDigits);
+}
+
 export function backlogReport(scope: ReportScope, asOfMs: number) {
   const leases = leasesSignedBy(scope, asOfMs).map((lease) => ({
     leaseId: lease.leaseId,
     tenantId: lease.tenantId,
-    remaining: amountOfRateGpuMs(commitmentOver(lease, asOfMs, lease.endsAtMs).rateGpuMs, scope.minorDigits),
+    remaining: remainingCommitment(scope, lease, asOfMs, lease.endsAtMs),
   }));
   return {
     total: formatMoney(sum(leases.map((lease) => lease.remaining)), scope.minorDigits),
     leases: leases.map((lease) => ({ ...lease, remaining: formatMoney(lease.remaining, scope.minorDigits) })),
   };
+}
+
+export const rpoBands = ['within12Months', 'months13to24', 'months25to36', 'beyond36Months'] as const;
+export type RpoBand = (typeof rpoBands)[number];
+/** What the remaining performance obligation leaves out, and the paragraph that allows it. */
+export const rpoExcludes = 'usage-based consideration (ASC 606-10-50-14A)';
+
+/**
+ * The remaining performance obligation at `asOfMs` (DOMAIN.md, "Closing a period"): each lease's
+ * backlog split at t+12, t+24 and t+36 calendar months. A band is the difference of two rounded
+ * cumulative amounts, [t, band end) less [t, band start), so the bands add up to the lease's
+ * backlog exactly, whatever the rounding of each piece.
+ */
+export function rpoReport(scope: ReportScope, asOfMs: number) {
+  const bandEndsMs = [addMonths(asOfMs, 12), addMonths(asOfMs, 24), addMonths(asOfMs, 36), Number.POSITIVE_INFINITY];
+  const totals = new Map<RpoBand, Decimal>(rpoBands.map((band) => [band, ZERO]));
+  const money = (value: Decimal): string => formatMoney(value, scope.minorDigits);
+  const leases = leasesSignedBy(scope, asOfMs).map((lease) => {
+    const bands = {} as Record<RpoBand, string>;
+    let before = ZERO;
+    rpoBands.forEach((band, index) => {
+      const cumulative = remainingCommitment(scope, lease, asOfMs, Math.min(bandEndsMs[index]!, lease.endsAtMs));
+      const amount = cumulative.minus(before);
+      before = cumulative;
+      totals.set(band, totals.get(band)!.plus(amount));
+      bands[band] = money(amount);
+    });
+    return { leaseId: lease.leaseId, tenantId: lease.tenantId, ...bands };
+  });
+  const bands = Object.fromEntries(rpoBands.map((band) => [band, money(totals.get(band)!)])) as Record<RpoBand, string>;
+  return { bands, total: money(sum(totals.values())), leases, excludes: rpoExcludes };
 }
 
 // ---- Journal-based reports ---------------------------------------------------------------------

@@ -35,6 +35,11 @@ export class ReportsController {
     return this.reads.report('backlog', query);
   }
 
+  @Get('rpo') @Allow('reports.read') @Doc({ summary: 'Remaining performance obligation at an instant, in four bands of 12 months, usage excluded', tags })
+  rpo(@ValidQuery(AsOfQuery) query: AsOf) {
+    return this.reads.report('rpo', query);
+  }
+
   @Get('trial-balance') @Allow('reports.read') @Doc({ summary: 'Trial balance of the journal at an instant', tags })
   trialBalance(@ValidQuery(AsOfQuery) query: AsOf) {
     return this.reads.report('trial-balance', query);
