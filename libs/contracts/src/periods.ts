@@ -9,7 +9,7 @@ import { Instant, Month, SignedMoney } from './primitives.js';
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in hex');
 
 /** The log head when a month closed: the position and hash of the last event recorded before the close. */
-export const PeriodSeal = z.strictObject({ position: z.int().min(-1), hash: z.union([sha256Hex, z.literal('')]) });
+export const PeriodSeal = z.strictObject({ position: z.int().min(0), hash: sha256Hex });
 export type PeriodSeal = z.infer<typeof PeriodSeal>;
 
 /** Finance closed a service month: its books never change again. */

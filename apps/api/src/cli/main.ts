@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { readConfig } from '../config.js';
 import { reportNames } from '../shared/report-names.js';
+import { closeCommand } from './period-commands.js';
 import { billCommand, demoCommand, exportJournalCommand, importUsageCommand, invoiceRenderCommand, reportCommand, verifyCommand } from './commands.js';
 import type { CliIo, CliContext } from './context.js';
 import { CliUsageError, exitCodeOf, exitMisuse, exitOk, messageOf } from './errors.js';
@@ -120,6 +121,12 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
     .description('check the hash chain (and each pinned head), then rebuild the model from the log and compare it with the live one and the model checkpoint')
     .option('--expect-head <position:hash>', 'fail unless the log still holds this head (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .action(action((context, flags: { expectHead: string[] }) => verifyCommand(context, { expectHead: flags.expectHead })));
+
+  program
+    .command('close')
+    .description('close a service month: its books never change again (as POST /v1/periods/{month}/close)')
+    .requiredOption('--month <YYYY-MM>', 'the month to close: the next after the latest closed, after the billing run of its end')
+    .action(action((context, flags: { month: string }) => closeCommand(context, flags)));
 
   if (argv.length === 0) {
     program.outputHelp({ error: true });

@@ -12,6 +12,7 @@ import { BillingController } from './controllers/billing.controller.js';
 import { ContractsController } from './controllers/contracts.controller.js';
 import { MeteringController } from './controllers/metering.controller.js';
 import { OperationsController, openApiDocumentToken } from './controllers/operations.controller.js';
+import { PeriodsController } from './controllers/periods.controller.js';
 import { ReportsController } from './controllers/reports.controller.js';
 import { InvoiceDocumentsService } from './invoice-documents.service.js';
 import { LedgerCommandsService } from './ledger-commands.service.js';
@@ -20,7 +21,7 @@ import { DemoMark } from '../shared/demo-store.js';
 import { Metrics } from './observability/metrics.js';
 import { buildOpenApiDocument } from './openapi/openapi.js';
 
-export const apiControllers: readonly Type[] = [ContractsController, MeteringController, BillingController, ReportsController, AuditController, OperationsController];
+export const apiControllers: readonly Type[] = [ContractsController, MeteringController, BillingController, ReportsController, PeriodsController, AuditController, OperationsController];
 
 export interface ApiModuleOptions {
   ledger: Ledger;

@@ -3,7 +3,9 @@ import { committedAt } from '../domain/lease/lease.js';
 import { amountOfRateGpuMs, chargesFor, commitmentOver, committedGpuHoursShown, monthHours, overageGpuMsOf, type Charge } from '../billing/charges.js';
 import { leaseLines } from '../billing/billing-run.js';
 import { Decimal, ZERO, dec, formatMoney, formatQuantity, roundMoney, shownQuantity, sum } from '../shared/decimal.js';
-import { addMonths, monthInterval, msPerDay, msPerHour, overlapMs, previousMonth, toInstant } from '../shared/time.js';
+import { addMonths, monthContaining, monthInterval, monthOf, msPerDay, msPerHour, overlapMs, previousMonth, toInstant } from '../shared/time.js';
+import { bookingMonthOf, closedMonthsOfLease, frozenPositionOf, recognitionPieces, revenueKindOf } from './periods.js';
+import type { PriorPeriodAdjustmentKind } from '@compute-ledger/contracts';
 import { accountBalances, accountCodes, accounts, journalEntries } from './journal.js';
 import { allocationEndAt, compareIds, type LedgerModel } from './ledger-model.js';
 import { amountDue, receivablesAt } from './receivables.js';
@@ -145,37 +147,69 @@ function chargeOf(charges: readonly Charge[], kind: Charge['kind']): Decimal {
   return charges.find((charge) => charge.kind === kind)?.amount ?? ZERO;
 }
 
-export function revenueReport(scope: ReportScope, month: string) {
+type RevenueField = 'commitment' | 'usage' | 'terminationFees' | 'slaCredits';
+const revenueFields: readonly RevenueField[] = ['commitment', 'usage', 'terminationFees', 'slaCredits'];
+const priorPeriodKinds: readonly PriorPeriodAdjustmentKind[] = [...revenueFields, 'creditNotes'];
+
+/**
+ * The scope a book report of `month` reads: a closed month's books as known at its seal (every
+ * later fact is booked elsewhere), an open month's as known at the cut-off.
+ */
+function booksScope(scope: ReportScope, month: string): ReportScope {
+  const frozen = frozenPositionOf(scope.model.closesAt(scope.cutoff), month);
+  return frozen === null ? scope : { ...scope, cutoff: Math.min(frozen, scope.cutoff) };
+}
+
+/**
+ * Revenue recognized in a month's books. A closed month answers as known at its seal; an open
+ * one adds the prior-period adjustments booked in it to its fields (and its leases), and lists
+ * them, per month they belong to and kind.
+ */
+export function revenueReport(asked: ReportScope, month: string) {
+  const scope = booksScope(asked, month);
   const money = (value: Decimal): string => formatMoney(value, scope.minorDigits);
-  const totals = { commitment: ZERO, usage: ZERO, terminationFees: ZERO, slaCredits: ZERO };
+  const closes = scope.model.closesAt(scope.cutoff);
+  const totals: Record<RevenueField, Decimal> = { commitment: ZERO, usage: ZERO, terminationFees: ZERO, slaCredits: ZERO };
+  const adjustments = new Map<string, { month: string; kind: PriorPeriodAdjustmentKind; amount: Decimal }>();
+  const adjust = (belongsTo: string, kind: PriorPeriodAdjustmentKind, amount: Decimal): void => {
+    const key = `${belongsTo} ${priorPeriodKinds.indexOf(kind)}`;
+    const known = adjustments.get(key);
+    adjustments.set(key, { month: belongsTo, kind, amount: (known?.amount ?? ZERO).plus(amount) });
+  };
   const leases = [];
   for (const lease of knownLeases(scope)) {
     const charges = monthCharges(scope, lease, month);
-    if (charges.length === 0) continue;
-    const row = {
+    const row: Record<RevenueField, Decimal> = {
       commitment: chargeOf(charges, 'commitment'),
       usage: chargeOf(charges, 'overage'),
       terminationFees: chargeOf(charges, 'termination_fee'),
       slaCredits: chargeOf(charges, 'sla_credit'),
     };
-    totals.commitment = totals.commitment.plus(row.commitment);
-    totals.usage = totals.usage.plus(row.usage);
-    totals.terminationFees = totals.terminationFees.plus(row.terminationFees);
-    totals.slaCredits = totals.slaCredits.plus(row.slaCredits);
-    leases.push({
-      leaseId: lease.leaseId,
-      tenantId: lease.tenantId,
-      commitment: money(row.commitment),
-      usage: money(row.usage),
-      terminationFees: money(row.terminationFees),
-      slaCredits: money(row.slaCredits),
-    });
+    let adjusted = false;
+    for (const closedMonth of closedMonthsOfLease(scope.model, lease.leaseId, scope.cutoff, closes)) {
+      if (closedMonth >= month) continue;
+      for (const piece of recognitionPieces(scope.model, lease.leaseId, closedMonth, scope.cutoff, closes, scope.minorDigits)) {
+        if (!piece.priorPeriod || piece.bookMonth !== month) continue;
+        for (const { kind, amount } of piece.amounts) {
+          const field = revenueKindOf[kind];
+          row[field] = row[field].plus(amount);
+          adjust(closedMonth, field, amount);
+          adjusted = true;
+        }
+      }
+    }
+    if (charges.length === 0 && !adjusted) continue;
+    for (const field of revenueFields) totals[field] = totals[field].plus(row[field]);
+    leases.push({ leaseId: lease.leaseId, tenantId: lease.tenantId, ...(Object.fromEntries(revenueFields.map((field) => [field, money(row[field])])) as Record<RevenueField, string>) });
   }
-  const { startMs, endMs } = monthInterval(month);
   let creditNotes = ZERO;
   for (const note of scope.model.creditNotes.values()) {
-    const issuedMs = Date.parse(note.data.issuedAt);
-    if (note.position <= scope.cutoff && issuedMs >= startMs && issuedMs < endMs) creditNotes = creditNotes.minus(dec(note.data.amount));
+    if (note.position > scope.cutoff) continue;
+    const belongsTo = monthOf(Date.parse(note.data.issuedAt));
+    const bookMonth = bookingMonthOf(closes, belongsTo, note.position);
+    if (bookMonth !== month) continue;
+    creditNotes = creditNotes.minus(dec(note.data.amount));
+    if (belongsTo !== month) adjust(belongsTo, 'creditNotes', dec(note.data.amount).negated());
   }
   const total = totals.commitment.plus(totals.usage).plus(totals.terminationFees).plus(totals.slaCredits).plus(creditNotes);
   return {
@@ -186,6 +220,11 @@ export function revenueReport(scope: ReportScope, month: string) {
     slaCredits: money(totals.slaCredits),
     creditNotes: money(creditNotes),
     total: money(total),
+    priorPeriodAdjustments: [...adjustments.keys()]
+      .sort()
+      .map((key) => adjustments.get(key)!)
+      .filter((entry) => !entry.amount.isZero())
+      .map((entry) => ({ month: entry.month, kind: entry.kind, amount: money(entry.amount) })),
     leases,
   };
 }
@@ -240,7 +279,17 @@ export function rpoReport(scope: ReportScope, asOfMs: number) {
 
 // ---- Journal-based reports ---------------------------------------------------------------------
 
-export function trialBalanceReport(scope: ReportScope, asOfMs: number) {
+/**
+ * The scope of a report of balances at `asOfMs`: at the end of a closed month, its books as known
+ * at its seal (the adjustments later booked at that same instant belong to the next month).
+ */
+function balancesScope(scope: ReportScope, asOfMs: number): ReportScope {
+  const month = monthContaining(asOfMs);
+  return month.startMs === asOfMs ? booksScope(scope, previousMonth(month.month)) : scope;
+}
+
+export function trialBalanceReport(asked: ReportScope, asOfMs: number) {
+  const scope = balancesScope(asked, asOfMs);
   const { accounts: balances } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits));
   let totalDebit = ZERO;
   let totalCredit = ZERO;
@@ -255,7 +304,8 @@ export function trialBalanceReport(scope: ReportScope, asOfMs: number) {
   return { accounts: rows, totalDebit: formatMoney(totalDebit, scope.minorDigits), totalCredit: formatMoney(totalCredit, scope.minorDigits) };
 }
 
-export function contractBalancesReport(scope: ReportScope, asOfMs: number) {
+export function contractBalancesReport(asked: ReportScope, asOfMs: number) {
+  const scope = balancesScope(asked, asOfMs);
   const { leases: balances } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits));
   let deferred = ZERO;
   let unbilled = ZERO;
