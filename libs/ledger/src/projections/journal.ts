@@ -44,6 +44,8 @@ export interface JournalEntry {
   postings: Posting[];
   /** A prior-period adjustment: booked here because the month it belongs to was closed when its fact was recorded. */
   priorPeriod?: { month: string };
+  /** The service month a recognition of revenue (in its own books, at the month's end) recognizes. */
+  recognizedMonth?: string;
 }
 
 const recognitionAccount = { commitment: '4000', overage: '4010', termination_fee: '4020', sla_credit: '4090' } as const;
@@ -155,7 +157,7 @@ export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: numbe
         for (const kind of chargeKindOrder) {
           const charge = charges.find((candidate) => candidate.kind === kind);
           if (charge === undefined || charge.amount.isZero()) continue;
-          entries.push({ entryId: `${lease.leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${kind.replace('_', ' ')} ${month} of lease ${lease.leaseId}`, position: record.events[0]!.position, postings: chargePostings(charge) });
+          entries.push({ entryId: `${lease.leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${kind.replace('_', ' ')} ${month} of lease ${lease.leaseId}`, position: record.events[0]!.position, postings: chargePostings(charge), recognizedMonth: month });
         }
       }
       continue;
@@ -191,7 +193,7 @@ function pushRecognition(entries: JournalEntry[], piece: RecognitionPiece, lease
     entries.push(
       piece.priorPeriod
         ? { entryId: `${leaseId}:${month}:${kind}:booked-${piece.bookMonth}`, effectiveAtMs, description: `Prior-period adjustment of recognized ${what}, booked in ${piece.bookMonth}`, position, postings: recognitionPostings(kind, amount, leaseId), priorPeriod: { month } }
-        : { entryId: `${leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${what}`, position, postings: recognitionPostings(kind, amount, leaseId) },
+        : { entryId: `${leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${what}`, position, postings: recognitionPostings(kind, amount, leaseId), recognizedMonth: month },
     );
   }
 }
