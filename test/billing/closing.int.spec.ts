@@ -143,6 +143,23 @@ describe('closing a period', () => {
     await expect(harness.ledger.reports.period('2026-01')).rejects.toThrow('period 2026-01 is not closed');
   });
 
+  it('agrees three ways for November: metered usage, invoiced lines and the journal, adjustment included', async () => {
+    const reconciliation = await harness.ledger.reports.reconciliation({ month: '2025-11' });
+    expect(reconciliation.leases[0]).toMatchObject({
+      meteredGpuHours: '529800',
+      overageGpuHours: '25800', // 529,800 - 504,000
+      invoicedOverageGpuHours: '25800', // 25,200 on INV-000001 + 600 on INV-000002
+      charges: '1042860.00', // 1,058,400.00 + 90,300.00 - 105,840.00
+      journalRecognized: '1042860.00', // November's closed books 1,040,760.00 + the 2,100.00 booked in December
+      threeWay: { usageInvoiced: true, invoicedInJournal: true, ok: true },
+    });
+    expect(reconciliation.threeWayOk).toBe(true);
+    // Known before the second run, the late reading is metered but not yet invoiced.
+    const before = await harness.ledger.reports.reconciliation({ month: '2025-11', knownAt: '2025-12-15T00:00:00Z' });
+    expect(before.leases[0]).toMatchObject({ overageGpuHours: '25800', invoicedOverageGpuHours: '25200', notYetInvoiced: '2100.00', threeWay: { usageInvoiced: false, invoicedInJournal: true, ok: false } });
+    expect(before.threeWayOk).toBe(false);
+  });
+
   it('rebuilds from the log to the same model, closes included', async () => {
     const verified = await harness.ledger.verify();
     expect(verified.chain.ok).toBe(true);

@@ -114,8 +114,8 @@ export async function buildAuditPack(ledger: Ledger, month: string, ledgerVersio
   // first instant), and its own recognitions dated at its end. One row per posting.
   const journalRows: Record<string, unknown>[] = [];
   for (const entry of journalEntries(scope.model, endMs, cutoff, scope.minorDigits)) {
-    const inMonth = entry.effectiveAtMs >= startMs && entry.effectiveAtMs < endMs && (entry.recognizedMonth === undefined || entry.recognizedMonth === month);
-    const ownRecognition = entry.effectiveAtMs === endMs && entry.recognizedMonth === month;
+    const inMonth = entry.effectiveAtMs >= startMs && entry.effectiveAtMs < endMs && (entry.recognizedMonth === undefined || entry.recognizedMonth === month || entry.priorPeriod !== undefined);
+    const ownRecognition = entry.effectiveAtMs === endMs && entry.recognizedMonth === month && entry.priorPeriod === undefined;
     if (!inMonth && !ownRecognition) continue;
     for (const posting of entry.postings) {
       journalRows.push({ entryId: entry.entryId, effectiveAt: toInstant(entry.effectiveAtMs), description: entry.description, account: posting.account, leaseId: posting.leaseId ?? '', debit: money(posting.debit), credit: money(posting.credit), priorPeriodMonth: entry.priorPeriod?.month ?? '', position: entry.position });

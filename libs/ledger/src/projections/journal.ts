@@ -44,7 +44,7 @@ export interface JournalEntry {
   postings: Posting[];
   /** A prior-period adjustment: booked here because the month it belongs to was closed when its fact was recorded. */
   priorPeriod?: { month: string };
-  /** The service month a recognition of revenue (in its own books, at the month's end) recognizes. */
+  /** The service month a recognition of revenue recognizes (in its own books at the month's end, or as a prior-period adjustment). */
   recognizedMonth?: string;
 }
 
@@ -192,7 +192,7 @@ function pushRecognition(entries: JournalEntry[], piece: RecognitionPiece, lease
     const what = `${kind.replace('_', ' ')} ${month} of lease ${leaseId}`;
     entries.push(
       piece.priorPeriod
-        ? { entryId: `${leaseId}:${month}:${kind}:booked-${piece.bookMonth}`, effectiveAtMs, description: `Prior-period adjustment of recognized ${what}, booked in ${piece.bookMonth}`, position, postings: recognitionPostings(kind, amount, leaseId), priorPeriod: { month } }
+        ? { entryId: `${leaseId}:${month}:${kind}:booked-${piece.bookMonth}`, effectiveAtMs, description: `Prior-period adjustment of recognized ${what}, booked in ${piece.bookMonth}`, position, postings: recognitionPostings(kind, amount, leaseId), priorPeriod: { month }, recognizedMonth: month }
         : { entryId: `${leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${what}`, position, postings: recognitionPostings(kind, amount, leaseId), recognizedMonth: month },
     );
   }

@@ -220,12 +220,13 @@ export function revenueReport(asked: ReportScope, month: string) {
     slaCredits: money(totals.slaCredits),
     creditNotes: money(creditNotes),
     total: money(total),
+    // After the leases: the report's main list, the rows of its table and CSV.
+    leases,
     priorPeriodAdjustments: [...adjustments.keys()]
       .sort()
       .map((key) => adjustments.get(key)!)
       .filter((entry) => !entry.amount.isZero())
       .map((entry) => ({ month: entry.month, kind: entry.kind, amount: money(entry.amount) })),
-    leases,
   };
 }
 
@@ -385,6 +386,8 @@ export function reconciliationReport(scope: ReportScope, month: string) {
   // A run dated after every rule's due date: what it would bill for the month is what is not yet invoiced.
   const settleAll = { billingDate: toInstant(Date.UTC(9999, 0, 1)), cutoff: scope.cutoff, currency: '', minorDigits: scope.minorDigits };
   let allOk = true;
+  let allThreeWay = true;
+  const recognized = recognizedByLease(scope, month);
   const leases = [];
   for (const lease of knownLeases(scope)) {
     const hours = monthHours(lease, month);
@@ -398,6 +401,15 @@ export function reconciliationReport(scope: ReportScope, month: string) {
     const notYetInvoiced = sum(leaseLines(scope.model, lease, settleAll, [month]).map((line) => dec(line.amount)));
     const ok = chargesTotal.equals(invoiced.plus(notYetInvoiced));
     allOk &&= ok;
+    // The three-way check: metered usage -> invoiced lines -> journal entries, for the month.
+    const overageGpuHours = shownQuantity(overageGpuMsOf(metered, hours), msPerHour);
+    const invoicedOverageGpuHours = sum(invoicedLines.filter((line) => line.kind === 'overage').map((line) => dec(line.quantity)));
+    const journalRecognized = recognized.get(lease.leaseId) ?? ZERO;
+    const threeWay = {
+      usageInvoiced: invoicedOverageGpuHours.equals(overageGpuHours),
+      invoicedInJournal: invoiced.plus(notYetInvoiced).equals(journalRecognized),
+    };
+    allThreeWay &&= threeWay.usageInvoiced && threeWay.invoicedInJournal;
     leases.push({
       leaseId: lease.leaseId,
       tenantId: lease.tenantId,
@@ -410,9 +422,32 @@ export function reconciliationReport(scope: ReportScope, month: string) {
       invoiced: money(invoiced),
       notYetInvoiced: money(notYetInvoiced),
       ok,
+      invoicedOverageGpuHours: formatQuantity(invoicedOverageGpuHours),
+      journalRecognized: money(journalRecognized),
+      threeWay: { ...threeWay, ok: threeWay.usageInvoiced && threeWay.invoicedInJournal },
     });
   }
-  return { month, ok: allOk, leases };
+  return { month, ok: allOk, threeWayOk: allThreeWay, leases };
+}
+
+/**
+ * What the journal recognizes for each lease's service month, as known at the cut-off: its own
+ * recognition and every prior-period adjustment of it, read from the lease's contract balance
+ * (a recognition debits 1200 by its amount, an SLA credit credits it).
+ */
+function recognizedByLease(scope: ReportScope, month: string): Map<string, Decimal> {
+  const latest = scope.model.closesAt(scope.cutoff).at(-1)?.data.month;
+  const firstOpenStartMs = latest === undefined ? 0 : monthInterval(latest).endMs;
+  const asOfMs = Math.max(monthInterval(month).endMs, firstOpenStartMs);
+  const recognized = new Map<string, Decimal>();
+  for (const entry of journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits)) {
+    if (entry.recognizedMonth !== month) continue;
+    for (const posting of entry.postings) {
+      if (posting.account !== '1200' || posting.leaseId === undefined) continue;
+      recognized.set(posting.leaseId, (recognized.get(posting.leaseId) ?? ZERO).plus(posting.debit).minus(posting.credit));
+    }
+  }
+  return recognized;
 }
 
 export function capacityReport(scope: ReportScope, asOfMs: number) {
