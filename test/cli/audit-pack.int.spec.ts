@@ -109,7 +109,10 @@ describe('ledger close and ledger audit', () => {
       'journal.csv': 6, // November's commitment, overage and SLA credit recognized at its end: two postings each
       'trial-balance.csv': 9, // eight accounts and the totals
       'prior-period-adjustments.csv': 0,
+      'three-way.csv': 1,
     });
+    // November at its seal: 25,200 overage hours metered, invoiced and recognized, 1,040,760.00 in the journal.
+    expect(readFileSync(join(root, 'pack-a', 'three-way.csv'), 'utf8').split('\r\n')[1]).toBe('L-1001,frontier-lab,529200,25200,25200,1040760.00,1040760.00,0.00,1040760.00,true,true,true');
     const trialBalance = readFileSync(join(root, 'pack-a', 'trial-balance.csv'), 'utf8');
     expect(trialBalance).toContain('4010,Revenue: usage,0.00,88200.00'); // (529,200 - 504,000) x 3.50, the late reading not in November's books
   });

@@ -7,6 +7,7 @@ import {
   journalEntries,
   monthInterval,
   NotFoundError,
+  reconciliationReport,
   revenueReport,
   toInstant,
   trialBalanceReport,
@@ -128,6 +129,13 @@ export async function buildAuditPack(ledger: Ledger, month: string, ledgerVersio
 
   const revenue = revenueReport(scope, month);
   files.push(csvFile('prior-period-adjustments.csv', revenue.priorPeriodAdjustments, ['month', 'kind', 'amount']));
+
+  // The three-way check of the month at its seal: metered usage, invoiced lines, journal entries.
+  const reconciliation = reconciliationReport(scope, month);
+  const threeWayRows = reconciliation.leases.map((row) => ({
+    leaseId: row.leaseId, tenantId: row.tenantId, meteredGpuHours: row.meteredGpuHours, overageGpuHours: row.overageGpuHours, invoicedOverageGpuHours: row.invoicedOverageGpuHours, charges: row.charges, invoiced: row.invoiced, notYetInvoiced: row.notYetInvoiced, journalRecognized: row.journalRecognized, usageInvoiced: String(row.threeWay.usageInvoiced), invoicedInJournal: String(row.threeWay.invoicedInJournal), ok: String(row.threeWay.ok),
+  }));
+  files.push(csvFile('three-way.csv', threeWayRows, ['leaseId', 'tenantId', 'meteredGpuHours', 'overageGpuHours', 'invoicedOverageGpuHours', 'charges', 'invoiced', 'notYetInvoiced', 'journalRecognized', 'usageInvoiced', 'invoicedInJournal', 'ok']));
 
   const manifest: AuditPackManifest = {
     packVersion: auditPackVersion,
