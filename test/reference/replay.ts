@@ -99,6 +99,8 @@ async function send(ledger: Ledger, step: Step): Promise<void> {
       return void (await commands.correctUsage(step.body, actor));
     case 'outage':
       return void (await commands.recordOutage(step.body, actor));
+    case 'close':
+      return void (await ledger.periods.close(step.month, actor));
     case 'run':
       return void (await billing.runBilling(step.billingDate, actor));
     case 'pay':
@@ -149,7 +151,8 @@ function documentView(document: RefDocument) {
     kind: document.kind,
     tenantId: document.tenantId,
     billingDate: document.billingDate === null ? null : iso(document.billingDate),
-    dueAt: iso(document.dueAt),
+    // A credit note is owed to the tenant: the API shows it no due date.
+    dueAt: document.kind === 'credit_note' ? null : iso(document.dueAt),
     total: document.total.fixed(2),
     lines: document.lines.map((line) => ({
       leaseId: line.leaseId,
