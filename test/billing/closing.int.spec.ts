@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PeriodAnswer, PeriodCloseAnswer, PeriodsAnswer, PriorPeriodAdjustment } from '@compute-ledger/contracts';
 import { ConflictError } from '@compute-ledger/ledger';
 import {
   workedExampleAllocation,
@@ -137,7 +138,13 @@ describe('closing a period', () => {
     expect(period).toMatchObject({ month: '2025-11', closedAt: closedOn, closedBy: 'test', seal, adjustments: [{ month: '2025-11', kind: 'usage', amount: '2100.00', bookedIn: '2025-12' }] });
     const closedDecember = await harness.ledger.periods.close('2025-12', actor);
     expect(closedDecember.month).toBe('2025-12');
-    expect((await harness.ledger.reports.periods()).periods.map((each) => each.month)).toEqual(['2025-11', '2025-12']);
+    const periods = await harness.ledger.reports.periods();
+    expect(periods.periods.map((each) => each.month)).toEqual(['2025-11', '2025-12']);
+    // The answers have the shapes libs/contracts gives them.
+    expect(() => PeriodCloseAnswer.parse(closedDecember)).not.toThrow();
+    expect(() => PeriodAnswer.parse(period)).not.toThrow();
+    expect(() => PeriodsAnswer.parse(periods)).not.toThrow();
+    for (const adjustment of (await harness.ledger.reports.revenue({ month: '2025-12' })).priorPeriodAdjustments) expect(() => PriorPeriodAdjustment.parse(adjustment)).not.toThrow();
     const december = await harness.ledger.reports.revenue({ month: '2025-12' });
     expect([december.usage, december.total, december.priorPeriodAdjustments]).toEqual(['2100.00', '1564500.00', [{ month: '2025-11', kind: 'usage', amount: '2100.00' }]]);
     await expect(harness.ledger.reports.period('2026-01')).rejects.toThrow('period 2026-01 is not closed');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RpoAnswer } from '@compute-ledger/contracts';
 import { addMonths, dec, toInstant, toMs } from '@compute-ledger/ledger';
 import { workedExampleKnownAt, workedExampleLease, workedExampleSite, workedExampleTenant } from '../support/worked-example.js';
 import { actor, openHarness, type Harness } from './harness.js';
@@ -50,6 +51,7 @@ describe('the remaining performance obligation', () => {
     expect(backlog.leases.find((row) => row.leaseId === 'L-1001')!.remaining).toBe('29491200.00');
     expect(rpo.excludes).toBe('usage-based consideration (ASC 606-10-50-14A)');
     expect([rpo.asOf, rpo.knownAt]).toEqual(['2025-12-15T00:00:00Z', '2025-12-15T00:00:00Z']);
+    expect(() => RpoAnswer.parse(rpo)).not.toThrow();
   });
 
   it('splits a four-year lease into four bands that add up to its backlog', async () => {

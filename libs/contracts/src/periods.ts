@@ -30,12 +30,13 @@ export type PriorPeriodAdjustment = z.infer<typeof PriorPeriodAdjustment>;
 
 export const PeriodCloseAnswer = z.strictObject({ month: Month, closedAt: Instant, seal: PeriodSeal });
 
-/** A close as `GET /periods/{month}` shows it: its seal, and the adjustments booked into later months because of it. */
-export const PeriodAnswer = PeriodCloseAnswer.extend({
+/** A close as `GET /periods` lists it: its seal, and the adjustments booked into later months because of it. */
+export const PeriodView = PeriodCloseAnswer.extend({
   closedBy: z.string(),
   adjustments: z.array(PriorPeriodAdjustment.extend({ bookedIn: Month })),
 });
-export const PeriodsAnswer = z.strictObject({ periods: z.array(PeriodAnswer) });
+export const PeriodAnswer = PeriodView.extend({ knownAt: Instant });
+export const PeriodsAnswer = z.strictObject({ knownAt: Instant, periods: z.array(PeriodView) });
 
 export const RpoBands = z.strictObject({ within12Months: SignedMoney, months13to24: SignedMoney, months25to36: SignedMoney, beyond36Months: SignedMoney });
 export const RpoAnswer = z.strictObject({
