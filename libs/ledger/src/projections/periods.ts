@@ -64,19 +64,29 @@ function sameFacts(model: LedgerModel, leaseId: string, month: string, from: num
 /**
  * A lease's recognition of `month` as known at `cutoff`, split by the books that carry it: the
  * month's own (as known at its seal, when closed), then one adjustment per later month in which
- * facts recorded after the seal changed it.
+ * facts recorded after the seal changed it; `adjustmentsOnly` leaves the month's own out.
  */
-export function recognitionPieces(model: LedgerModel, leaseId: string, month: string, cutoff: number, closes: readonly PeriodCloseRecord[], minorDigits: number): RecognitionPiece[] {
+export function recognitionPieces(
+  model: LedgerModel,
+  leaseId: string,
+  month: string,
+  cutoff: number,
+  closes: readonly PeriodCloseRecord[],
+  minorDigits: number,
+  adjustmentsOnly = false,
+): RecognitionPiece[] {
   const frozen = frozenPositionOf(closes, month);
   const own = (position: number): RecognitionPiece => ({
     bookMonth: month,
     priorPeriod: false,
     amounts: [...amountsAt(model, leaseId, month, position, minorDigits)].map(([kind, amount]) => ({ kind, amount })),
   });
-  if (frozen === null) return [own(cutoff)];
-  const pieces = [own(frozen)];
+  if (frozen === null) return adjustmentsOnly ? [] : [own(cutoff)];
+  const pieces = adjustmentsOnly ? [] : [own(frozen)];
   let from = frozen;
-  let before = amountsAt(model, leaseId, month, frozen, minorDigits);
+  // The charges at the seal are computed only when something changed after it: most months never move.
+  let known: Map<ChargeKind, Decimal> | null = null;
+  const beforeOf = (): Map<ChargeKind, Decimal> => (known ??= amountsAt(model, leaseId, month, frozen, minorDigits));
   const firstLater = closes.findIndex((close) => close.data.seal.position > frozen);
   const boundaries: { to: number; bookMonth: string }[] = [];
   if (firstLater >= 0) for (const close of closes.slice(firstLater)) boundaries.push({ to: Math.min(close.data.seal.position, cutoff), bookMonth: close.data.month });
@@ -86,12 +96,13 @@ export function recognitionPieces(model: LedgerModel, leaseId: string, month: st
       from = Math.max(from, to);
       continue;
     }
+    const before = beforeOf();
     const after = amountsAt(model, leaseId, month, to, minorDigits);
     const amounts = chargeKindOrder
       .map((kind) => ({ kind, amount: (after.get(kind) ?? ZERO).minus(before.get(kind) ?? ZERO) }))
       .filter((entry) => !entry.amount.isZero());
     if (amounts.length > 0) pieces.push({ bookMonth, priorPeriod: true, amounts });
-    before = after;
+    known = after;
     from = to;
   }
   return pieces;

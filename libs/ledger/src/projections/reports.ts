@@ -188,7 +188,7 @@ export function revenueReport(asked: ReportScope, month: string) {
     let adjusted = false;
     for (const closedMonth of closedMonthsOfLease(scope.model, lease.leaseId, scope.cutoff, closes)) {
       if (closedMonth >= month) continue;
-      for (const piece of recognitionPieces(scope.model, lease.leaseId, closedMonth, scope.cutoff, closes, scope.minorDigits)) {
+      for (const piece of recognitionPieces(scope.model, lease.leaseId, closedMonth, scope.cutoff, closes, scope.minorDigits, true)) {
         if (!piece.priorPeriod || piece.bookMonth !== month) continue;
         for (const { kind, amount } of piece.amounts) {
           const field = revenueKindOf[kind];
