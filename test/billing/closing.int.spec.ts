@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PeriodAnswer, PeriodCloseAnswer, PeriodsAnswer, PriorPeriodAdjustment } from '@compute-ledger/contracts';
-import { ConflictError } from '@compute-ledger/ledger';
+import { dirname, join } from 'node:path';
+import { ConflictError, openLedger } from '@compute-ledger/ledger';
 import {
   workedExampleAllocation,
   workedExampleDecemberReadings,
@@ -167,9 +168,21 @@ describe('closing a period', () => {
     expect(before.threeWayOk).toBe(false);
   });
 
-  it('rebuilds from the log to the same model, closes included', async () => {
+  it('rebuilds from the log to the same model, closes included, and restores them from a checkpoint', async () => {
     const verified = await harness.ledger.verify();
     expect(verified.chain.ok).toBe(true);
     expect(verified.rebuild.ok).toBe(true);
+    await harness.ledger.checkpoint();
+    const directory = dirname(harness.ledger.opening.checkpointPath!);
+    const reopened = await openLedger({ store: `sqlite:${join(directory, 'ledger.db')}`, dataDir: directory, clock: () => new Date('2026-02-01T00:00:00Z') });
+    try {
+      expect(reopened.restoredFrom).not.toBeNull();
+      expect((await reopened.reports.periods()).periods).toEqual((await harness.ledger.reports.periods()).periods);
+      expect((await reopened.reports.revenue({ month: '2025-11' })).usage).toBe('88200.00');
+      expect((await reopened.reports.revenue({ month: '2025-12' })).priorPeriodAdjustments).toEqual([{ month: '2025-11', kind: 'usage', amount: '2100.00' }]);
+      await expect(reopened.periods.close('2025-12', actor)).rejects.toThrow('2025-12 is already closed');
+    } finally {
+      await reopened.close();
+    }
   });
 });
