@@ -241,6 +241,13 @@ export function buildHistory(plan: Plan): History {
     const billingDate = Date.UTC(2026, index + 1, 1);
     push(billingDate + delayHours * hourMs, { kind: 'run', billingDate: iso(billingDate) });
   });
+  // Closes: after a run whose delay is an even number of hours, its previous month closes two
+  // days later (a skipped run leaves its month open, so a later close is refused as out of order).
+  plan.runs.forEach((delayHours, index) => {
+    if (delayHours === null || delayHours % 2 !== 0) return;
+    const billingDate = Date.UTC(2026, index + 1, 1);
+    push(billingDate + delayHours * hourMs + 2 * dayMs, { kind: 'close', month: iso(Date.UTC(2026, index, 1)).slice(0, 7) });
+  });
   // A last run after everything, so every history is billed to its end.
   const lastRun = Date.UTC(2026, runMonths + 1, 1);
   push(lastRun + hourMs, { kind: 'run', billingDate: iso(lastRun) });

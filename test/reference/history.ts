@@ -29,6 +29,7 @@ export type Step =
   | { kind: 'correct'; body: CorrectUsageBody }
   | { kind: 'outage'; body: RecordOutageBody }
   | { kind: 'run'; billingDate: string }
+  | { kind: 'close'; month: string }
   | { kind: 'pay'; body: RecordPaymentBody }
   | { kind: 'credit'; body: IssueCreditNoteBody };
 

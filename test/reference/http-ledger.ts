@@ -32,6 +32,8 @@ function request(step: Step): { path: string; body: unknown } {
       return { path: '/v1/outages', body: step.body };
     case 'run':
       return { path: '/v1/billing-runs', body: { billingDate: step.billingDate } };
+    case 'close':
+      return { path: `/v1/periods/${step.month}/close`, body: {} };
     case 'pay':
       return { path: '/v1/payments', body: step.body };
     case 'credit':

@@ -36,6 +36,16 @@ function monthsCovering(from: number, to: number): string[] {
   return months;
 }
 
+/** The same day and time `months` calendar months later; a day the month lacks becomes its last day. */
+function plusMonths(at: number, months: number): number {
+  const date = new Date(at);
+  const year = date.getUTCFullYear() + Math.floor((date.getUTCMonth() + months) / 12);
+  const month = (date.getUTCMonth() + months) % 12;
+  const daysInMonth = [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month]!;
+  const day = Math.min(date.getUTCDate(), daysInMonth);
+  return Date.UTC(year, month, day) + (at - Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+}
+
 // ---- State ----------------------------------------------------------------------------------
 
 interface Entry {
@@ -116,6 +126,8 @@ class World {
   documents: RefDocument[] = [];
   payments = new Map<string, Payment>();
   creditNotes = new Map<string, RefDocument>();
+  /** Closed months in the order they closed, each with the instant it was recorded. */
+  closes: { month: string; at: number }[] = [];
 }
 
 // ---- Charges (DOMAIN.md, "Charges") --------------------------------------------------------
@@ -458,6 +470,14 @@ function apply(world: World, timed: TimedStep): boolean {
       runBilling(world, billingDate, at);
       return true;
     }
+    case 'close': {
+      const last = world.closes.at(-1);
+      if (world.closes.some((close) => close.month === step.month)) return false;
+      if (last !== undefined && nextMonth(last.month) !== step.month) return false;
+      if (!world.runs.some((run) => run.billingDate === monthEnd(step.month))) return false;
+      world.closes.push({ month: step.month, at });
+      return true;
+    }
     case 'pay': {
       const body = step.body;
       const amount = Q.dec(body.amount);
@@ -545,23 +565,111 @@ export class ReferenceModel {
     return [...world.documents, ...world.creditNotes.values()].sort((a, b) => a.recordedAt - b.recordedAt || compareIds(a.invoiceId, b.invoiceId));
   }
 
-  revenue(month: string, knownAt: number) {
+  /**
+   * Revenue of a month's books. A closed month (every month up to the latest closed one) is as
+   * known just before the close that fixed it; an open one adds what facts recorded after a
+   * close changed in a closed month, when it was the first open month at their recording.
+   */
+  revenue(month: string, knownAt: number): ReturnType<ReferenceModel['openRevenue']> {
+    const frozen = this.frozenAt(this.known(knownAt), month);
+    return frozen === null ? this.openRevenue(month, knownAt) : this.revenue(month, frozen);
+  }
+
+  private openRevenue(month: string, knownAt: number) {
     const world = this.known(knownAt);
+    const fields = ['commitment', 'usage', 'terminationFees', 'slaCredits'] as const;
+    const fieldOf = { commitment: 'commitment', overage: 'usage', termination_fee: 'terminationFees', sla_credit: 'slaCredits' } as const;
+    const adjustmentKinds = [...fields, 'creditNotes'];
+    const adjustments = new Map<string, { month: string; kind: string; amount: Q }>();
+    const adjust = (belongsTo: string, kind: string, amount: Q): void => {
+      const key = `${belongsTo} ${adjustmentKinds.indexOf(kind)}`;
+      adjustments.set(key, { month: belongsTo, kind, amount: (adjustments.get(key)?.amount ?? ZERO).add(amount) });
+    };
     const totals = { commitment: ZERO, usage: ZERO, terminationFees: ZERO, slaCredits: ZERO };
     const leases = [];
     for (const lease of sortedLeases(world)) {
       const list = charges(world, lease, month);
-      if (list.length === 0) continue;
       const row = { commitment: chargeOf(list, 'commitment'), usage: chargeOf(list, 'overage'), terminationFees: chargeOf(list, 'termination_fee'), slaCredits: chargeOf(list, 'sla_credit') };
-      totals.commitment = totals.commitment.add(row.commitment);
-      totals.usage = totals.usage.add(row.usage);
-      totals.terminationFees = totals.terminationFees.add(row.terminationFees);
-      totals.slaCredits = totals.slaCredits.add(row.slaCredits);
+      let adjusted = false;
+      for (const closed of this.closedMonths(world, lease.leaseId, knownAt)) {
+        if (closed >= month) continue;
+        for (const piece of this.recognitions(world, lease.leaseId, closed, knownAt)) {
+          if (piece.bookMonth !== month || !piece.priorPeriod) continue;
+          for (const charge of piece.amounts) {
+            const field = fieldOf[charge.kind];
+            row[field] = row[field].add(charge.amount);
+            adjust(closed, field, charge.amount);
+            adjusted = true;
+          }
+        }
+      }
+      if (list.length === 0 && !adjusted) continue;
+      for (const field of fields) totals[field] = totals[field].add(row[field]);
       leases.push({ leaseId: lease.leaseId, tenantId: lease.tenantId, ...money(row) });
     }
-    const creditNotes = sumQ([...world.creditNotes.values()].filter((note) => monthOf(note.issuedAt) === month).map((note) => note.total));
+    let creditNotes = ZERO;
+    for (const note of world.creditNotes.values()) {
+      const belongsTo = monthOf(note.issuedAt);
+      if (monthOf(this.bookedAt(world, note.issuedAt, note.recordedAt)) !== month) continue;
+      creditNotes = creditNotes.add(note.total);
+      if (belongsTo !== month) adjust(belongsTo, 'creditNotes', note.total);
+    }
     const total = totals.commitment.add(totals.usage).add(totals.terminationFees).add(totals.slaCredits).add(creditNotes);
-    return { month, ...money(totals), creditNotes: m(creditNotes), total: m(total), leases };
+    const priorPeriodAdjustments = [...adjustments.keys()].sort().map((key) => adjustments.get(key)!).filter((each) => !each.amount.isZero()).map((each) => ({ month: each.month, kind: each.kind, amount: m(each.amount) }));
+    return { month, ...money(totals), creditNotes: m(creditNotes), total: m(total), leases, priorPeriodAdjustments };
+  }
+
+  // ---- Closed periods (DOMAIN.md, "Closing a period") --------------------------------------
+
+  /** Everything recorded before the close that fixed a month (the first close at or after it), or null while it is open. */
+  private frozenAt(world: World, month: string): number | null {
+    const last = world.closes.at(-1);
+    if (last === undefined || month > last.month) return null;
+    return world.closes.find((close) => close.month >= month)!.at - 1;
+  }
+
+  /** When a fact dated `effectiveAt` and recorded at `recordedAt` is booked: its date, or the first instant of the first open month then. */
+  private bookedAt(world: World, effectiveAt: number, recordedAt: number): number {
+    const closedThen = world.closes.filter((close) => close.at < recordedAt).at(-1);
+    if (closedThen === undefined || monthOf(effectiveAt) > closedThen.month) return effectiveAt;
+    return monthStart(nextMonth(closedThen.month));
+  }
+
+  /** Closed months in which a lease may have charges as known at any close, or at knownAt. */
+  private closedMonths(world: World, leaseId: string, knownAt: number): string[] {
+    const last = world.closes.at(-1);
+    if (last === undefined) return [];
+    const months = new Set<string>();
+    for (const at of [...world.closes.map((close) => close.at - 1), knownAt]) {
+      const then = this.known(at);
+      const lease = then.leases.get(leaseId);
+      if (lease !== undefined) for (const month of leaseMonths(then, lease)) if (month <= last.month) months.add(month);
+    }
+    return [...months].sort();
+  }
+
+  /** A lease's recognition of a month: in its own books at its end, then the differences booked in later months. */
+  private recognitions(world: World, leaseId: string, month: string, knownAt: number): { bookMonth: string; priorPeriod: boolean; at: number; amounts: RefCharge[] }[] {
+    const chargesAt = (at: number): RefCharge[] => {
+      const then = this.known(at);
+      const lease = then.leases.get(leaseId);
+      return lease === undefined ? [] : charges(then, lease, month);
+    };
+    const frozen = this.frozenAt(world, month);
+    if (frozen === null) return [{ bookMonth: month, priorPeriod: false, at: monthEnd(month), amounts: chargesAt(knownAt) }];
+    let before = chargesAt(frozen);
+    const pieces = [{ bookMonth: month, priorPeriod: false, at: monthEnd(month), amounts: before }];
+    const boundaries = world.closes.filter((close) => close.at - 1 > frozen).map((close) => ({ at: close.at - 1, bookMonth: close.month }));
+    boundaries.push({ at: knownAt, bookMonth: nextMonth(world.closes.at(-1)!.month) });
+    for (const boundary of boundaries) {
+      const after = chargesAt(boundary.at);
+      const amounts = kinds
+        .map((kind) => ({ kind, amount: chargeOf(after, kind).sub(chargeOf(before, kind)), quantity: null }))
+        .filter((each) => !each.amount.isZero());
+      if (amounts.length > 0) pieces.push({ bookMonth: boundary.bookMonth, priorPeriod: true, at: monthStart(boundary.bookMonth), amounts });
+      before = after;
+    }
+    return pieces;
   }
 
   /** A lease's GPU-hours of a month as people read them: exact, then half up to 6 digits. */
@@ -590,6 +698,31 @@ export class ReferenceModel {
       .filter((lease) => lease.signedAt <= asOf)
       .map((lease) => ({ leaseId: lease.leaseId, tenantId: lease.tenantId, remaining: commitmentBetween(lease, asOf, lease.endsAt).amount.round(minorDigits) }));
     return { total: m(sumQ(leases.map((lease) => lease.remaining))), leases: leases.map((lease) => ({ ...lease, remaining: m(lease.remaining) })) };
+  }
+
+  /**
+   * The backlog in four bands: [t, t+12 months), [t+12, t+24), [t+24, t+36), beyond, as
+   * differences of rounded cumulative amounts from t, so a lease's bands add up to its backlog.
+   */
+  rpo(asOf: number, knownAt: number) {
+    const world = this.known(knownAt);
+    const names = ['within12Months', 'months13to24', 'months25to36', 'beyond36Months'] as const;
+    const ends = [plusMonths(asOf, 12), plusMonths(asOf, 24), plusMonths(asOf, 36), Number.POSITIVE_INFINITY];
+    const totals = names.map(() => ZERO);
+    const leases = sortedLeases(world)
+      .filter((lease) => lease.signedAt <= asOf)
+      .map((lease) => {
+        const cumulative = ends.map((end) => commitmentBetween(lease, asOf, end).amount.round(minorDigits));
+        const bands = cumulative.map((amount, index) => amount.sub(index === 0 ? ZERO : cumulative[index - 1]!));
+        bands.forEach((amount, index) => (totals[index] = totals[index]!.add(amount)));
+        return { leaseId: lease.leaseId, tenantId: lease.tenantId, ...Object.fromEntries(names.map((name, index) => [name, m(bands[index]!)])) };
+      });
+    return {
+      bands: Object.fromEntries(names.map((name, index) => [name, m(totals[index]!)])),
+      total: m(sumQ(totals)),
+      leases,
+      excludes: 'usage-based consideration (ASC 606-10-50-14A)',
+    };
   }
 
   private tenantMrr(world: World, at: number): Map<string, { mrr: Q; arr: Q }> {
@@ -653,32 +786,43 @@ export class ReferenceModel {
   }
 
   /** Journal postings effective at or before asOf: [account, leaseId | null, debit - credit]. */
-  private postings(world: World, asOf: number): { account: string; leaseId: string | null; net: Q }[] {
+  private postings(world: World, asOf: number, knownAt: number): { account: string; leaseId: string | null; net: Q }[] {
     const out: { account: string; leaseId: string | null; net: Q }[] = [];
     const move = (debit: string, credit: string, amount: Q, leaseId: string | null): void => {
       out.push({ account: debit, leaseId: debit === '1200' ? leaseId : null, net: amount });
       out.push({ account: credit, leaseId: credit === '1200' ? leaseId : null, net: amount.neg() });
+    };
+    const recognize = (charge: RefCharge, leaseId: string): void => {
+      if (charge.kind === 'sla_credit') move('4090', '1200', charge.amount.neg(), leaseId);
+      else move('1200', charge.kind === 'commitment' ? '4000' : charge.kind === 'overage' ? '4010' : '4020', charge.amount, leaseId);
     };
     for (const document of world.documents) {
       if (document.issuedAt > asOf) continue;
       for (const line of document.lines) move('1100', '1200', line.amount, line.leaseId);
     }
     for (const lease of world.leases.values()) {
-      for (const month of leaseMonths(world, lease)) {
+      const months = [...new Set([...leaseMonths(world, lease), ...this.closedMonths(world, lease.leaseId, knownAt)])].sort();
+      for (const month of months) {
         if (monthEnd(month) > asOf) continue;
-        for (const charge of charges(world, lease, month)) {
-          if (charge.kind === 'sla_credit') move('4090', '1200', charge.amount.neg(), lease.leaseId);
-          else move('1200', charge.kind === 'commitment' ? '4000' : charge.kind === 'overage' ? '4010' : '4020', charge.amount, lease.leaseId);
+        for (const piece of this.recognitions(world, lease.leaseId, month, knownAt)) {
+          if (piece.at <= asOf) for (const charge of piece.amounts) recognize(charge, lease.leaseId);
         }
       }
     }
-    for (const note of world.creditNotes.values()) if (note.issuedAt <= asOf) move('4095', '1100', note.total.neg(), null);
-    for (const payment of world.payments.values()) if (payment.at <= asOf) move('1000', '1100', payment.amount, null);
+    for (const note of world.creditNotes.values()) if (this.bookedAt(world, note.issuedAt, note.recordedAt) <= asOf) move('4095', '1100', note.total.neg(), null);
+    for (const payment of world.payments.values()) if (this.bookedAt(world, payment.at, payment.recordedAt) <= asOf) move('1000', '1100', payment.amount, null);
     return out;
   }
 
-  trialBalance(asOf: number, knownAt: number) {
-    const postings = this.postings(this.known(knownAt), asOf);
+  /** The knowledge a report of balances at `asOf` reads: at the end of a closed month, its books as known before its close. */
+  private balancesKnownAt(asOf: number, knownAt: number): number {
+    if (monthStart(monthOf(asOf)) !== asOf) return knownAt;
+    return this.frozenAt(this.known(knownAt), previousMonth(monthOf(asOf))) ?? knownAt;
+  }
+
+  trialBalance(asOf: number, asked: number) {
+    const knownAt = this.balancesKnownAt(asOf, asked);
+    const postings = this.postings(this.known(knownAt), asOf, knownAt);
     let debit = ZERO;
     let credit = ZERO;
     const accounts = ['1000', '1100', '1200', '4000', '4010', '4020', '4090', '4095'].map((account) => {
@@ -692,9 +836,10 @@ export class ReferenceModel {
     return { accounts, totalDebit: m(debit), totalCredit: m(credit) };
   }
 
-  contractBalances(asOf: number, knownAt: number) {
+  contractBalances(asOf: number, asked: number) {
+    const knownAt = this.balancesKnownAt(asOf, asked);
     const world = this.known(knownAt);
-    const postings = this.postings(world, asOf);
+    const postings = this.postings(world, asOf, knownAt);
     let deferred = ZERO;
     let unbilled = ZERO;
     const leases = sortedLeases(world).map((lease) => {

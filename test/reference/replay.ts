@@ -21,7 +21,7 @@ export interface LedgerUnderTest {
   close(): Promise<void>;
 }
 
-export type ReportName = 'revenue' | 'backlog' | 'mrr' | 'mrr-movements' | 'trial-balance' | 'contract-balances' | 'ar-aging' | 'reconciliation';
+export type ReportName = 'revenue' | 'backlog' | 'rpo' | 'mrr' | 'mrr-movements' | 'trial-balance' | 'contract-balances' | 'ar-aging' | 'reconciliation';
 
 export async function inProcessLedger(): Promise<LedgerUnderTest> {
   let nowMs = 0;
@@ -60,6 +60,8 @@ export async function inProcessLedger(): Promise<LedgerUnderTest> {
           return reports.reconciliation(query as { month: string; knownAt: string });
         case 'backlog':
           return reports.backlog(query);
+        case 'rpo':
+          return reports.rpo(query);
         case 'mrr':
           return reports.mrr(query);
         case 'trial-balance':
@@ -97,6 +99,8 @@ async function send(ledger: Ledger, step: Step): Promise<void> {
       return void (await commands.correctUsage(step.body, actor));
     case 'outage':
       return void (await commands.recordOutage(step.body, actor));
+    case 'close':
+      return void (await ledger.periods.close(step.month, actor));
     case 'run':
       return void (await billing.runBilling(step.billingDate, actor));
     case 'pay':
@@ -147,7 +151,8 @@ function documentView(document: RefDocument) {
     kind: document.kind,
     tenantId: document.tenantId,
     billingDate: document.billingDate === null ? null : iso(document.billingDate),
-    dueAt: iso(document.dueAt),
+    // A credit note is owed to the tenant: the API shows it no due date.
+    dueAt: document.kind === 'credit_note' ? null : iso(document.dueAt),
     total: document.total.fixed(2),
     lines: document.lines.map((line) => ({
       leaseId: line.leaseId,
@@ -217,6 +222,7 @@ export async function compare(history: History, ledger: LedgerUnderTest, mismatc
     const at = `as of ${query.asOf} known at ${query.knownAt}`;
     const expectations: [ReportName, unknown][] = [
       ['backlog', reference.backlog(probe.asOf, probe.knownAt)],
+      ['rpo', reference.rpo(probe.asOf, probe.knownAt)],
       ['mrr', reference.mrr(probe.asOf, probe.knownAt)],
       ['trial-balance', reference.trialBalance(probe.asOf, probe.knownAt)],
       ['contract-balances', reference.contractBalances(probe.asOf, probe.knownAt)],

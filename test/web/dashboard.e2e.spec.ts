@@ -110,6 +110,8 @@ describe.skipIf(skipped)('the finance and audit dashboard', () => {
     await expectTable('revenue', revenue, 'month', ['commitment', 'usage', 'terminationFees', 'slaCredits', 'creditNotes', 'total']);
     await expectTable('mrr-tenants', mrr.tenants, 'tenantId', ['mrr', 'arr']);
     await expectTable('backlog', backlog.leases, 'leaseId', ['tenantId', 'remaining']);
+    const rpo = await api('/v1/reports/rpo');
+    await expectTable('rpo', rpo.leases, 'leaseId', ['tenantId', 'within12Months', 'months13to24', 'months25to36', 'beyond36Months']);
     // The worked example's first month, in the demo: 14,673,000.00 of MRR at the end of February (a ramp).
     expect(movements.find((answer) => answer.month === '2026-02')?.startingMrr).toBe('14673000.00');
     expect(await page.$$('[data-chart="mrr-movements"] .recharts-bar-rectangle')).not.toHaveLength(0);
@@ -418,7 +420,7 @@ async function expectTable(name: string, expectedRows: readonly Json[], keyField
   }
 }
 
-const moneyColumns = new Set(['startingMrr', 'new', 'expansion', 'reactivation', 'contraction', 'churn', 'endingMrr', 'commitment', 'usage', 'terminationFees', 'slaCredits', 'creditNotes', 'total', 'mrr', 'arr', 'remaining', 'amountPaid', 'amountDue', 'amount', 'current', 'days1to30', 'days31to60', 'days61to90', 'over90', 'charges', 'invoiced', 'notYetInvoiced']);
+const moneyColumns = new Set(['startingMrr', 'new', 'expansion', 'reactivation', 'contraction', 'churn', 'endingMrr', 'commitment', 'usage', 'terminationFees', 'slaCredits', 'creditNotes', 'total', 'mrr', 'arr', 'remaining', 'amountPaid', 'amountDue', 'amount', 'current', 'days1to30', 'days31to60', 'days61to90', 'over90', 'charges', 'invoiced', 'notYetInvoiced', 'within12Months', 'months13to24', 'months25to36', 'beyond36Months']);
 
 function isMoneyColumn(column: string): boolean {
   return moneyColumns.has(column);

@@ -22,6 +22,7 @@ import {
   slaTiersMax,
   taxIdLengthMax,
 } from './primitives.js';
+import { PeriodClosed } from './periods.js';
 
 /**
  * The facts. Every event type has a schema version; the registry below maps (type, version) to
@@ -276,6 +277,7 @@ export const eventDataSchemas = {
   CreditNoteIssued,
   PaymentReceived,
   ModelCheckpointed,
+  PeriodClosed,
 } as const;
 
 export type EventType = keyof typeof eventDataSchemas;

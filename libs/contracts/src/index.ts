@@ -4,3 +4,4 @@ export * from './event-registry.js';
 export * from './commands.js';
 export * from './answers/index.js';
 export * from './webhooks.js';
+export * from './periods.js';

@@ -175,6 +175,8 @@ async function reportOf(ledger: Ledger, name: ReportName, query: { asOf?: string
       return reports.reconciliation(month);
     case 'capacity':
       return reports.capacity(query);
+    case 'rpo':
+      return reports.rpo(query);
     default: {
       const unknown: never = name;
       throw new CliUsageError(`no report ${String(unknown)}`);

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { readConfig } from '../config.js';
 import { reportNames } from '../shared/report-names.js';
+import { auditCheckCommand, auditPackCommand, closeCommand } from './period-commands.js';
 import { billCommand, demoCommand, exportJournalCommand, importUsageCommand, invoiceRenderCommand, reportCommand, verifyCommand } from './commands.js';
 import type { CliIo, CliContext } from './context.js';
 import { CliUsageError, errorAnswerOf, exitCodeOf, exitMisuse, exitOk, messageOf, misuseAnswer } from './errors.js';
@@ -123,6 +124,25 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
     .description('check the hash chain (and each pinned head), then rebuild the model from the log and compare it with the live one and the model checkpoint')
     .option('--expect-head <position:hash>', 'fail unless the log still holds this head (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .action(action((context, flags: { expectHead: string[] }) => verifyCommand(context, { expectHead: flags.expectHead })));
+
+  program
+    .command('close')
+    .description('close a service month: its books never change again (as POST /v1/periods/{month}/close)')
+    .requiredOption('--month <YYYY-MM>', 'the month to close: the next after the latest closed, after the billing run of its end')
+    .action(action((context, flags: { month: string }) => closeCommand(context, flags)));
+
+  const auditCommand = program.command('audit').description("an auditor's evidence of a closed month");
+  auditCommand
+    .command('pack')
+    .description('write the populations of a closed month as known at its seal (events, documents and lines, journal, trial balance, prior-period adjustments) and a manifest with each sha256')
+    .requiredOption('--month <YYYY-MM>', 'the closed month')
+    .requiredOption('--out <dir>', 'directory to write the pack to')
+    .action(action((context, flags: { month: string; out: string }) => auditPackCommand(context, flags, ledgerVersion)));
+  auditCommand
+    .command('check')
+    .description('make the pack in <dir> again from the ledger and compare it file by file; check that its seal is still in the chain')
+    .argument('<dir>', 'the directory of a pack')
+    .action(action((context, directory: string) => auditCheckCommand(context, directory, ledgerVersion)));
 
   if (argv.length === 0) {
     program.outputHelp({ error: true });

@@ -33,6 +33,7 @@ export const reportCsvLayouts: Record<ReportName, CsvLayout> = {
   reconciliation: { list: 'leases', totals: sameNames('ok') },
   // Sites have no totals of their own: no total row.
   capacity: { list: 'sites', totals: {} },
+  rpo: { list: 'leases', totals: { within12Months: 'bands.within12Months', months13to24: 'bands.months13to24', months25to36: 'bands.months25to36', beyond36Months: 'bands.beyond36Months', total: 'total' } },
 };
 
 const contextKeys = ['asOf', 'month', 'knownAt'];

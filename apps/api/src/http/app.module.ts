@@ -12,6 +12,7 @@ import { BillingController } from './controllers/billing.controller.js';
 import { ContractsController } from './controllers/contracts.controller.js';
 import { MeteringController } from './controllers/metering.controller.js';
 import { OperationsController, openApiDocumentToken } from './controllers/operations.controller.js';
+import { PeriodsController } from './controllers/periods.controller.js';
 import { ReportsController } from './controllers/reports.controller.js';
 import { WebhooksController } from './controllers/webhooks.controller.js';
 import { webhooksToken, type Webhooks } from '../webhooks/webhooks.js';
@@ -22,7 +23,7 @@ import { DemoMark } from '../shared/demo-store.js';
 import { Metrics } from './observability/metrics.js';
 import { buildOpenApiDocument } from './openapi/openapi.js';
 
-export const apiControllers: readonly Type[] = [ContractsController, MeteringController, BillingController, ReportsController, AuditController, OperationsController, WebhooksController];
+export const apiControllers: readonly Type[] = [ContractsController, MeteringController, BillingController, ReportsController, PeriodsController, AuditController, OperationsController, WebhooksController];
 
 export interface ApiModuleOptions {
   ledger: Ledger;

@@ -124,6 +124,11 @@ export class LedgerCommandsService {
   private leaseAnswer({ outcome, lease }: LeaseResult): Answer<LeaseAnswer> {
     return created(outcome, leaseView(lease, this.ledger.clock().getTime()));
   }
+
+  /** 201 with the seal; a second close of the month, one out of order or before its run is a 409 from the ledger. */
+  async closePeriod(month: string, caller: RequestCaller) {
+    return new Answer(201, await this.ledger.periods.close(month, contextOf(caller)));
+  }
 }
 
 export function contextOf(caller: RequestCaller): { actor: string; correlationId: string } {

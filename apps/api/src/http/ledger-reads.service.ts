@@ -103,6 +103,8 @@ export class LedgerReadsService {
         return reports.reconciliation(query as MonthTimeQuery);
       case 'capacity':
         return reports.capacity(query as TimeQuery);
+      case 'rpo':
+        return reports.rpo(query as TimeQuery);
       default:
         return unreachable(name);
     }

@@ -50,6 +50,22 @@ export interface RevenueAnswer {
   leases: { leaseId: string; tenantId: string; commitment: Decimal; usage: Decimal; terminationFees: Decimal; slaCredits: Decimal }[];
 }
 
+export interface RpoBands {
+  within12Months: Decimal;
+  months13to24: Decimal;
+  months25to36: Decimal;
+  beyond36Months: Decimal;
+}
+
+export interface RpoAnswer {
+  asOf: Instant;
+  knownAt: Instant;
+  bands: RpoBands;
+  total: Decimal;
+  leases: ({ leaseId: string; tenantId: string } & RpoBands)[];
+  excludes: string;
+}
+
 export interface BacklogAnswer {
   asOf: Instant;
   knownAt: Instant;

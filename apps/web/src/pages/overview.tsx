@@ -1,4 +1,4 @@
-import type { BacklogAnswer, MrrAnswer, MrrMovementsAnswer, RevenueAnswer } from '../api/types.js';
+import type { BacklogAnswer, MrrAnswer, MrrMovementsAnswer, RevenueAnswer, RpoAnswer } from '../api/types.js';
 import { StackedBars, Waterfall, type Series } from '../charts/charts.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { Figure, Loaded } from '../components/status.js';
@@ -19,6 +19,7 @@ type Period = keyof typeof periods;
 interface OverviewData {
   mrr: MrrAnswer;
   backlog: BacklogAnswer;
+  rpo: RpoAnswer;
   movements: MrrMovementsAnswer[];
   revenue: RevenueAnswer[];
 }
@@ -46,20 +47,24 @@ export function OverviewPage({ route }: { route: Route }) {
   const knownAt = route.params.get('knownAt') ?? undefined;
   const period: Period = route.params.get('period') === 'quarter' ? 'quarter' : 'year';
   const loaded = useLoad(JSON.stringify(['overview', asOf, knownAt, period]), async (): Promise<OverviewData> => {
-    const [mrr, backlog] = await Promise.all([api.get<MrrAnswer>('/reports/mrr', { asOf, knownAt }), api.get<BacklogAnswer>('/reports/backlog', { asOf, knownAt })]);
+    const [mrr, backlog, rpo] = await Promise.all([
+      api.get<MrrAnswer>('/reports/mrr', { asOf, knownAt }),
+      api.get<BacklogAnswer>('/reports/backlog', { asOf, knownAt }),
+      api.get<RpoAnswer>('/reports/rpo', { asOf, knownAt }),
+    ]);
     // The ledger's answer says which instant "as of" was (its own now when left blank).
     const months = monthsUpTo(mrr.asOf, periods[period]);
     const [movements, revenue] = await Promise.all([
       Promise.all(months.map((month) => api.get<MrrMovementsAnswer>('/reports/mrr-movements', { month, knownAt }))),
       Promise.all(months.map((month) => api.get<RevenueAnswer>('/reports/revenue', { month, knownAt }))),
     ]);
-    return { mrr, backlog, movements, revenue };
+    return { mrr, backlog, rpo, movements, revenue };
   });
   const money = (value: string) => formatMoney(value, currency);
 
   return (
     <Loaded value={loaded}>
-      {({ mrr, backlog, movements, revenue }) => {
+      {({ mrr, backlog, rpo, movements, revenue }) => {
         const selectedMonth = route.params.get('month');
         const chosen = movements.find((answer) => answer.month === selectedMonth);
         const bridge = chosen === undefined ? periodBridge(movements) : monthBridge(chosen);
@@ -127,6 +132,13 @@ export function OverviewPage({ route }: { route: Route }) {
                 <DataTable name="backlog" rows={backlog.leases} rowKey={(row) => row.leaseId} columns={backlogColumns} initialSort={{ key: 'remaining', direction: 'descending' }} footer={{ label: 'Total', values: { remaining: backlog.total } }} />
               </section>
             </div>
+
+            <section>
+              <h2>Remaining performance obligation</h2>
+              <AnswerTime asOf={rpo.asOf} knownAt={rpo.knownAt} />
+              <p className="muted" data-rpo-excludes>The backlog by when it will be delivered; excludes {rpo.excludes}.</p>
+              <DataTable name="rpo" rows={rpo.leases} rowKey={(row) => row.leaseId} columns={rpoColumns} initialSort={{ key: 'within12Months', direction: 'descending' }} footer={{ label: 'Total', values: { ...rpo.bands } }} />
+            </section>
           </>
         );
       }}
@@ -216,6 +228,15 @@ const tenantMrrColumns: Column<MrrAnswer['tenants'][number]>[] = [
   { key: 'tenantId', header: 'Tenant', kind: 'text', value: (row) => row.tenantId },
   { key: 'mrr', header: 'MRR', kind: 'money', value: (row) => row.mrr },
   { key: 'arr', header: 'ARR', kind: 'money', value: (row) => row.arr },
+];
+
+const rpoColumns: Column<RpoAnswer['leases'][number]>[] = [
+  { key: 'leaseId', header: 'Lease', kind: 'text', value: (row) => row.leaseId },
+  { key: 'tenantId', header: 'Tenant', kind: 'text', value: (row) => row.tenantId },
+  { key: 'within12Months', header: 'Within 12 months', kind: 'money', value: (row) => row.within12Months },
+  { key: 'months13to24', header: '13-24 months', kind: 'money', value: (row) => row.months13to24 },
+  { key: 'months25to36', header: '25-36 months', kind: 'money', value: (row) => row.months25to36 },
+  { key: 'beyond36Months', header: 'Beyond 36 months', kind: 'money', value: (row) => row.beyond36Months },
 ];
 
 const backlogColumns: Column<BacklogAnswer['leases'][number]>[] = [

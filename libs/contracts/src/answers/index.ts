@@ -14,6 +14,7 @@ import {
   RevenueReportAnswer,
   TrialBalanceReportAnswer,
 } from './reports.js';
+import { PeriodAnswer, PeriodCloseAnswer, PeriodsAnswer, RpoAnswer } from '../periods.js';
 import { WebhookDeliveriesAnswer, WebhookDeliveryAnswer, WebhookEndpointAnswer, WebhookEndpointsAnswer } from './webhooks.js';
 
 export * from './problem.js';
@@ -53,6 +54,10 @@ export const answerSchemas = {
   ArAgingReport: ArAgingReportAnswer,
   ReconciliationReport: ReconciliationReportAnswer,
   CapacityReport: CapacityReportAnswer,
+  RpoReport: RpoAnswer,
+  PeriodClose: PeriodCloseAnswer,
+  Period: PeriodAnswer,
+  Periods: PeriodsAnswer,
   AuditEvents: AuditEventsAnswer,
   AuditStream: AuditStreamAnswer,
   AuditVerify: AuditVerifyAnswer,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ChargeKind } from '../events.js';
 import { GpuHours, Identifier, Instant, Month, SignedMoney } from '../primitives.js';
+import { PriorPeriodAdjustment, RpoAnswer } from '../periods.js';
 
 /**
  * The reports. Each repeats its `asOf` or `month` and its `knownAt`; amounts are strings in the
@@ -41,6 +42,7 @@ export const RevenueReportAnswer = z.strictObject({
   creditNotes: SignedMoney.describe('credit notes by hand issued in the month (negative)'),
   total: SignedMoney,
   leases: z.array(z.strictObject({ leaseId: Identifier, tenantId: Identifier, commitment: SignedMoney, usage: SignedMoney, terminationFees: SignedMoney, slaCredits: SignedMoney })),
+  priorPeriodAdjustments: z.array(PriorPeriodAdjustment).describe('amounts of closed months booked in this month (included in its fields above)'),
 });
 
 export const BacklogReportAnswer = z.strictObject({
@@ -87,8 +89,16 @@ export const ReconciliationReportAnswer = z.strictObject({
       invoiced: SignedMoney,
       notYetInvoiced: SignedMoney,
       ok: z.boolean(),
+      invoicedOverageGpuHours: GpuHours.describe('overage GPU-hours on the invoiced lines of the month'),
+      journalRecognized: SignedMoney.describe("what the journal recognizes for the lease's month"),
+      threeWay: z.strictObject({
+        usageInvoiced: z.boolean().describe('metered overage equals the invoiced overage quantity'),
+        invoicedInJournal: z.boolean().describe('invoiced plus not yet invoiced equals what the journal recognizes'),
+        ok: z.boolean(),
+      }),
     }),
   ),
+  threeWayOk: z.boolean().describe('metered usage, invoiced lines and journal entries agree for every lease'),
 });
 
 export const CapacityReportAnswer = z.strictObject({
@@ -107,6 +117,7 @@ export const reportAnswers = {
   'ar-aging': ArAgingReportAnswer,
   reconciliation: ReconciliationReportAnswer,
   capacity: CapacityReportAnswer,
+  rpo: RpoAnswer,
 } as const;
 export type ReportAnswers = { [Name in keyof typeof reportAnswers]: z.infer<(typeof reportAnswers)[Name]> };
 

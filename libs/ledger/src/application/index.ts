@@ -9,4 +9,5 @@ export * from './model-checkpoint.js';
 export { BillingService, billingStreamId, billingAppendAttemptsMax } from './billing-service.js';
 export type { BillingRunResult, BillingServiceOptions, Outcome } from './billing-service.js';
 export * from './report-service.js';
+export * from './period-service.js';
 export * from './ledger.js';

@@ -10,6 +10,7 @@ import { BillingService } from './billing-service.js';
 import { LedgerCommands } from './ledger-commands.js';
 import { checkpointState, loadVerifiedCheckpoint, noCheckpoint, type CheckpointState } from './model-checkpoint.js';
 import { ModelRunner } from './model-runner.js';
+import { PeriodService } from './period-service.js';
 import { ReportService } from './report-service.js';
 import { systemClock, type Clock } from './clock.js';
 
@@ -59,6 +60,7 @@ export class Ledger {
   readonly commands: LedgerCommands;
   readonly billing: BillingService;
   readonly reports: ReportService;
+  readonly periods: PeriodService;
 
   constructor(
     readonly store: EventStore,
@@ -70,6 +72,7 @@ export class Ledger {
     this.commands = new LedgerCommands({ store, currency, clock, runner });
     this.billing = new BillingService({ store, runner, currency, clock });
     this.reports = new ReportService({ store, runner, currency, clock });
+    this.periods = new PeriodService({ store, runner, clock });
   }
 
   /**

@@ -14,12 +14,14 @@ import {
   mrrReport,
   reconciliationReport,
   revenueReport,
+  rpoReport,
   trialBalanceReport,
   type ReportScope,
 } from '../projections/reports.js';
 import { amountDue, invoiceStatus, receivablesAt } from '../projections/receivables.js';
 import { ZERO, dec, formatMoney, formatQuantity } from '../shared/decimal.js';
-import { monthInterval, toInstant, toMs } from '../shared/time.js';
+import { monthInterval, nextMonth, toInstant, toMs } from '../shared/time.js';
+import type { PeriodCloseRecord } from '../projections/ledger-model.js';
 import type { EventStore } from '../store/event-store.js';
 import type { ModelRunner } from './model-runner.js';
 import type { Clock } from './clock.js';
@@ -101,6 +103,12 @@ export class ReportService {
     return { asOf, knownAt, ...backlogReport(scope, asOfMs) };
   }
 
+  async rpo(query: TimeQuery) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const { asOf, asOfMs } = this.asOfMs(query);
+    return { asOf, knownAt, ...rpoReport(scope, asOfMs) };
+  }
+
   async trialBalance(query: TimeQuery) {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
@@ -130,6 +138,20 @@ export class ReportService {
     return { asOf, knownAt, ...capacityReport(scope, asOfMs) };
   }
 
+  /** Every close known at knownAt, with its seal and the prior-period adjustments booked after it. */
+  async periods(query: { knownAt?: string } = {}) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    return { knownAt, periods: scope.model.closesAt(scope.cutoff).map((close) => periodView(scope, close)) };
+  }
+
+  /** One closed month as known at knownAt; a month not closed then does not exist as a period. */
+  async period(month: string, query: { knownAt?: string } = {}) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const close = scope.model.closesAt(scope.cutoff).find((each) => each.data.month === month);
+    if (close === undefined) throw new NotFoundError(`period ${month} is not closed`);
+    return { knownAt, ...periodView(scope, close) };
+  }
+
   /** Journal entries effective in [from, to), as known at knownAt, amounts as strings. */
   async journal(query: { from?: string; to?: string; knownAt?: string }) {
     const { scope, knownAt } = await this.scope(query.knownAt);
@@ -142,6 +164,7 @@ export class ReportService {
         entryId: entry.entryId,
         effectiveAt: toInstant(entry.effectiveAtMs),
         description: entry.description,
+        ...(entry.priorPeriod === undefined ? {} : { priorPeriod: true, priorPeriodMonth: entry.priorPeriod.month }),
         postings: entry.postings.map((posting) => ({
           account: posting.account,
           ...(posting.leaseId === undefined ? {} : { leaseId: posting.leaseId }),
@@ -278,6 +301,22 @@ export interface InvoiceView {
   creditNoteId?: string;
   reason?: string;
   creditedInvoiceId?: string;
+}
+
+/**
+ * A close as the API shows it: its seal, and the prior-period adjustments that facts recorded
+ * after it booked into later months (from the next month to the first open one).
+ */
+function periodView(scope: ReportScope, close: PeriodCloseRecord) {
+  const closes = scope.model.closesAt(scope.cutoff);
+  const firstOpen = nextMonth(closes.at(-1)!.data.month);
+  const adjustments = [];
+  for (let month = nextMonth(close.data.month); month <= firstOpen; month = nextMonth(month)) {
+    for (const adjustment of revenueReport(scope, month).priorPeriodAdjustments) {
+      if (adjustment.month === close.data.month) adjustments.push({ ...adjustment, bookedIn: month });
+    }
+  }
+  return { month: close.data.month, closedAt: close.data.closedAt, closedBy: close.data.closedBy, seal: close.data.seal, adjustments };
 }
 
 export function leaseView(lease: LeaseState, nowMs: number) {

@@ -3,3 +3,4 @@ export * from './journal.js';
 export * from './receivables.js';
 export * from './reports.js';
 export * from './model-snapshot.js';
+export * from './periods.js';

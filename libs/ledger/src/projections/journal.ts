@@ -1,10 +1,12 @@
-import type { DocumentRecord, LedgerModel } from './ledger-model.js';
+import type { DocumentRecord, LedgerModel, PeriodCloseRecord } from './ledger-model.js';
 import { chargeKindOrder, chargesFor, type Charge } from '../billing/charges.js';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import type { Decimal} from '../shared/decimal.js';
 import { ZERO, dec } from '../shared/decimal.js';
 import { monthContaining, monthInterval, monthsBetween, toMs } from '../shared/time.js';
 import { terminationMonth } from '../billing/charges.js';
+import { bookingMonthOf, closedMonthsOfLease, recognitionPieces, type RecognitionPiece } from './periods.js';
+import type { ChargeKind } from '@compute-ledger/contracts';
 
 /**
  * The double-entry journal (DOMAIN.md, "Revenue, contract balances and the journal"), derived
@@ -40,6 +42,10 @@ export interface JournalEntry {
   /** Global position of the event the entry comes from (the latest one, for recognized revenue). */
   position: number;
   postings: Posting[];
+  /** A prior-period adjustment: booked here because the month it belongs to was closed when its fact was recorded. */
+  priorPeriod?: { month: string };
+  /** The service month a recognition of revenue recognizes (in its own books at the month's end, or as a prior-period adjustment). */
+  recognizedMonth?: string;
 }
 
 const recognitionAccount = { commitment: '4000', overage: '4010', termination_fee: '4020', sla_credit: '4090' } as const;
@@ -113,40 +119,83 @@ function documentPostings(document: DocumentRecord): Posting[] {
   return postings;
 }
 
+function recognitionPostings(kind: ChargeKind, amount: Decimal, leaseId: string): Posting[] {
+  return kind === 'sla_credit' ? transfer('4090', '1200', amount.negated(), leaseId) : transfer('1200', recognitionAccount[kind], amount, leaseId);
+}
+
+/**
+ * Where an entry of a fact dated `effectiveAtMs` and recorded at `position` is booked: at its own
+ * date, or, when its month was closed before it was recorded, at the first instant of the first
+ * open month then, as a prior-period adjustment.
+ */
+function booked(closes: readonly PeriodCloseRecord[], effectiveAtMs: number, position: number): { effectiveAtMs: number; priorPeriod?: { month: string } } {
+  if (closes.length === 0) return { effectiveAtMs };
+  const month = monthContaining(effectiveAtMs).month;
+  const bookMonth = bookingMonthOf(closes, month, position);
+  return bookMonth === month ? { effectiveAtMs } : { effectiveAtMs: monthInterval(bookMonth).startMs, priorPeriod: { month } };
+}
+
 /** Every journal entry effective at or before `asOfMs`, as known at `cutoff`, in effective order. */
 export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: number, minorDigits: number): JournalEntry[] {
   const entries: JournalEntry[] = [];
+  const closes = model.closesAt(cutoff);
   for (const document of model.documentsAt(cutoff)) {
-    const effectiveAtMs = toMs(document.data.billingDate);
+    const { effectiveAtMs, priorPeriod } = booked(closes, toMs(document.data.billingDate), document.position);
     if (effectiveAtMs > asOfMs) continue;
-    entries.push({ entryId: document.data.invoiceId, effectiveAtMs, description: `${document.data.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${document.data.invoiceId} to ${document.data.tenantId}`, position: document.position, postings: documentPostings(document) });
+    entries.push({ entryId: document.data.invoiceId, effectiveAtMs, description: `${document.data.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${document.data.invoiceId} to ${document.data.tenantId}`, position: document.position, postings: documentPostings(document), ...(priorPeriod === undefined ? {} : { priorPeriod }) });
   }
   for (const record of model.leases.values()) {
     const lease = model.leaseAt(record.leaseId, cutoff);
     if (lease === null) continue;
-    for (const month of withUsageMonths(serviceMonthsEndedBy(lease, asOfMs), model.usageMonths(lease.leaseId))) {
-      const effectiveAtMs = monthInterval(month).endMs;
-      // Months are in order: the rest end later still.
-      if (effectiveAtMs > asOfMs) break;
-      const charges = chargesFor(lease, month, model.meteredAt(lease.leaseId, month, cutoff), minorDigits);
-      for (const kind of chargeKindOrder) {
-        const charge = charges.find((candidate) => candidate.kind === kind);
-        if (charge === undefined || charge.amount.isZero()) continue;
-        entries.push({ entryId: `${lease.leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${kind.replace('_', ' ')} ${month} of lease ${lease.leaseId}`, position: record.events[0]!.position, postings: chargePostings(charge) });
+    const months = withUsageMonths(serviceMonthsEndedBy(lease, asOfMs), model.usageMonths(lease.leaseId));
+    if (closes.length === 0) {
+      for (const month of months) {
+        const effectiveAtMs = monthInterval(month).endMs;
+        // Months are in order: the rest end later still.
+        if (effectiveAtMs > asOfMs) break;
+        const charges = chargesFor(lease, month, model.meteredAt(lease.leaseId, month, cutoff), minorDigits);
+        for (const kind of chargeKindOrder) {
+          const charge = charges.find((candidate) => candidate.kind === kind);
+          if (charge === undefined || charge.amount.isZero()) continue;
+          entries.push({ entryId: `${lease.leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${kind.replace('_', ' ')} ${month} of lease ${lease.leaseId}`, position: record.events[0]!.position, postings: chargePostings(charge), recognizedMonth: month });
+        }
       }
+      continue;
+    }
+    const withClosed = [...new Set([...months, ...closedMonthsOfLease(model, lease.leaseId, cutoff, closes)])].sort();
+    for (const month of withClosed) {
+      if (monthInterval(month).endMs > asOfMs) break;
+      for (const piece of recognitionPieces(model, lease.leaseId, month, cutoff, closes, minorDigits)) pushRecognition(entries, piece, lease.leaseId, month, asOfMs, record.events[0]!.position);
     }
   }
   for (const note of model.creditNotes.values()) {
-    const effectiveAtMs = toMs(note.data.issuedAt);
-    if (note.position > cutoff || effectiveAtMs > asOfMs) continue;
-    entries.push({ entryId: note.data.documentId, effectiveAtMs, description: `Credit note ${note.data.documentId} to ${note.data.tenantId}: ${note.data.reason}`, position: note.position, postings: transfer('4095', '1100', dec(note.data.amount)) });
+    if (note.position > cutoff) continue;
+    const { effectiveAtMs, priorPeriod } = booked(closes, toMs(note.data.issuedAt), note.position);
+    if (effectiveAtMs > asOfMs) continue;
+    entries.push({ entryId: note.data.documentId, effectiveAtMs, description: `Credit note ${note.data.documentId} to ${note.data.tenantId}: ${note.data.reason}`, position: note.position, postings: transfer('4095', '1100', dec(note.data.amount)), ...(priorPeriod === undefined ? {} : { priorPeriod }) });
   }
   for (const payment of model.payments.values()) {
-    const effectiveAtMs = toMs(payment.data.receivedAt);
-    if (payment.position > cutoff || effectiveAtMs > asOfMs) continue;
-    entries.push({ entryId: payment.data.paymentId, effectiveAtMs, description: `Payment ${payment.data.paymentId} from ${payment.data.tenantId}`, position: payment.position, postings: transfer('1000', '1100', dec(payment.data.amount)) });
+    if (payment.position > cutoff) continue;
+    const { effectiveAtMs, priorPeriod } = booked(closes, toMs(payment.data.receivedAt), payment.position);
+    if (effectiveAtMs > asOfMs) continue;
+    entries.push({ entryId: payment.data.paymentId, effectiveAtMs, description: `Payment ${payment.data.paymentId} from ${payment.data.tenantId}`, position: payment.position, postings: transfer('1000', '1100', dec(payment.data.amount)), ...(priorPeriod === undefined ? {} : { priorPeriod }) });
   }
   return entries.sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || a.position - b.position || (a.entryId < b.entryId ? -1 : 1));
+}
+
+/** The entries of one piece of a recognition: in the month's own books at its end, or as an adjustment at the first instant of the month that books it. */
+function pushRecognition(entries: JournalEntry[], piece: RecognitionPiece, leaseId: string, month: string, asOfMs: number, position: number): void {
+  const effectiveAtMs = piece.priorPeriod ? monthInterval(piece.bookMonth).startMs : monthInterval(month).endMs;
+  if (effectiveAtMs > asOfMs) return;
+  for (const { kind, amount } of piece.amounts) {
+    if (amount.isZero()) continue;
+    const what = `${kind.replace('_', ' ')} ${month} of lease ${leaseId}`;
+    entries.push(
+      piece.priorPeriod
+        ? { entryId: `${leaseId}:${month}:${kind}:booked-${piece.bookMonth}`, effectiveAtMs, description: `Prior-period adjustment of recognized ${what}, booked in ${piece.bookMonth}`, position, postings: recognitionPostings(kind, amount, leaseId), priorPeriod: { month }, recognizedMonth: month }
+        : { entryId: `${leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${what}`, position, postings: recognitionPostings(kind, amount, leaseId), recognizedMonth: month },
+    );
+  }
 }
 
 export function isBalanced(entry: JournalEntry): boolean {

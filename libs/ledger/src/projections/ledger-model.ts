@@ -116,6 +116,12 @@ export interface CreditNoteRecord {
   data: EventDataOf<'CreditNoteIssued'>;
 }
 
+/** A month's close: its event's position, and the close with its seal. */
+export interface PeriodCloseRecord {
+  position: number;
+  data: EventDataOf<'PeriodClosed'>;
+}
+
 export interface PaymentRecord {
   position: number;
   eventId: string;
@@ -162,6 +168,8 @@ export class LedgerModel {
   readonly runs: BillingRunRecord[] = [];
   readonly creditNotes = new Map<string, CreditNoteRecord>();
   readonly payments = new Map<string, PaymentRecord>();
+  /** Closed months in the order they closed (which is month order). */
+  readonly closes: PeriodCloseRecord[] = [];
   /** Ids of billing documents in each series, in order of issue. */
   readonly series = { invoice: [] as string[], credit_note: [] as string[] };
 
@@ -223,6 +231,9 @@ export class LedgerModel {
         return;
       case 'PaymentReceived':
         this.payments.set(event.data.paymentId, { position, eventId: recorded.eventId, data: event.data });
+        return;
+      case 'PeriodClosed':
+        this.closes.push({ position, data: event.data });
         return;
       case 'ModelCheckpointed':
         // The ledger's bookkeeping (model-checkpoint.ts): no fact of the model, only its position.
@@ -460,6 +471,13 @@ export class LedgerModel {
       documents.push(document);
     }
     return documents;
+  }
+
+  /** Closes known at `cutoff`, in month order. */
+  closesAt(cutoff: number): PeriodCloseRecord[] {
+    let end = this.closes.length;
+    while (end > 0 && this.closes[end - 1]!.position > cutoff) end -= 1;
+    return end === this.closes.length ? this.closes : this.closes.slice(0, end);
   }
 
   runsAt(cutoff: number): BillingRunRecord[] {

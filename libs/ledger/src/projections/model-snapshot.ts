@@ -35,6 +35,8 @@ interface SnapshotHead {
   runs: unknown[];
   creditNotes: unknown[];
   payments: unknown[];
+  /** Left out while no month is closed, so a snapshot of such a ledger is what it was before closes existed. */
+  closes?: unknown[];
 }
 
 /** leaseId, month, distinct readings, positions, cumulative totals in millionths, reading slots */
@@ -65,6 +67,7 @@ function snapshotHead(model: LedgerModel): SnapshotHead {
     runs: model.runs,
     creditNotes: sortedValues(model.creditNotes),
     payments: sortedValues(model.payments),
+    ...(model.closes.length === 0 ? {} : { closes: model.closes }),
   };
 }
 
@@ -149,5 +152,6 @@ export function restoreModel(lines: Iterator<string>, foldLease: LeaseFold): Led
   }
   if (model.readings.size !== head.readings || lines.next().done !== true) throw new Error('the model snapshot does not end where its head says');
   model.restoreBilling(head.documents as never, head.runs as never, head.creditNotes as never, head.payments as never);
+  model.closes.push(...((head.closes ?? []) as LedgerModel['closes']));
   return model;
 }

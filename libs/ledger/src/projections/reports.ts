@@ -3,7 +3,9 @@ import { committedAt } from '../domain/lease/lease.js';
 import { amountOfRateGpuMs, chargesFor, commitmentOver, committedGpuHoursShown, monthHours, overageGpuMsOf, type Charge } from '../billing/charges.js';
 import { leaseLines } from '../billing/billing-run.js';
 import { Decimal, ZERO, dec, formatMoney, formatQuantity, roundMoney, shownQuantity, sum } from '../shared/decimal.js';
-import { monthInterval, msPerDay, msPerHour, overlapMs, previousMonth, toInstant } from '../shared/time.js';
+import { addMonths, monthContaining, monthInterval, monthOf, msPerDay, msPerHour, overlapMs, previousMonth, toInstant } from '../shared/time.js';
+import { bookingMonthOf, closedMonthsOfLease, frozenPositionOf, recognitionPieces, revenueKindOf } from './periods.js';
+import type { PriorPeriodAdjustmentKind } from '@compute-ledger/contracts';
 import { accountBalances, accountCodes, accounts, journalEntries } from './journal.js';
 import { allocationEndAt, compareIds, type LedgerModel } from './ledger-model.js';
 import { amountDue, receivablesAt } from './receivables.js';
@@ -145,37 +147,69 @@ function chargeOf(charges: readonly Charge[], kind: Charge['kind']): Decimal {
   return charges.find((charge) => charge.kind === kind)?.amount ?? ZERO;
 }
 
-export function revenueReport(scope: ReportScope, month: string) {
+type RevenueField = 'commitment' | 'usage' | 'terminationFees' | 'slaCredits';
+const revenueFields: readonly RevenueField[] = ['commitment', 'usage', 'terminationFees', 'slaCredits'];
+const priorPeriodKinds: readonly PriorPeriodAdjustmentKind[] = [...revenueFields, 'creditNotes'];
+
+/**
+ * The scope a book report of `month` reads: a closed month's books as known at its seal (every
+ * later fact is booked elsewhere), an open month's as known at the cut-off.
+ */
+function booksScope(scope: ReportScope, month: string): ReportScope {
+  const frozen = frozenPositionOf(scope.model.closesAt(scope.cutoff), month);
+  return frozen === null ? scope : { ...scope, cutoff: Math.min(frozen, scope.cutoff) };
+}
+
+/**
+ * Revenue recognized in a month's books. A closed month answers as known at its seal; an open
+ * one adds the prior-period adjustments booked in it to its fields (and its leases), and lists
+ * them, per month they belong to and kind.
+ */
+export function revenueReport(asked: ReportScope, month: string) {
+  const scope = booksScope(asked, month);
   const money = (value: Decimal): string => formatMoney(value, scope.minorDigits);
-  const totals = { commitment: ZERO, usage: ZERO, terminationFees: ZERO, slaCredits: ZERO };
+  const closes = scope.model.closesAt(scope.cutoff);
+  const totals: Record<RevenueField, Decimal> = { commitment: ZERO, usage: ZERO, terminationFees: ZERO, slaCredits: ZERO };
+  const adjustments = new Map<string, { month: string; kind: PriorPeriodAdjustmentKind; amount: Decimal }>();
+  const adjust = (belongsTo: string, kind: PriorPeriodAdjustmentKind, amount: Decimal): void => {
+    const key = `${belongsTo} ${priorPeriodKinds.indexOf(kind)}`;
+    const known = adjustments.get(key);
+    adjustments.set(key, { month: belongsTo, kind, amount: (known?.amount ?? ZERO).plus(amount) });
+  };
   const leases = [];
   for (const lease of knownLeases(scope)) {
     const charges = monthCharges(scope, lease, month);
-    if (charges.length === 0) continue;
-    const row = {
+    const row: Record<RevenueField, Decimal> = {
       commitment: chargeOf(charges, 'commitment'),
       usage: chargeOf(charges, 'overage'),
       terminationFees: chargeOf(charges, 'termination_fee'),
       slaCredits: chargeOf(charges, 'sla_credit'),
     };
-    totals.commitment = totals.commitment.plus(row.commitment);
-    totals.usage = totals.usage.plus(row.usage);
-    totals.terminationFees = totals.terminationFees.plus(row.terminationFees);
-    totals.slaCredits = totals.slaCredits.plus(row.slaCredits);
-    leases.push({
-      leaseId: lease.leaseId,
-      tenantId: lease.tenantId,
-      commitment: money(row.commitment),
-      usage: money(row.usage),
-      terminationFees: money(row.terminationFees),
-      slaCredits: money(row.slaCredits),
-    });
+    let adjusted = false;
+    for (const closedMonth of closedMonthsOfLease(scope.model, lease.leaseId, scope.cutoff, closes)) {
+      if (closedMonth >= month) continue;
+      for (const piece of recognitionPieces(scope.model, lease.leaseId, closedMonth, scope.cutoff, closes, scope.minorDigits, true)) {
+        if (!piece.priorPeriod || piece.bookMonth !== month) continue;
+        for (const { kind, amount } of piece.amounts) {
+          const field = revenueKindOf[kind];
+          row[field] = row[field].plus(amount);
+          adjust(closedMonth, field, amount);
+          adjusted = true;
+        }
+      }
+    }
+    if (charges.length === 0 && !adjusted) continue;
+    for (const field of revenueFields) totals[field] = totals[field].plus(row[field]);
+    leases.push({ leaseId: lease.leaseId, tenantId: lease.tenantId, ...(Object.fromEntries(revenueFields.map((field) => [field, money(row[field])])) as Record<RevenueField, string>) });
   }
-  const { startMs, endMs } = monthInterval(month);
   let creditNotes = ZERO;
   for (const note of scope.model.creditNotes.values()) {
-    const issuedMs = Date.parse(note.data.issuedAt);
-    if (note.position <= scope.cutoff && issuedMs >= startMs && issuedMs < endMs) creditNotes = creditNotes.minus(dec(note.data.amount));
+    if (note.position > scope.cutoff) continue;
+    const belongsTo = monthOf(Date.parse(note.data.issuedAt));
+    const bookMonth = bookingMonthOf(closes, belongsTo, note.position);
+    if (bookMonth !== month) continue;
+    creditNotes = creditNotes.minus(dec(note.data.amount));
+    if (belongsTo !== month) adjust(belongsTo, 'creditNotes', dec(note.data.amount).negated());
   }
   const total = totals.commitment.plus(totals.usage).plus(totals.terminationFees).plus(totals.slaCredits).plus(creditNotes);
   return {
@@ -186,15 +220,26 @@ export function revenueReport(scope: ReportScope, month: string) {
     slaCredits: money(totals.slaCredits),
     creditNotes: money(creditNotes),
     total: money(total),
+    // After the leases: the report's main list, the rows of its table and CSV.
     leases,
+    priorPeriodAdjustments: [...adjustments.keys()]
+      .sort()
+      .map((key) => adjustments.get(key)!)
+      .filter((entry) => !entry.amount.isZero())
+      .map((entry) => ({ month: entry.month, kind: entry.kind, amount: money(entry.amount) })),
   };
+}
+
+/** The commitment of a lease still to be delivered over [fromMs, toMs), like a commitment charge: rounded once. */
+function remainingCommitment(scope: ReportScope, lease: LeaseState, fromMs: number, toMs: number): Decimal {
+  return amountOfRateGpuMs(commitmentOver(lease, fromMs, toMs).rateGpuMs, scope.minorDigits);
 }
 
 export function backlogReport(scope: ReportScope, asOfMs: number) {
   const leases = leasesSignedBy(scope, asOfMs).map((lease) => ({
     leaseId: lease.leaseId,
     tenantId: lease.tenantId,
-    remaining: amountOfRateGpuMs(commitmentOver(lease, asOfMs, lease.endsAtMs).rateGpuMs, scope.minorDigits),
+    remaining: remainingCommitment(scope, lease, asOfMs, lease.endsAtMs),
   }));
   return {
     total: formatMoney(sum(leases.map((lease) => lease.remaining)), scope.minorDigits),
@@ -202,9 +247,50 @@ export function backlogReport(scope: ReportScope, asOfMs: number) {
   };
 }
 
+export const rpoBands = ['within12Months', 'months13to24', 'months25to36', 'beyond36Months'] as const;
+export type RpoBand = (typeof rpoBands)[number];
+/** What the remaining performance obligation leaves out, and the paragraph that allows it. */
+export const rpoExcludes = 'usage-based consideration (ASC 606-10-50-14A)' as const;
+
+/**
+ * The remaining performance obligation at `asOfMs` (DOMAIN.md, "Closing a period"): each lease's
+ * backlog split at t+12, t+24 and t+36 calendar months. A band is the difference of two rounded
+ * cumulative amounts, [t, band end) less [t, band start), so the bands add up to the lease's
+ * backlog exactly, whatever the rounding of each piece.
+ */
+export function rpoReport(scope: ReportScope, asOfMs: number) {
+  const bandEndsMs = [addMonths(asOfMs, 12), addMonths(asOfMs, 24), addMonths(asOfMs, 36), Number.POSITIVE_INFINITY];
+  const totals = new Map<RpoBand, Decimal>(rpoBands.map((band) => [band, ZERO]));
+  const money = (value: Decimal): string => formatMoney(value, scope.minorDigits);
+  const leases = leasesSignedBy(scope, asOfMs).map((lease) => {
+    const bands = {} as Record<RpoBand, string>;
+    let before = ZERO;
+    rpoBands.forEach((band, index) => {
+      const cumulative = remainingCommitment(scope, lease, asOfMs, Math.min(bandEndsMs[index]!, lease.endsAtMs));
+      const amount = cumulative.minus(before);
+      before = cumulative;
+      totals.set(band, totals.get(band)!.plus(amount));
+      bands[band] = money(amount);
+    });
+    return { leaseId: lease.leaseId, tenantId: lease.tenantId, ...bands };
+  });
+  const bands = Object.fromEntries(rpoBands.map((band) => [band, money(totals.get(band)!)])) as Record<RpoBand, string>;
+  return { bands, total: money(sum(totals.values())), leases, excludes: rpoExcludes };
+}
+
 // ---- Journal-based reports ---------------------------------------------------------------------
 
-export function trialBalanceReport(scope: ReportScope, asOfMs: number) {
+/**
+ * The scope of a report of balances at `asOfMs`: at the end of a closed month, its books as known
+ * at its seal (the adjustments later booked at that same instant belong to the next month).
+ */
+function balancesScope(scope: ReportScope, asOfMs: number): ReportScope {
+  const month = monthContaining(asOfMs);
+  return month.startMs === asOfMs ? booksScope(scope, previousMonth(month.month)) : scope;
+}
+
+export function trialBalanceReport(asked: ReportScope, asOfMs: number) {
+  const scope = balancesScope(asked, asOfMs);
   const { accounts: balances } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits));
   let totalDebit = ZERO;
   let totalCredit = ZERO;
@@ -219,7 +305,8 @@ export function trialBalanceReport(scope: ReportScope, asOfMs: number) {
   return { accounts: rows, totalDebit: formatMoney(totalDebit, scope.minorDigits), totalCredit: formatMoney(totalCredit, scope.minorDigits) };
 }
 
-export function contractBalancesReport(scope: ReportScope, asOfMs: number) {
+export function contractBalancesReport(asked: ReportScope, asOfMs: number) {
+  const scope = balancesScope(asked, asOfMs);
   const { leases: balances } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits));
   let deferred = ZERO;
   let unbilled = ZERO;
@@ -299,6 +386,8 @@ export function reconciliationReport(scope: ReportScope, month: string) {
   // A run dated after every rule's due date: what it would bill for the month is what is not yet invoiced.
   const settleAll = { billingDate: toInstant(Date.UTC(9999, 0, 1)), cutoff: scope.cutoff, currency: '', minorDigits: scope.minorDigits };
   let allOk = true;
+  let allThreeWay = true;
+  const recognized = recognizedByLease(scope, month);
   const leases = [];
   for (const lease of knownLeases(scope)) {
     const hours = monthHours(lease, month);
@@ -312,6 +401,15 @@ export function reconciliationReport(scope: ReportScope, month: string) {
     const notYetInvoiced = sum(leaseLines(scope.model, lease, settleAll, [month]).map((line) => dec(line.amount)));
     const ok = chargesTotal.equals(invoiced.plus(notYetInvoiced));
     allOk &&= ok;
+    // The three-way check: metered usage -> invoiced lines -> journal entries, for the month.
+    const overageGpuHours = shownQuantity(overageGpuMsOf(metered, hours), msPerHour);
+    const invoicedOverageGpuHours = sum(invoicedLines.filter((line) => line.kind === 'overage').map((line) => dec(line.quantity)));
+    const journalRecognized = recognized.get(lease.leaseId) ?? ZERO;
+    const threeWay = {
+      usageInvoiced: invoicedOverageGpuHours.equals(overageGpuHours),
+      invoicedInJournal: invoiced.plus(notYetInvoiced).equals(journalRecognized),
+    };
+    allThreeWay &&= threeWay.usageInvoiced && threeWay.invoicedInJournal;
     leases.push({
       leaseId: lease.leaseId,
       tenantId: lease.tenantId,
@@ -324,9 +422,32 @@ export function reconciliationReport(scope: ReportScope, month: string) {
       invoiced: money(invoiced),
       notYetInvoiced: money(notYetInvoiced),
       ok,
+      invoicedOverageGpuHours: formatQuantity(invoicedOverageGpuHours),
+      journalRecognized: money(journalRecognized),
+      threeWay: { ...threeWay, ok: threeWay.usageInvoiced && threeWay.invoicedInJournal },
     });
   }
-  return { month, ok: allOk, leases };
+  return { month, ok: allOk, threeWayOk: allThreeWay, leases };
+}
+
+/**
+ * What the journal recognizes for each lease's service month, as known at the cut-off: its own
+ * recognition and every prior-period adjustment of it, read from the lease's contract balance
+ * (a recognition debits 1200 by its amount, an SLA credit credits it).
+ */
+function recognizedByLease(scope: ReportScope, month: string): Map<string, Decimal> {
+  const latest = scope.model.closesAt(scope.cutoff).at(-1)?.data.month;
+  const firstOpenStartMs = latest === undefined ? 0 : monthInterval(latest).endMs;
+  const asOfMs = Math.max(monthInterval(month).endMs, firstOpenStartMs);
+  const recognized = new Map<string, Decimal>();
+  for (const entry of journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits)) {
+    if (entry.recognizedMonth !== month) continue;
+    for (const posting of entry.postings) {
+      if (posting.account !== '1200' || posting.leaseId === undefined) continue;
+      recognized.set(posting.leaseId, (recognized.get(posting.leaseId) ?? ZERO).plus(posting.debit).minus(posting.credit));
+    }
+  }
+  return recognized;
 }
 
 export function capacityReport(scope: ReportScope, asOfMs: number) {

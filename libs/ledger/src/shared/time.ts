@@ -73,6 +73,18 @@ export function addYears(ms: number, years: number): number {
   return date.getTime();
 }
 
+/**
+ * The same day and time `months` calendar months later, clamped to the last day of the target
+ * month: 31 January plus 1 month is 28 (or 29) February, 29 February plus 12 months is 28 February.
+ */
+export function addMonths(ms: number, months: number): number {
+  const date = new Date(ms);
+  const targetMonthIndex = date.getUTCMonth() + months;
+  const lastDay = new Date(Date.UTC(date.getUTCFullYear(), targetMonthIndex + 1, 0)).getUTCDate();
+  const day = Math.min(date.getUTCDate(), lastDay);
+  return Date.UTC(date.getUTCFullYear(), targetMonthIndex, day, date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), date.getUTCMilliseconds());
+}
+
 export function addDays(ms: number, days: number): number {
   return ms + days * msPerDay;
 }

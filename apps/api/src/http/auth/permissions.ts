@@ -15,6 +15,8 @@ export const permissionRoles = {
   'billing.run': ['finance', 'billing'],
   /** Payments and credit notes by hand. */
   'receivables.write': ['finance'],
+  /** Closing a service month. */
+  'periods.close': ['finance'],
   'reports.read': ['finance', 'auditor'],
   'capacity.read': ['finance', 'auditor', 'operations'],
   'billing-runs.read': ['finance', 'auditor', 'billing'],

@@ -10,6 +10,7 @@ import {
   MrrReportAnswer,
   ReconciliationReportAnswer,
   RevenueReportAnswer,
+  RpoAnswer,
   TrialBalanceReportAnswer,
 } from '@compute-ledger/contracts';
 import type { z } from 'zod';
@@ -45,6 +46,11 @@ export class ReportsController {
   @Get('backlog') @Allow('reports.read') @Doc({ summary: 'Remaining contracted commitment at an instant', answer: BacklogReportAnswer, tags })
   backlog(@ValidQuery(AsOfQuery) query: AsOf) {
     return this.reads.report('backlog', query);
+  }
+
+  @Get('rpo') @Allow('reports.read') @Doc({ summary: 'Remaining performance obligation at an instant, in four bands of 12 months, usage excluded', answer: RpoAnswer, tags })
+  rpo(@ValidQuery(AsOfQuery) query: AsOf) {
+    return this.reads.report('rpo', query);
   }
 
   @Get('trial-balance') @Allow('reports.read') @Doc({ summary: 'Trial balance of the journal at an instant', answer: TrialBalanceReportAnswer, tags })
