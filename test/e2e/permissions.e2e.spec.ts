@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { Webhooks, WebhookUrlPolicy } from '@compute-ledger/api';
 import { hourlyReadings, keys, startHarness, type ApiHarness, type KeyName } from './support/api-harness.js';
 import { recordContracts } from './support/worked-example.js';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { Webhooks, WebhookUrlPolicy, parseWebhookAllowList } from '@compute-ledger/api';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The follower is tested over a store that fails on purpose: it needs the application's class.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { Webhooks, WebhookUrlPolicy, parseWebhookAllowList } from '@compute-ledger/api';
 import type { Ledger, RecordedEvent, SubscribeOptions } from '@compute-ledger/ledger';
 import { startReceiver, waitFor, type Receiver } from '../support/webhook-receiver.js';
