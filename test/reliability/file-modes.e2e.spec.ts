@@ -46,7 +46,11 @@ describe('file modes of the data directory', () => {
       expect((await server.stop()).code).toBe(0);
     }
     expect(existsSync(join(directory, 'model.checkpoint'))).toBe(true);
-    for (const name of readdirSync(directory)) expect(modeOf(join(directory, name)), name).toBe('0600');
+    // Files 0600; the folders the ledger keeps in it (the webhooks' files, the demo's keys) 0700.
+    for (const name of readdirSync(directory)) {
+      const path = join(directory, name);
+      expect(modeOf(path), name).toBe(statSync(path).isDirectory() ? '0700' : '0600');
+    }
   }, 60_000);
 
   it('narrows a store file that others can read to 0600 when it opens it', async () => {
