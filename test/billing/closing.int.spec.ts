@@ -3,15 +3,11 @@ import { PeriodAnswer, PeriodCloseAnswer, PeriodsAnswer, PriorPeriodAdjustment }
 import { dirname, join } from 'node:path';
 import { ConflictError, openLedger } from '@compute-ledger/ledger';
 import {
-  workedExampleAllocation,
   workedExampleDecemberReadings,
   workedExampleKnownAt,
   workedExampleLateReading,
-  workedExampleLease,
   workedExampleNovemberReadings,
-  workedExampleOutage,
-  workedExampleSite,
-  workedExampleTenant,
+  recordWorkedExampleContracts,
 } from '../support/worked-example.js';
 import { actor, openHarness, type Harness } from './harness.js';
 
@@ -24,11 +20,7 @@ describe('closing a period', () => {
   beforeAll(async () => {
     harness = await openHarness(workedExampleKnownAt.contracts);
     const { commands, billing, periods } = harness.ledger;
-    await commands.commissionSite(workedExampleSite, actor);
-    await commands.registerTenant(workedExampleTenant, actor);
-    await commands.signLease(workedExampleLease, actor);
-    await commands.allocateCapacity(workedExampleAllocation, actor);
-    await commands.recordOutage(workedExampleOutage, actor);
+    await recordWorkedExampleContracts(commands, actor);
     harness.at(workedExampleKnownAt.novemberUsage);
     await commands.recordUsage({ records: workedExampleNovemberReadings() }, actor);
     await expect(periods.close('2025-11', actor)).rejects.toThrow(new ConflictError('2025-11 closes only after the billing run of 2025-12-01T00:00:00Z, which has not run yet'));

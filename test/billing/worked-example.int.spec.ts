@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBillingRun } from '@compute-ledger/ledger';
 import {
-  workedExampleAllocation,
   workedExampleDecemberReadings,
   workedExampleKnownAt,
   workedExampleLateReading,
-  workedExampleLease,
   workedExampleNovemberReadings,
-  workedExampleOutage,
-  workedExampleSite,
-  workedExampleTenant,
+  recordWorkedExampleContracts,
 } from '../support/worked-example.js';
 import { actor, openHarness, type Harness } from './harness.js';
 
@@ -20,11 +16,7 @@ describe('the worked example of DOMAIN.md', () => {
   beforeAll(async () => {
     harness = await openHarness(workedExampleKnownAt.contracts);
     const { commands, billing } = harness.ledger;
-    await commands.commissionSite(workedExampleSite, actor);
-    await commands.registerTenant(workedExampleTenant, actor);
-    await commands.signLease(workedExampleLease, actor);
-    await commands.allocateCapacity(workedExampleAllocation, actor);
-    await commands.recordOutage(workedExampleOutage, actor);
+    await recordWorkedExampleContracts(commands, actor);
     harness.at(workedExampleKnownAt.novemberUsage);
     await commands.recordUsage({ records: workedExampleNovemberReadings() }, actor);
     harness.at(workedExampleKnownAt.firstBillingRun);

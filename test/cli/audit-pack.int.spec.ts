@@ -8,14 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '@compute-ledger/api';
 import { openLedger } from '@compute-ledger/ledger';
 import {
-  workedExampleAllocation,
   workedExampleKnownAt,
   workedExampleLateReading,
-  workedExampleLease,
   workedExampleNovemberReadings,
-  workedExampleOutage,
-  workedExampleSite,
-  workedExampleTenant,
+  recordWorkedExampleContracts,
 } from '../support/worked-example.js';
 import { withRawConnection } from '../store/sqlite-fixtures.js';
 
@@ -59,11 +55,7 @@ beforeAll(async () => {
   mkdirSync(directory);
   const ledger = await openLedger({ store: `sqlite:${join(directory, 'ledger.db')}`, clock });
   const { commands, billing } = ledger;
-  await commands.commissionSite(workedExampleSite, actor);
-  await commands.registerTenant(workedExampleTenant, actor);
-  await commands.signLease(workedExampleLease, actor);
-  await commands.allocateCapacity(workedExampleAllocation, actor);
-  await commands.recordOutage(workedExampleOutage, actor);
+  await recordWorkedExampleContracts(commands, actor);
   now = new Date(workedExampleKnownAt.firstBillingRun);
   await commands.recordUsage({ records: workedExampleNovemberReadings() }, actor);
   await billing.runBilling('2025-12-01T00:00:00Z', actor);

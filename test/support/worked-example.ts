@@ -7,6 +7,7 @@ import type {
   SignLeaseBody,
   UsageRecordBody,
 } from '@compute-ledger/contracts';
+import type { LedgerCommands } from '@compute-ledger/ledger';
 
 /**
  * The worked example of DOMAIN.md as request bodies, for every test that wants it: site
@@ -110,3 +111,15 @@ export const workedExampleLateReading: UsageRecordBody = {
   gpuHours: '600',
   source: 'meter-colossus-1',
 };
+
+/**
+ * The worked example's contracts as finance and operations record them before any usage: the
+ * site, the tenant, lease L-1001, its allocation and the November outage, in that order.
+ */
+export async function recordWorkedExampleContracts(commands: LedgerCommands, context: Parameters<LedgerCommands['commissionSite']>[1]): Promise<void> {
+  await commands.commissionSite(workedExampleSite, context);
+  await commands.registerTenant(workedExampleTenant, context);
+  await commands.signLease(workedExampleLease, context);
+  await commands.allocateCapacity(workedExampleAllocation, context);
+  await commands.recordOutage(workedExampleOutage, context);
+}
