@@ -221,6 +221,47 @@ describe('webhooks: retries run out, then an operator retries', () => {
   });
 });
 
+describe('webhooks: a closed period', () => {
+  let api: ApiHarness;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    api = await startHarness('2025-10-20T12:00:00Z', {
+      webhooks: (ledger, directory) => new Webhooks({ ledger, dataDir: directory, policy: new WebhookUrlPolicy(parseWebhookAllowList('127.0.0.1')), limits: testLimits }),
+    });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await receiver?.close();
+  });
+
+  it('delivers period.closed with the seal, the same body as GET /v1/periods/{month} at the close', async () => {
+    const registered = await api.post<Json>('/v1/webhooks', 'admin', { endpointId: 'books', url: `${receiver.url}/books`, events: ['period.closed'] });
+    expect(registered.status).toBe(201);
+    await recordContracts(api);
+    api.at('2025-12-01T06:00:00Z');
+    expect((await api.post('/v1/billing-runs', 'billing', { billingDate: '2025-12-01T00:00:00Z' })).status).toBe(201);
+    api.at('2025-12-02T09:00:00Z');
+    const closed = await api.post<Json>('/v1/periods/2025-11/close', 'finance', {});
+    expect(closed.status).toBe(201);
+    const shown = await api.get<Json>('/v1/periods/2025-11', 'auditor');
+
+    await waitFor(() => receiver.acceptedOnce().length === 1, arrivalTimeoutMs, 'the period.closed delivery');
+    const [entry] = receiver.received.filter((each) => each.accepted);
+    expect(verifySignature(registered.body['secret'], entry!)).toBe(true);
+    const body = JSON.parse(entry!.body) as Json;
+    expect(body['type']).toBe('period.closed');
+    expect(body['data']['seal']).toEqual(closed.body['seal']);
+    const { knownAt: _knownAt, ...period } = shown.body;
+    const { knownAt: _deliveredKnownAt, ...delivered } = body['data'];
+    expect(delivered).toEqual(period);
+    // Nothing else of the log is delivered to an endpoint that asked for closes only.
+    const log: Json[] = (await api.get<Json>('/v1/audit/events?limit=10000', 'auditor')).body['events'];
+    expect(receiver.acceptedOnce()).toEqual(log.filter((event) => event['type'] === 'PeriodClosed').map((event) => event['eventId']));
+  });
+});
+
 describe('webhooks: where they may not go', () => {
   let api: ApiHarness;
 

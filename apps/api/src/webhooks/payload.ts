@@ -4,7 +4,9 @@ import type { Ledger, RecordedEvent } from '@compute-ledger/ledger';
 /**
  * A webhook's body (Standard Webhooks' `{type, timestamp, data}`): `data` is the document as
  * GET /v1/invoices/{invoiceId} shows it at the time of delivery, the payment as recorded, or
- * the billing run's summary. `position` is the event's place in the log, for a replay.
+ * the billing run's summary, or the closed period as GET /v1/periods/{month} showed it when it
+ * closed (its seal, and no adjustment yet: the same body on every redelivery). `position` is the
+ * event's place in the log, for a replay.
  */
 export async function webhookPayload(ledger: Ledger, event: RecordedEvent, type: WebhookEventType) {
   return { type, timestamp: event.recordedAt, position: event.position, data: await dataOf(ledger, event, type) };
@@ -21,8 +23,9 @@ async function dataOf(ledger: Ledger, event: RecordedEvent, type: WebhookEventTy
       return { ...event.data, currency: ledger.currency };
     case 'billing_run.completed':
       return event.data;
-    case 'draft.created':
     case 'period.closed':
+      return ledger.reports.period(String(event.data['month']), { knownAt: event.recordedAt });
+    case 'draft.created':
     case 'credit_grant.expired':
       // No event of the log carries these yet (webhookTypeOf never answers them).
       throw new Error(`no event of the log is delivered as ${type}`);

@@ -37,6 +37,7 @@ describe('webhook event types', () => {
     expect(webhookTypeOf({ type: 'CreditNoteIssued', data: {} })).toBe('credit_note.issued');
     expect(webhookTypeOf({ type: 'PaymentReceived', data: {} })).toBe('payment.received');
     expect(webhookTypeOf({ type: 'BillingRunCompleted', data: {} })).toBe('billing_run.completed');
+    expect(webhookTypeOf({ type: 'PeriodClosed', data: {} })).toBe('period.closed');
     expect(webhookTypeOf({ type: 'UsageRecorded', data: {} })).toBeNull();
   });
 });
