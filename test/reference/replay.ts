@@ -1,4 +1,6 @@
-import { DomainError, openLedger, openSqliteEventStore, type Ledger } from '@compute-ledger/ledger';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { reportByName } from '@compute-ledger/api';
+import { DomainError, openLedger, openSqliteEventStore, type Ledger, type MonthTimeQuery, type TimeQuery } from '@compute-ledger/ledger';
 import { iso, type History, type Step, type TimedStep } from './history.js';
 import { ReferenceModel, type RefDocument } from './reference-model.js';
 
@@ -50,27 +52,7 @@ export async function inProcessLedger(): Promise<LedgerUnderTest> {
       }
     },
     async report(name, query) {
-      const reports = ledger.reports;
-      switch (name) {
-        case 'revenue':
-          return reports.revenue(query as { month: string; knownAt: string });
-        case 'mrr-movements':
-          return reports.mrrMovements(query as { month: string; knownAt: string });
-        case 'reconciliation':
-          return reports.reconciliation(query as { month: string; knownAt: string });
-        case 'backlog':
-          return reports.backlog(query);
-        case 'rpo':
-          return reports.rpo(query);
-        case 'mrr':
-          return reports.mrr(query);
-        case 'trial-balance':
-          return reports.trialBalance(query);
-        case 'contract-balances':
-          return reports.contractBalances(query);
-        case 'ar-aging':
-          return reports.arAging(query);
-      }
+      return reportByName(ledger.reports, name, query as TimeQuery | MonthTimeQuery);
     },
     close: () => ledger.close(),
   };

@@ -10,7 +10,7 @@ export { createLogger } from './http/observability/logger.js';
 export { connectionLimits, requestBodyBytesMax, type ConnectionLimits } from './http/limits.js';
 export { LedgerCommandsService } from './http/ledger-commands.service.js';
 export { LedgerReadsService } from './http/ledger-reads.service.js';
-export { reportNames, monthReports, type ReportName } from './shared/report-names.js';
+export { reportByName, reportNames, monthReports, type ReportName } from './shared/report-names.js';
 export { readConfig, ConfigError, type LedgerConfig } from './config.js';
 export { runCli, ledgerVersion } from './cli/main.js';
 export { seedDemo, demoHorizon, demoStoryBegins, DemoStoreNotEmptyError, type DemoSummary } from './cli/demo/seed.js';

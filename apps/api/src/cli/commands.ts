@@ -5,7 +5,7 @@ import { countOf, parsePinnedHead, pinnedHeadFormat, UsageBatchRefusedError, ver
 import { z } from 'zod';
 import { readIssuer } from '../config.js';
 import { DocumentNumber, documentFormats, InvoiceDocuments, type DocumentFormat, type RenderedDocument } from '../shared/invoice-documents.js';
-import { monthReports, reportNames, type ReportName } from '../shared/report-names.js';
+import { monthReports, reportByName, reportNames, type ReportName } from '../shared/report-names.js';
 import { cliActor, formatOption, instantOption, parseOptions, withLedger, type CliContext } from './context.js';
 import { demoHorizon, seedDemo } from './demo/seed.js';
 import { StoryClock } from './demo/story-clock.js';
@@ -147,41 +147,10 @@ export async function reportCommand(context: CliContext, name: string, options: 
     ? parseOptions(MonthQuery, { month: options.month, knownAt, ...(options.asOf === undefined ? {} : { asOf: options.asOf }) }, names)
     : parseOptions(AsOfQuery, { asOf: instantOption(options.asOf), knownAt, ...(options.month === undefined ? {} : { month: options.month }) }, names);
   return withLedger(context, async (ledger) => {
-    const answer = await reportOf(ledger, report, query);
+    const answer = await reportByName(ledger.reports, report, query);
     context.io.stdout.write(render(report, answer as Record<string, unknown>, format));
     return exitOk;
   });
-}
-
-async function reportOf(ledger: Ledger, name: ReportName, query: { asOf?: string; month?: string; knownAt?: string }) {
-  const reports = ledger.reports;
-  const month = { month: query.month ?? '', ...(query.knownAt === undefined ? {} : { knownAt: query.knownAt }) };
-  switch (name) {
-    case 'mrr':
-      return reports.mrr(query);
-    case 'mrr-movements':
-      return reports.mrrMovements(month);
-    case 'revenue':
-      return reports.revenue(month);
-    case 'backlog':
-      return reports.backlog(query);
-    case 'trial-balance':
-      return reports.trialBalance(query);
-    case 'contract-balances':
-      return reports.contractBalances(query);
-    case 'ar-aging':
-      return reports.arAging(query);
-    case 'reconciliation':
-      return reports.reconciliation(month);
-    case 'capacity':
-      return reports.capacity(query);
-    case 'rpo':
-      return reports.rpo(query);
-    default: {
-      const unknown: never = name;
-      throw new CliUsageError(`no report ${String(unknown)}`);
-    }
-  }
 }
 
 function render(report: ReportName, answer: Record<string, unknown>, format: OutputFormat): string {

@@ -12,7 +12,7 @@ import type {
 } from '@compute-ledger/contracts';
 import type { MonthTimeQuery, TimeQuery, UsagePageQuery } from '@compute-ledger/ledger';
 import { Ledger, NotFoundError, verifyLog, type PinnedHead, type RecordedEvent } from '@compute-ledger/ledger';
-import type { ReportName } from '../shared/report-names.js';
+import { reportByName, type ReportName } from '../shared/report-names.js';
 import type { RequestCaller } from './common/caller.decorator.js';
 import { tenantView } from './tenant-view.js';
 import type { AuditEventsQuery, AuditStreamQuery, InvoiceListQuery } from './queries.js';
@@ -81,33 +81,8 @@ export class LedgerReadsService {
     return { runs: this.ledger.runner.model.runs.map((run) => run.data) };
   }
 
-  async report<Name extends ReportName>(name: Name, query: TimeQuery | MonthTimeQuery): Promise<ReportAnswers[Name]>;
-  async report(name: ReportName, query: TimeQuery | MonthTimeQuery): Promise<ReportAnswers[ReportName]> {
-    const reports = this.ledger.reports;
-    switch (name) {
-      case 'mrr':
-        return reports.mrr(query as TimeQuery);
-      case 'mrr-movements':
-        return reports.mrrMovements(query as MonthTimeQuery);
-      case 'revenue':
-        return reports.revenue(query as MonthTimeQuery);
-      case 'backlog':
-        return reports.backlog(query as TimeQuery);
-      case 'trial-balance':
-        return reports.trialBalance(query as TimeQuery);
-      case 'contract-balances':
-        return reports.contractBalances(query as TimeQuery);
-      case 'ar-aging':
-        return reports.arAging(query as TimeQuery);
-      case 'reconciliation':
-        return reports.reconciliation(query as MonthTimeQuery);
-      case 'capacity':
-        return reports.capacity(query as TimeQuery);
-      case 'rpo':
-        return reports.rpo(query as TimeQuery);
-      default:
-        return unreachable(name);
-    }
+  async report<Name extends ReportName>(name: Name, query: TimeQuery | MonthTimeQuery): Promise<ReportAnswers[Name]> {
+    return reportByName(this.ledger.reports, name, query);
   }
 
   async auditEvents(query: AuditEventsQuery): Promise<AuditEventsAnswer> {
@@ -151,8 +126,4 @@ function auditEvent(event: RecordedEvent) {
     recordedAt: event.recordedAt,
     hash: event.hash,
   };
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unhandled report ${String(value)}`);
 }
