@@ -3,17 +3,17 @@ import { join } from 'node:path';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { openEsdbEventStore, openSqliteEventStore } from '@compute-ledger/ledger';
 import type { EventStore, StreamWrite } from '@compute-ledger/ledger';
-import { startEsdbDouble } from '../esdb/double/esdb-double.js';
-import type { EsdbDouble } from '../esdb/double/esdb-double.js';
+import { startEsdbDoubleProcess, type EsdbDoubleProcess } from './esdb-double-process.js';
 import { figure, inTemporaryDirectory, perSecond, withTarget } from './figures.js';
 import type { BenchMode, BenchmarkModule, Figure } from './figures.js';
 
 /**
  * Appends through the EventStoreDB store on the in-process double of the server, over
  * BatchAppend, with `appendLatencyMs` injected into every server append (a quorum write over a
- * network; concurrent appends overlap, as the server's group commit lets them). Not a real
- * server: the figure is the adapter's protocol cost (round trips, fold, checks) under that
- * latency, which is what decides how many appends a cluster takes from the ledger.
+ * network; concurrent appends overlap, as the server's group commit lets them). The double runs
+ * in a process of its own, as a server runs on other CPUs than its client. Not a real server:
+ * the figure is the adapter's protocol cost (round trips, fold, checks) under that latency,
+ * which is what decides how many appends a cluster takes from the ledger.
  *
  * Cases: single-event appends one after the other (each one server append), the
  * same from two store instances racing for the log head, and usage batches of `batchEvents`
@@ -43,7 +43,7 @@ export const esdbAppendBenchmark: BenchmarkModule = {
   name: benchmark,
   async run(mode: BenchMode): Promise<Figure[]> {
     const sizes = mode === 'full' ? fullSizes : smokeSizes;
-    const double = await startEsdbDouble({ serverVersion: '25.1', appendLatencyMs: sizes.appendLatencyMs });
+    const double = await startEsdbDoubleProcess({ serverVersion: '25.1', appendLatencyMs: sizes.appendLatencyMs });
     try {
       return await measureAll(double, sizes);
     } finally {
@@ -52,7 +52,7 @@ export const esdbAppendBenchmark: BenchmarkModule = {
   },
 };
 
-async function measureAll(double: EsdbDouble, sizes: Sizes): Promise<Figure[]> {
+async function measureAll(double: EsdbDoubleProcess, sizes: Sizes): Promise<Figure[]> {
   const latency = `${sizes.appendLatencyMs} ms per server append`;
   const single: number[] = [];
   const racing: number[] = [];
@@ -82,7 +82,7 @@ async function measureAll(double: EsdbDouble, sizes: Sizes): Promise<Figure[]> {
 }
 
 /** `instances` stores appending one event at a time, each to a random stream, `singleAppends` in all. */
-async function singleAppends(double: EsdbDouble, sizes: Sizes, instances: number): Promise<number> {
+async function singleAppends(double: EsdbDoubleProcess, sizes: Sizes, instances: number): Promise<number> {
   const streamPrefix = `bench-${randomUUID().slice(0, 8)}-`;
   const stores = await Promise.all(Array.from({ length: instances }, () => openEsdbEventStore({ connectionString: double.url, streamPrefix })));
   try {
@@ -100,7 +100,7 @@ async function singleAppends(double: EsdbDouble, sizes: Sizes, instances: number
   }
 }
 
-async function batchAppends(double: EsdbDouble, batches: readonly StreamWrite[][]): Promise<number> {
+async function batchAppends(double: EsdbDoubleProcess, batches: readonly StreamWrite[][]): Promise<number> {
   const store = await openEsdbEventStore({ connectionString: double.url, streamPrefix: `bench-${randomUUID().slice(0, 8)}-`, maxAppendSizeBytes: 256 * 1_048_576 });
   try {
     return await timeBatches(store, batches);
@@ -128,7 +128,7 @@ async function timeBatches(store: EventStore, batches: readonly StreamWrite[][])
 }
 
 /** The same events in one client append each, to a stream of their own: what one round trip of that size costs. */
-async function bareLogAppends(double: EsdbDouble, batches: readonly StreamWrite[][]): Promise<number> {
+async function bareLogAppends(double: EsdbDoubleProcess, batches: readonly StreamWrite[][]): Promise<number> {
   const client = EventStoreDBClient.connectionString(double.url);
   try {
     await client.appendToStream(`bench-bare-${randomUUID()}`, jsonEvent({ type: 'WarmUp', data: {} }));
