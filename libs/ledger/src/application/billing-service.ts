@@ -6,7 +6,7 @@ import {
   type IssueCreditNoteBody,
   type RecordPaymentBody,
 } from '@compute-ledger/contracts';
-import { documentNumber, planBillingRun } from '../billing/billing-run.js';
+import { documentNumber, planBillingRun } from '../charging/run-plan.js';
 import { ConflictError, NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.js';
 import type { BillingRunRecord } from '../projections/ledger-model.js';
 import { amountDue, invoiceStatus, receivablesAt } from '../projections/receivables.js';

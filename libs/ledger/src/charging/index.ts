@@ -1,0 +1,2 @@
+export * from './charges.js';
+export * from './run-plan.js';
