@@ -6,7 +6,7 @@ import { monthInterval, nextMonth, toInstant, toMs } from '../shared/time.js';
 import type { EventMetadata, EventStore, JsonObject } from '../store/event-store.js';
 import { ConcurrencyError, DuplicateEventIdError } from '../store/errors.js';
 import type { Clock } from './clock.js';
-import type { CommandContext } from './ledger-commands.js';
+import type { CommandContext } from './event-codec.js';
 import type { ModelRunner } from './model-runner.js';
 
 /**

@@ -1,4 +1,5 @@
-import type { ChargeKind, DocumentKind, InvoiceLine, LineSource } from '@compute-ledger/contracts';
+import type { ChargeKind, InvoiceLine, LineSource } from '@compute-ledger/contracts';
+import type { PlannedDocument } from '../domain/billing/billing.js';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import { assert } from '../shared/assert.js';
 import { Decimal, ZERO, formatMoney, formatQuantity, sum } from '../shared/decimal.js';
@@ -26,14 +27,6 @@ export interface BillingContext {
   cutoff: number;
   currency: string;
   minorDigits: number;
-}
-
-export interface PlannedDocument {
-  tenantId: string;
-  kind: DocumentKind;
-  lines: InvoiceLine[];
-  total: Decimal;
-  dueAt: string;
 }
 
 /** Whether a charge of `month` is due on `billingDate` (the table in DOMAIN.md). */
@@ -184,9 +177,4 @@ export function planBillingRun(model: ChargingFacts, context: BillingContext): P
     });
   }
   return documents;
-}
-
-/** Document numbers are gap-free per series: INV-000001, CN-000001, ... */
-export function documentNumber(kind: DocumentKind, sequence: number): string {
-  return `${kind === 'invoice' ? 'INV' : 'CN'}-${String(sequence).padStart(6, '0')}`;
 }
