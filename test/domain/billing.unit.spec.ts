@@ -7,10 +7,10 @@ import {
   ValidationError,
   billingDecider,
   type BillingEvent,
-  type InvoiceLine,
   type PlannedDocument,
   type RunBilling,
 } from '@compute-ledger/ledger';
+import type { InvoiceLine } from '@compute-ledger/contracts';
 import { deciderSpec } from '../support/given-when-then.js';
 
 const spec = deciderSpec(billingDecider);

@@ -20,6 +20,9 @@ export const usageStreamPrefix = 'usage-';
  */
 export const billingStreamId = 'billing';
 
+/** The periods stream holds the closes of service months, in month order. */
+export const periodsStreamId = 'periods';
+
 export function tenantStream(tenantId: string): string {
   return `${tenantStreamPrefix}${tenantId}`;
 }
@@ -123,12 +126,16 @@ export function creditNoteIssuedEventId(creditNoteId: string): string {
   return `credit-note:${creditNoteId}`;
 }
 
+export function periodClosedEventId(month: string): string {
+  return `period-closed:${month}`;
+}
+
 /** The reading id an event id of `usageRecordedEventId` names, or null for other event ids. */
 export function readingIdOfEventId(eventId: string): string | null {
   return eventId.startsWith(usageRecordedPrefix) ? eventId.slice(usageRecordedPrefix.length) : null;
 }
 
-/** The events the deciders of this folder emit. */
+/** The events commands record (the deciders of this folder's and a period close). */
 export type ContractEvent = LedgerEventOf<
   | 'TenantRegistered'
   | 'TenantBillingDetailsUpdated'
@@ -145,6 +152,7 @@ export type ContractEvent = LedgerEventOf<
   | 'BillingRunCompleted'
   | 'PaymentReceived'
   | 'CreditNoteIssued'
+  | 'PeriodClosed'
 >;
 
 /**
@@ -183,6 +191,8 @@ export function eventIdOf(event: ContractEvent, revision: number): string {
       return paymentReceivedEventId(event.data.paymentId);
     case 'CreditNoteIssued':
       return creditNoteIssuedEventId(event.data.creditNoteId);
+    case 'PeriodClosed':
+      return periodClosedEventId(event.data.month);
     default:
       return unreachable(event, 'event');
   }
