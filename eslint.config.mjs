@@ -42,4 +42,39 @@ export default tseslint.config(
       ],
     },
   },
+  // Layer rules of libs/ledger (docs/adr/0002-billing-decider.md): billing is decided on its own
+  // stream and charged over the facts port, so neither reads the projections, and the
+  // projections read charging, never the billing decider.
+  {
+    files: ['libs/ledger/src/domain/billing/**/*.ts', 'libs/ledger/src/charging/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/projections', '**/projections/*'],
+              message: 'Billing and charging do not read the projections: charging asks the ledger through its facts port (charging/facts.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/ledger/src/projections/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/domain/billing', '**/domain/billing/*'],
+              message: 'Projections fold the billing events; they do not import the billing decider (charging/ holds what they share with billing).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

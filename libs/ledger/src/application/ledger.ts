@@ -6,7 +6,7 @@ import type { EventStore, VerifyResult } from '../store/event-store.js';
 import { isEsdbConnectionString } from '../store/esdb/connection.js';
 import { openEsdbEventStore } from '../store/esdb/esdb-event-store.js';
 import { openSqliteEventStore } from '../store/sqlite/sqlite-event-store.js';
-import { BillingService } from './billing-service.js';
+import type { BillingCommands } from './billing-commands.js';
 import { LedgerCommands } from './ledger-commands.js';
 import { checkpointState, loadVerifiedCheckpoint, noCheckpoint, type CheckpointState } from './model-checkpoint.js';
 import { ModelRunner } from './model-runner.js';
@@ -58,7 +58,7 @@ export interface LedgerOpening {
 
 export class Ledger {
   readonly commands: LedgerCommands;
-  readonly billing: BillingService;
+  readonly billing: BillingCommands;
   readonly reports: ReportService;
   readonly periods: PeriodService;
 
@@ -70,7 +70,7 @@ export class Ledger {
     readonly opening: LedgerOpening = { checkpointPath: null, restoredFrom: null, checkpointAtOpen: noCheckpoint, checkpointEventsMin: 1 },
   ) {
     this.commands = new LedgerCommands({ store, currency, clock, runner });
-    this.billing = new BillingService({ store, runner, currency, clock });
+    this.billing = this.commands.billing;
     this.reports = new ReportService({ store, runner, currency, clock });
     this.periods = new PeriodService({ store, runner, clock });
   }

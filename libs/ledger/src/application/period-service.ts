@@ -1,12 +1,13 @@
-import { ledgerEventRegistry, type EventDataOf } from '@compute-ledger/contracts';
+import type { EventDataOf } from '@compute-ledger/contracts';
 import { ConflictError } from '../domain/errors.js';
+import { periodsStreamId } from '../domain/streams.js';
 import type { PeriodCloseRecord } from '../projections/ledger-model.js';
 import { assert } from '../shared/assert.js';
 import { monthInterval, nextMonth, toInstant, toMs } from '../shared/time.js';
-import type { EventMetadata, EventStore, JsonObject } from '../store/event-store.js';
-import { ConcurrencyError, DuplicateEventIdError } from '../store/errors.js';
+import type { EventStore } from '../store/event-store.js';
 import type { Clock } from './clock.js';
-import type { CommandContext } from './ledger-commands.js';
+import { CommandHandler } from './command-handler.js';
+import { toStreamWrite, type CommandContext } from './event-codec.js';
 import type { ModelRunner } from './model-runner.js';
 
 /**
@@ -14,13 +15,6 @@ import type { ModelRunner } from './model-runner.js';
  * stream, appended at the revision the model knows, so two closes racing cannot both win: the
  * loser catches up and finds the month closed (409) or the next one to close moved on.
  */
-
-export const periodsStreamId = 'periods';
-export const periodCloseAttemptsMax = 5;
-
-export function periodClosedEventId(month: string): string {
-  return `period-closed:${month}`;
-}
 
 export interface PeriodCloseResult {
   month: string;
@@ -35,23 +29,23 @@ export interface PeriodServiceOptions {
 }
 
 export class PeriodService {
-  constructor(private readonly options: PeriodServiceOptions) {}
+  private readonly handler: CommandHandler;
 
-  /** Closes `month`: in order, once, only after the billing run of its end. */
+  constructor(private readonly options: PeriodServiceOptions) {
+    this.handler = new CommandHandler(options.store);
+  }
+
+  /**
+   * Closes `month`: in order, once, only after the billing run of its end. Another close that
+   * got there first moves the periods stream (or takes its event id): the next attempt, caught
+   * up, answers it.
+   */
   async close(month: string, context: CommandContext): Promise<PeriodCloseResult> {
-    for (let attempt = 1; ; attempt += 1) {
-      await this.options.runner.catchUp();
-      try {
-        return await this.tryClose(month, context);
-      } catch (error) {
-        const lostRace = error instanceof ConcurrencyError || error instanceof DuplicateEventIdError;
-        if (!lostRace) throw error;
-        if (attempt >= periodCloseAttemptsMax) throw new ConflictError('the periods stream kept changing under this request; try again');
-      }
-    }
+    return this.handler.attempt(() => this.tryClose(month, context), { takenIdIsRace: true });
   }
 
   private async tryClose(month: string, context: CommandContext): Promise<PeriodCloseResult> {
+    await this.options.runner.catchUp();
     const model = this.options.runner.model;
     const closed = model.closes.find((close) => close.data.month === month);
     if (closed !== undefined) {
@@ -74,18 +68,8 @@ export class PeriodService {
       closedBy: context.actor,
       seal: { position: head.position, hash: head.hash },
     };
-    const metadata: EventMetadata = { actor: context.actor };
-    if (context.correlationId !== undefined) metadata.correlationId = context.correlationId;
-    const type = 'PeriodClosed';
-    const event = {
-      eventId: periodClosedEventId(month),
-      type,
-      schemaVersion: ledgerEventRegistry.currentVersion(type),
-      data: ledgerEventRegistry.parseCurrent(type, data) as JsonObject,
-      metadata,
-    };
-    const revision = model.streamRevisions.get(periodsStreamId);
-    await this.options.store.append(periodsStreamId, [event], revision ?? 'no_stream');
+    const write = toStreamWrite(periodsStreamId, model.streamRevisions.get(periodsStreamId) ?? -1, [{ type: 'PeriodClosed', data }], context);
+    await this.options.store.append(write.streamId, write.events, write.expectedRevision);
     await this.options.runner.catchUp();
     return closeResult({ position: -1, data });
   }

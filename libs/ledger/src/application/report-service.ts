@@ -2,7 +2,7 @@ import { currencyMinorDigits, usageReadingsPageDefault, usageReadingsPageMax, ty
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import { leaseStatus } from '../domain/lease/lease.js';
-import { committedGpuHoursShown, monthHours } from '../billing/charges.js';
+import { committedGpuHoursShown, monthHours } from '../charging/charges.js';
 import { journalEntries } from '../projections/journal.js';
 import {
   allocatedGpuHoursAt,

@@ -1,6 +1,6 @@
 import type { LedgerEvent } from '@compute-ledger/contracts';
 import { assert } from '../shared/assert.js';
-import type { EventStore, ExpectedRevision } from '../store/event-store.js';
+import type { EventStore } from '../store/event-store.js';
 import { fromRecordedEvent } from './event-codec.js';
 import { streamCacheEntriesMax, streamReadPageEventsMax } from './limits.js';
 
@@ -21,10 +21,6 @@ export interface StreamFold<State, Event extends LedgerEvent> {
   evolve: (state: State, event: Event) => State;
   /** Refuses events that do not belong to this kind of stream (a corrupt log or a bug). */
   accepts: (event: LedgerEvent) => event is Event;
-}
-
-export function expectedRevisionOf(revision: number): ExpectedRevision {
-  return revision < 0 ? 'no_stream' : revision;
 }
 
 /**

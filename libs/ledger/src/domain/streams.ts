@@ -14,6 +14,15 @@ export const siteStreamPrefix = 'site-';
 export const leaseStreamPrefix = 'lease-';
 export const usageStreamPrefix = 'usage-';
 
+/**
+ * The one billing stream holds every run, document, payment and credit note: its expected
+ * revision makes document numbers gap-free and a run happen once per date.
+ */
+export const billingStreamId = 'billing';
+
+/** The periods stream holds the closes of service months, in month order. */
+export const periodsStreamId = 'periods';
+
 export function tenantStream(tenantId: string): string {
   return `${tenantStreamPrefix}${tenantId}`;
 }
@@ -101,12 +110,32 @@ export function outageRecordedEventId(outageId: string): string {
   return `outage:${outageId}`;
 }
 
+export function invoiceIssuedEventId(invoiceId: string): string {
+  return `document:${invoiceId}`;
+}
+
+export function billingRunCompletedEventId(billingDate: string): string {
+  return `billing-run:${billingDate}`;
+}
+
+export function paymentReceivedEventId(paymentId: string): string {
+  return `payment:${paymentId}`;
+}
+
+export function creditNoteIssuedEventId(creditNoteId: string): string {
+  return `credit-note:${creditNoteId}`;
+}
+
+export function periodClosedEventId(month: string): string {
+  return `period-closed:${month}`;
+}
+
 /** The reading id an event id of `usageRecordedEventId` names, or null for other event ids. */
 export function readingIdOfEventId(eventId: string): string | null {
   return eventId.startsWith(usageRecordedPrefix) ? eventId.slice(usageRecordedPrefix.length) : null;
 }
 
-/** The events the deciders of this folder emit (billing adds its own). */
+/** The events commands record (the deciders of this folder's and a period close). */
 export type ContractEvent = LedgerEventOf<
   | 'TenantRegistered'
   | 'TenantBillingDetailsUpdated'
@@ -119,6 +148,11 @@ export type ContractEvent = LedgerEventOf<
   | 'UsageRecorded'
   | 'UsageCorrected'
   | 'OutageRecorded'
+  | 'InvoiceIssued'
+  | 'BillingRunCompleted'
+  | 'PaymentReceived'
+  | 'CreditNoteIssued'
+  | 'PeriodClosed'
 >;
 
 /**
@@ -149,6 +183,16 @@ export function eventIdOf(event: ContractEvent, revision: number): string {
       return usageCorrectedEventId(event.data.correctionId);
     case 'OutageRecorded':
       return outageRecordedEventId(event.data.outageId);
+    case 'InvoiceIssued':
+      return invoiceIssuedEventId(event.data.invoiceId);
+    case 'BillingRunCompleted':
+      return billingRunCompletedEventId(event.data.billingDate);
+    case 'PaymentReceived':
+      return paymentReceivedEventId(event.data.paymentId);
+    case 'CreditNoteIssued':
+      return creditNoteIssuedEventId(event.data.creditNoteId);
+    case 'PeriodClosed':
+      return periodClosedEventId(event.data.month);
     default:
       return unreachable(event, 'event');
   }

@@ -1,10 +1,10 @@
 import type { DocumentRecord, LedgerModel, PeriodCloseRecord } from './ledger-model.js';
-import { chargeKindOrder, chargesFor, type Charge } from '../billing/charges.js';
+import { chargeKindOrder, chargesFor, type Charge } from '../charging/charges.js';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import type { Decimal} from '../shared/decimal.js';
 import { ZERO, dec } from '../shared/decimal.js';
 import { monthContaining, monthInterval, monthsBetween, toMs } from '../shared/time.js';
-import { terminationMonth } from '../billing/charges.js';
+import { terminationMonth } from '../charging/charges.js';
 import { bookingMonthOf, closedMonthsOfLease, recognitionPieces, type RecognitionPiece } from './periods.js';
 import type { ChargeKind } from '@compute-ledger/contracts';
 

@@ -1,5 +1,5 @@
 import type { PeriodCloseRecord, LedgerModel } from './ledger-model.js';
-import { chargeKindOrder, chargesFor, terminationMonth } from '../billing/charges.js';
+import { chargeKindOrder, chargesFor, terminationMonth } from '../charging/charges.js';
 import type { ChargeKind } from '@compute-ledger/contracts';
 import { ZERO, type Decimal } from '../shared/decimal.js';
 import { monthsBetween, nextMonth } from '../shared/time.js';

@@ -1,7 +1,7 @@
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import { committedAt } from '../domain/lease/lease.js';
-import { amountOfRateGpuMs, chargesFor, commitmentOver, committedGpuHoursShown, monthHours, overageGpuMsOf, type Charge } from '../billing/charges.js';
-import { leaseLines } from '../billing/billing-run.js';
+import { amountOfRateGpuMs, chargesFor, commitmentOver, committedGpuHoursShown, monthHours, overageGpuMsOf, type Charge } from '../charging/charges.js';
+import { leaseLines } from '../charging/run-plan.js';
 import { Decimal, ZERO, dec, formatMoney, formatQuantity, roundMoney, shownQuantity, sum } from '../shared/decimal.js';
 import { addMonths, monthContaining, monthInterval, monthOf, msPerDay, msPerHour, overlapMs, previousMonth, toInstant } from '../shared/time.js';
 import { bookingMonthOf, closedMonthsOfLease, frozenPositionOf, recognitionPieces, revenueKindOf } from './periods.js';

@@ -1,9 +1,11 @@
-import type { ChargeKind, DocumentKind, InvoiceLine, LineSource } from '@compute-ledger/contracts';
+import type { ChargeKind, InvoiceLine, LineSource } from '@compute-ledger/contracts';
+import type { PlannedDocument } from '../domain/billing/billing.js';
 import type { LeaseState } from '../domain/lease/lease-state.js';
-import type { LedgerModel } from '../projections/ledger-model.js';
+import { assert } from '../shared/assert.js';
 import { Decimal, ZERO, formatMoney, formatQuantity, sum } from '../shared/decimal.js';
 import { addDays, monthInterval, monthsBetween, toInstant, toMs } from '../shared/time.js';
 import { type Charge, chargeKindOrder, chargesFor, terminationMonth } from './charges.js';
+import type { ChargingFacts } from './facts.js';
 
 /**
  * A billing run (DOMAIN.md, "Billing"): for every tenant and lease, each due charge becomes a
@@ -25,14 +27,6 @@ export interface BillingContext {
   cutoff: number;
   currency: string;
   minorDigits: number;
-}
-
-export interface PlannedDocument {
-  tenantId: string;
-  kind: DocumentKind;
-  lines: InvoiceLine[];
-  total: Decimal;
-  dueAt: string;
 }
 
 /** Whether a charge of `month` is due on `billingDate` (the table in DOMAIN.md). */
@@ -57,7 +51,7 @@ export function isDue(lease: LeaseState, kind: ChargeKind, month: string, billin
  * Months a run must look at for a lease: its term, every month ever invoiced for it, and every
  * month with readings (usage recorded before a retroactive termination cut its month off the term).
  */
-export function monthsToBill(model: LedgerModel, lease: LeaseState, billingDateMs: number): string[] {
+export function monthsToBill(model: ChargingFacts, lease: LeaseState, billingDateMs: number): string[] {
   const months = new Set(monthsBetween(lease.startsAtMs, Math.min(lease.endsAtMs, monthInterval(toInstant(billingDateMs).slice(0, 7)).endMs)));
   for (const month of model.invoicedMonths.get(lease.leaseId) ?? []) months.add(month);
   for (const month of model.usageMonths(lease.leaseId)) months.add(month);
@@ -70,7 +64,7 @@ export function monthsToBill(model: LedgerModel, lease: LeaseState, billingDateM
  * The lines one lease contributes to a run, in month then kind order: for every month the run
  * must look at, or for the `months` given (a report that asks about one month).
  */
-export function leaseLines(model: LedgerModel, lease: LeaseState, context: BillingContext, months?: readonly string[]): InvoiceLine[] {
+export function leaseLines(model: ChargingFacts, lease: LeaseState, context: BillingContext, months?: readonly string[]): InvoiceLine[] {
   const billingDateMs = toMs(context.billingDate);
   const lines: InvoiceLine[] = [];
   for (const month of months ?? monthsToBill(model, lease, billingDateMs)) {
@@ -87,7 +81,7 @@ export function leaseLines(model: LedgerModel, lease: LeaseState, context: Billi
 }
 
 function lineFor(
-  model: LedgerModel,
+  model: ChargingFacts,
   lease: LeaseState,
   month: string,
   kind: ChargeKind,
@@ -97,6 +91,7 @@ function lineFor(
   const invoiced = model.invoicedAt(lease.leaseId, month, kind, context.cutoff);
   const current = charge?.amount ?? ZERO;
   const amount = current.minus(invoiced.amount);
+  assert(amount.plus(invoiced.amount).equals(current) && amount.decimalPlaces() <= context.minorDigits, `the ${kind} line of ${lease.leaseId} ${month} is its charge minus what was invoiced, in whole minor units`);
   if (amount.isZero()) return null;
   const adjustment = invoiced.lines > 0;
   const { quantity, unitPrice } = lineQuantity(kind, amount, charge, invoiced.quantity);
@@ -138,7 +133,7 @@ function lineQuantity(
   return { quantity: new Decimal(1), unitPrice: amount };
 }
 
-function lineSources(model: LedgerModel, leaseId: string, month: string, kind: ChargeKind, cutoff: number): { sources: LineSource[]; omitted: number } {
+function lineSources(model: ChargingFacts, leaseId: string, month: string, kind: ChargeKind, cutoff: number): { sources: LineSource[]; omitted: number } {
   switch (kind) {
     case 'commitment':
       return { sources: model.leaseSources(leaseId, cutoff, commitmentSourceTypes), omitted: 0 };
@@ -156,13 +151,13 @@ function lineSources(model: LedgerModel, leaseId: string, month: string, kind: C
 }
 
 /** The lease's terms, then its usage events of the month (the latest ones when over the cap). */
-function usageSources(model: LedgerModel, leaseId: string, month: string, cutoff: number): { sources: LineSource[]; omitted: number } {
+function usageSources(model: ChargingFacts, leaseId: string, month: string, cutoff: number): { sources: LineSource[]; omitted: number } {
   const usage = model.usageSourcesAt(leaseId, month, cutoff, lineUsageSourcesMax);
   return { sources: [...model.leaseSources(leaseId, cutoff, commitmentSourceTypes), ...usage.sources], omitted: usage.omitted };
 }
 
 /** Plans every document of a run: tenants in ascending id order, lines by lease, month, kind. */
-export function planBillingRun(model: LedgerModel, context: BillingContext): PlannedDocument[] {
+export function planBillingRun(model: ChargingFacts, context: BillingContext): PlannedDocument[] {
   const billingDateMs = toMs(context.billingDate);
   const documents: PlannedDocument[] = [];
   for (const tenant of model.tenantsAt(context.cutoff)) {
@@ -182,9 +177,4 @@ export function planBillingRun(model: LedgerModel, context: BillingContext): Pla
     });
   }
   return documents;
-}
-
-/** Document numbers are gap-free per series: INV-000001, CN-000001, ... */
-export function documentNumber(kind: DocumentKind, sequence: number): string {
-  return `${kind === 'invoice' ? 'INV' : 'CN'}-${String(sequence).padStart(6, '0')}`;
 }

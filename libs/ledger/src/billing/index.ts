@@ -1,2 +1,0 @@
-export * from './charges.js';
-export * from './billing-run.js';
