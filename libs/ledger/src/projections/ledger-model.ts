@@ -4,10 +4,11 @@ import type { FoldedEvent } from '../store/event-store.js';
 import { isUsageRecordedEventId, usageRecordedEventId } from '../domain/streams.js';
 import { BigIntColumn, IndexColumn, lastIndexAtOrBefore, NumberColumn } from '../shared/columns.js';
 import { ReadingIndex } from './reading-index.js';
-import { assert } from '../shared/assert.js';
+import { assert, unreachable } from '../shared/assert.js';
+import { ModelMemos } from './memos.js';
 import type { Decimal } from '../shared/decimal.js';
 import { ZERO, dec, fromMicros, toMicros } from '../shared/decimal.js';
-import { toMs } from '../shared/time.js';
+import { monthOfInstant, toMs } from '../shared/time.js';
 
 /**
  * The ledger model: one fold of the log that answers billing and every report. It is
@@ -172,6 +173,8 @@ export class LedgerModel {
   readonly closes: PeriodCloseRecord[] = [];
   /** Ids of billing documents in each series, in order of issue. */
   readonly series = { invoice: [] as string[], credit_note: [] as string[] };
+  /** What the reports derive from this model's immutable facts, derived once (projections/memos.ts). */
+  readonly memos = new ModelMemos();
 
   constructor(private readonly foldLease: LeaseFold) {}
 
@@ -238,10 +241,8 @@ export class LedgerModel {
       case 'ModelCheckpointed':
         // The ledger's bookkeeping (model-checkpoint.ts): no fact of the model, only its position.
         return;
-      default: {
-        const unhandled: never = event;
-        throw new Error(`unhandled event ${(unhandled as LedgerEvent).type}`);
-      }
+      default:
+        unreachable(event, 'event');
     }
   }
 
@@ -261,8 +262,7 @@ export class LedgerModel {
 
   private applyReading(recorded: FoldedEvent, data: EventDataOf<'UsageRecorded'>): void {
     const { readingId } = data;
-    // Instants are canonical ISO-8601 UTC, so the month is the first seven characters.
-    const series = this.seriesOf(data.leaseId, data.periodStart.slice(0, 7));
+    const series = this.seriesOf(data.leaseId, monthOfInstant(data.periodStart));
     const micros = toMicros(data.gpuHours);
     const slot = this.readings.add(readingId, series.index, micros);
     series.readings += 1;
