@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { AsOfQuery, MonthQuery, RequestBillingDate, RequestInstant, usageBatchRecordsMax } from '@compute-ledger/contracts';
+import { AsOfQuery, MonthQuery, RequestBillingDate, RequestInstant, unreachable, usageBatchRecordsMax } from '@compute-ledger/contracts';
 import { countOf, parsePinnedHead, pinnedHeadFormat, UsageBatchRefusedError, verifyLog, type Ledger, type CheckpointState, type LedgerVerifyResult, type PinnedHead, type VerifyResult } from '@compute-ledger/ledger';
 import { z } from 'zod';
 import { readIssuer } from '../config.js';
@@ -177,10 +177,8 @@ async function reportOf(ledger: Ledger, name: ReportName, query: { asOf?: string
       return reports.capacity(query);
     case 'rpo':
       return reports.rpo(query);
-    default: {
-      const unknown: never = name;
-      throw new CliUsageError(`no report ${String(unknown)}`);
-    }
+    default:
+      return unreachable(name, 'report');
   }
 }
 

@@ -1,3 +1,4 @@
+import { unreachable } from '@compute-ledger/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import type {
   AuditEventsAnswer,
@@ -106,7 +107,7 @@ export class LedgerReadsService {
       case 'rpo':
         return reports.rpo(query as TimeQuery);
       default:
-        return unreachable(name);
+        return unreachable(name, 'report');
     }
   }
 
@@ -151,8 +152,4 @@ function auditEvent(event: RecordedEvent) {
     recordedAt: event.recordedAt,
     hash: event.hash,
   };
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unhandled report ${String(value)}`);
 }
