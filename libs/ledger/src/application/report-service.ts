@@ -18,10 +18,10 @@ import {
   trialBalanceReport,
   type ReportScope,
 } from '../projections/reports.js';
-import { amountDue, invoiceStatus, receivablesAt } from '../projections/receivables.js';
+import { amountDue, invoiceStatus, receivablesOfTenant, type TenantReceivables } from '../projections/receivables.js';
 import { ZERO, dec, formatMoney, formatQuantity } from '../shared/decimal.js';
 import { monthInterval, nextMonth, toInstant, toMs } from '../shared/time.js';
-import type { PeriodCloseRecord } from '../projections/ledger-model.js';
+import type { CreditNoteRecord, DocumentRecord, PeriodCloseRecord } from '../projections/ledger-model.js';
 import type { EventStore } from '../store/event-store.js';
 import type { ModelRunner } from './model-runner.js';
 import type { Clock } from './clock.js';
@@ -175,71 +175,89 @@ export class ReportService {
     };
   }
 
-  /** A billing document or credit note with its lines and what is paid now, as known at knownAt. */
+  /**
+   * A billing document or credit note with its lines and what is paid now, as known at knownAt.
+   * It costs the documents of its tenant only: the document is found by its id, and only its
+   * tenant's receivables are settled.
+   */
   async invoice(invoiceId: string, knownAt?: string) {
     const { scope } = await this.scope(knownAt);
-    const view = this.documentViews(scope, (id) => id === invoiceId)[0];
-    if (view === undefined) throw new NotFoundError(`invoice ${invoiceId} does not exist`);
-    return view;
+    const document = scope.model.documents.get(invoiceId);
+    if (document !== undefined && document.position <= scope.cutoff) {
+      return this.issuedDocumentView(document, receivablesOfTenant(scope.model, document.data.tenantId, this.options.clock().getTime(), scope.cutoff));
+    }
+    const note = scope.model.creditNoteByDocument(invoiceId);
+    if (note !== undefined && note.position <= scope.cutoff) return this.creditNoteView(note);
+    throw new NotFoundError(`invoice ${invoiceId} does not exist`);
   }
 
-  /** Every document in order of issue (invoices, credit notes of runs and by hand), optionally filtered. */
+  /** Every document in order of issue (invoices, credit notes of runs and by hand), optionally filtered; one tenant's cost its documents only. */
   async invoices(query: { tenantId?: string; billingDate?: string; knownAt?: string }) {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const billingDateMs = query.billingDate === undefined ? null : toMs(query.billingDate);
-    const invoices = this.documentViews(scope, () => true).filter(
-      (view) =>
-        (query.tenantId === undefined || view.tenantId === query.tenantId) &&
-        (billingDateMs === null || (view.billingDate !== null && toMs(view.billingDate) === billingDateMs)),
-    );
+    const invoices = this.documentViews(scope, query.tenantId).filter((view) => billingDateMs === null || (view.billingDate !== null && toMs(view.billingDate) === billingDateMs));
     return { knownAt, invoices };
   }
 
   /**
-   * Documents known at the scope's cut-off as the API shows them, in order of issue. A credit
-   * note by hand has no lines and no billing date; it carries its reason and the invoice it
-   * credits. Amount paid, due and status are as of now.
+   * Documents known at the scope's cut-off as the API shows them, in order of issue: those of
+   * one tenant, or of every tenant when `tenantId` is undefined.
    */
-  private documentViews(scope: ReportScope, wanted: (documentId: string) => boolean) {
-    const balances = receivablesAt(scope.model, this.options.clock().getTime(), scope.cutoff);
-    const zero = formatMoney(ZERO, this.minorDigits);
+  private documentViews(scope: ReportScope, tenantId: string | undefined): InvoiceView[] {
+    const nowMs = this.options.clock().getTime();
     const views: (InvoiceView & { position: number })[] = [];
-    for (const document of scope.model.documentsAt(scope.cutoff)) {
-      if (!wanted(document.data.invoiceId)) continue;
-      const isInvoice = document.data.kind === 'invoice';
-      const balance = balances.get(document.data.tenantId)?.invoices.find((invoice) => invoice.invoiceId === document.data.invoiceId);
-      views.push({
-        position: document.position,
-        ...document.data,
-        // A credit note is owed to the tenant, not by it: it has no due date (its event keeps the run's terms, unused).
-        dueAt: isInvoice ? document.data.dueAt : null,
-        amountPaid: formatMoney(balance?.applied ?? ZERO, this.minorDigits),
-        amountDue: isInvoice ? formatMoney(balance === undefined ? dec(document.data.total) : amountDue(balance), this.minorDigits) : zero,
-        status: isInvoice ? (balance === undefined ? 'open' : invoiceStatus(balance)) : 'issued',
-      });
-    }
-    for (const note of scope.model.creditNotes.values()) {
-      if (note.position > scope.cutoff || !wanted(note.data.documentId)) continue;
-      views.push({
-        position: note.position,
-        invoiceId: note.data.documentId,
-        kind: 'credit_note',
-        tenantId: note.data.tenantId,
-        billingDate: null,
-        issuedAt: note.data.issuedAt,
-        dueAt: null,
-        currency: note.data.currency,
-        lines: [],
-        total: formatMoney(dec(note.data.amount).negated(), this.minorDigits),
-        amountPaid: zero,
-        amountDue: zero,
-        status: 'issued',
-        creditNoteId: note.data.creditNoteId,
-        reason: note.data.reason,
-        ...(note.data.invoiceId === undefined ? {} : { creditedInvoiceId: note.data.invoiceId }),
-      });
+    const tenants = tenantId === undefined ? scope.model.tenantsAt(scope.cutoff).map((tenant) => tenant.tenantId) : [tenantId];
+    for (const id of tenants) {
+      const { documents, creditNotes } = scope.model.billingOfTenant(id);
+      const receivables = receivablesOfTenant(scope.model, id, nowMs, scope.cutoff);
+      for (const document of documents) {
+        if (document.position <= scope.cutoff) views.push({ position: document.position, ...this.issuedDocumentView(document, receivables) });
+      }
+      for (const note of creditNotes) {
+        if (note.position <= scope.cutoff) views.push({ position: note.position, ...this.creditNoteView(note) });
+      }
     }
     return views.sort((a, b) => a.position - b.position).map(({ position: _position, ...view }) => view);
+  }
+
+  /**
+   * A document a billing run issued, with what is paid and due on it now (`receivables` are its
+   * tenant's). A credit note of a run is owed to the tenant, not by it: it has no due date (its
+   * event keeps the run's terms, unused).
+   */
+  private issuedDocumentView(document: DocumentRecord, receivables: TenantReceivables): InvoiceView {
+    const isInvoice = document.data.kind === 'invoice';
+    const zero = formatMoney(ZERO, this.minorDigits);
+    const balance = receivables.invoices.find((invoice) => invoice.invoiceId === document.data.invoiceId);
+    return {
+      ...document.data,
+      dueAt: isInvoice ? document.data.dueAt : null,
+      amountPaid: formatMoney(balance?.applied ?? ZERO, this.minorDigits),
+      amountDue: isInvoice ? formatMoney(balance === undefined ? dec(document.data.total) : amountDue(balance), this.minorDigits) : zero,
+      status: isInvoice ? (balance === undefined ? 'open' : invoiceStatus(balance)) : 'issued',
+    };
+  }
+
+  /** A credit note by hand: no lines and no billing date; it carries its reason and the invoice it credits. */
+  private creditNoteView(note: CreditNoteRecord): InvoiceView {
+    const zero = formatMoney(ZERO, this.minorDigits);
+    return {
+      invoiceId: note.data.documentId,
+      kind: 'credit_note',
+      tenantId: note.data.tenantId,
+      billingDate: null,
+      issuedAt: note.data.issuedAt,
+      dueAt: null,
+      currency: note.data.currency,
+      lines: [],
+      total: formatMoney(dec(note.data.amount).negated(), this.minorDigits),
+      amountPaid: zero,
+      amountDue: zero,
+      status: 'issued',
+      creditNoteId: note.data.creditNoteId,
+      reason: note.data.reason,
+      ...(note.data.invoiceId === undefined ? {} : { creditedInvoiceId: note.data.invoiceId }),
+    };
   }
 
   /** The lease as it stands now (as known at knownAt). */
