@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { AsOfQuery, MonthQuery, RequestBillingDate, RequestInstant, unreachable, usageBatchRecordsMax } from '@compute-ledger/contracts';
+import { AsOfQuery, DocumentNumber, MonthQuery, RequestBillingDate, RequestInstant, unreachable, usageBatchRecordsMax } from '@compute-ledger/contracts';
 import { countOf, parsePinnedHead, pinnedHeadFormat, UsageBatchRefusedError, verifyLog, type Ledger, type CheckpointState, type LedgerVerifyResult, type PinnedHead, type VerifyResult } from '@compute-ledger/ledger';
 import { z } from 'zod';
 import { readIssuer } from '../config.js';
-import { DocumentNumber, documentFormats, InvoiceDocuments, type DocumentFormat, type RenderedDocument } from '../shared/invoice-documents.js';
+import { documentFormats, InvoiceDocuments, type DocumentFormat, type RenderedDocument } from '../shared/invoice-documents.js';
 import { monthReports, reportNames, type ReportName } from '../shared/report-names.js';
 import { cliActor, formatOption, instantOption, parseOptions, withLedger, type CliContext } from './context.js';
 import { demoHorizon, seedDemo } from './demo/seed.js';

@@ -1,4 +1,24 @@
-import { currencyMinorDigits, usageReadingsPageDefault, usageReadingsPageMax, type CurrencyCode, type InvoiceLine } from '@compute-ledger/contracts';
+import {
+  currencyMinorDigits,
+  usageReadingsPageDefault,
+  usageReadingsPageMax,
+  type ArAgingReportAnswer,
+  type BacklogReportAnswer,
+  type CapacityReportAnswer,
+  type ContractBalancesReportAnswer,
+  type CurrencyCode,
+  type InvoiceDocumentAnswer,
+  type LeaseAnswer,
+  type LeaseUsageAnswer,
+  type MrrMovementsReportAnswer,
+  type MrrReportAnswer,
+  type PeriodAnswer,
+  type PeriodsAnswer,
+  type ReconciliationReportAnswer,
+  type RevenueReportAnswer,
+  type RpoAnswer,
+  type TrialBalanceReportAnswer,
+} from '@compute-ledger/contracts';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import { leaseStatus } from '../domain/lease/lease.js';
@@ -81,71 +101,71 @@ export class ReportService {
     return { asOf, asOfMs: toMs(asOf) };
   }
 
-  async mrr(query: TimeQuery) {
+  async mrr(query: TimeQuery): Promise<MrrReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...mrrReport(scope, asOfMs) };
   }
 
-  async mrrMovements(query: MonthTimeQuery) {
+  async mrrMovements(query: MonthTimeQuery): Promise<MrrMovementsReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     return { knownAt, ...mrrMovementsReport(scope, query.month) };
   }
 
-  async revenue(query: MonthTimeQuery) {
+  async revenue(query: MonthTimeQuery): Promise<RevenueReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     return { knownAt, ...revenueReport(scope, query.month) };
   }
 
-  async backlog(query: TimeQuery) {
+  async backlog(query: TimeQuery): Promise<BacklogReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...backlogReport(scope, asOfMs) };
   }
 
-  async rpo(query: TimeQuery) {
+  async rpo(query: TimeQuery): Promise<RpoAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...rpoReport(scope, asOfMs) };
   }
 
-  async trialBalance(query: TimeQuery) {
+  async trialBalance(query: TimeQuery): Promise<TrialBalanceReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...trialBalanceReport(scope, asOfMs) };
   }
 
-  async contractBalances(query: TimeQuery) {
+  async contractBalances(query: TimeQuery): Promise<ContractBalancesReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...contractBalancesReport(scope, asOfMs) };
   }
 
-  async arAging(query: TimeQuery) {
+  async arAging(query: TimeQuery): Promise<ArAgingReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...arAgingReport(scope, asOfMs) };
   }
 
-  async reconciliation(query: MonthTimeQuery) {
+  async reconciliation(query: MonthTimeQuery): Promise<ReconciliationReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     return { knownAt, ...reconciliationReport(scope, query.month) };
   }
 
-  async capacity(query: TimeQuery) {
+  async capacity(query: TimeQuery): Promise<CapacityReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...capacityReport(scope, asOfMs) };
   }
 
   /** Every close known at knownAt, with its seal and the prior-period adjustments booked after it. */
-  async periods(query: { knownAt?: string } = {}) {
+  async periods(query: { knownAt?: string } = {}): Promise<PeriodsAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     return { knownAt, periods: scope.model.closesAt(scope.cutoff).map((close) => periodView(scope, close)) };
   }
 
   /** One closed month as known at knownAt; a month not closed then does not exist as a period. */
-  async period(month: string, query: { knownAt?: string } = {}) {
+  async period(month: string, query: { knownAt?: string } = {}): Promise<PeriodAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const close = scope.model.closesAt(scope.cutoff).find((each) => each.data.month === month);
     if (close === undefined) throw new NotFoundError(`period ${month} is not closed`);
@@ -180,7 +200,7 @@ export class ReportService {
    * It costs the documents of its tenant only: the document is found by its id, and only its
    * tenant's receivables are settled.
    */
-  async invoice(invoiceId: string, knownAt?: string) {
+  async invoice(invoiceId: string, knownAt?: string): Promise<InvoiceView> {
     const { scope } = await this.scope(knownAt);
     const document = scope.model.documents.get(invoiceId);
     if (document !== undefined && document.position <= scope.cutoff) {
@@ -192,7 +212,7 @@ export class ReportService {
   }
 
   /** Every document in order of issue (invoices, credit notes of runs and by hand), optionally filtered; one tenant's cost its documents only. */
-  async invoices(query: { tenantId?: string; billingDate?: string; knownAt?: string }) {
+  async invoices(query: { tenantId?: string; billingDate?: string; knownAt?: string }): Promise<{ knownAt: string; invoices: InvoiceView[] }> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const billingDateMs = query.billingDate === undefined ? null : toMs(query.billingDate);
     const invoices = this.documentViews(scope, query.tenantId).filter((view) => billingDateMs === null || (view.billingDate !== null && toMs(view.billingDate) === billingDateMs));
@@ -261,7 +281,7 @@ export class ReportService {
   }
 
   /** The lease as it stands now (as known at knownAt). */
-  async lease(leaseId: string, knownAt?: string) {
+  async lease(leaseId: string, knownAt?: string): Promise<LeaseAnswer> {
     const { scope } = await this.scope(knownAt);
     const lease = scope.model.leaseAt(leaseId, scope.cutoff);
     if (lease === null) throw new NotFoundError(`lease ${leaseId} does not exist`);
@@ -273,7 +293,7 @@ export class ReportService {
    * month, and one page of its readings (usage events, in log order) with the cursor of the next
    * page, null after the last.
    */
-  async usage(leaseId: string, query: UsagePageQuery) {
+  async usage(leaseId: string, query: UsagePageQuery): Promise<LeaseUsageAnswer> {
     const limit = query.limit ?? usageReadingsPageDefault;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > usageReadingsPageMax) {
       throw new ValidationError(`limit ${limit} is not a whole number from 1 to ${usageReadingsPageMax}`, [{ path: 'limit', message: `must be a whole number from 1 to ${usageReadingsPageMax}` }]);
@@ -300,26 +320,8 @@ export class ReportService {
   }
 }
 
-/** A billing document as the API shows it. */
-export interface InvoiceView {
-  invoiceId: string;
-  kind: 'invoice' | 'credit_note';
-  tenantId: string;
-  /** Null for a credit note by hand, which no billing run issued. */
-  billingDate: string | null;
-  issuedAt: string;
-  /** Null for a credit note: the tenant owes nothing on it, so nothing is due. */
-  dueAt: string | null;
-  currency: string;
-  lines: InvoiceLine[];
-  total: string;
-  amountPaid: string;
-  amountDue: string;
-  status: 'open' | 'partially_paid' | 'paid' | 'issued';
-  creditNoteId?: string;
-  reason?: string;
-  creditedInvoiceId?: string;
-}
+/** A billing document as the API shows it: the contracts' answer (libs/contracts/src/answers/billing.ts). */
+export type InvoiceView = InvoiceDocumentAnswer;
 
 /**
  * A close as the API shows it: its seal, and the prior-period adjustments that facts recorded
