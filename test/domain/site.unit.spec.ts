@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvariantError } from '@compute-ledger/contracts';
 import {
   ConflictError,
   NotFoundError,
@@ -201,5 +202,42 @@ describe('allocated GPU-hours', () => {
     if (site === null) throw new Error('no site');
     const hours = allocatedGpuHours(allocationsOfLease(site, 'L-1001'), ms('2025-11-10T00:00:00Z'), ms('2025-11-10T01:00:00Z'));
     expect(hours.toFixed()).toBe('1201.5'); // 1,200 x 1 h + 3 x 0.5 h
+  });
+});
+
+describe('the capacity invariant', () => {
+  const forged = (gpuCount: number, allocationId: string) => ({
+    allocationId,
+    leaseId: 'L-0001',
+    siteId: 'colossus-1',
+    gpuCount,
+    startsAtMs: ms('2020-01-01T00:00:00Z'),
+    endsAtMs: ms('2020-02-01T00:00:00Z'),
+  });
+
+  it('stops a decision on a state already over capacity: a bug, not a refusal', () => {
+    // Forged: 100,000 + 1 GPUs held in January 2020 at a site of 100,000, which no decision can lead to.
+    // The new allocation does not overlap them, so only the invariant sees it.
+    const site = fold([commissioned]);
+    if (site === null) throw new Error('the site is commissioned');
+    for (const allocation of [forged(100_000, 'A-forged-1'), forged(1, 'A-forged-2')]) site.allocations.set(allocation.allocationId, allocation);
+    expect(() => siteDecider.decide(allocate(), site)).toThrow(InvariantError);
+    expect(() => siteDecider.decide(allocate(), site)).toThrow('site colossus-1 allocates at most its 100000 GPUs (100001 at 2020-01-01T00:00:00Z)');
+  });
+
+  it('leaves an allocation over capacity a domain error (422), not an invariant failure', () => {
+    const site = fold([commissioned]);
+    let thrown: unknown;
+    try {
+      siteDecider.decide(allocate({ gpuCount: 100_001 }), site);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(RuleViolationError);
+    expect(thrown).not.toBeInstanceOf(InvariantError);
+  });
+
+  it('stops folding an allocation larger than its site', () => {
+    expect(() => fold([commissioned, { type: 'CapacityAllocated', data: { ...workedExampleAllocation, gpuCount: 100_001 } }])).toThrow(InvariantError);
   });
 });

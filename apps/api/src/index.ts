@@ -15,6 +15,6 @@ export { readConfig, ConfigError, type LedgerConfig } from './config.js';
 export { runCli, ledgerVersion } from './cli/main.js';
 export { seedDemo, demoHorizon, demoStoryBegins, DemoStoreNotEmptyError, type DemoSummary } from './cli/demo/seed.js';
 export { StoryClock, type StoryClockHand } from './cli/demo/story-clock.js';
-export { exitOk, exitRefused, exitMisuse } from './cli/errors.js';
+export { exitOk, exitRefused, exitMisuse, exitInvariant } from './cli/errors.js';
 export { Webhooks, defaultWebhookLimits, webhookTypeOf, type WebhookLimits, type WebhooksOptions } from './webhooks/webhooks.js';
 export { WebhookUrlPolicy, parseWebhookAllowList, isPublicAddress, WebhookUrlRefusedError, type Resolve } from './webhooks/url-policy.js';

@@ -1,3 +1,4 @@
+import { unreachable } from '@compute-ledger/contracts';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { KeyRefusedError, probeCapabilities, type Capabilities, type ProbeResult } from './api/capabilities.js';
 import { createApiClient, type ApiClient } from './api/client.js';
@@ -139,10 +140,6 @@ function PageBody({ page, route }: { page: PageId; route: Route }) {
     case 'audit':
       return <AuditPage route={route} />;
     default:
-      return unreachable(page);
+      return unreachable(page, 'page');
   }
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unhandled page ${String(value)}`);
 }

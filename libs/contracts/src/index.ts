@@ -5,3 +5,4 @@ export * from './commands.js';
 export * from './answers/index.js';
 export * from './webhooks.js';
 export * from './periods.js';
+export { InvariantError, assert, unreachable } from './invariant.js';

@@ -47,3 +47,8 @@ export const RpoAnswer = z.strictObject({
   leases: z.array(RpoBands.extend({ leaseId: z.string(), tenantId: z.string() })),
   excludes: z.literal('usage-based consideration (ASC 606-10-50-14A)'),
 });
+
+export type PeriodCloseAnswer = z.infer<typeof PeriodCloseAnswer>;
+export type PeriodAnswer = z.infer<typeof PeriodAnswer>;
+export type PeriodsAnswer = z.infer<typeof PeriodsAnswer>;
+export type RpoAnswer = z.infer<typeof RpoAnswer>;

@@ -132,3 +132,14 @@ export const GpuCount = z.int().min(1).max(gpuCountMax);
 export const Name = z.string().trim().min(1).max(nameLengthMax);
 export const GpuSku = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a GPU SKU like H100-SXM');
 export const PaymentTermsDays = z.int().min(0).max(paymentTermsDaysMax);
+
+/**
+ * A document number as the ledger issues it: its series (INV for invoices, CN for credit notes)
+ * and a sequence of at least six digits (INV-000001, CN-000001). Anything else is malformed
+ * (400 over HTTP, a misuse of the command line) rather than a number the ledger does not know.
+ */
+export const DocumentNumber = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^(INV|CN)-[0-9]{6,18}$/, 'must be a document number: INV- or CN- and at least six digits, such as INV-000001');

@@ -1,76 +1,37 @@
+import type { ChargeKind, DocumentLineAnswer, EventDataOf, InvoiceDocumentAnswer, SourceAnswer } from '@compute-ledger/contracts';
+
 /**
- * What the renderers take: plain TypeScript shapes, structurally the same as what the ledger
- * answers, so this library needs neither the ledger nor a schema library. The ledger has
- * validated every field before it recorded it; the renderers check only what they rely on.
+ * What the renderers take: the contracts' answer shapes (libs/contracts/src/answers), as types
+ * only, so this library needs neither the ledger nor a schema library at run time. The ledger
+ * has validated every field before it recorded it; the renderers check only what they rely on.
  */
 
-export type LineKind = 'commitment' | 'overage' | 'sla_credit' | 'termination_fee';
+export type LineKind = ChargeKind;
 
-export interface LineSourceReference {
-  position: number;
-  eventId: string;
-  type: string;
-}
+export type LineSourceReference = SourceAnswer;
 
-/** One line of a billing document: a charge of one lease, one service month and one kind. */
-export interface InvoiceDocumentLine {
-  leaseId: string;
-  /** `YYYY-MM`. */
-  serviceMonth: string;
-  kind: LineKind;
-  description: string;
-  /** GPU-hours for commitment and overage lines, `"1"` otherwise (a decimal string). */
-  quantity: string;
-  unitPrice: string;
-  amount: string;
-  /** True when the line settles a difference on a charge invoiced before. */
-  adjustment: boolean;
-  /** Lineage, for auditors; a customer's document does not print it. */
-  sources?: readonly LineSourceReference[];
-  omittedSources?: number;
-}
+/**
+ * One line of a billing document: a charge of one lease, one service month and one kind. Its
+ * sources (lineage, for auditors; a customer's document does not print it) may be left out.
+ */
+export type InvoiceDocumentLine = Omit<DocumentLineAnswer, 'sources'> & { sources?: readonly LineSourceReference[] };
 
 /**
  * A billing document as `GET /v1/invoices/{invoiceId}` answers it (the ledger's
  * `reports.invoice(invoiceId)`): an invoice, or a credit note when a billing run's total was
  * negative. Without `amountPaid`, `amountDue` and `status` (the document as issued, before
- * payments) the renderers leave those rows out.
+ * payments) the renderers leave those rows out. The recorded event of a run's credit note still
+ * carries a due date; the answer's is null, and it is not shown.
  */
-export interface InvoiceDocument {
-  invoiceId: string;
-  kind: 'invoice' | 'credit_note';
-  tenantId: string;
-  /** The invoice date: the first instant of a month (null only for a credit note by hand, which renders from its own record). */
-  billingDate: string | null;
-  issuedAt: string;
-  /** Null for a credit note, which is not due (the recorded event of a run's credit note still carries one; it is not shown). */
-  dueAt: string | null;
-  currency: string;
-  lines: readonly InvoiceDocumentLine[];
-  total: string;
-  amountPaid?: string;
-  amountDue?: string;
-  /** `open`, `partially_paid`, `paid` for an invoice; `issued` for a credit note. */
-  status?: string;
-}
+export type InvoiceDocument = Omit<InvoiceDocumentAnswer, 'lines' | 'amountPaid' | 'amountDue' | 'status' | 'creditNoteId' | 'reason' | 'creditedInvoiceId'> &
+  Partial<Pick<InvoiceDocumentAnswer, 'amountPaid' | 'amountDue' | 'status'>> & { lines: readonly InvoiceDocumentLine[] };
 
 /**
  * A credit note by hand, as recorded (`CreditNoteIssued`): finance credited the tenant an
  * amount, with a reason, optionally against one invoice. Its `amount` is positive; the document
  * shows it as a negative line, like a billing run's credit note.
  */
-export interface CreditNoteDocument {
-  creditNoteId: string;
-  /** The document number, `CN-000001`. */
-  documentId: string;
-  tenantId: string;
-  amount: string;
-  currency: string;
-  reason: string;
-  /** The invoice it credits, when finance named one. */
-  invoiceId?: string;
-  issuedAt: string;
-}
+export type CreditNoteDocument = EventDataOf<'CreditNoteIssued'>;
 
 export type BillingDocument = InvoiceDocument | CreditNoteDocument;
 

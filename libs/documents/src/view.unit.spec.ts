@@ -54,7 +54,7 @@ describe('documentView', () => {
 
   it('shows a billing run credit note without due date or payment terms', () => {
     // As the API answers it: a credit note is not due, so its dueAt is null.
-    const credit = { ...firstInvoice, invoiceId: 'CN-000002', kind: 'credit_note' as const, dueAt: null, lines: [firstInvoice.lines[2]!], total: '-105840.00', status: 'issued', amountPaid: '0.00', amountDue: '0.00' };
+    const credit = { ...firstInvoice, invoiceId: 'CN-000002', kind: 'credit_note' as const, dueAt: null, lines: [firstInvoice.lines[2]!], total: '-105840.00', status: 'issued' as const, amountPaid: '0.00', amountDue: '0.00' };
     const view = documentView(credit, exampleIssuer, exampleBillTo);
     expect(renderInvoiceHtml(credit, exampleIssuer, exampleBillTo)).not.toMatch(/Due|Payment terms/);
     // The recorded event of a run's credit note keeps the run's terms: they are not shown either.

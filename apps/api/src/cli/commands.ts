@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { AsOfQuery, MonthQuery, RequestBillingDate, RequestInstant, usageBatchRecordsMax } from '@compute-ledger/contracts';
+import { AsOfQuery, DocumentNumber, MonthQuery, RequestBillingDate, RequestInstant, usageBatchRecordsMax } from '@compute-ledger/contracts';
 import { countOf, parsePinnedHead, pinnedHeadFormat, UsageBatchRefusedError, verifyLog, type Ledger, type CheckpointState, type LedgerVerifyResult, type PinnedHead, type VerifyResult } from '@compute-ledger/ledger';
 import { z } from 'zod';
 import { readIssuer } from '../config.js';
-import { DocumentNumber, documentFormats, InvoiceDocuments, type DocumentFormat, type RenderedDocument } from '../shared/invoice-documents.js';
+import { documentFormats, InvoiceDocuments, type DocumentFormat, type RenderedDocument } from '../shared/invoice-documents.js';
 import { monthReports, reportByName, reportNames, type ReportName } from '../shared/report-names.js';
 import { cliActor, formatOption, instantOption, parseOptions, withLedger, type CliContext } from './context.js';
 import { demoHorizon, seedDemo } from './demo/seed.js';
@@ -50,14 +50,12 @@ export async function demoCommand(context: CliContext): Promise<number> {
   });
 }
 
+/** The documents billing runs issued, in order of issue: one read of the documents, not one per document. */
 async function invoiceRows(ledger: Ledger) {
-  await ledger.runner.catchUp();
-  const rows = [];
-  for (const documentId of ledger.runner.model.documentOrder) {
-    const invoice = await ledger.reports.invoice(documentId);
-    rows.push({ invoiceId: invoice.invoiceId, kind: invoice.kind, tenantId: invoice.tenantId, billingDate: (invoice.billingDate ?? invoice.issuedAt).slice(0, 10), dueAt: invoice.dueAt?.slice(0, 10) ?? '', lines: invoice.lines.length, total: invoice.total, amountPaid: invoice.amountPaid, status: invoice.status });
-  }
-  return rows;
+  const { invoices } = await ledger.reports.invoices({});
+  return invoices
+    .filter((invoice) => invoice.creditNoteId === undefined)
+    .map((invoice) => ({ invoiceId: invoice.invoiceId, kind: invoice.kind, tenantId: invoice.tenantId, billingDate: (invoice.billingDate ?? invoice.issuedAt).slice(0, 10), dueAt: invoice.dueAt?.slice(0, 10) ?? '', lines: invoice.lines.length, total: invoice.total, amountPaid: invoice.amountPaid, status: invoice.status }));
 }
 
 export async function billCommand(context: CliContext, options: { date: string; documents?: string }): Promise<number> {

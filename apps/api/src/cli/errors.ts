@@ -1,3 +1,4 @@
+import { InvariantError } from '@compute-ledger/contracts';
 import { DomainError, UsageBatchRefusedError, ValidationError } from '@compute-ledger/ledger';
 import { ConfigError } from '../config.js';
 import { DemoStoreNotEmptyError } from './demo/seed.js';
@@ -8,6 +9,12 @@ export const exitOk = 0;
 export const exitRefused = 1;
 /** The command was used wrongly: unknown command or option, a malformed option value, bad configuration. */
 export const exitMisuse = 2;
+/**
+ * An internal invariant failed: a bug of the ledger stopped the command before it recorded
+ * anything. 70 is EX_SOFTWARE of sysexits(3), "an internal software error", so that a script can
+ * tell a bug to report from a refusal to correct.
+ */
+export const exitInvariant = 70;
 
 /** A command used wrongly (exit 2). */
 export class CliUsageError extends Error {
@@ -21,6 +28,7 @@ export class CliRefusedError extends Error {
 
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CliUsageError || error instanceof ConfigError) return exitMisuse;
+  if (error instanceof InvariantError) return exitInvariant;
   return exitRefused;
 }
 
@@ -35,11 +43,12 @@ export function messageOf(error: unknown): string {
 /**
  * An error as `--json` prints it (one line of JSON on stderr, stdout left to results): shaped
  * like problem details, with the exit code for the status. `type` is `misuse` (exit 2), `refused`
- * (exit 1: the ledger refused the input, or a check failed) or `failed` (exit 1: anything else,
- * which is a fault to report); `errors` names each field or record at fault when there are some.
+ * (exit 1: the ledger refused the input, or a check failed), `invariant` (exit 70: an internal
+ * invariant failed, a bug to report) or `failed` (exit 1: anything else, which is a fault to
+ * report); `errors` names each field or record at fault when there are some.
  */
 export interface CliErrorAnswer {
-  type: 'misuse' | 'refused' | 'failed';
+  type: 'misuse' | 'refused' | 'invariant' | 'failed';
   title: string;
   exitCode: number;
   detail: string;
@@ -49,13 +58,14 @@ export interface CliErrorAnswer {
 const errorTitles: Record<CliErrorAnswer['type'], string> = {
   misuse: 'The command was used wrongly',
   refused: 'The ledger refused the input, or a check failed',
+  invariant: 'An internal invariant failed',
   failed: 'The command failed',
 };
 
 export function errorAnswerOf(error: unknown, detail = messageOf(error)): CliErrorAnswer {
   const exitCode = exitCodeOf(error);
   const known = error instanceof DomainError || error instanceof DemoStoreNotEmptyError || error instanceof CliRefusedError;
-  const type = exitCode === exitMisuse ? 'misuse' : known ? 'refused' : 'failed';
+  const type = exitCode === exitMisuse ? 'misuse' : exitCode === exitInvariant ? 'invariant' : known ? 'refused' : 'failed';
   const errors = error instanceof ValidationError ? error.errors : error instanceof UsageBatchRefusedError ? error.recordErrors : undefined;
   return { type, title: errorTitles[type], exitCode, detail, ...(errors === undefined || errors.length === 0 ? {} : { errors }) };
 }

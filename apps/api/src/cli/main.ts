@@ -47,7 +47,7 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
     .showHelpAfterError('(ledger --help lists the commands)')
     .addHelpText(
       'after',
-      '\nEnvironment: LEDGER_STORE (default sqlite:./data/ledger.db), LEDGER_API_KEYS (key=role,...), LEDGER_CURRENCY (default USD), LEDGER_ISSUER_NAME, LEDGER_ISSUER_ADDRESS, LEDGER_ISSUER_TAX_ID, LEDGER_ISSUER_PAYMENT_INSTRUCTIONS (printed on documents), PORT (default 3000), HOST (default 127.0.0.1), LOG_LEVEL (default info), LEDGER_CHECKPOINT_INTERVAL_SECONDS (default 300; 0: only at a clean stop) and LEDGER_CHECKPOINT_EVENTS_MIN (default 50000) for the model checkpoint of serve.\nExit codes: 0 ok, 1 refused input or failed check, 2 misuse.',
+      '\nEnvironment: LEDGER_STORE (default sqlite:./data/ledger.db), LEDGER_API_KEYS (key=role,...), LEDGER_CURRENCY (default USD), LEDGER_ISSUER_NAME, LEDGER_ISSUER_ADDRESS, LEDGER_ISSUER_TAX_ID, LEDGER_ISSUER_PAYMENT_INSTRUCTIONS (printed on documents), PORT (default 3000), HOST (default 127.0.0.1), LOG_LEVEL (default info), LEDGER_CHECKPOINT_INTERVAL_SECONDS (default 300; 0: only at a clean stop) and LEDGER_CHECKPOINT_EVENTS_MIN (default 50000) for the model checkpoint of serve.\nExit codes: 0 ok, 1 refused input or failed check, 2 misuse, 70 an internal invariant failed (a bug to report; nothing was recorded).',
     );
 
   program

@@ -15,7 +15,7 @@ import { readIssuer } from '../config.js';
 import { ApiModule } from './app.module.js';
 import type { ApiKeys } from './auth/api-keys.js';
 import { answerStatusOf } from './common/answer.js';
-import { problem, problemContentType, problemOf, unreadableRequestProblem, type Problem } from './common/problem.js';
+import { loggedProblemOf, problem, problemContentType, unreadableRequestProblem, type Problem } from './common/problem.js';
 import { cloudEventContentType, cloudEventsBatchContentType } from './common/cloudevents.js';
 import { connectionLimits, pathParameterLengthMax, requestBodyBytesMax, requestHeaderBytesMax, requestIdLengthMax, type ConnectionLimits } from './limits.js';
 import { createLogger, NestPinoLogger } from './observability/logger.js';
@@ -89,9 +89,7 @@ export async function createApiApp(options: ApiServerOptions): Promise<NestFasti
     // (414) before any hook runs or Nest sees the request; Nest's own handler for these sends
     // Fastify's plain JSON. Here they leave as problem details like every other refusal.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const { problem: answer, serverFault } = problemOf(error);
-      if (serverFault) request.log.error({ err: error }, 'request failed');
-      sendProblem(reply.header('x-request-id', String(request.id)), answer);
+      sendProblem(reply.header('x-request-id', String(request.id)), loggedProblemOf(error, request.log));
       recordRequest(request, reply);
     },
     // Node's HTTP parser refuses what it cannot read before there is a request to route.

@@ -1,8 +1,7 @@
-import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { billToFromTenant, renderInvoiceHtml, renderInvoicePdf, type BillingDocument, type BillTo, type Issuer } from '@compute-ledger/documents';
 import { evolveTenant, fromRecordedEvent, isTenantEvent, tenantStream, type InvoiceView, type Ledger, type TenantStreamState } from '@compute-ledger/ledger';
-import { z } from 'zod';
+import { assert } from '@compute-ledger/contracts';
 
 /**
  * Invoices and credit notes as a customer receives them (PDF or HTML), for the HTTP API and the
@@ -25,17 +24,6 @@ export const documentContentTypes: Readonly<Record<DocumentFormat, string>> = {
   pdf: 'application/pdf',
   html: 'text/html; charset=utf-8',
 };
-
-/**
- * A document number as the ledger issues it: its series (INV for invoices, CN for credit notes)
- * and a sequence of at least six digits (INV-000001, CN-000001). Anything else is malformed
- * (400 over HTTP, a misuse of the command line) rather than a number the ledger does not know.
- */
-export const DocumentNumber = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^(INV|CN)-[0-9]{6,18}$/, 'must be a document number: INV- or CN- and at least six digits, such as INV-000001');
 
 /** Events of one tenant stream read at a time: a registration and its billing-detail changes. */
 const tenantStreamPageEventsMax = 1_000;

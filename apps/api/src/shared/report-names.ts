@@ -1,4 +1,4 @@
-import { reportAnswers, type ReportAnswers } from '@compute-ledger/contracts';
+import { reportAnswers, unreachable, type ReportAnswers } from '@compute-ledger/contracts';
 import type { MonthTimeQuery, ReportService, TimeQuery } from '@compute-ledger/ledger';
 
 /** The reports of API.md, by the name of their path (and of `ledger report <name>`): those the contracts answer. */
@@ -36,10 +36,6 @@ export async function reportByName(reports: ReportService, name: ReportName, que
     case 'rpo':
       return reports.rpo(query as TimeQuery);
     default:
-      return unreachable(name);
+      return unreachable(name, 'report');
   }
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unhandled report ${String(value)}`);
 }

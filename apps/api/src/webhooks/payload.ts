@@ -1,4 +1,4 @@
-import type { WebhookEventType } from '@compute-ledger/contracts';
+import { unreachable, type WebhookEventType } from '@compute-ledger/contracts';
 import type { Ledger, RecordedEvent } from '@compute-ledger/ledger';
 
 /**
@@ -30,10 +30,6 @@ async function dataOf(ledger: Ledger, event: RecordedEvent, type: WebhookEventTy
       // No event of the log carries these yet (webhookTypeOf never answers them).
       throw new Error(`no event of the log is delivered as ${type}`);
     default:
-      return unreachable(type);
+      return unreachable(type, 'webhook event type');
   }
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unexpected webhook event type ${String(value)}`);
 }

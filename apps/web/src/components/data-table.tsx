@@ -1,3 +1,4 @@
+import { unreachable } from '@compute-ledger/contracts';
 import { useMemo, useState, type ReactNode } from 'react';
 import { compareDecimal, formatCount, formatDate, formatInstant, formatMoney, formatQuantity, isNegative } from '../format.js';
 import { useLedger } from '../ledger-context.js';
@@ -153,7 +154,7 @@ export function formatCell(kind: ColumnKind, value: string | number | boolean, c
     case 'text':
       return String(value);
     default:
-      return unreachable(kind);
+      return unreachable(kind, 'column kind');
   }
 }
 
@@ -172,14 +173,10 @@ function compareCells(kind: ColumnKind, a: string | number | boolean, b: string 
       // Ids such as INV-000010 and L-1001 sort as people read them: digits by value.
       return String(a).localeCompare(String(b), 'en', { numeric: true });
     default:
-      return unreachable(kind);
+      return unreachable(kind, 'column kind');
   }
 }
 
 function alignment(kind: ColumnKind): string {
   return kind === 'money' || kind === 'quantity' || kind === 'count' ? 'number' : '';
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unhandled column kind ${String(value)}`);
 }

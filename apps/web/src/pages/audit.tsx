@@ -42,7 +42,7 @@ function ChainStatus({ route }: { route: Route }) {
               <Badge tone="good">intact</Badge> {countOf(verify.eventsChecked, 'event')} checked from the first; head at position {verify.headPosition}, hash <code>{verify.headHash.slice(0, 16)}…</code>{' '}
               <a href={withParams(route, { stream: undefined, from: String(Math.max(0, verify.headPosition - pageEventsCount + 1)) })}>latest events</a>
             </p>
-          ) : verify.firstInvalidPosition === undefined ? (
+          ) : !('firstInvalidPosition' in verify) ? (
             <p data-chain-ok="true" data-checkpoint-ok="false">
               <Badge tone="bad">checkpoint altered</Badge> the chain is intact, but {verify.reason}
             </p>

@@ -31,6 +31,7 @@ export const DocumentLineAnswer = z.strictObject({
 });
 
 export const DocumentStatus = z.enum(['open', 'partially_paid', 'paid', 'issued']);
+export type DocumentStatus = z.infer<typeof DocumentStatus>;
 
 /** A billing document: an invoice, a credit note of a run, or a credit note by hand (GET /v1/invoices/{invoiceId}). */
 export const InvoiceDocumentAnswer = z.strictObject({

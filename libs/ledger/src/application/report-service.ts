@@ -1,4 +1,24 @@
-import { currencyMinorDigits, usageReadingsPageDefault, usageReadingsPageMax, type CurrencyCode, type InvoiceLine } from '@compute-ledger/contracts';
+import {
+  currencyMinorDigits,
+  usageReadingsPageDefault,
+  usageReadingsPageMax,
+  type ArAgingReportAnswer,
+  type BacklogReportAnswer,
+  type CapacityReportAnswer,
+  type ContractBalancesReportAnswer,
+  type CurrencyCode,
+  type InvoiceDocumentAnswer,
+  type LeaseAnswer,
+  type LeaseUsageAnswer,
+  type MrrMovementsReportAnswer,
+  type MrrReportAnswer,
+  type PeriodAnswer,
+  type PeriodsAnswer,
+  type ReconciliationReportAnswer,
+  type RevenueReportAnswer,
+  type RpoAnswer,
+  type TrialBalanceReportAnswer,
+} from '@compute-ledger/contracts';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import { leaseStatus } from '../domain/lease/lease.js';
@@ -18,10 +38,10 @@ import {
   trialBalanceReport,
   type ReportScope,
 } from '../projections/reports.js';
-import { amountDue, invoiceStatus, receivablesAt } from '../projections/receivables.js';
+import { amountDue, invoiceStatus, receivablesOfTenant, type TenantReceivables } from '../projections/receivables.js';
 import { ZERO, dec, formatMoney, formatQuantity } from '../shared/decimal.js';
 import { monthInterval, nextMonth, toInstant, toMs } from '../shared/time.js';
-import type { PeriodCloseRecord } from '../projections/ledger-model.js';
+import type { CreditNoteRecord, DocumentRecord, PeriodCloseRecord } from '../projections/ledger-model.js';
 import type { EventStore } from '../store/event-store.js';
 import type { ModelRunner } from './model-runner.js';
 import type { Clock } from './clock.js';
@@ -81,71 +101,71 @@ export class ReportService {
     return { asOf, asOfMs: toMs(asOf) };
   }
 
-  async mrr(query: TimeQuery) {
+  async mrr(query: TimeQuery): Promise<MrrReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...mrrReport(scope, asOfMs) };
   }
 
-  async mrrMovements(query: MonthTimeQuery) {
+  async mrrMovements(query: MonthTimeQuery): Promise<MrrMovementsReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     return { knownAt, ...mrrMovementsReport(scope, query.month) };
   }
 
-  async revenue(query: MonthTimeQuery) {
+  async revenue(query: MonthTimeQuery): Promise<RevenueReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     return { knownAt, ...revenueReport(scope, query.month) };
   }
 
-  async backlog(query: TimeQuery) {
+  async backlog(query: TimeQuery): Promise<BacklogReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...backlogReport(scope, asOfMs) };
   }
 
-  async rpo(query: TimeQuery) {
+  async rpo(query: TimeQuery): Promise<RpoAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...rpoReport(scope, asOfMs) };
   }
 
-  async trialBalance(query: TimeQuery) {
+  async trialBalance(query: TimeQuery): Promise<TrialBalanceReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...trialBalanceReport(scope, asOfMs) };
   }
 
-  async contractBalances(query: TimeQuery) {
+  async contractBalances(query: TimeQuery): Promise<ContractBalancesReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...contractBalancesReport(scope, asOfMs) };
   }
 
-  async arAging(query: TimeQuery) {
+  async arAging(query: TimeQuery): Promise<ArAgingReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...arAgingReport(scope, asOfMs) };
   }
 
-  async reconciliation(query: MonthTimeQuery) {
+  async reconciliation(query: MonthTimeQuery): Promise<ReconciliationReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     return { knownAt, ...reconciliationReport(scope, query.month) };
   }
 
-  async capacity(query: TimeQuery) {
+  async capacity(query: TimeQuery): Promise<CapacityReportAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...capacityReport(scope, asOfMs) };
   }
 
   /** Every close known at knownAt, with its seal and the prior-period adjustments booked after it. */
-  async periods(query: { knownAt?: string } = {}) {
+  async periods(query: { knownAt?: string } = {}): Promise<PeriodsAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     return { knownAt, periods: scope.model.closesAt(scope.cutoff).map((close) => periodView(scope, close)) };
   }
 
   /** One closed month as known at knownAt; a month not closed then does not exist as a period. */
-  async period(month: string, query: { knownAt?: string } = {}) {
+  async period(month: string, query: { knownAt?: string } = {}): Promise<PeriodAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const close = scope.model.closesAt(scope.cutoff).find((each) => each.data.month === month);
     if (close === undefined) throw new NotFoundError(`period ${month} is not closed`);
@@ -175,75 +195,93 @@ export class ReportService {
     };
   }
 
-  /** A billing document or credit note with its lines and what is paid now, as known at knownAt. */
-  async invoice(invoiceId: string, knownAt?: string) {
+  /**
+   * A billing document or credit note with its lines and what is paid now, as known at knownAt.
+   * It costs the documents of its tenant only: the document is found by its id, and only its
+   * tenant's receivables are settled.
+   */
+  async invoice(invoiceId: string, knownAt?: string): Promise<InvoiceView> {
     const { scope } = await this.scope(knownAt);
-    const view = this.documentViews(scope, (id) => id === invoiceId)[0];
-    if (view === undefined) throw new NotFoundError(`invoice ${invoiceId} does not exist`);
-    return view;
+    const document = scope.model.documents.get(invoiceId);
+    if (document !== undefined && document.position <= scope.cutoff) {
+      return this.issuedDocumentView(document, receivablesOfTenant(scope.model, document.data.tenantId, this.options.clock().getTime(), scope.cutoff));
+    }
+    const note = scope.model.creditNoteByDocument(invoiceId);
+    if (note !== undefined && note.position <= scope.cutoff) return this.creditNoteView(note);
+    throw new NotFoundError(`invoice ${invoiceId} does not exist`);
   }
 
-  /** Every document in order of issue (invoices, credit notes of runs and by hand), optionally filtered. */
-  async invoices(query: { tenantId?: string; billingDate?: string; knownAt?: string }) {
+  /** Every document in order of issue (invoices, credit notes of runs and by hand), optionally filtered; one tenant's cost its documents only. */
+  async invoices(query: { tenantId?: string; billingDate?: string; knownAt?: string }): Promise<{ knownAt: string; invoices: InvoiceView[] }> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const billingDateMs = query.billingDate === undefined ? null : toMs(query.billingDate);
-    const invoices = this.documentViews(scope, () => true).filter(
-      (view) =>
-        (query.tenantId === undefined || view.tenantId === query.tenantId) &&
-        (billingDateMs === null || (view.billingDate !== null && toMs(view.billingDate) === billingDateMs)),
-    );
+    const invoices = this.documentViews(scope, query.tenantId).filter((view) => billingDateMs === null || (view.billingDate !== null && toMs(view.billingDate) === billingDateMs));
     return { knownAt, invoices };
   }
 
   /**
-   * Documents known at the scope's cut-off as the API shows them, in order of issue. A credit
-   * note by hand has no lines and no billing date; it carries its reason and the invoice it
-   * credits. Amount paid, due and status are as of now.
+   * Documents known at the scope's cut-off as the API shows them, in order of issue: those of
+   * one tenant, or of every tenant when `tenantId` is undefined.
    */
-  private documentViews(scope: ReportScope, wanted: (documentId: string) => boolean) {
-    const balances = receivablesAt(scope.model, this.options.clock().getTime(), scope.cutoff);
-    const zero = formatMoney(ZERO, this.minorDigits);
+  private documentViews(scope: ReportScope, tenantId: string | undefined): InvoiceView[] {
+    const nowMs = this.options.clock().getTime();
     const views: (InvoiceView & { position: number })[] = [];
-    for (const document of scope.model.documentsAt(scope.cutoff)) {
-      if (!wanted(document.data.invoiceId)) continue;
-      const isInvoice = document.data.kind === 'invoice';
-      const balance = balances.get(document.data.tenantId)?.invoices.find((invoice) => invoice.invoiceId === document.data.invoiceId);
-      views.push({
-        position: document.position,
-        ...document.data,
-        // A credit note is owed to the tenant, not by it: it has no due date (its event keeps the run's terms, unused).
-        dueAt: isInvoice ? document.data.dueAt : null,
-        amountPaid: formatMoney(balance?.applied ?? ZERO, this.minorDigits),
-        amountDue: isInvoice ? formatMoney(balance === undefined ? dec(document.data.total) : amountDue(balance), this.minorDigits) : zero,
-        status: isInvoice ? (balance === undefined ? 'open' : invoiceStatus(balance)) : 'issued',
-      });
-    }
-    for (const note of scope.model.creditNotes.values()) {
-      if (note.position > scope.cutoff || !wanted(note.data.documentId)) continue;
-      views.push({
-        position: note.position,
-        invoiceId: note.data.documentId,
-        kind: 'credit_note',
-        tenantId: note.data.tenantId,
-        billingDate: null,
-        issuedAt: note.data.issuedAt,
-        dueAt: null,
-        currency: note.data.currency,
-        lines: [],
-        total: formatMoney(dec(note.data.amount).negated(), this.minorDigits),
-        amountPaid: zero,
-        amountDue: zero,
-        status: 'issued',
-        creditNoteId: note.data.creditNoteId,
-        reason: note.data.reason,
-        ...(note.data.invoiceId === undefined ? {} : { creditedInvoiceId: note.data.invoiceId }),
-      });
+    const tenants = tenantId === undefined ? scope.model.tenantsAt(scope.cutoff).map((tenant) => tenant.tenantId) : [tenantId];
+    for (const id of tenants) {
+      const { documents, creditNotes } = scope.model.billingOfTenant(id);
+      const receivables = receivablesOfTenant(scope.model, id, nowMs, scope.cutoff);
+      for (const document of documents) {
+        if (document.position <= scope.cutoff) views.push({ position: document.position, ...this.issuedDocumentView(document, receivables) });
+      }
+      for (const note of creditNotes) {
+        if (note.position <= scope.cutoff) views.push({ position: note.position, ...this.creditNoteView(note) });
+      }
     }
     return views.sort((a, b) => a.position - b.position).map(({ position: _position, ...view }) => view);
   }
 
+  /**
+   * A document a billing run issued, with what is paid and due on it now (`receivables` are its
+   * tenant's). A credit note of a run is owed to the tenant, not by it: it has no due date (its
+   * event keeps the run's terms, unused).
+   */
+  private issuedDocumentView(document: DocumentRecord, receivables: TenantReceivables): InvoiceView {
+    const isInvoice = document.data.kind === 'invoice';
+    const zero = formatMoney(ZERO, this.minorDigits);
+    const balance = receivables.invoices.find((invoice) => invoice.invoiceId === document.data.invoiceId);
+    return {
+      ...document.data,
+      dueAt: isInvoice ? document.data.dueAt : null,
+      amountPaid: formatMoney(balance?.applied ?? ZERO, this.minorDigits),
+      amountDue: isInvoice ? formatMoney(balance === undefined ? dec(document.data.total) : amountDue(balance), this.minorDigits) : zero,
+      status: isInvoice ? (balance === undefined ? 'open' : invoiceStatus(balance)) : 'issued',
+    };
+  }
+
+  /** A credit note by hand: no lines and no billing date; it carries its reason and the invoice it credits. */
+  private creditNoteView(note: CreditNoteRecord): InvoiceView {
+    const zero = formatMoney(ZERO, this.minorDigits);
+    return {
+      invoiceId: note.data.documentId,
+      kind: 'credit_note',
+      tenantId: note.data.tenantId,
+      billingDate: null,
+      issuedAt: note.data.issuedAt,
+      dueAt: null,
+      currency: note.data.currency,
+      lines: [],
+      total: formatMoney(dec(note.data.amount).negated(), this.minorDigits),
+      amountPaid: zero,
+      amountDue: zero,
+      status: 'issued',
+      creditNoteId: note.data.creditNoteId,
+      reason: note.data.reason,
+      ...(note.data.invoiceId === undefined ? {} : { creditedInvoiceId: note.data.invoiceId }),
+    };
+  }
+
   /** The lease as it stands now (as known at knownAt). */
-  async lease(leaseId: string, knownAt?: string) {
+  async lease(leaseId: string, knownAt?: string): Promise<LeaseAnswer> {
     const { scope } = await this.scope(knownAt);
     const lease = scope.model.leaseAt(leaseId, scope.cutoff);
     if (lease === null) throw new NotFoundError(`lease ${leaseId} does not exist`);
@@ -255,7 +293,7 @@ export class ReportService {
    * month, and one page of its readings (usage events, in log order) with the cursor of the next
    * page, null after the last.
    */
-  async usage(leaseId: string, query: UsagePageQuery) {
+  async usage(leaseId: string, query: UsagePageQuery): Promise<LeaseUsageAnswer> {
     const limit = query.limit ?? usageReadingsPageDefault;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > usageReadingsPageMax) {
       throw new ValidationError(`limit ${limit} is not a whole number from 1 to ${usageReadingsPageMax}`, [{ path: 'limit', message: `must be a whole number from 1 to ${usageReadingsPageMax}` }]);
@@ -282,26 +320,8 @@ export class ReportService {
   }
 }
 
-/** A billing document as the API shows it. */
-export interface InvoiceView {
-  invoiceId: string;
-  kind: 'invoice' | 'credit_note';
-  tenantId: string;
-  /** Null for a credit note by hand, which no billing run issued. */
-  billingDate: string | null;
-  issuedAt: string;
-  /** Null for a credit note: the tenant owes nothing on it, so nothing is due. */
-  dueAt: string | null;
-  currency: string;
-  lines: InvoiceLine[];
-  total: string;
-  amountPaid: string;
-  amountDue: string;
-  status: 'open' | 'partially_paid' | 'paid' | 'issued';
-  creditNoteId?: string;
-  reason?: string;
-  creditedInvoiceId?: string;
-}
+/** A billing document as the API shows it: the contracts' answer (libs/contracts/src/answers/billing.ts). */
+export type InvoiceView = InvoiceDocumentAnswer;
 
 /**
  * A close as the API shows it: its seal, and the prior-period adjustments that facts recorded

@@ -1,7 +1,7 @@
 import type { ChargeKind } from '@compute-ledger/contracts';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import { Decimal, ZERO, dec, formatQuantity, roundMoney, roundQuotient, shownQuantity } from '../shared/decimal.js';
-import { monthInterval, msPerHour, overlapMs, toInstant } from '../shared/time.js';
+import { monthInterval, monthOf, msPerHour, overlapMs, toInstant } from '../shared/time.js';
 
 /**
  * What a lease owes for a service month (DOMAIN.md, "Charges"). Pure functions of the lease as
@@ -136,34 +136,18 @@ export function assessSla(lease: LeaseState, hours: MonthHours): SlaAssessment |
 
 /** The month containing the termination's instant, if the lease was terminated. */
 export function terminationMonth(lease: LeaseState): string | null {
-  return lease.termination === null ? null : toInstant(lease.termination.effectiveAtMs).slice(0, 7);
+  return lease.termination === null ? null : monthOf(lease.termination.effectiveAtMs);
 }
 
 /**
  * Every charge of lease L for service month M, in kind order, rounded to `minorDigits`.
  * `meteredGpuHours` is the month's metered total as known at the moment of computation.
+ * Computed every time: the model's `ChargeMemo` (projections/memos.ts) keeps what reports ask
+ * for again.
  */
 export function chargesFor(lease: LeaseState, month: string, meteredGpuHours: Decimal, minorDigits: number): readonly Charge[] {
-  // A lease state is never changed once folded (an event makes a new one), so its charges for a
-  // month and a metered total are the same every time: reports and billing ask for them again
-  // and again, at every knowledge cut-off.
-  let byInput = chargeMemo.get(lease);
-  if (byInput === undefined) {
-    byInput = new Map();
-    chargeMemo.set(lease, byInput);
-  }
-  const key = `${month} ${meteredGpuHours.toString()} ${minorDigits}`;
-  const known = byInput.get(key);
-  if (known !== undefined) return known;
-  // Live cut-offs see the metered total grow with every reading: keep a lease's latest few.
-  if (byInput.size >= chargeMemoEntriesPerLease) byInput.delete(byInput.keys().next().value!);
-  const charges = Object.freeze(computeCharges(lease, month, meteredGpuHours, minorDigits));
-  byInput.set(key, charges);
-  return charges;
+  return computeCharges(lease, month, meteredGpuHours, minorDigits);
 }
-
-const chargeMemo = new WeakMap<LeaseState, Map<string, readonly Charge[]>>();
-const chargeMemoEntriesPerLease = 64;
 
 function computeCharges(lease: LeaseState, month: string, meteredGpuHours: Decimal, minorDigits: number): Charge[] {
   const hours = monthHours(lease, month);

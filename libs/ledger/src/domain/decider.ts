@@ -9,10 +9,4 @@ export interface Decider<State, Command, Event> {
   initialState: () => State;
 }
 
-/**
- * Ends every exhaustive `switch`: a new command or event type fails to compile where it is not
- * handled, and reaching it at run time is a bug.
- */
-export function unreachable(value: never, what: string): never {
-  throw new Error(`invariant violated: unhandled ${what} ${JSON.stringify(value)}`);
-}
+export { unreachable } from '../shared/assert.js';

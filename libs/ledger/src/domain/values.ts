@@ -1,6 +1,7 @@
 import { currencyMinorDigits, type CurrencyCode } from '@compute-ledger/contracts';
 import { Decimal, dec, formatMoney, formatQuantity } from '../shared/decimal.js';
 import { toInstant, toMs } from '../shared/time.js';
+import { canonicalJson } from '../store/canonical-json.js';
 import { ValidationError } from './errors.js';
 
 /**
@@ -63,16 +64,10 @@ export function normalizeMoney(field: string, value: string, currency: CurrencyC
 }
 
 /**
- * Canonical JSON of a value: object keys sorted, no white space, undefined members left out.
- * Used as a content fingerprint: two requests with the same id are the same request exactly
- * when their fingerprints are equal.
+ * A content fingerprint: the canonical JSON of a value (store/canonical-json.ts, the text the
+ * hash chain is computed over). Two requests with the same id are the same request exactly when
+ * their fingerprints are equal.
  */
 export function fingerprintJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((item) => fingerprintJson(item)).join(',')}]`;
-  const members = Object.entries(value as Record<string, unknown>)
-    .filter(([, member]) => member !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, member]) => `${JSON.stringify(key)}:${fingerprintJson(member)}`);
-  return `{${members.join(',')}}`;
+  return canonicalJson(value);
 }

@@ -1,5 +1,7 @@
 import type { DocumentRecord, LedgerModel, PeriodCloseRecord } from './ledger-model.js';
-import { chargeKindOrder, chargesFor, type Charge } from '../charging/charges.js';
+import { chargeKindOrder, type Charge } from '../charging/charges.js';
+import type { ModelMemos } from './memos.js';
+import { assert } from '../shared/assert.js';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import type { Decimal} from '../shared/decimal.js';
 import { ZERO, dec } from '../shared/decimal.js';
@@ -11,7 +13,9 @@ import type { ChargeKind } from '@compute-ledger/contracts';
 /**
  * The double-entry journal (DOMAIN.md, "Revenue, contract balances and the journal"), derived
  * from the model for an effective instant (asOf) and a knowledge cut-off. Every entry is
- * balanced by construction and checked; the trial balance sums them.
+ * balanced by construction (postings come in pairs, see `transfer`) and checked as it is made
+ * (`journalEntries`, `accountBalances`): an unbalanced entry is a broken invariant, never an
+ * answer. The trial balance sums them.
  */
 
 export const accounts = {
@@ -41,7 +45,7 @@ export interface JournalEntry {
   description: string;
   /** Global position of the event the entry comes from (the latest one, for recognized revenue). */
   position: number;
-  postings: Posting[];
+  postings: readonly Posting[];
   /** A prior-period adjustment: booked here because the month it belongs to was closed when its fact was recorded. */
   priorPeriod?: { month: string };
   /** The service month a recognition of revenue recognizes (in its own books at the month's end, or as a prior-period adjustment). */
@@ -64,13 +68,6 @@ function transfer(debitAccount: AccountCode, creditAccount: AccountCode, amount:
   }
   return [posting(debitAccount, amount, 'debit', debitLease), posting(creditAccount, amount, 'credit', creditLease)];
 }
-
-/**
- * What the journal derives from immutable facts (a charge, an issued document) is derived once:
- * reports at many cut-offs and instants ask for the same entries.
- */
-const chargePostingsMemo = new WeakMap<Charge, Posting[]>();
-const documentPostingsMemo = new WeakMap<DocumentRecord, Posting[]>();
 
 /**
  * The months a lease recognizes revenue in by `asOfMs`: those of its term that ended by then,
@@ -99,24 +96,15 @@ function withUsageMonths(months: readonly string[], usageMonths: Iterable<string
   return extra === null ? months : [...months, ...extra].sort();
 }
 
-function chargePostings(charge: Charge): Posting[] {
-  let postings = chargePostingsMemo.get(charge);
-  if (postings === undefined) {
-    postings = charge.kind === 'sla_credit'
-      ? transfer('4090', '1200', charge.amount.negated(), charge.leaseId)
-      : transfer('1200', recognitionAccount[charge.kind], charge.amount, charge.leaseId);
-    chargePostingsMemo.set(charge, postings);
-  }
-  return postings;
+/** What the journal derives from immutable facts (a charge, an issued document) is derived once, in the model's memos. */
+function chargePostings(memos: ModelMemos, charge: Charge): readonly Posting[] {
+  return memos.chargePostings.of(charge, () =>
+    charge.kind === 'sla_credit' ? transfer('4090', '1200', charge.amount.negated(), charge.leaseId) : transfer('1200', recognitionAccount[charge.kind], charge.amount, charge.leaseId),
+  );
 }
 
-function documentPostings(document: DocumentRecord): Posting[] {
-  let postings = documentPostingsMemo.get(document);
-  if (postings === undefined) {
-    postings = document.data.lines.flatMap((line) => transfer('1100', '1200', dec(line.amount), line.leaseId));
-    documentPostingsMemo.set(document, postings);
-  }
-  return postings;
+function documentPostings(memos: ModelMemos, document: DocumentRecord): readonly Posting[] {
+  return memos.documentPostings.of(document, () => document.data.lines.flatMap((line) => transfer('1100', '1200', dec(line.amount), line.leaseId)));
 }
 
 function recognitionPostings(kind: ChargeKind, amount: Decimal, leaseId: string): Posting[] {
@@ -142,7 +130,7 @@ export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: numbe
   for (const document of model.documentsAt(cutoff)) {
     const { effectiveAtMs, priorPeriod } = booked(closes, toMs(document.data.billingDate), document.position);
     if (effectiveAtMs > asOfMs) continue;
-    entries.push({ entryId: document.data.invoiceId, effectiveAtMs, description: `${document.data.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${document.data.invoiceId} to ${document.data.tenantId}`, position: document.position, postings: documentPostings(document), ...(priorPeriod === undefined ? {} : { priorPeriod }) });
+    entries.push({ entryId: document.data.invoiceId, effectiveAtMs, description: `${document.data.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${document.data.invoiceId} to ${document.data.tenantId}`, position: document.position, postings: documentPostings(model.memos, document), ...(priorPeriod === undefined ? {} : { priorPeriod }) });
   }
   for (const record of model.leases.values()) {
     const lease = model.leaseAt(record.leaseId, cutoff);
@@ -153,11 +141,11 @@ export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: numbe
         const effectiveAtMs = monthInterval(month).endMs;
         // Months are in order: the rest end later still.
         if (effectiveAtMs > asOfMs) break;
-        const charges = chargesFor(lease, month, model.meteredAt(lease.leaseId, month, cutoff), minorDigits);
+        const charges = model.memos.charges.of(lease, month, model.meteredAt(lease.leaseId, month, cutoff), minorDigits);
         for (const kind of chargeKindOrder) {
           const charge = charges.find((candidate) => candidate.kind === kind);
           if (charge === undefined || charge.amount.isZero()) continue;
-          entries.push({ entryId: `${lease.leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${kind.replace('_', ' ')} ${month} of lease ${lease.leaseId}`, position: record.events[0]!.position, postings: chargePostings(charge), recognizedMonth: month });
+          entries.push({ entryId: `${lease.leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${kind.replace('_', ' ')} ${month} of lease ${lease.leaseId}`, position: record.events[0]!.position, postings: chargePostings(model.memos, charge), recognizedMonth: month });
         }
       }
       continue;
@@ -180,6 +168,7 @@ export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: numbe
     if (effectiveAtMs > asOfMs) continue;
     entries.push({ entryId: payment.data.paymentId, effectiveAtMs, description: `Payment ${payment.data.paymentId} from ${payment.data.tenantId}`, position: payment.position, postings: transfer('1000', '1100', dec(payment.data.amount)), ...(priorPeriod === undefined ? {} : { priorPeriod }) });
   }
+  for (const entry of entries) assertBalanced(model.memos, entry);
   return entries.sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || a.position - b.position || (a.entryId < b.entryId ? -1 : 1));
 }
 
@@ -198,14 +187,9 @@ function pushRecognition(entries: JournalEntry[], piece: RecognitionPiece, lease
   }
 }
 
-export function isBalanced(entry: JournalEntry): boolean {
-  let debit = ZERO;
-  let credit = ZERO;
-  for (const item of entry.postings) {
-    debit = debit.plus(item.debit);
-    credit = credit.plus(item.credit);
-  }
-  return debit.equals(credit);
+/** Stops at an unbalanced entry (debits must equal credits); checked once per list of postings, when it is first summed. */
+function assertBalanced(memos: ModelMemos, entry: JournalEntry): void {
+  netOfPostings(memos, entry);
 }
 
 export interface AccountBalance {
@@ -215,37 +199,39 @@ export interface AccountBalance {
 }
 
 /** Net balance per account, each on its debit or credit side, and per lease for 1200. */
-export function accountBalances(entries: readonly JournalEntry[]): { accounts: Map<AccountCode, Decimal>; leases: Map<string, Decimal> } {
+export function accountBalances(entries: readonly JournalEntry[], memos: ModelMemos): { accounts: Map<AccountCode, Decimal>; leases: Map<string, Decimal> } {
   const net = new Map<AccountCode, Decimal>();
   const leases = new Map<string, Decimal>();
   for (const entry of entries) {
-    const { accounts: accountDeltas, leases: leaseDeltas } = netOfPostings(entry.postings);
+    const { accounts: accountDeltas, leases: leaseDeltas } = netOfPostings(memos, entry);
     for (const [account, delta] of accountDeltas) net.set(account, (net.get(account) ?? ZERO).plus(delta));
     for (const [leaseId, delta] of leaseDeltas) leases.set(leaseId, (leases.get(leaseId) ?? ZERO).plus(delta));
   }
   return { accounts: net, leases };
 }
 
-interface PostingsNet {
+export interface PostingsNet {
   accounts: [AccountCode, Decimal][];
   leases: [string, Decimal][];
 }
 
-const postingsNetMemo = new WeakMap<readonly Posting[], PostingsNet>();
-
-/** What a set of postings moves, per account and per lease: postings are shared and never change, so this is summed once. */
-function netOfPostings(postings: readonly Posting[]): PostingsNet {
-  let known = postingsNetMemo.get(postings);
-  if (known === undefined) {
+/**
+ * What an entry's postings move, per account and per lease: postings are shared and never
+ * change, so this is summed once, and the entry is checked balanced then (the account deltas of
+ * a balanced entry sum to zero).
+ */
+function netOfPostings(memos: ModelMemos, entry: JournalEntry): PostingsNet {
+  return memos.postingsNet.of(entry.postings, (postings) => {
     const accounts = new Map<AccountCode, Decimal>();
     const leases = new Map<string, Decimal>();
+    let net = ZERO;
     for (const item of postings) {
       const delta = item.debit.minus(item.credit);
+      net = net.plus(delta);
       accounts.set(item.account, (accounts.get(item.account) ?? ZERO).plus(delta));
       if (item.leaseId !== undefined) leases.set(item.leaseId, (leases.get(item.leaseId) ?? ZERO).plus(delta));
     }
-    known = { accounts: [...accounts], leases: [...leases] };
-    postingsNetMemo.set(postings, known);
-  }
-  return known;
+    assert(net.isZero(), `journal entry ${entry.entryId} is balanced (debits minus credits is ${net.toFixed()})`);
+    return { accounts: [...accounts], leases: [...leases] };
+  });
 }

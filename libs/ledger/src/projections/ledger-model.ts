@@ -4,10 +4,11 @@ import type { FoldedEvent } from '../store/event-store.js';
 import { isUsageRecordedEventId, usageRecordedEventId } from '../domain/streams.js';
 import { BigIntColumn, IndexColumn, lastIndexAtOrBefore, NumberColumn } from '../shared/columns.js';
 import { ReadingIndex } from './reading-index.js';
-import { assert } from '../shared/assert.js';
+import { assert, unreachable } from '../shared/assert.js';
+import { ModelMemos } from './memos.js';
 import type { Decimal } from '../shared/decimal.js';
 import { ZERO, dec, fromMicros, toMicros } from '../shared/decimal.js';
-import { toMs } from '../shared/time.js';
+import { monthOfInstant, toMs } from '../shared/time.js';
 
 /**
  * The ledger model: one fold of the log that answers billing and every report. It is
@@ -140,6 +141,13 @@ export function chargeKey(leaseId: string, month: string, kind: string): string 
   return `${leaseId}\u0000${month}\u0000${kind}`;
 }
 
+/** A tenant's billing facts in log order: what its receivables are settled from. */
+export interface TenantBilling {
+  documents: DocumentRecord[];
+  creditNotes: CreditNoteRecord[];
+  payments: PaymentRecord[];
+}
+
 export class LedgerModel {
   /** Global position of the last event folded in, -1 before any. */
   position = -1;
@@ -172,6 +180,14 @@ export class LedgerModel {
   readonly closes: PeriodCloseRecord[] = [];
   /** Ids of billing documents in each series, in order of issue. */
   readonly series = { invoice: [] as string[], credit_note: [] as string[] };
+  /**
+   * The same billing facts by tenant, and credit notes by hand by their document id, so that
+   * reading one tenant's invoices costs that tenant's documents, not the ledger's.
+   */
+  private readonly billingByTenant = new Map<string, TenantBilling>();
+  private readonly creditNotesByDocument = new Map<string, CreditNoteRecord>();
+  /** What the reports derive from this model's immutable facts, derived once (projections/memos.ts). */
+  readonly memos = new ModelMemos();
 
   constructor(private readonly foldLease: LeaseFold) {}
 
@@ -230,7 +246,7 @@ export class LedgerModel {
         this.restoreCreditNote({ position, eventId: recorded.eventId, data: event.data });
         return;
       case 'PaymentReceived':
-        this.payments.set(event.data.paymentId, { position, eventId: recorded.eventId, data: event.data });
+        this.applyPayment({ position, eventId: recorded.eventId, data: event.data });
         return;
       case 'PeriodClosed':
         this.closes.push({ position, data: event.data });
@@ -238,10 +254,8 @@ export class LedgerModel {
       case 'ModelCheckpointed':
         // The ledger's bookkeeping (model-checkpoint.ts): no fact of the model, only its position.
         return;
-      default: {
-        const unhandled: never = event;
-        throw new Error(`unhandled event ${(unhandled as LedgerEvent).type}`);
-      }
+      default:
+        unreachable(event, 'event');
     }
   }
 
@@ -261,8 +275,7 @@ export class LedgerModel {
 
   private applyReading(recorded: FoldedEvent, data: EventDataOf<'UsageRecorded'>): void {
     const { readingId } = data;
-    // Instants are canonical ISO-8601 UTC, so the month is the first seven characters.
-    const series = this.seriesOf(data.leaseId, data.periodStart.slice(0, 7));
+    const series = this.seriesOf(data.leaseId, monthOfInstant(data.periodStart));
     const micros = toMicros(data.gpuHours);
     const slot = this.readings.add(readingId, series.index, micros);
     series.readings += 1;
@@ -317,8 +330,10 @@ export class LedgerModel {
   }
 
   private applyDocument(recorded: Pick<FoldedEvent, 'position' | 'eventId'>, data: EventDataOf<'InvoiceIssued'>): void {
-    this.documents.set(data.invoiceId, { position: recorded.position, eventId: recorded.eventId, data });
+    const document = { position: recorded.position, eventId: recorded.eventId, data };
+    this.documents.set(data.invoiceId, document);
     this.documentOrder.push(data.invoiceId);
+    this.billingOf(data.tenantId).documents.push(document);
     this.series[data.kind].push(data.invoiceId);
     for (const line of data.lines) {
       const key = chargeKey(line.leaseId, line.serviceMonth, line.kind);
@@ -345,12 +360,29 @@ export class LedgerModel {
     ].sort((a, b) => a.position - b.position);
     for (const entry of numbered) entry.apply();
     this.runs.push(...runs);
-    for (const payment of payments) this.payments.set(payment.data.paymentId, payment);
+    // In log order, as a live model folded them (a snapshot lists them by id).
+    for (const payment of [...payments].sort((a, b) => a.position - b.position)) this.applyPayment(payment);
   }
 
   private restoreCreditNote(note: CreditNoteRecord): void {
     this.creditNotes.set(note.data.creditNoteId, note);
+    this.creditNotesByDocument.set(note.data.documentId, note);
+    this.billingOf(note.data.tenantId).creditNotes.push(note);
     this.series.credit_note.push(note.data.documentId);
+  }
+
+  private applyPayment(payment: PaymentRecord): void {
+    this.payments.set(payment.data.paymentId, payment);
+    this.billingOf(payment.data.tenantId).payments.push(payment);
+  }
+
+  private billingOf(tenantId: string): TenantBilling {
+    let billing = this.billingByTenant.get(tenantId);
+    if (billing === undefined) {
+      billing = { documents: [], creditNotes: [], payments: [] };
+      this.billingByTenant.set(tenantId, billing);
+    }
+    return billing;
   }
 
   // ---- Reading the model at a knowledge cut-off ------------------------------------------
@@ -473,6 +505,16 @@ export class LedgerModel {
     return documents;
   }
 
+  /** A tenant's billing facts, all of them (callers filter by cut-off), in log order. */
+  billingOfTenant(tenantId: string): Readonly<TenantBilling> {
+    return this.billingByTenant.get(tenantId) ?? noBilling;
+  }
+
+  /** The credit note by hand whose document id is `documentId`, if any. */
+  creditNoteByDocument(documentId: string): CreditNoteRecord | undefined {
+    return this.creditNotesByDocument.get(documentId);
+  }
+
   /** Closes known at `cutoff`, in month order. */
   closesAt(cutoff: number): PeriodCloseRecord[] {
     let end = this.closes.length;
@@ -495,6 +537,8 @@ export class LedgerModel {
     return lines;
   }
 }
+
+const noBilling: Readonly<TenantBilling> = Object.freeze({ documents: [], creditNotes: [], payments: [] });
 
 /** Ids compare by code unit, the same on every machine and locale. */
 export function compareIds(a: string, b: string): number {

@@ -1,5 +1,5 @@
 import type { PeriodCloseRecord, LedgerModel } from './ledger-model.js';
-import { chargeKindOrder, chargesFor, terminationMonth } from '../charging/charges.js';
+import { chargeKindOrder, terminationMonth } from '../charging/charges.js';
 import type { ChargeKind } from '@compute-ledger/contracts';
 import { ZERO, type Decimal } from '../shared/decimal.js';
 import { monthsBetween, nextMonth } from '../shared/time.js';
@@ -52,7 +52,7 @@ function amountsAt(model: LedgerModel, leaseId: string, month: string, position:
   const lease = model.leaseAt(leaseId, position);
   const amounts = new Map<ChargeKind, Decimal>();
   if (lease === null) return amounts;
-  for (const charge of chargesFor(lease, month, model.meteredAt(leaseId, month, position), minorDigits)) amounts.set(charge.kind, charge.amount);
+  for (const charge of model.memos.charges.of(lease, month, model.meteredAt(leaseId, month, position), minorDigits)) amounts.set(charge.kind, charge.amount);
   return amounts;
 }
 

@@ -44,39 +44,41 @@ export function invoiceStatus(invoice: InvoiceBalance): 'open' | 'partially_paid
   return invoice.applied.greaterThan(0) ? 'partially_paid' : 'open';
 }
 
-/** Every tenant's invoices with what has been applied to them by `asOfMs`, as known at `cutoff`. */
-export function receivablesAt(model: LedgerModel, asOfMs: number, cutoff: number): Map<string, TenantReceivables> {
-  const movements = new Map<string, Movement[]>();
-  const push = (tenantId: string, movement: Movement): void => {
-    let list = movements.get(tenantId);
-    if (list === undefined) movements.set(tenantId, (list = []));
-    list.push(movement);
-  };
-  for (const document of model.documentsAt(cutoff)) {
+/**
+ * One tenant's invoices with what has been applied to them by `asOfMs`, as known at `cutoff`.
+ * It reads only that tenant's billing facts: a read of one tenant's invoices costs that
+ * tenant's documents, not the ledger's.
+ */
+export function receivablesOfTenant(model: LedgerModel, tenantId: string, asOfMs: number, cutoff: number): TenantReceivables {
+  const { documents, creditNotes, payments } = model.billingOfTenant(tenantId);
+  const movements: Movement[] = [];
+  for (const document of documents) {
     const atMs = toMs(document.data.issuedAt);
-    if (atMs > asOfMs) continue;
+    if (document.position > cutoff || atMs > asOfMs) continue;
     const total = dec(document.data.total);
     if (document.data.kind === 'invoice') {
-      push(document.data.tenantId, { atMs, position: document.position, kind: 'invoice', invoiceId: document.data.invoiceId, amount: total });
+      movements.push({ atMs, position: document.position, kind: 'invoice', invoiceId: document.data.invoiceId, amount: total });
     } else {
-      push(document.data.tenantId, { atMs, position: document.position, kind: 'credit', amount: total.negated() });
+      movements.push({ atMs, position: document.position, kind: 'credit', amount: total.negated() });
     }
   }
-  for (const note of model.creditNotes.values()) {
+  for (const note of creditNotes) {
     const atMs = toMs(note.data.issuedAt);
     if (note.position > cutoff || atMs > asOfMs) continue;
-    push(note.data.tenantId, { atMs, position: note.position, kind: 'credit', amount: dec(note.data.amount), ...target(note.data.invoiceId) });
+    movements.push({ atMs, position: note.position, kind: 'credit', amount: dec(note.data.amount), ...target(note.data.invoiceId) });
   }
-  for (const payment of model.payments.values()) {
+  for (const payment of payments) {
     const atMs = toMs(payment.data.receivedAt);
     if (payment.position > cutoff || atMs > asOfMs) continue;
-    push(payment.data.tenantId, { atMs, position: payment.position, kind: 'credit', amount: dec(payment.data.amount), ...target(payment.data.invoiceId) });
+    movements.push({ atMs, position: payment.position, kind: 'credit', amount: dec(payment.data.amount), ...target(payment.data.invoiceId) });
   }
+  return settle(model, tenantId, movements.sort((a, b) => a.atMs - b.atMs || a.position - b.position));
+}
+
+/** Every tenant's receivables (`receivablesOfTenant`) by `asOfMs`, as known at `cutoff`, ascending by tenant id. */
+export function receivablesAt(model: LedgerModel, asOfMs: number, cutoff: number): Map<string, TenantReceivables> {
   const result = new Map<string, TenantReceivables>();
-  for (const tenant of model.tenantsAt(cutoff)) {
-    const list = (movements.get(tenant.tenantId) ?? []).sort((a, b) => a.atMs - b.atMs || a.position - b.position);
-    result.set(tenant.tenantId, settle(model, tenant.tenantId, list));
-  }
+  for (const tenant of model.tenantsAt(cutoff)) result.set(tenant.tenantId, receivablesOfTenant(model, tenant.tenantId, asOfMs, cutoff));
   return result;
 }
 

@@ -1,12 +1,14 @@
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import { committedAt } from '../domain/lease/lease.js';
-import { amountOfRateGpuMs, chargesFor, commitmentOver, committedGpuHoursShown, monthHours, overageGpuMsOf, type Charge } from '../charging/charges.js';
+import { allocatedGpuHours, type AllocationInterval } from '../domain/site/capacity.js';
+import { amountOfRateGpuMs, commitmentOver, committedGpuHoursShown, monthHours, overageGpuMsOf, type Charge } from '../charging/charges.js';
 import { leaseLines } from '../charging/run-plan.js';
-import { Decimal, ZERO, dec, formatMoney, formatQuantity, roundMoney, shownQuantity, sum } from '../shared/decimal.js';
-import { addMonths, monthContaining, monthInterval, monthOf, msPerDay, msPerHour, overlapMs, previousMonth, toInstant } from '../shared/time.js';
+import { ZERO, dec, formatMoney, formatQuantity, roundMoney, shownQuantity, sum, type Decimal } from '../shared/decimal.js';
+import { addMonths, monthContaining, monthInterval, monthOf, msPerDay, msPerHour, previousMonth, toInstant } from '../shared/time.js';
 import { bookingMonthOf, closedMonthsOfLease, frozenPositionOf, recognitionPieces, revenueKindOf } from './periods.js';
 import type { PriorPeriodAdjustmentKind } from '@compute-ledger/contracts';
-import { accountBalances, accountCodes, accounts, journalEntries } from './journal.js';
+import { accountBalances, accountCodes, accounts, journalEntries, type AccountCode } from './journal.js';
+import { assert } from '../shared/assert.js';
 import { allocationEndAt, compareIds, type LedgerModel } from './ledger-model.js';
 import { amountDue, receivablesAt } from './receivables.js';
 
@@ -140,7 +142,7 @@ export function mrrMovementsReport(scope: ReportScope, month: string) {
 // ---- Revenue and backlog ---------------------------------------------------------------------
 
 function monthCharges(scope: ReportScope, lease: LeaseState, month: string): readonly Charge[] {
-  return chargesFor(lease, month, scope.model.meteredAt(lease.leaseId, month, scope.cutoff), scope.minorDigits);
+  return scope.model.memos.charges.of(lease, month, scope.model.meteredAt(lease.leaseId, month, scope.cutoff), scope.minorDigits);
 }
 
 function chargeOf(charges: readonly Charge[], kind: Charge['kind']): Decimal {
@@ -291,7 +293,16 @@ function balancesScope(scope: ReportScope, asOfMs: number): ReportScope {
 
 export function trialBalanceReport(asked: ReportScope, asOfMs: number) {
   const scope = balancesScope(asked, asOfMs);
-  const { accounts: balances } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits));
+  const { accounts: balances } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits), scope.model.memos);
+  return trialBalanceOf(balances, scope.minorDigits);
+}
+
+/**
+ * The trial balance of net account balances: each account on its debit or credit side, and the
+ * totals, which must be equal (every entry is balanced, so their sum is): unequal totals are a
+ * broken invariant, never an answer.
+ */
+export function trialBalanceOf(balances: ReadonlyMap<AccountCode, Decimal>, minorDigits: number) {
   let totalDebit = ZERO;
   let totalCredit = ZERO;
   const rows = accountCodes.map((account) => {
@@ -300,14 +311,15 @@ export function trialBalanceReport(asked: ReportScope, asOfMs: number) {
     const credit = net.lessThan(0) ? net.negated() : ZERO;
     totalDebit = totalDebit.plus(debit);
     totalCredit = totalCredit.plus(credit);
-    return { account, name: accounts[account], debit: formatMoney(debit, scope.minorDigits), credit: formatMoney(credit, scope.minorDigits) };
+    return { account, name: accounts[account], debit: formatMoney(debit, minorDigits), credit: formatMoney(credit, minorDigits) };
   });
-  return { accounts: rows, totalDebit: formatMoney(totalDebit, scope.minorDigits), totalCredit: formatMoney(totalCredit, scope.minorDigits) };
+  assert(totalDebit.equals(totalCredit), `the trial balance is balanced (debits ${totalDebit.toFixed()}, credits ${totalCredit.toFixed()})`);
+  return { accounts: rows, totalDebit: formatMoney(totalDebit, minorDigits), totalCredit: formatMoney(totalCredit, minorDigits) };
 }
 
 export function contractBalancesReport(asked: ReportScope, asOfMs: number) {
   const scope = balancesScope(asked, asOfMs);
-  const { leases: balances } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits));
+  const { leases: balances } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits), scope.model.memos);
   let deferred = ZERO;
   let unbilled = ZERO;
   const leases = knownLeases(scope).map((lease) => {
@@ -369,15 +381,12 @@ export function arAgingReport(scope: ReportScope, asOfMs: number) {
  * shown: summed exactly in GPU-milliseconds, then half up to 6 fractional digits.
  */
 export function allocatedGpuHoursAt(scope: ReportScope, lease: LeaseState, fromMs: number, toMs: number): Decimal {
-  let total = ZERO;
-  const startMs = Math.max(fromMs, lease.startsAtMs);
-  const endMs = Math.min(toMs, lease.endsAtMs);
+  const known: AllocationInterval[] = [];
   for (const allocation of scope.model.allocations.values()) {
     if (allocation.leaseId !== lease.leaseId || allocation.position > scope.cutoff) continue;
-    const overlap = overlapMs(allocation.startsAtMs, allocationEndAt(allocation, scope.cutoff), startMs, endMs);
-    if (overlap > 0) total = total.plus(new Decimal(overlap).times(allocation.gpuCount));
+    known.push({ gpuCount: allocation.gpuCount, startsAtMs: allocation.startsAtMs, endsAtMs: allocationEndAt(allocation, scope.cutoff) });
   }
-  return shownQuantity(total, msPerHour);
+  return allocatedGpuHours(known, Math.max(fromMs, lease.startsAtMs), Math.min(toMs, lease.endsAtMs));
 }
 
 export function reconciliationReport(scope: ReportScope, month: string) {

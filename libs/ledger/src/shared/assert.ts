@@ -1,11 +1,6 @@
 /**
- * A broken invariant is a bug, not a domain error: it stops the operation with a message that
- * names the invariant. One condition per call, so that the message says exactly what failed.
+ * The ledger's asserts: a broken invariant throws an `InvariantError`, a bug that stops the
+ * work, never a domain error (see libs/contracts/src/invariant.ts, where both live for the
+ * whole workspace).
  */
-export class AssertionError extends Error {
-  override readonly name = 'AssertionError';
-}
-
-export function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new AssertionError(message);
-}
+export { InvariantError, assert, unreachable } from '@compute-ledger/contracts';

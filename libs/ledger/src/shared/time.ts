@@ -29,8 +29,17 @@ export function overlapMs(aStartMs: number, aEndMs: number, bStartMs: number, bE
   return Math.max(0, Math.min(aEndMs, bEndMs) - Math.max(aStartMs, bStartMs));
 }
 
+/** The month (`YYYY-MM`) of an epoch instant, in UTC. */
 export function monthOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 7);
+}
+
+/**
+ * The month of an instant as the ledger records it (canonical ISO-8601 UTC, see `toInstant`):
+ * its first seven characters, without a round trip through a Date (this runs for every reading).
+ */
+export function monthOfInstant(instant: string): string {
+  return instant.slice(0, 7);
 }
 
 export function monthInterval(month: string): MonthInterval {

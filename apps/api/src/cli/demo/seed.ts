@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { SignLeaseBody, UsageRecordBody } from '@compute-ledger/contracts';
-import type { Ledger } from '@compute-ledger/ledger';
+import { monthInterval, nextMonth, toInstant, type Ledger } from '@compute-ledger/ledger';
 import { sites, tenants, leases, allocations, type DemoLease } from './neocloud.js';
 import type { StoryClockHand } from './story-clock.js';
 
@@ -91,7 +91,7 @@ export async function seedDemo(ledger: Ledger, clock: StoryClockHand, onProgress
     );
   });
   for (const month of months) {
-    const { endMs } = monthBounds(month);
+    const { endMs } = monthInterval(month);
     // A month's readings arrive at its end, one atomic batch for every lease.
     plan(endMs, async () => {
       const records = leases.flatMap((lease) => monthReadings(lease, month));
@@ -101,7 +101,7 @@ export async function seedDemo(ledger: Ledger, clock: StoryClockHand, onProgress
     });
     // Billing runs on the morning of the first.
     plan(endMs + 6 * msPerHour, async () => {
-      const { result } = await ledger.billing.runBilling(new Date(endMs).toISOString().replace('.000Z', 'Z'), demoActor);
+      const { result } = await ledger.billing.runBilling(toInstant(endMs), demoActor);
       summary.billingRuns += 1;
       summary.documents += result.documents.length;
       for (const document of result.documents) {
@@ -162,27 +162,26 @@ function insert(steps: Step[], atMs: number, order: number, nowMs: number, run: 
 function paymentsFor(tenantId: string, invoiceId: string, total: string, dueAt: string) {
   const dueMs = Date.parse(dueAt);
   const day = 24 * msPerHour;
-  const at = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
   const cents = BigInt(total.replace('.', ''));
   const money = (value: bigint) => `${value / 100n}.${String(value % 100n).padStart(2, '0')}`;
   switch (tenantId) {
     case 'frontier-lab':
-      return [{ paymentId: `PAY-${invoiceId}`, tenantId, amount: total, receivedAt: at(dueMs - 3 * day), invoiceId }];
+      return [{ paymentId: `PAY-${invoiceId}`, tenantId, amount: total, receivedAt: toInstant(dueMs - 3 * day), invoiceId }];
     case 'helix-ai':
-      return [{ paymentId: `PAY-${invoiceId}`, tenantId, amount: total, receivedAt: at(dueMs + 12 * day), invoiceId }];
+      return [{ paymentId: `PAY-${invoiceId}`, tenantId, amount: total, receivedAt: toInstant(dueMs + 12 * day), invoiceId }];
     case 'orbit-robotics': {
       const part = (cents * 60n) / 100n;
-      return [{ paymentId: `PAY-${invoiceId}`, tenantId, amount: money(part), receivedAt: at(dueMs - day), invoiceId }];
+      return [{ paymentId: `PAY-${invoiceId}`, tenantId, amount: money(part), receivedAt: toInstant(dueMs - day), invoiceId }];
     }
     default:
       // nimbus-research stops paying after its termination: its last invoices stay open.
-      return dueMs < Date.parse('2026-07-01T00:00:00Z') ? [{ paymentId: `PAY-${invoiceId}`, tenantId, amount: total, receivedAt: at(dueMs), invoiceId }] : [];
+      return dueMs < Date.parse('2026-07-01T00:00:00Z') ? [{ paymentId: `PAY-${invoiceId}`, tenantId, amount: total, receivedAt: toInstant(dueMs), invoiceId }] : [];
   }
 }
 
 /** Hourly readings of one lease for one month, inside its term and its allocations. */
 export function monthReadings(lease: DemoLease, month: string): UsageRecordBody[] {
-  const { startMs, endMs } = monthBounds(month);
+  const { startMs, endMs } = monthInterval(month);
   const termStartMs = Date.parse(lease.body.startsAt);
   const termEndMs = Math.min(Date.parse(lease.body.endsAt), lease.termination === undefined ? Infinity : Date.parse(lease.termination.body.effectiveAt));
   const fromMs = Math.max(startMs, termStartMs);
@@ -198,8 +197,8 @@ export function monthReadings(lease: DemoLease, month: string): UsageRecordBody[
     records.push({
       readingId: `${lease.body.leaseId}:${new Date(hourMs).toISOString().slice(0, 13).replace(/[-T]/g, '')}`,
       leaseId: lease.body.leaseId,
-      periodStart: iso(hourMs),
-      periodEnd: iso(hourMs + msPerHour),
+      periodStart: toInstant(hourMs),
+      periodEnd: toInstant(hourMs + msPerHour),
       gpuHours: String(gpuHours),
       source: `meter-${lease.body.siteId}`,
     });
@@ -227,22 +226,10 @@ function committedAt(lease: DemoLease, atMs: number): number {
 export function monthsBetween(firstMonth: string, horizon: string): string[] {
   const months: string[] = [];
   const horizonMs = Date.parse(horizon);
-  for (let month = firstMonth; monthBounds(month).endMs <= horizonMs; month = nextMonth(month)) months.push(month);
+  for (let month = firstMonth; monthInterval(month).endMs <= horizonMs; month = nextMonth(month)) months.push(month);
   return months;
 }
 
-export function monthBounds(month: string): { startMs: number; endMs: number } {
-  const [year, monthNumber] = month.split('-').map(Number) as [number, number];
-  return { startMs: Date.UTC(year, monthNumber - 1, 1), endMs: Date.UTC(year, monthNumber, 1) };
-}
-
-function nextMonth(month: string): string {
-  return new Date(monthBounds(month).endMs).toISOString().slice(0, 7);
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
-}
 
 /** A small deterministic generator (mulberry32) so that every demo is the same demo. */
 function seededRandom(seed: string): () => number {

@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { InvariantError } from '@compute-ledger/contracts';
 import { ConcurrencyError, DomainError, DuplicateEventIdError, UsageBatchRefusedError, ValidationError } from '@compute-ledger/ledger';
 import { PayloadTooLargeError } from '../../shared/parse-input.js';
 import { pathParameterLengthMax, requestHeaderBytesMax } from '../limits.js';
@@ -43,11 +44,44 @@ export function problem(status: number, detail: string, errors?: unknown[]): Pro
   return { type: `${problemTypeBase}${slug}`, title, status, detail, ...(errors === undefined ? {} : { errors }) };
 }
 
-/** The problem an error stands for, and whether it is the server's fault (to be logged). */
-export function problemOf(error: unknown): { problem: Problem; serverFault: boolean } {
+/**
+ * A broken invariant of the ledger (libs/contracts/src/invariant.ts): a bug that stopped the
+ * request before anything was recorded. Its own type, so that a client and an operator can tell
+ * it from a passing fault; the detail names no internals.
+ */
+export function invariantProblem(): Problem {
+  return {
+    type: `${problemTypeBase}internal-invariant-failure`,
+    title: 'Internal invariant failure',
+    status: 500,
+    detail: 'the ledger stopped this request because an internal invariant failed; nothing was recorded, and the failure is logged with the request id',
+  };
+}
+
+/**
+ * The problem an error stands for, whether it is the server's fault (to be logged), and whether
+ * it is a broken invariant (to be logged as the bug it is).
+ */
+export function problemOf(error: unknown): { problem: Problem; serverFault: boolean; invariant: boolean } {
+  if (error instanceof InvariantError) return { problem: invariantProblem(), serverFault: true, invariant: true };
   const known = clientProblem(error);
-  if (known !== null) return { problem: known, serverFault: false };
-  return { problem: problem(500, 'the server failed to answer this request; it is logged with the request id'), serverFault: true };
+  if (known !== null) return { problem: known, serverFault: false, invariant: false };
+  return { problem: problem(500, 'the server failed to answer this request; it is logged with the request id'), serverFault: true, invariant: false };
+}
+
+/** Where an answered error is logged: a broken invariant at the top level, any other server fault as an error. */
+interface ProblemLog {
+  fatal(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+/** The problem an error stands for, logged as what it is: a client's refusal is not logged. */
+export function loggedProblemOf(error: unknown, log: ProblemLog): Problem {
+  const { problem, serverFault, invariant } = problemOf(error);
+  // A broken invariant is a bug of the ledger, never a passing fault.
+  if (invariant) log.fatal({ err: error }, 'internal invariant failed');
+  else if (serverFault) log.error({ err: error }, 'request failed');
+  return problem;
 }
 
 function clientProblem(error: unknown): Problem | null {

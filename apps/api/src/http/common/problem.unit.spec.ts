@@ -2,7 +2,8 @@ import { HttpException, NotFoundException } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, ConflictError, DuplicateEventIdError, NotFoundError, RuleViolationError, UsageBatchRefusedError, ValidationError } from '@compute-ledger/ledger';
 import { PayloadTooLargeError } from '../../shared/parse-input.js';
-import { problemOf, unreadableRequestProblem } from './problem.js';
+import { InvariantError, assert } from '@compute-ledger/contracts';
+import { loggedProblemOf, problemOf, unreadableRequestProblem } from './problem.js';
 
 describe('problem details', () => {
   it('maps each family of error to its status', () => {
@@ -28,6 +29,38 @@ describe('problem details', () => {
     const rule = { index: 1, readingId: 'r-2', message: 'outside the term', kind: 'rule' } as const;
     expect(problemOf(new UsageBatchRefusedError([conflict])).problem.status).toBe(409);
     expect(problemOf(new UsageBatchRefusedError([rule, conflict])).problem).toMatchObject({ status: 409, errors: [rule, conflict] });
+  });
+
+  it('answers a broken invariant as a 500 of its own type, logged at the fatal level', () => {
+    const broken = (() => {
+      try {
+        assert(false, 'journal entry INV-000001 is balanced');
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(broken).toBeInstanceOf(InvariantError);
+    const { problem, serverFault, invariant } = problemOf(broken);
+    expect({ serverFault, invariant }).toEqual({ serverFault: true, invariant: true });
+    expect(problem).toMatchObject({ status: 500, type: 'https://compute-ledger.dev/problems/internal-invariant-failure', title: 'Internal invariant failure' });
+    expect(problem.detail).toContain('internal invariant failed');
+    expect(JSON.stringify(problem)).not.toContain('INV-000001');
+    const logged: string[] = [];
+    const log = { fatal: (_: object, message: string) => logged.push(`fatal ${message}`), error: (_: object, message: string) => logged.push(`error ${message}`) };
+    expect(loggedProblemOf(broken, log).status).toBe(500);
+    expect(logged).toEqual(['fatal internal invariant failed']);
+  });
+
+  it('keeps domain errors 4xx and unlogged, never an invariant failure', () => {
+    const logged: string[] = [];
+    const log = { fatal: (_: object, message: string) => logged.push(message), error: (_: object, message: string) => logged.push(message) };
+    for (const error of [new ValidationError('bad', []), new NotFoundError('none'), new ConflictError('again'), new RuleViolationError('no')]) {
+      const { problem, invariant } = problemOf(error);
+      expect(problem.status).toBeLessThan(500);
+      expect(invariant).toBe(false);
+      loggedProblemOf(error, log);
+    }
+    expect(logged).toEqual([]);
   });
 
   it('answers anything else as a 500 that says nothing of the internals', () => {

@@ -18,12 +18,12 @@ export class AuditController {
   ) {}
 
   @Get('events') @Allow('audit.read') @Doc({ summary: 'Events of the log in global order, a page at a time (limit at most 10,000)', answer: AuditEventsAnswer, tags })
-  events(@ValidQuery(AuditEventsQuery) query: AuditEventsQuery) {
+  events(@ValidQuery(AuditEventsQuery) query: AuditEventsQuery): Promise<AuditEventsAnswer> {
     return this.reads.auditEvents(query);
   }
 
   @Get('streams/:streamId') @Allow('audit.read') @Doc({ summary: 'The events of one stream', answer: AuditStreamAnswer, tags })
-  stream(@ValidParam('streamId', StreamId) streamId: string, @ValidQuery(AuditStreamQuery) query: AuditStreamQuery) {
+  stream(@ValidParam('streamId', StreamId) streamId: string, @ValidQuery(AuditStreamQuery) query: AuditStreamQuery): Promise<AuditStreamAnswer> {
     return this.reads.auditStream(streamId, query);
   }
 

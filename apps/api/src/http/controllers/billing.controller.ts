@@ -1,10 +1,10 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { BillingRunAnswer, BillingRunsAnswer, InvoiceDocumentAnswer, InvoiceListAnswer, IssueCreditNoteBody, PaymentAnswer, RecordPaymentBody, RunBillingBody } from '@compute-ledger/contracts';
+import { BillingRunAnswer, BillingRunsAnswer, DocumentNumber, InvoiceDocumentAnswer, InvoiceListAnswer, IssueCreditNoteBody, PaymentAnswer, RecordPaymentBody, RunBillingBody } from '@compute-ledger/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DocumentNumber } from '../../shared/invoice-documents.js';
 import { Allow } from '../auth/permissions.js';
 import { CurrentCaller, type RequestCaller } from '../common/caller.decorator.js';
 import { Doc, repeatAnswers } from '../common/endpoint.js';
+import type { Answer } from '../common/answer.js';
 import { ValidBody, ValidParam, ValidQuery } from '../common/validation.js';
 import { InvoiceDocumentsService } from '../invoice-documents.service.js';
 import { LedgerCommandsService } from '../ledger-commands.service.js';
@@ -39,22 +39,22 @@ export class BillingController {
   ) {}
 
   @Post('billing-runs') @HttpCode(201) @Allow('billing.run') @Doc({ summary: 'Run billing for a billing date (once per date)', answer: BillingRunAnswer, tags: ['billing'], alsoAnswers: { 200: 'the run for this date is already done: its result, nothing issued' } })
-  runBilling(@ValidBody(RunBillingBody) body: RunBillingBody, @CurrentCaller() caller: RequestCaller) {
+  runBilling(@ValidBody(RunBillingBody) body: RunBillingBody, @CurrentCaller() caller: RequestCaller): Promise<Answer<BillingRunAnswer>> {
     return this.commands.runBilling(body.billingDate, caller);
   }
 
   @Get('billing-runs') @Allow('billing-runs.read') @Doc({ summary: 'The completed billing runs', answer: BillingRunsAnswer, tags: ['billing'] })
-  billingRuns() {
+  billingRuns(): Promise<BillingRunsAnswer> {
     return this.reads.billingRuns();
   }
 
   @Get('invoices') @Allow('invoices.read') @Doc({ summary: 'Billing documents, without line sources', answer: InvoiceListAnswer, tags: ['billing'] })
-  invoices(@ValidQuery(InvoiceListQuery) query: InvoiceListQuery, @CurrentCaller() caller: RequestCaller) {
+  invoices(@ValidQuery(InvoiceListQuery) query: InvoiceListQuery, @CurrentCaller() caller: RequestCaller): Promise<InvoiceListAnswer> {
     return this.reads.invoices(query, caller);
   }
 
   @Get('invoices/:invoiceId') @Allow('invoices.read') @Doc({ summary: 'A billing document with its lines and their sources', answer: InvoiceDocumentAnswer, tags: ['billing'] })
-  invoice(@ValidParam('invoiceId', DocumentNumber) invoiceId: string, @ValidQuery(KnownAtQuery) query: KnownAtQuery, @CurrentCaller() caller: RequestCaller) {
+  invoice(@ValidParam('invoiceId', DocumentNumber) invoiceId: string, @ValidQuery(KnownAtQuery) query: KnownAtQuery, @CurrentCaller() caller: RequestCaller): Promise<InvoiceDocumentAnswer> {
     return this.reads.invoice(invoiceId, query, caller);
   }
 
@@ -70,12 +70,12 @@ export class BillingController {
   }
 
   @Post('payments') @HttpCode(201) @Allow('receivables.write') @Doc({ summary: 'Record a payment', answer: PaymentAnswer, tags: ['billing'], alsoAnswers: repeatAnswers })
-  recordPayment(@ValidBody(RecordPaymentBody) body: RecordPaymentBody, @CurrentCaller() caller: RequestCaller) {
+  recordPayment(@ValidBody(RecordPaymentBody) body: RecordPaymentBody, @CurrentCaller() caller: RequestCaller): Promise<Answer<PaymentAnswer>> {
     return this.commands.recordPayment(body, caller);
   }
 
   @Post('credit-notes') @HttpCode(201) @Allow('receivables.write') @Doc({ summary: 'Issue a credit note by hand: answers the credit note document', answer: InvoiceDocumentAnswer, tags: ['billing'], alsoAnswers: repeatAnswers })
-  issueCreditNote(@ValidBody(IssueCreditNoteBody) body: IssueCreditNoteBody, @CurrentCaller() caller: RequestCaller) {
+  issueCreditNote(@ValidBody(IssueCreditNoteBody) body: IssueCreditNoteBody, @CurrentCaller() caller: RequestCaller): Promise<Answer<InvoiceDocumentAnswer>> {
     return this.commands.issueCreditNote(body, caller);
   }
 }

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { Allow } from '../auth/permissions.js';
 import { CurrentCaller, type RequestCaller } from '../common/caller.decorator.js';
 import { Doc, repeatAnswers } from '../common/endpoint.js';
+import type { Answer } from '../common/answer.js';
 import { binaryModeEvent, binaryModeHeaders, cloudEventContentType, cloudEventsBatchContentType, isBinaryModeEvent } from '../common/cloudevents.js';
 import { BodyByContentType, ValidBody, ValidParam, ValidQuery, type BodyEncoding, type HeaderEncoding } from '../common/validation.js';
 import { LedgerCommandsService } from '../ledger-commands.service.js';
@@ -54,12 +55,12 @@ export class MeteringController {
   }
 
   @Post('usage/corrections') @HttpCode(201) @Allow('usage.write') @Doc({ summary: 'Correct a usage reading', answer: CorrectionAnswer, tags: ['metering'], alsoAnswers: repeatAnswers })
-  correctUsage(@ValidBody(CorrectUsageBody) body: CorrectUsageBody, @CurrentCaller() caller: RequestCaller) {
+  correctUsage(@ValidBody(CorrectUsageBody) body: CorrectUsageBody, @CurrentCaller() caller: RequestCaller): Promise<Answer<CorrectionAnswer>> {
     return this.commands.correctUsage(body, caller);
   }
 
   @Get('leases/:leaseId/usage') @Allow('usage.read') @Doc({ summary: 'A lease’s metered, committed and allocated GPU-hours for a month', answer: LeaseUsageAnswer, tags: ['metering'] })
-  usage(@ValidParam('leaseId', Identifier) leaseId: string, @ValidQuery(UsageQuery) query: z.infer<typeof UsageQuery>, @CurrentCaller() caller: RequestCaller) {
+  usage(@ValidParam('leaseId', Identifier) leaseId: string, @ValidQuery(UsageQuery) query: z.infer<typeof UsageQuery>, @CurrentCaller() caller: RequestCaller): Promise<LeaseUsageAnswer> {
     return this.reads.usage(leaseId, query, caller);
   }
 }

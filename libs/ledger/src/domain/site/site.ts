@@ -152,6 +152,7 @@ function allocateCapacity(command: AllocateCapacity, site: SiteState): SiteEvent
       `allocation of ${data.gpuCount} GPUs would exceed site ${site.siteId} capacity of ${site.gpuCount} at ${toInstant(peak.atMs)} by ${excessGpus}`,
     );
   }
+  assertWithinCapacity(site, { gpuCount: data.gpuCount, startsAtMs, endsAtMs });
   const startsAt = canonicalInstant(data.startsAt);
   const events: SiteEvent[] = [
     { type: 'CapacityAllocated', data: { allocationId: data.allocationId, leaseId: data.leaseId, siteId: site.siteId, gpuCount: data.gpuCount, startsAt } },
@@ -160,6 +161,17 @@ function allocateCapacity(command: AllocateCapacity, site: SiteState): SiteEvent
     events.push({ type: 'CapacityReleased', data: { allocationId: data.allocationId, leaseId: data.leaseId, siteId: site.siteId, endsAt: toInstant(endsAtMs) } });
   }
   return events;
+}
+
+/**
+ * The site's invariant, checked after the refusal above has had its say: at no instant do its
+ * allocations, with the one decided, hold more GPUs than it has. Over the whole timeline, not
+ * only the new allocation's interval, so that a state already over capacity (which no decision
+ * can lead to) stops the work instead of being built on.
+ */
+function assertWithinCapacity(site: SiteState, decided: { gpuCount: number; startsAtMs: number; endsAtMs: number }): void {
+  const peak = peakLoad([...site.allocations.values(), decided], Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+  assert(peak.gpuCount <= site.gpuCount, `site ${site.siteId} allocates at most its ${site.gpuCount} GPUs (${peak.gpuCount} at ${toInstant(peak.atMs)})`);
 }
 
 function terminationNote(lease: LeaseState): string {
@@ -233,6 +245,8 @@ export function evolveSite(state: SiteStreamState, event: SiteEvent): SiteStream
     }
     case 'CapacityAllocated': {
       assert(state !== null, `allocation ${event.data.allocationId} follows its site's commissioning`);
+      // The whole site's load is checked where allocations are decided; one allocation alone never holds more than the site has.
+      assert(event.data.gpuCount <= state.gpuCount, `allocation ${event.data.allocationId} holds at most site ${state.siteId}'s ${state.gpuCount} GPUs`);
       const allocation: AllocationState = {
         allocationId: event.data.allocationId,
         leaseId: event.data.leaseId,
