@@ -1,4 +1,5 @@
-import { DomainError, openLedger, openSqliteEventStore, type Ledger } from '@compute-ledger/ledger';
+import { DomainError, openLedger, type Ledger } from '@compute-ledger/ledger';
+import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
 import { iso, type History, type Step, type TimedStep } from './history.js';
 import { ReferenceModel, type RefDocument } from './reference-model.js';
 

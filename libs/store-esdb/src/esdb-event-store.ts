@@ -1,5 +1,5 @@
 import { EventStoreDBClient } from '@eventstore/db-client';
-import { StoreOpenError } from '../errors.js';
+import { StoreOpenError } from '@compute-ledger/ledger';
 import type {
   AppendResult,
   EventStore,
@@ -13,7 +13,7 @@ import type {
   Subscription,
   VerifyAnchor,
   VerifyResult,
-} from '../event-store.js';
+} from '@compute-ledger/ledger';
 import { redactCredentials, splitLedgerParameters, toClientConnectionString } from './connection.js';
 import { streamNames } from './log-codec.js';
 import type { StreamNames } from './log-codec.js';

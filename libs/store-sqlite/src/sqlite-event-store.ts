@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { instantFromDate } from '../append-rules.js';
+import { instantFromDate } from '@compute-ledger/ledger';
 import type {
   AppendResult,
   EventStore,
@@ -13,7 +13,7 @@ import type {
   Subscription,
   VerifyAnchor,
   VerifyResult,
-} from '../event-store.js';
+} from '@compute-ledger/ledger';
 import { openLedgerDatabase } from './open-database.js';
 import { SqliteReader } from './reader.js';
 import { prepareStatements } from './statements.js';
