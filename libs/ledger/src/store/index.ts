@@ -11,4 +11,5 @@ export type { PinnedHead } from './pinned-heads.js';
 export { checkExpectedRevision, expectedRevisionHolds, instantFromDate, normalizeInstant, validateStreamWrite } from './append-rules.js';
 export { findRecordedWrite, type RecordedCopy } from './idempotency.js';
 export { checkContiguous, subscriptionPageEventsMax, SubscriptionLifecycle } from './subscription-lifecycle.js';
+export { AdapterStore } from './adapter-store.js';
 export { assert } from '../shared/assert.js';
