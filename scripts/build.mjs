@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const projects = ['libs/contracts', 'libs/ledger', 'libs/documents', 'apps/api'];
+const projects = ['libs/contracts', 'libs/ledger', 'libs/store-sqlite', 'libs/store-esdb', 'libs/documents', 'apps/api'];
 const buildInfo = (project) => join(root, project, 'dist', 'tsconfig.build.tsbuildinfo');
 /** One build at a time per checkout: `ledger` runs, test files and npm scripts may start together. */
 const lockDirectory = join(root, 'node_modules', '.cache', 'compute-ledger-build.lock');

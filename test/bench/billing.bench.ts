@@ -6,9 +6,12 @@ import {
   ledgerEventRegistry,
   type EventDataOf,
 } from '@compute-ledger/contracts';
-import { openLedger, openSqliteEventStore, type EventToAppend, type JsonObject, type StreamWrite } from '@compute-ledger/ledger';
+import { type EventToAppend, type JsonObject, type StreamWrite } from '@compute-ledger/ledger';
+import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
 import { figure, inTemporaryDirectory, withTarget } from './figures.js';
 import type { BenchMode, BenchmarkModule, Figure, TargetSpec } from './figures.js';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { openLedgerAt } from '@compute-ledger/api';
 
 /**
  * A billing run over a fleet: 2,000 leases with a month of hourly readings each (1.44 M), on a
@@ -122,7 +125,7 @@ export async function preparedFleet(mode: BenchMode, directory: string, leases: 
 
 /** Contracts through the ledger's commands; readings appended straight to the store, in 10,000-event transactions. */
 export async function prepare(path: string, leases: number, hoursPerLease: number, factor: number): Promise<void> {
-  const ledger = await openLedger({ store: `sqlite:${path}`, clock: () => new Date('2026-11-01T00:00:00Z') });
+  const ledger = await openLedgerAt(`sqlite:${path}`, { clock: () => new Date('2026-11-01T00:00:00Z') });
   const actor = { actor: 'bench' };
   const sites = 4;
   const tenants = 40;
@@ -170,7 +173,7 @@ export async function prepare(path: string, leases: number, hoursPerLease: numbe
 async function bill(path: string): Promise<{ warmMs: number; coldMs: number }> {
   const clock = () => new Date('2026-11-02T00:00:00Z');
   const openedAt = performance.now();
-  const ledger = await openLedger({ store: `sqlite:${path}`, clock });
+  const ledger = await openLedgerAt(`sqlite:${path}`, { clock });
   const openedMs = performance.now() - openedAt;
   try {
     const startedAt = performance.now();

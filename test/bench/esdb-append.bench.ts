@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
-import { openEsdbEventStore, openSqliteEventStore } from '@compute-ledger/ledger';
+import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
+import { openEsdbEventStore } from '@compute-ledger/store-esdb';
 import type { EventStore, StreamWrite } from '@compute-ledger/ledger';
 import { startEsdbDoubleProcess, type EsdbDoubleProcess } from './esdb-double-process.js';
 import { figure, inTemporaryDirectory, perSecond, withTarget } from './figures.js';

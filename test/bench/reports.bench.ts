@@ -1,12 +1,13 @@
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { openLedger } from '@compute-ledger/ledger';
 import { instant } from '../reliability/support/fleet.js';
 import { flatTarget, month, preparedFleet } from './billing.bench.js';
 import { figure, inTemporaryDirectory, percentile, withTarget } from './figures.js';
 import type { BenchMode, BenchmarkModule, Figure } from './figures.js';
 import { storePath, withServer, type Client } from './server.js';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { openLedgerAt } from '@compute-ledger/api';
 
 /**
  * Report latency over HTTP with knownAt in the past: MRR, revenue and the trial balance, asked of
@@ -162,7 +163,7 @@ async function measure(directory: string, prepared: string, requests: number, si
  */
 async function billInProcess(directory: string): Promise<void> {
   const billedAt = new Date((preparedAtMs + Date.now()) / 2);
-  const ledger = await openLedger({ store: `sqlite:${storePath(directory)}`, dataDir: directory, clock: () => billedAt });
+  const ledger = await openLedgerAt(`sqlite:${storePath(directory)}`, { dataDir: directory, clock: () => billedAt });
   try {
     const run = await ledger.billing.runBilling(month.billingDate, { actor: 'bench' });
     if (run.result.documents.length === 0) throw new Error('the billing run issued nothing');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import { openSqliteEventStore, sqliteStorePragmas } from '@compute-ledger/ledger';
+import { openSqliteEventStore, sqliteStorePragmas } from '@compute-ledger/store-sqlite';
 import type { EventStore, StreamWrite } from '@compute-ledger/ledger';
 import { figure, inTemporaryDirectory, perSecond } from './figures.js';
 import type { BenchMode, BenchmarkModule, Figure } from './figures.js';

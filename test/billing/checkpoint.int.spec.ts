@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { foldLease, LedgerModel, loadCheckpoint, loadVerifiedCheckpoint, modelCheckpointedEvent, modelCheckpointStream, modelDigest, ModelRunner, openLedger, openSqliteEventStore, saveCheckpoint, type EventStore } from '@compute-ledger/ledger';
+import { foldLease, LedgerModel, loadCheckpoint, loadVerifiedCheckpoint, modelCheckpointedEvent, modelCheckpointStream, modelDigest, ModelRunner, saveCheckpoint, type EventStore } from '@compute-ledger/ledger';
+import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
 import { ledgerEventRegistry } from '@compute-ledger/contracts';
 import {
   workedExampleAllocation,
@@ -12,6 +13,8 @@ import {
   workedExampleSite,
   workedExampleTenant,
 } from '../support/worked-example.js';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { openLedgerAt } from '@compute-ledger/api';
 
 const actor = { actor: 'test' };
 
@@ -24,7 +27,7 @@ describe('model checkpoint', () => {
   async function seeded(): Promise<string> {
     const directory = mkdtempSync(join(tmpdir(), 'ledger-checkpoint-'));
     directories.push(directory);
-    const ledger = await openLedger({ store: `sqlite:${join(directory, 'ledger.db')}`, dataDir: directory });
+    const ledger = await openLedgerAt(`sqlite:${join(directory, 'ledger.db')}`, { dataDir: directory });
     await ledger.commands.commissionSite(workedExampleSite, actor);
     await ledger.commands.registerTenant(workedExampleTenant, actor);
     await ledger.commands.signLease(workedExampleLease, actor);
@@ -60,7 +63,7 @@ describe('model checkpoint', () => {
     } finally {
       await store.close();
     }
-    const ledger = await openLedger({ store: `sqlite:${join(directory, 'ledger.db')}`, dataDir: directory });
+    const ledger = await openLedgerAt(`sqlite:${join(directory, 'ledger.db')}`, { dataDir: directory });
     expect((await ledger.reports.lease('L-1001')).leaseId).toBe('L-1001');
     await ledger.close();
   });
@@ -68,7 +71,7 @@ describe('model checkpoint', () => {
   it('keeps usage, corrections and readings recorded under a foreign event id across a restore, and folds on from there like a rebuild', async () => {
     const directory = await seeded();
     const path = join(directory, 'ledger.db');
-    const ledger = await openLedger({ store: `sqlite:${path}`, dataDir: directory });
+    const ledger = await openLedgerAt(`sqlite:${path}`, { dataDir: directory });
     await ledger.commands.allocateCapacity(workedExampleAllocation, actor);
     const november = workedExampleNovemberReadings();
     await ledger.commands.recordUsage({ records: november.slice(0, 300) }, actor);
@@ -77,7 +80,7 @@ describe('model checkpoint', () => {
     await ledger.store.append('usage-L-1001', [{ eventId: 'import-7', type: 'UsageRecorded', schemaVersion: ledgerEventRegistry.currentVersion('UsageRecorded'), data: { ...workedExampleLateReading }, metadata: { actor: 'import' } }], 'any');
     await ledger.close();
 
-    const reopened = await openLedger({ store: `sqlite:${path}`, dataDir: directory });
+    const reopened = await openLedgerAt(`sqlite:${path}`, { dataDir: directory });
     const before = await reopened.reports.usage('L-1001', { month: '2025-11' });
     // 300 readings of 1,050 GPU-hours, one corrected down by 49.5, plus 600 late: 315,000 - 49.5 + 600 = 315,550.5
     expect(before.meteredGpuHours).toBe('315550.5');
@@ -124,7 +127,7 @@ describe('model checkpoint', () => {
     } finally {
       await store.close();
     }
-    const ledger = await openLedger({ store: `sqlite:${join(directory, 'ledger.db')}`, dataDir: directory });
+    const ledger = await openLedgerAt(`sqlite:${join(directory, 'ledger.db')}`, { dataDir: directory });
     expect(ledger.restoredFrom).toBeNull();
     expect(ledger.opening.checkpointAtOpen.matchesLog).toBe(false);
     expect((await ledger.reports.lease('L-1001')).commitment[0]).toMatchObject({ ratePerGpuHour: '2.10' });
@@ -152,7 +155,7 @@ describe('model checkpoint', () => {
 
   it('records no second digest for a model that folded only its own digest since the checkpoint', async () => {
     const directory = await seeded();
-    const ledger = await openLedger({ store: `sqlite:${join(directory, 'ledger.db')}`, dataDir: directory });
+    const ledger = await openLedgerAt(`sqlite:${join(directory, 'ledger.db')}`, { dataDir: directory });
     expect(ledger.restoredFrom).toBe(2);
     await ledger.checkpoint();
     await ledger.close();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PeriodAnswer, PeriodCloseAnswer, PeriodsAnswer, PriorPeriodAdjustment } from '@compute-ledger/contracts';
 import { dirname, join } from 'node:path';
-import { ConflictError, openLedger } from '@compute-ledger/ledger';
+import { ConflictError } from '@compute-ledger/ledger';
 import {
   workedExampleDecemberReadings,
   workedExampleKnownAt,
@@ -10,6 +10,8 @@ import {
   recordWorkedExampleContracts,
 } from '../support/worked-example.js';
 import { actor, openHarness, type Harness } from './harness.js';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { openLedgerAt } from '@compute-ledger/api';
 
 /** DOMAIN.md, "Closing a period": the worked example with 2025-11 closed on 2025-12-02. */
 describe('closing a period', () => {
@@ -166,7 +168,7 @@ describe('closing a period', () => {
     expect(verified.rebuild.ok).toBe(true);
     await harness.ledger.checkpoint();
     const directory = dirname(harness.ledger.opening.checkpointPath!);
-    const reopened = await openLedger({ store: `sqlite:${join(directory, 'ledger.db')}`, dataDir: directory, clock: () => new Date('2026-02-01T00:00:00Z') });
+    const reopened = await openLedgerAt(`sqlite:${join(directory, 'ledger.db')}`, { dataDir: directory, clock: () => new Date('2026-02-01T00:00:00Z') });
     try {
       expect(reopened.restoredFrom).not.toBeNull();
       expect((await reopened.reports.periods()).periods).toEqual((await harness.ledger.reports.periods()).periods);

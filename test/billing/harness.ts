@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLedger, type Ledger } from '@compute-ledger/ledger';
+import type { Ledger } from '@compute-ledger/ledger';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { openLedgerAt } from '@compute-ledger/api';
 
 /**
  * A ledger on a fresh SQLite file with a clock the test moves: every fact is recorded "on" the
@@ -20,7 +22,7 @@ export async function openHarness(start: string): Promise<Harness> {
   const directory = mkdtempSync(join(tmpdir(), 'ledger-billing-'));
   let now = new Date(start);
   const clock = (): Date => now;
-  const ledger = await openLedger({ store: `sqlite:${join(directory, 'ledger.db')}`, clock, dataDir: directory });
+  const ledger = await openLedgerAt(`sqlite:${join(directory, 'ledger.db')}`, { clock, dataDir: directory });
   return {
     ledger,
     at(instant: string) {

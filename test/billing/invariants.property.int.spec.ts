@@ -7,9 +7,9 @@ import {
   chargesFor,
   monthsBetween,
   openLedger,
-  openSqliteEventStore,
   type Ledger,
 } from '@compute-ledger/ledger';
+import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
 
 /**
  * Invariants over random histories: leases with ramps, both billing modes, SLA tiers, usage,

@@ -5,8 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The command line is run in this process, so its clock can be the scenario's.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { runCli } from '@compute-ledger/api';
-import { openLedger } from '@compute-ledger/ledger';
+import { runCli, openLedgerAt } from '@compute-ledger/api';
 import {
   workedExampleKnownAt,
   workedExampleLateReading,
@@ -53,7 +52,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'ledger-audit-'));
   const directory = join(root, 'ledger');
   mkdirSync(directory);
-  const ledger = await openLedger({ store: `sqlite:${join(directory, 'ledger.db')}`, clock });
+  const ledger = await openLedgerAt(`sqlite:${join(directory, 'ledger.db')}`, { clock });
   const { commands, billing } = ledger;
   await recordWorkedExampleContracts(commands, actor);
   now = new Date(workedExampleKnownAt.firstBillingRun);
@@ -84,7 +83,7 @@ describe('ledger close and ledger audit', () => {
     expect((await cli(['audit', 'pack', '--month', '2025-11', '--out', join(root, 'pack-b')])).code).toBe(0);
     expect(filesOf(join(root, 'pack-b'))).toEqual(filesOf(join(root, 'pack-a')));
     now = new Date(workedExampleKnownAt.lateReading);
-    const ledger = await openLedger({ store: `sqlite:${join(root, 'ledger', 'ledger.db')}`, clock });
+    const ledger = await openLedgerAt(`sqlite:${join(root, 'ledger', 'ledger.db')}`, { clock });
     await ledger.commands.recordUsage({ records: [workedExampleLateReading] }, actor);
     await ledger.close();
     now = new Date('2025-12-05T00:00:00Z');

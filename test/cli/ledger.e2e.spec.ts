@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteEventStore } from '@compute-ledger/ledger';
+import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lineWith, pdfToText } from '../documents/pdf-text.js';
 import { buildOnce, ledger, type Run } from './support.js';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billToFromTenant, documentLinesMax, renderInvoiceHtml, renderInvoicePdf, type BillTo, type InvoiceDocument, type Issuer } from '@compute-ledger/documents';
-import { openLedger } from '@compute-ledger/ledger';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { openLedgerAt } from '@compute-ledger/api';
 import { actor, openHarness, type Harness } from '../billing/harness.js';
 import {
   workedExampleAllocation,
@@ -198,15 +199,16 @@ describe('invoice documents of the worked example', () => {
 describe('tenant billing details in the ledger model', () => {
   it('survive a checkpoint and a restart, and a rebuild from the log gives the same model', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'ledger-documents-'));
-    const options = { store: `sqlite:${join(directory, 'ledger.db')}`, dataDir: directory, clock: () => new Date('2025-10-20T00:00:00Z') };
+    const store = `sqlite:${join(directory, 'ledger.db')}`;
+    const options = { dataDir: directory, clock: () => new Date('2025-10-20T00:00:00Z') };
     try {
-      const ledger = await openLedger(options);
+      const ledger = await openLedgerAt(store, options);
       await ledger.commands.registerTenant(workedExampleTenant, actor);
       await ledger.commands.updateTenantBillingDetails('frontier-lab', billingDetails, actor);
       await ledger.reports.scope();
       expect(ledger.runner.model.tenants.get('frontier-lab')?.billingDetails).toEqual(billingDetails);
       await ledger.close();
-      const reopened = await openLedger(options);
+      const reopened = await openLedgerAt(store, options);
       try {
         expect(reopened.runner.model.tenants.get('frontier-lab')?.billingDetails).toEqual(billingDetails);
         expect((await reopened.verify()).rebuild.ok).toBe(true);

@@ -6,12 +6,12 @@ import {
   LedgerCommands,
   RuleViolationError,
   leaseStream,
-  openSqliteEventStore,
   siteStream,
   usageStream,
   type EventStore,
   type RecordedEvent,
 } from '@compute-ledger/ledger';
+import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
 import {
   workedExampleAllocation,
   workedExampleKnownAt,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isEsdbConnectionString, openEsdbEventStore, StoreOpenError } from '@compute-ledger/ledger';
+import { StoreOpenError } from '@compute-ledger/ledger';
+import { isEsdbConnectionString, openEsdbEventStore } from '@compute-ledger/store-esdb';
 
 describe('EventStoreDB connection strings', () => {
   it('takes the client\'s schemes and KurrentDB\'s names for them', () => {

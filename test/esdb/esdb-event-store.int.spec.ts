@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
-import { openEsdbEventStore, openStore, StoreOpenError } from '@compute-ledger/ledger';
+import { StoreOpenError } from '@compute-ledger/ledger';
+import { openEsdbEventStore } from '@compute-ledger/store-esdb';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { openStore } from '@compute-ledger/api';
 import { describeEventStoreContract, usageEvent, usageEvents } from '../store/event-store.contract.js';
 import { startEsdbDouble } from './double/esdb-double.js';
 import type { EsdbDouble } from './double/esdb-double.js';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EventStoreDBClient } from '@eventstore/db-client';
-import { openEsdbEventStore } from '@compute-ledger/ledger';
+import { openEsdbEventStore } from '@compute-ledger/store-esdb';
 import type { EventStore, RecordedEvent } from '@compute-ledger/ledger';
 import { describeEventStoreContract, readWholeLog, usageEvent, usageEvents } from '../store/event-store.contract.js';
 import { startEsdbDouble } from './double/esdb-double.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { openEsdbEventStore } from '@compute-ledger/ledger';
+import { openEsdbEventStore } from '@compute-ledger/store-esdb';
 import type { EventStore } from '@compute-ledger/ledger';
 import type { ContractFactory, ContractSubject } from '../store/event-store.contract.js';
 import type { EsdbDouble } from './double/esdb-double.js';

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, openEsdbEventStore, openLedger, RuleViolationError } from '@compute-ledger/ledger';
+import { ConflictError, openLedger, RuleViolationError } from '@compute-ledger/ledger';
+import { openEsdbEventStore } from '@compute-ledger/store-esdb';
 import type { Ledger } from '@compute-ledger/ledger';
 import { readWholeLog } from '../store/event-store.contract.js';
 import {

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConcurrencyError, DuplicateEventIdError, openEsdbEventStore } from '@compute-ledger/ledger';
+import { ConcurrencyError, DuplicateEventIdError } from '@compute-ledger/ledger';
+import { openEsdbEventStore } from '@compute-ledger/store-esdb';
 import type { AppendResult, EventStore } from '@compute-ledger/ledger';
 import { expectedHash, readWholeLog, usageEvent, usageEvents } from '../store/event-store.contract.js';
 import { startEsdbDouble } from './double/esdb-double.js';

@@ -1,6 +1,7 @@
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { reportByName } from '@compute-ledger/api';
-import { DomainError, openLedger, openSqliteEventStore, type Ledger, type MonthTimeQuery, type TimeQuery } from '@compute-ledger/ledger';
+import { DomainError, openLedger, type Ledger, type MonthTimeQuery, type TimeQuery } from '@compute-ledger/ledger';
+import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
 import { iso, type History, type Step, type TimedStep } from './history.js';
 import { ReferenceModel, type RefDocument } from './reference-model.js';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerEventRegistry } from '@compute-ledger/contracts';
-import { openSqliteEventStore, type JsonObject } from '@compute-ledger/ledger';
+import type { JsonObject } from '@compute-ledger/ledger';
+import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
 import { buildOnce } from '../cli/support.js';
 import { Client, type Json } from './support/client.js';
 import { gpuSku, siteBody, tenantBody } from './support/fleet.js';

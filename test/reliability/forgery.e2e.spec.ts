@@ -1,7 +1,7 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteEventStore } from '@compute-ledger/ledger';
+import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
 import { buildOnce, ledger } from '../cli/support.js';
 import { withRawConnection } from '../store/sqlite-fixtures.js';
 import { Client, type Json } from './support/client.js';

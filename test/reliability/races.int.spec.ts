@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openLedger, openSqliteEventStore, type EventStore, type Ledger } from '@compute-ledger/ledger';
+import { openLedger, type EventStore, type Ledger } from '@compute-ledger/ledger';
+import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
 import { allocationBody, leaseBody, siteBody, tenantBody, UsageSource, type FleetLease } from './support/fleet.js';
 import { temporaryDirectory } from './support/ledger-server.js';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { openLedgerAt } from '@compute-ledger/api';
 
 /**
  * The races concurrency.e2e.spec.ts provokes between processes, made to happen every time: two
@@ -40,7 +43,7 @@ function hookedStore(store: EventStore): EventStore {
 beforeEach(async () => {
   directory = temporaryDirectory('races');
   const path = join(directory.path, 'ledger.db');
-  first = await openLedger({ store: `sqlite:${path}` });
+  first = await openLedgerAt(`sqlite:${path}`);
   second = await openLedger({ store: hookedStore(openSqliteEventStore({ path })) });
   await first.commands.commissionSite(siteBody(lease.siteId, 100), actor);
   await first.commands.registerTenant(tenantBody(lease.tenantId), actor);

@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { ApiKeys, connectionLimits, createLogger, startApiServer, type ApiServer, type ConnectionLimits } from '@compute-ledger/api';
-import { openLedger, type Ledger } from '@compute-ledger/ledger';
+import { ApiKeys, connectionLimits, createLogger, openLedgerAt, startApiServer, type ApiServer, type ConnectionLimits } from '@compute-ledger/api';
+import type { Ledger } from '@compute-ledger/ledger';
 
 /**
  * Slow clients over raw sockets: headers sent a byte at a time, a body at one byte every 2 s, a
@@ -21,7 +21,7 @@ let server: ApiServer;
 let port: number;
 
 beforeAll(async () => {
-  ledger = await openLedger({ store: 'sqlite::memory:' });
+  ledger = await openLedgerAt('sqlite::memory:');
   server = await startApiServer({ ledger, apiKeys: ApiKeys.parse(`${adminKey}=admin`), logger: createLogger('silent'), port: 0, connectionLimits: limits });
   port = Number(new URL(server.url).port);
 });

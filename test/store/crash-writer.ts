@@ -1,4 +1,4 @@
-import { openSqliteEventStore } from '@compute-ledger/ledger';
+import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
 import type { StreamWrite } from '@compute-ledger/ledger';
 
 /**

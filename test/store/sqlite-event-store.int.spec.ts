@@ -6,12 +6,12 @@ import {
   appendEventsMax,
   ConcurrencyError,
   DuplicateEventIdError,
-  openSqliteEventStore,
   readPageEventsMax,
   StoreOpenError,
-  subscriptionPollIntervalMs,
 } from '@compute-ledger/ledger';
-import type { EventToAppend, RecordedEvent, SqliteEventStore, StreamWrite } from '@compute-ledger/ledger';
+import { openSqliteEventStore, subscriptionPollIntervalMs } from '@compute-ledger/store-sqlite';
+import type { EventToAppend, RecordedEvent, StreamWrite } from '@compute-ledger/ledger';
+import type { SqliteEventStore } from '@compute-ledger/store-sqlite';
 import { describeEventStoreContract, readWholeLog, usageEvent, usageEvents } from './event-store.contract.js';
 import { flipDataByte, sqliteFileFactory, sqliteMemoryFactory, temporaryDirectory, withRawConnection } from './sqlite-fixtures.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '@compute-ledger/contracts';
-import { openSqliteEventStore, StreamStateCache, type EventStore, type EventToAppend } from '@compute-ledger/ledger';
+import { StreamStateCache, type EventStore, type EventToAppend } from '@compute-ledger/ledger';
+import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
 
 /**
  * The stream cache answers a load without reading the store only when it knows the stream has

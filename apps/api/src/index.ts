@@ -2,6 +2,7 @@
  * The API application's public surface: the HTTP server and the `ledger` command, for the
  * process entry points and for the end-to-end tests that start them.
  */
+export { openLedgerAt, openStore, type LedgerAtOptions } from './composition/open-store.js';
 export { createApiApp, startApiServer, type ApiServer, type ApiServerOptions } from './http/server.js';
 export { ApiModule, apiControllers } from './http/app.module.js';
 export { ApiKeys, loadOrCreateAdminKey, adminKeyFile, staffRoles, type Caller, type Role } from './http/auth/api-keys.js';

@@ -5,7 +5,7 @@
  */
 
 // Opening a ledger and its services
-export { Ledger, openLedger, openStore, type LedgerVerifyResult } from './application/ledger.js';
+export { Ledger, openLedger, type LedgerOptions, type LedgerVerifyResult } from './application/ledger.js';
 export { systemClock, type Clock } from './application/clock.js';
 export { LedgerCommands, type LeaseResult, type UsageBatchResult } from './application/ledger-commands.js';
 export { leaseView, type InvoiceView, type MonthTimeQuery, type ReportService, type TimeQuery, type UsagePageQuery } from './application/report-service.js';
@@ -42,21 +42,8 @@ export { journalEntries } from './projections/journal.js';
 export { receivablesAt, receivablesOfTenant } from './projections/receivables.js';
 export { modelDigest } from './projections/model-snapshot.js';
 
-// The store port, its rules and the hash chain
-export { type AppendResult, type EventStore, type EventToAppend, type ExpectedRevision, type FoldedEvent, type JsonObject, type ReadAllOptions, type RecordedEvent, type StreamWrite, type SubscribeOptions, type Subscription, type VerifyAnchor, type VerifyResult } from './store/event-store.js';
-export { appendEventsMax, readPageEventsMax, readStreamEventsMax } from './store/limits.js';
-export { canonicalJson } from './store/canonical-json.js';
-export { chainHash, genesisHash } from './store/hash-chain.js';
-export { parsePinnedHead, pinnedHeadFormat, pinnedHeadPattern, verifyLog, type PinnedHead } from './store/pinned-heads.js';
-
-// The adapters (SQLite, EventStoreDB)
-export { openSqliteEventStore, SqliteEventStore } from './store/sqlite/sqlite-event-store.js';
-export { dataDirectoryMode, sqliteStorePragmas } from './store/sqlite/open-database.js';
-export { eventIdKey } from './store/sqlite/event-id-key.js';
-export { streamMarkRevisions } from './store/sqlite/schema.js';
-export { subscriptionPollIntervalMs } from './store/sqlite/subscription.js';
-export { isEsdbConnectionString } from './store/esdb/connection.js';
-export { openEsdbEventStore } from './store/esdb/esdb-event-store.js';
+// The store port, the hash chain, and the rules every adapter (libs/store-*) applies the same way
+export * from './store/index.js';
 
 // Values: decimals, time, wording
 export { dec, Decimal, formatMoney } from './shared/decimal.js';

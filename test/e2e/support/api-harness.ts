@@ -4,10 +4,11 @@ import { join } from 'node:path';
 // End-to-end tests start the application itself, in this process, to move its clock: the one
 // place outside apps/api that imports the application.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { ApiKeys, createLogger, startApiServer, type ApiServer, type Webhooks } from '@compute-ledger/api';
+import { ApiKeys, createLogger, openLedgerAt, startApiServer, type ApiServer, type Webhooks } from '@compute-ledger/api';
 import { answerSchemas, ProblemAnswer } from '@compute-ledger/contracts';
 import type { ZodType } from 'zod';
-import { openEsdbEventStore, openLedger, type EventStore, type Ledger } from '@compute-ledger/ledger';
+import type { EventStore, Ledger } from '@compute-ledger/ledger';
+import { openEsdbEventStore } from '@compute-ledger/store-esdb';
 import { startEsdbDouble, type EsdbDoubleOptions } from '../../esdb/double/esdb-double.js';
 
 /**
@@ -108,7 +109,7 @@ export async function startHarness(start: string, options: HarnessOptions = {}):
   let nowMs = Date.parse(start);
   const clock = () => new Date(nowMs);
   const testStore = await openTestStore(directory, clock);
-  const ledger = await openLedger({ store: testStore.store, clock, dataDir: directory, follow: true });
+  const ledger = await openLedgerAt(testStore.store, { clock, dataDir: directory, follow: true });
   const webhooks = options.webhooks?.(ledger, directory);
   const server = await startApiServer({ ledger, apiKeys: ApiKeys.parse(apiKeysSpec), logger: createLogger('silent'), port: 0, ...(webhooks === undefined ? {} : { webhooks }) });
   let openApi: Promise<OpenApiDocument> | undefined;

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { dataDirectoryMode, openLedger, openStore, type Ledger } from '@compute-ledger/ledger';
+import { dataDirectoryMode, type Ledger } from '@compute-ledger/ledger';
+import { openLedgerAt, openStore } from '../composition/open-store.js';
 import { killingAfterCommit, type KillAfterCommit } from './fault-injection.js';
 import { ValidationError } from '@compute-ledger/ledger';
 import type { z } from 'zod';
@@ -43,17 +43,13 @@ export async function withLedger<T>(context: CliContext, work: (ledger: Ledger) 
 
 export async function openConfiguredLedger(context: CliContext, follow: boolean, readOnly = false, fault: KillAfterCommit | null = null): Promise<Ledger> {
   const { storeUrl, currency, dataDir } = context.config;
-  if (storeUrl.startsWith('sqlite:')) {
-    const path = storeUrl.slice('sqlite:'.length);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: dataDirectoryMode });
-  }
   mkdirSync(dataDir, { recursive: true, mode: dataDirectoryMode });
   // A checkpoint records its digest in the log: written when worth a shorter replay, not after every command.
   const checkpointEventsMin = readOnly ? Number.POSITIVE_INFINITY : context.config.checkpointEventsMin;
   const clock = context.clock === undefined ? {} : { clock: context.clock };
   // The crash tests' seam (fault-injection.ts): only then is the store wrapped.
   const store = fault === null ? storeUrl : killingAfterCommit(await openStore(storeUrl, context.clock), fault);
-  return openLedger({ store, currency, dataDir, follow, checkpointEventsMin, ...clock });
+  return openLedgerAt(store, { currency, dataDir, follow, checkpointEventsMin, ...clock });
 }
 
 /**

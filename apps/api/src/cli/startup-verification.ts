@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { dataDirectoryMode, openStore, type EventStore, type VerifyAnchor, type VerifyResult } from '@compute-ledger/ledger';
+import { dataDirectoryMode, type EventStore, type VerifyAnchor, type VerifyResult } from '@compute-ledger/ledger';
+import { openStore } from '../composition/open-store.js';
 
 /**
  * The hash-chain check `ledger serve` runs before it serves anything. A full check reads every
@@ -133,10 +134,6 @@ export class StartupVerification {
  * it breaks when a model folds it.
  */
 export async function withBareStore<T>(storeUrl: string, work: (store: EventStore) => Promise<T>): Promise<T> {
-  if (storeUrl.startsWith('sqlite:')) {
-    const path = storeUrl.slice('sqlite:'.length);
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: dataDirectoryMode });
-  }
   const store = await openStore(storeUrl);
   try {
     return await work(store);

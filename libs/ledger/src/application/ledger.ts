@@ -3,9 +3,6 @@ import type { CurrencyCode } from '@compute-ledger/contracts';
 import { foldLease } from '../domain/lease/lease.js';
 import { modelDigest } from '../projections/model-snapshot.js';
 import type { EventStore, VerifyResult } from '../store/event-store.js';
-import { isEsdbConnectionString } from '../store/esdb/connection.js';
-import { openEsdbEventStore } from '../store/esdb/esdb-event-store.js';
-import { openSqliteEventStore } from '../store/sqlite/sqlite-event-store.js';
 import type { BillingCommands } from './billing-commands.js';
 import { LedgerCommands } from './ledger-commands.js';
 import { checkpointState, loadVerifiedCheckpoint, noCheckpoint, type CheckpointState } from './model-checkpoint.js';
@@ -19,12 +16,14 @@ import { systemClock, type Clock } from './clock.js';
  * HTTP API and the command line both call. Nothing else wires these together.
  */
 
-export const defaultStoreUrl = 'sqlite:./data/ledger.db';
 export const modelCheckpointFile = 'model.checkpoint';
 
 export interface LedgerOptions {
-  /** `sqlite:<path>` (default `sqlite:./data/ledger.db`), or an already opened store. */
-  store?: string | EventStore;
+  /**
+   * The opened store the ledger keeps (and closes with it). Opening one from a URL is the
+   * application's composition (apps/api/src/composition/open-store.ts), so the core loads no driver.
+   */
+  store: EventStore;
   currency?: CurrencyCode;
   clock?: Clock;
   /** Where the model checkpoint lives; none is kept when omitted. */
@@ -131,21 +130,9 @@ export class Ledger {
   }
 }
 
-/** Opens the store a URL names. */
-export async function openStore(url: string, clock?: Clock): Promise<EventStore> {
-  if (url.startsWith('sqlite:')) {
-    const path = url.slice('sqlite:'.length);
-    return openSqliteEventStore(clock === undefined ? { path } : { path, clock });
-  }
-  if (isEsdbConnectionString(url)) {
-    return openEsdbEventStore(clock === undefined ? { connectionString: url } : { connectionString: url, clock });
-  }
-  throw new Error(`unsupported LEDGER_STORE ${url}: expected sqlite:<path>, or esdb://, esdb+discover://, kurrentdb:// or kurrent:// and a server`);
-}
-
-export async function openLedger(options: LedgerOptions = {}): Promise<Ledger> {
+export async function openLedger(options: LedgerOptions): Promise<Ledger> {
   const clock = options.clock ?? systemClock;
-  const store = typeof options.store === 'object' ? options.store : await openStore(options.store ?? defaultStoreUrl, clock);
+  const { store } = options;
   const checkpointPath = options.dataDir === undefined ? null : join(options.dataDir, modelCheckpointFile);
   const loaded = checkpointPath === null ? { model: null, state: noCheckpoint } : await loadVerifiedCheckpoint(checkpointPath, store, foldLease);
   const restoredFrom = loaded.model?.position ?? null;

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { ledgerEventRegistry } from '@compute-ledger/contracts';
 import type { EventStore, EventToAppend, JsonObject } from '../store/event-store.js';
-import { dataDirectoryMode } from '../store/sqlite/open-database.js';
+import { dataDirectoryMode } from '../store/file-modes.js';
 import type { LeaseFold, LedgerModel } from '../projections/ledger-model.js';
 import { modelSnapshotVersion, restoreModel, writeModelSnapshot } from '../projections/model-snapshot.js';
 

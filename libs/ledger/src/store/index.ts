@@ -1,17 +1,15 @@
 export * from './event-store.js';
 export * from './errors.js';
 export { canonicalJson, canonicalJsonDepthMax, CanonicalJsonError } from './canonical-json.js';
-export { canonicalEventJson, chainHash, genesisHash } from './hash-chain.js';
-export type { HashedEventText } from './hash-chain.js';
+export { canonicalEventJson, chainHash, chainHashQuoted, genesisHash } from './hash-chain.js';
+export type { HashedEventText, QuotedEventText } from './hash-chain.js';
 export * from './limits.js';
-export { openSqliteEventStore, SqliteEventStore } from './sqlite/sqlite-event-store.js';
-export type { SqliteEventStoreOptions } from './sqlite/sqlite-event-store.js';
-export { dataDirectoryMode, sqliteStorePragmas, storeFileMode } from './sqlite/open-database.js';
-export { eventIdKey } from './sqlite/event-id-key.js';
-export { streamMarkRevisions } from './sqlite/schema.js';
-export { subscriptionPollIntervalMs } from './sqlite/subscription.js';
-export { EsdbEventStore, openCheckTimeoutMs, openEsdbEventStore } from './esdb/esdb-event-store.js';
-export type { EsdbEventStoreOptions } from './esdb/esdb-event-store.js';
-export { isEsdbConnectionString } from './esdb/connection.js';
+export { dataDirectoryMode } from './file-modes.js';
 export { parsePinnedHead, pinnedHeadFormat, pinnedHeadPattern, verifyLog } from './pinned-heads.js';
 export type { PinnedHead } from './pinned-heads.js';
+// What every adapter (libs/store-sqlite, libs/store-esdb) applies the same way.
+export { checkExpectedRevision, expectedRevisionHolds, instantFromDate, normalizeInstant, validateStreamWrite } from './append-rules.js';
+export { findRecordedWrite, type RecordedCopy } from './idempotency.js';
+export { checkContiguous, subscriptionPageEventsMax, SubscriptionLifecycle } from './subscription-lifecycle.js';
+export { AdapterStore } from './adapter-store.js';
+export { assert } from '../shared/assert.js';

@@ -1,14 +1,11 @@
 import { START } from '@eventstore/db-client';
 import type { EventStoreDBClient, ResolvedEvent, StreamSubscription } from '@eventstore/db-client';
-import { assert } from '../../shared/assert.js';
-import type { RecordedEvent, SubscribeOptions, Subscription } from '../event-store.js';
+import { checkContiguous, SubscriptionLifecycle, subscriptionPageEventsMax } from '@compute-ledger/ledger';
+import type { SubscribeOptions, Subscription } from '@compute-ledger/ledger';
 import { fromLogEvent, toSafeNumber } from './log-codec.js';
 import type { StreamNames } from './log-codec.js';
 import type { EsdbReader } from './reader.js';
 import { backoff, isFinalSubscriptionError } from './retry.js';
-
-/** Events per batch handed to a subscriber. */
-export const subscriptionPageEventsMax = 1_000;
 
 /**
  * Events the subscription holds while its handler works. Past it the server's stream is paused
@@ -41,9 +38,7 @@ export const resubscribeWindowMs = 60_000;
  */
 export class EsdbSubscription implements Subscription {
   readonly caughtUp: Promise<void>;
-  private resolveCaughtUp!: () => void;
-  private rejectCaughtUp!: (error: Error) => void;
-  private isCaughtUp = false;
+  private readonly lifecycle: SubscriptionLifecycle;
   private closed = false;
   private source: StreamSubscription | undefined;
   private readonly buffer: ResolvedEvent[] = [];
@@ -65,16 +60,10 @@ export class EsdbSubscription implements Subscription {
     private readonly options: SubscribeOptions,
     private readonly onStopped: (subscription: EsdbSubscription) => void,
   ) {
-    this.caughtUp = new Promise<void>((resolve, reject) => {
-      this.resolveCaughtUp = resolve;
-      this.rejectCaughtUp = reject;
-    });
-    // Whoever does not await `caughtUp` hears of a failure through onError instead.
-    this.caughtUp.catch(() => undefined);
-    const afterPosition = options.afterPosition ?? -1;
-    assert(Number.isSafeInteger(afterPosition) && afterPosition >= -1, 'afterPosition is a position or -1');
-    this.receivedThrough = afterPosition;
-    this.finished = this.run(afterPosition);
+    this.lifecycle = new SubscriptionLifecycle(options);
+    this.caughtUp = this.lifecycle.caughtUp;
+    this.receivedThrough = this.lifecycle.afterPosition;
+    this.finished = this.run(this.lifecycle.afterPosition);
   }
 
   async close(): Promise<void> {
@@ -89,7 +78,7 @@ export class EsdbSubscription implements Subscription {
     let checkpoint = afterPosition;
     try {
       const target = await this.reader.headPosition();
-      if (checkpoint >= target) this.markCaughtUp();
+      this.lifecycle.reached(checkpoint, target);
       if (!this.closed) this.source = this.open(afterPosition);
       while (!this.closed) {
         if (this.sourceFailure !== undefined) throw this.sourceFailure;
@@ -100,14 +89,15 @@ export class EsdbSubscription implements Subscription {
           continue;
         }
         const events = batch.map((resolved) => fromLogEvent(resolved, this.names.log).event);
-        checkContiguous(events, checkpoint);
+        checkContiguous(events, checkpoint, 'the ledger log is damaged (run verify)');
         if (this.closed) break;
         await this.options.onEvents(events);
         checkpoint = events[events.length - 1]?.position ?? checkpoint;
-        if (!this.isCaughtUp && checkpoint >= target) this.markCaughtUp();
+        this.lifecycle.reached(checkpoint, target);
       }
     } catch (error) {
-      this.fail(error instanceof Error ? error : new Error(String(error)));
+      this.closed = true;
+      this.lifecycle.fail(error);
     } finally {
       await this.source?.unsubscribe().catch(() => undefined);
       this.onStopped(this);
@@ -176,30 +166,5 @@ export class EsdbSubscription implements Subscription {
     return new Promise<void>((resolve) => {
       this.wake = resolve;
     });
-  }
-
-  private markCaughtUp(): void {
-    this.isCaughtUp = true;
-    this.resolveCaughtUp();
-    this.options.onCaughtUp?.();
-  }
-
-  private fail(error: Error): void {
-    this.closed = true;
-    if (!this.isCaughtUp) this.rejectCaughtUp(error);
-    if (this.options.onError) this.options.onError(error);
-    else
-      queueMicrotask(() => {
-        throw error;
-      });
-  }
-}
-
-/** Positions have no holes; a hole means the log was damaged, and skipping it would hide that. */
-function checkContiguous(events: readonly RecordedEvent[], checkpoint: number): void {
-  let expected = checkpoint + 1;
-  for (const event of events) {
-    if (event.position !== expected) throw new Error(`the ledger log has no event at position ${expected} (next is ${event.position}): run verify`);
-    expected += 1;
   }
 }

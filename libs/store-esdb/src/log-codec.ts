@@ -1,6 +1,6 @@
 import { jsonEvent } from '@eventstore/db-client';
 import type { JSONEventData, ResolvedEvent } from '@eventstore/db-client';
-import type { EventMetadata, JsonObject, JsonValue, RecordedEvent } from '../event-store.js';
+import type { EventMetadata, JsonObject, JsonValue, RecordedEvent } from '@compute-ledger/ledger';
 
 /**
  * How the ledger's events look on the server. The log stream holds every ledger event in log

@@ -1,5 +1,5 @@
-import type { RecordedEvent } from '../event-store.js';
-import { genesisHash } from '../hash-chain.js';
+import { genesisHash } from '@compute-ledger/ledger';
+import type { RecordedEvent } from '@compute-ledger/ledger';
 import type { LogEvent } from './log-codec.js';
 
 /** Room for this many positions when a stream's first event is folded; doubled when full. */

@@ -1,19 +1,16 @@
 import { EventStoreDBClient } from '@eventstore/db-client';
-import { StoreOpenError } from '../errors.js';
+import { AdapterStore, StoreOpenError } from '@compute-ledger/ledger';
 import type {
   AppendResult,
   EventStore,
-  EventToAppend,
-  ExpectedRevision,
   FoldedEvent,
   ReadAllOptions,
   RecordedEvent,
   StreamWrite,
   SubscribeOptions,
-  Subscription,
   VerifyAnchor,
   VerifyResult,
-} from '../event-store.js';
+} from '@compute-ledger/ledger';
 import { redactCredentials, splitLedgerParameters, toClientConnectionString } from './connection.js';
 import { streamNames } from './log-codec.js';
 import type { StreamNames } from './log-codec.js';
@@ -140,11 +137,9 @@ export async function openEsdbEventStore(options: EsdbEventStoreOptions): Promis
   return store;
 }
 
-export class EsdbEventStore implements EventStore {
+export class EsdbEventStore extends AdapterStore<EsdbSubscription> implements EventStore {
   private readonly reader: EsdbReader;
   private readonly writer: EsdbWriter;
-  private readonly subscriptions = new Set<EsdbSubscription>();
-  private closed = false;
 
   /** Use openEsdbEventStore, which checks the server first. */
   constructor(
@@ -153,19 +148,9 @@ export class EsdbEventStore implements EventStore {
     clock: () => Date,
     sizeLimits: ServerSizeLimits = defaultServerSizeLimits,
   ) {
+    super();
     this.reader = new EsdbReader(client, names);
     this.writer = new EsdbWriter(client, names, this.reader, clock, sizeLimits);
-  }
-
-  async append(streamId: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    const [result] = await this.write([{ streamId, events, expectedRevision }]);
-    if (result === undefined) throw new Error('append answered no result');
-    return result;
-  }
-
-  /** Several writes in one append to the log: all of them are recorded, or none. */
-  async appendMany(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
-    return this.write(writes);
   }
 
   async readStream(streamId: string, fromRevision?: number, limit?: number): Promise<RecordedEvent[]> {
@@ -183,13 +168,6 @@ export class EsdbEventStore implements EventStore {
     return this.readAll({ fromPosition, limit });
   }
 
-  subscribe(options: SubscribeOptions): Subscription {
-    this.checkOpen();
-    const subscription = new EsdbSubscription(this.client, this.names, this.reader, options, (stopped) => this.subscriptions.delete(stopped));
-    this.subscriptions.add(subscription);
-    return subscription;
-  }
-
   async headPosition(): Promise<number> {
     this.checkOpen();
     return this.reader.headPosition();
@@ -205,22 +183,19 @@ export class EsdbEventStore implements EventStore {
     return verifyLog(this.reader, this.names, from);
   }
 
-  /** Stops the subscriptions (waiting for handlers in progress) and the appends under way, then disconnects. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
-    await this.writer.idle();
-    await this.client.dispose();
-  }
-
-  private write(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
-    this.checkOpen();
+  /** Several writes in one append to the log. */
+  protected write(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
     return this.writer.write(writes);
   }
 
-  private checkOpen(): void {
-    if (this.closed) throw new Error('the event store is closed');
+  protected openSubscription(options: SubscribeOptions, onStopped: (subscription: EsdbSubscription) => void): EsdbSubscription {
+    return new EsdbSubscription(this.client, this.names, this.reader, options, onStopped);
+  }
+
+  /** Waits for the appends under way, then disconnects. */
+  protected async release(): Promise<void> {
+    await this.writer.idle();
+    await this.client.dispose();
   }
 }
 

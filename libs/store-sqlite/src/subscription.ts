@@ -1,5 +1,5 @@
-import { assert } from '../../shared/assert.js';
-import type { RecordedEvent, SubscribeOptions, Subscription } from '../event-store.js';
+import { checkContiguous, SubscriptionLifecycle, subscriptionPageEventsMax } from '@compute-ledger/ledger';
+import type { RecordedEvent, SubscribeOptions, Subscription } from '@compute-ledger/ledger';
 
 /**
  * How often a live subscription looks at the file by itself. Commits of this store instance
@@ -7,9 +7,6 @@ import type { RecordedEvent, SubscribeOptions, Subscription } from '../event-sto
  * seen, so it is low to cost nothing when the log is quiet.
  */
 export const subscriptionPollIntervalMs = 500;
-
-/** Events per batch handed to a subscriber. */
-export const subscriptionPageEventsMax = 1_000;
 
 /** What a subscription reads from: positions of a log without gaps. */
 export interface SubscriptionSource {
@@ -25,9 +22,7 @@ export interface SubscriptionSource {
  */
 export class CatchUpSubscription implements Subscription {
   readonly caughtUp: Promise<void>;
-  private resolveCaughtUp!: () => void;
-  private rejectCaughtUp!: (error: Error) => void;
-  private isCaughtUp = false;
+  private readonly lifecycle: SubscriptionLifecycle;
   private closed = false;
   private wake: (() => void) | undefined;
   private readonly finished: Promise<void>;
@@ -37,17 +32,11 @@ export class CatchUpSubscription implements Subscription {
     private readonly options: SubscribeOptions,
     private readonly onStopped: (subscription: CatchUpSubscription) => void,
   ) {
-    this.caughtUp = new Promise<void>((resolve, reject) => {
-      this.resolveCaughtUp = resolve;
-      this.rejectCaughtUp = reject;
-    });
-    // Whoever does not await `caughtUp` hears of a failure through onError instead.
-    this.caughtUp.catch(() => undefined);
-    const afterPosition = options.afterPosition ?? -1;
-    assert(Number.isSafeInteger(afterPosition) && afterPosition >= -1, 'afterPosition is a position or -1');
+    this.lifecycle = new SubscriptionLifecycle(options);
+    this.caughtUp = this.lifecycle.caughtUp;
     // "Caught up" means: everything that existed when subscribe was called has been delivered.
     const target = source.headPosition();
-    this.finished = this.run(afterPosition, target);
+    this.finished = this.run(this.lifecycle.afterPosition, target);
   }
 
   /** A commit happened: read again now rather than at the next poll. */
@@ -71,27 +60,22 @@ export class CatchUpSubscription implements Subscription {
       while (!this.closed) {
         // The subscriber may hold more than was delivered: it need not be read for it again.
         checkpoint = Math.max(checkpoint, this.options.heldPosition?.() ?? checkpoint);
-        if (!this.isCaughtUp && checkpoint >= target) this.markCaughtUp();
+        this.lifecycle.reached(checkpoint, target);
         const events = this.source.readPage(checkpoint + 1, subscriptionPageEventsMax);
         if (events.length === 0) {
           await this.waitForCommit();
           continue;
         }
-        checkContiguous(events, checkpoint);
+        checkContiguous(events, checkpoint, 'the file is damaged (run verify)');
         await this.options.onEvents(events);
         checkpoint = events[events.length - 1]?.position ?? checkpoint;
       }
     } catch (error) {
-      this.fail(error instanceof Error ? error : new Error(String(error)));
+      this.closed = true;
+      this.lifecycle.fail(error);
     } finally {
       this.onStopped(this);
     }
-  }
-
-  private markCaughtUp(): void {
-    this.isCaughtUp = true;
-    this.resolveCaughtUp();
-    this.options.onCaughtUp?.();
   }
 
   /** Resolves on the next commit of this store, after the poll interval, or on close. */
@@ -106,25 +90,5 @@ export class CatchUpSubscription implements Subscription {
         resolve();
       };
     });
-  }
-
-  private fail(error: Error): void {
-    this.closed = true;
-    if (!this.isCaughtUp) this.rejectCaughtUp(error);
-    if (this.options.onError) this.options.onError(error);
-    else queueMicrotask(() => {
-      throw error;
-    });
-  }
-}
-
-/** Positions have no gaps; a gap means rows were removed, and skipping it would hide that. */
-function checkContiguous(events: readonly RecordedEvent[], checkpoint: number): void {
-  let expected = checkpoint + 1;
-  for (const event of events) {
-    if (event.position !== expected) {
-      throw new Error(`the log has no event at position ${expected} (next is ${event.position}): the file is damaged (run verify)`);
-    }
-    expected += 1;
   }
 }

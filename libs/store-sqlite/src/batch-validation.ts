@@ -1,7 +1,5 @@
-import { validateStreamWrite } from '../append-rules.js';
-import { DuplicateEventIdError } from '../errors.js';
-import type { StreamWrite } from '../event-store.js';
-import { appendEventsMax, appendManyWritesMax } from '../limits.js';
+import { appendEventsMax, appendManyWritesMax, DuplicateEventIdError, validateStreamWrite } from '@compute-ledger/ledger';
+import type { StreamWrite } from '@compute-ledger/ledger';
 import { eventIdKey } from './event-id-key.js';
 
 /**

@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { VerifyAnchor, VerifyResult } from '../event-store.js';
-import { chainHash, genesisHash } from '../hash-chain.js';
+import { chainHash, genesisHash } from '@compute-ledger/ledger';
+import type { VerifyAnchor, VerifyResult } from '@compute-ledger/ledger';
 import { eventIdKey } from './event-id-key.js';
 import type { EventRow, IndexCheckRow, Statements } from './statements.js';
 

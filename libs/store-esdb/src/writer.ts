@@ -1,11 +1,18 @@
 import { MaxAppendSizeExceededError, NO_STREAM, UnknownError, WrongExpectedVersionError } from '@eventstore/db-client';
 import type { AppendExpectedRevision, EventStoreDBClient, JSONEventData } from '@eventstore/db-client';
-import { checkExpectedRevision, instantFromDate, validateStreamWrite } from '../append-rules.js';
-import { canonicalJson } from '../canonical-json.js';
-import { DuplicateEventIdError } from '../errors.js';
-import type { AppendResult, EventToAppend, ExpectedRevision, RecordedEvent, StreamWrite } from '../event-store.js';
-import { chainHash } from '../hash-chain.js';
-import { appendEventsMax, appendManyWritesMax, readPageEventsMax } from '../limits.js';
+import {
+  appendEventsMax,
+  appendManyWritesMax,
+  canonicalJson,
+  chainHash,
+  checkExpectedRevision,
+  DuplicateEventIdError,
+  findRecordedWrite as findRecordedCopies,
+  instantFromDate,
+  readPageEventsMax,
+  validateStreamWrite,
+} from '@compute-ledger/ledger';
+import type { AppendResult, EventToAppend, ExpectedRevision, RecordedEvent, StreamWrite } from '@compute-ledger/ledger';
 import { checkServerNames, toLogEventData } from './log-codec.js';
 import type { LogEvent, StreamNames } from './log-codec.js';
 import { LogState } from './log-state.js';
@@ -239,38 +246,12 @@ function prepareBatch(writes: readonly StreamWrite[]): PreparedWrite[] {
   return prepared;
 }
 
-/**
- * A write is a repeat when every one of its ids is recorded with the same stream, type, schema
- * version and data (metadata may differ: a retry may carry another correlation id), the same
- * rule as the SQLite store's.
- */
+/** Whether a write is already recorded, by the port's idempotency rule, against the ids folded from the log. */
 function findRecordedWrite(write: PreparedWrite, recorded: ReadonlyMap<string, RecordedEvent>): AppendResult | undefined {
-  let matched: RecordedEvent | undefined;
-  let matchedCount = 0;
-  for (const event of write.events) {
+  return findRecordedCopies(write, (event) => {
     const found = recorded.get(event.eventId);
-    if (found === undefined) continue;
-    checkSameContent(write.streamId, event, found);
-    matched = found;
-    matchedCount += 1;
-  }
-  if (matched === undefined) return undefined;
-  if (matchedCount < write.events.length) {
-    throw new DuplicateEventIdError(matched.eventId, `the append to ${write.streamId} mixes ids already recorded with new ones`);
-  }
-  // Every event matched, so `matched` is the recorded copy of the write's last event.
-  return { nextRevision: matched.revision, position: matched.position, written: false };
-}
-
-function checkSameContent(streamId: string, event: PreparedEvent, recorded: RecordedEvent): void {
-  const differences: string[] = [];
-  if (recorded.streamId !== streamId) differences.push(`stream ${recorded.streamId} instead of ${streamId}`);
-  if (recorded.type !== event.type) differences.push(`type ${recorded.type} instead of ${event.type}`);
-  if (recorded.schemaVersion !== event.schemaVersion) differences.push(`schema version ${recorded.schemaVersion} instead of ${event.schemaVersion}`);
-  if (differences.length === 0 && canonicalJson(recorded.data) !== event.dataJson) differences.push('other data');
-  if (differences.length > 0) {
-    throw new DuplicateEventIdError(event.eventId, `recorded at position ${recorded.position} with ${differences.join(', ')}`);
-  }
+    return found === undefined ? undefined : { ...found, dataJson: canonicalJson(found.data) };
+  });
 }
 
 /** The server's expectation for "the last revision is exactly this one" (-1: no stream yet). */

@@ -1,10 +1,15 @@
 import type { Database, Transaction } from 'better-sqlite3';
 import { SqliteError } from 'better-sqlite3';
-import { assert } from '../../shared/assert.js';
-import { expectedRevisionHolds, checkExpectedRevision, instantFromDate } from '../append-rules.js';
-import { canonicalJson } from '../canonical-json.js';
-import type { AppendResult, StreamWrite } from '../event-store.js';
-import { chainHashQuoted, genesisHash } from '../hash-chain.js';
+import {
+  assert,
+  canonicalJson,
+  chainHashQuoted,
+  checkExpectedRevision,
+  expectedRevisionHolds,
+  genesisHash,
+  instantFromDate,
+} from '@compute-ledger/ledger';
+import type { AppendResult, StreamWrite } from '@compute-ledger/ledger';
 import { validateBatch } from './batch-validation.js';
 import { findRecordedWrite, isEventKeyTaken } from './recorded-events.js';
 import type { Statements } from './statements.js';

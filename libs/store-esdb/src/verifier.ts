@@ -1,7 +1,5 @@
-import { canonicalJson } from '../canonical-json.js';
-import type { RecordedEvent, VerifyAnchor, VerifyResult } from '../event-store.js';
-import { chainHash, genesisHash } from '../hash-chain.js';
-import { readPageEventsMax } from '../limits.js';
+import { canonicalJson, chainHash, genesisHash, readPageEventsMax } from '@compute-ledger/ledger';
+import type { RecordedEvent, VerifyAnchor, VerifyResult } from '@compute-ledger/ledger';
 import { fromLogEvent } from './log-codec.js';
 import type { StreamNames } from './log-codec.js';
 import type { EsdbReader } from './reader.js';

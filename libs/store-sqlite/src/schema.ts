@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { StoreOpenError } from '../errors.js';
+import { StoreOpenError } from '@compute-ledger/ledger';
 
 /** `PRAGMA application_id` of a ledger file: "CLDG" in ASCII, so `file(1)` and people can tell it apart. */
 export const ledgerApplicationId = 0x434c4447;

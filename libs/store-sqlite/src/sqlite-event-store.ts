@@ -1,19 +1,16 @@
 import type { Database } from 'better-sqlite3';
-import { instantFromDate } from '../append-rules.js';
+import { AdapterStore, instantFromDate } from '@compute-ledger/ledger';
 import type {
   AppendResult,
   EventStore,
-  EventToAppend,
-  ExpectedRevision,
   FoldedEvent,
   ReadAllOptions,
   RecordedEvent,
   StreamWrite,
   SubscribeOptions,
-  Subscription,
   VerifyAnchor,
   VerifyResult,
-} from '../event-store.js';
+} from '@compute-ledger/ledger';
 import { openLedgerDatabase } from './open-database.js';
 import { SqliteReader } from './reader.js';
 import { prepareStatements } from './statements.js';
@@ -45,32 +42,20 @@ export function openSqliteEventStore(options: SqliteEventStoreOptions): SqliteEv
  * number of readers. Its methods are async for the port's sake; the work is synchronous, so
  * calls from one process run one after the other in the order they were made.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore extends AdapterStore<CatchUpSubscription> implements EventStore {
   private readonly statements: Statements;
   private readonly writer: SqliteWriter;
   private readonly reader: SqliteReader;
-  private readonly subscriptions = new Set<CatchUpSubscription>();
-  private closed = false;
 
   /** Use openSqliteEventStore, which checks the file first. */
   constructor(
     private readonly db: Database,
     clock: () => Date,
   ) {
+    super();
     this.statements = prepareStatements(db);
     this.writer = new SqliteWriter(db, this.statements, clock);
     this.reader = new SqliteReader(this.statements);
-  }
-
-  async append(streamId: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    const [result] = this.write([{ streamId, events, expectedRevision }]);
-    if (result === undefined) throw new Error('append answered no result');
-    return result;
-  }
-
-  /** Several writes, to one or more streams, in one transaction: all of them are recorded, or none. */
-  async appendMany(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
-    return this.write(writes);
   }
 
   async readStream(streamId: string, fromRevision?: number, limit?: number): Promise<RecordedEvent[]> {
@@ -88,17 +73,6 @@ export class SqliteEventStore implements EventStore {
     return this.reader.readForFold(fromPosition, limit);
   }
 
-  subscribe(options: SubscribeOptions): Subscription {
-    this.checkOpen();
-    const source = {
-      headPosition: () => this.reader.headPosition(),
-      readPage: (fromPosition: number, limit: number) => this.reader.readAll({ fromPosition, limit }),
-    };
-    const subscription = new CatchUpSubscription(source, options, (stopped) => this.subscriptions.delete(stopped));
-    this.subscriptions.add(subscription);
-    return subscription;
-  }
-
   async headPosition(): Promise<number> {
     this.checkOpen();
     return this.reader.headPosition();
@@ -114,22 +88,23 @@ export class SqliteEventStore implements EventStore {
     return verifyChain(this.statements, from);
   }
 
-  /** Stops the subscriptions (waiting for handlers in progress), then closes the file. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
-    this.db.close();
-  }
-
-  private write(writes: readonly StreamWrite[]): AppendResult[] {
-    this.checkOpen();
+  /** The writes in one transaction; a commit wakes this instance's subscriptions at once. */
+  protected async write(writes: readonly StreamWrite[]): Promise<AppendResult[]> {
     const outcome = this.writer.write(writes);
-    if (outcome.written) for (const subscription of this.subscriptions) subscription.notify();
+    if (outcome.written) for (const subscription of this.openSubscriptions) subscription.notify();
     return outcome.results;
   }
 
-  private checkOpen(): void {
-    if (this.closed) throw new Error('the event store is closed');
+  protected openSubscription(options: SubscribeOptions, onStopped: (subscription: CatchUpSubscription) => void): CatchUpSubscription {
+    const source = {
+      headPosition: () => this.reader.headPosition(),
+      readPage: (fromPosition: number, limit: number) => this.reader.readAll({ fromPosition, limit }),
+    };
+    return new CatchUpSubscription(source, options, onStopped);
+  }
+
+  /** Closes the file. */
+  protected async release(): Promise<void> {
+    this.db.close();
   }
 }

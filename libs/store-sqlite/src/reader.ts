@@ -1,6 +1,5 @@
-import { normalizeInstant } from '../append-rules.js';
-import type { FoldedEvent, JsonObject, ReadAllOptions, RecordedEvent } from '../event-store.js';
-import { readPageEventsMax, readStreamEventsMax } from '../limits.js';
+import { normalizeInstant, readPageEventsMax, readStreamEventsMax } from '@compute-ledger/ledger';
+import type { FoldedEvent, JsonObject, ReadAllOptions, RecordedEvent } from '@compute-ledger/ledger';
 import type { EventRow, Statements } from './statements.js';
 
 /** The read side of the SQLite store: every read goes to the file, so it sees other processes' commits. */

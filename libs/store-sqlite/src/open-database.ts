@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import { StoreOpenError } from '../errors.js';
+import { StoreOpenError } from '@compute-ledger/ledger';
 import { checkIdentity, createSchema, isBlank, ledgerApplicationId, readIdentity, schemaVersionCurrent } from './schema.js';
 
 /** How long a writer waits for another process's write transaction before it fails. */
@@ -70,8 +70,6 @@ export function openLedgerDatabase(path: string, createdAt: () => string): Datab
  * others can read is narrowed to it, when this process owns it.
  */
 export const storeFileMode = 0o600;
-/** Mode of a directory the ledger creates for its store and data (checkpoint, keys, anchor): the owner's only. */
-export const dataDirectoryMode = 0o700;
 
 function restrictToOwner(path: string): void {
   if (!existsSync(path)) {

@@ -1,8 +1,7 @@
 import { BACKWARDS, END, FORWARDS, StreamNotFoundError } from '@eventstore/db-client';
 import type { EventStoreDBClient, ReadStreamOptions, ResolvedEvent } from '@eventstore/db-client';
-import { normalizeInstant } from '../append-rules.js';
-import type { ReadAllOptions, RecordedEvent } from '../event-store.js';
-import { readPageEventsMax, readStreamEventsMax } from '../limits.js';
+import { normalizeInstant, readPageEventsMax, readStreamEventsMax } from '@compute-ledger/ledger';
+import type { ReadAllOptions, RecordedEvent } from '@compute-ledger/ledger';
 import { checkServerNames, fromLogEvent } from './log-codec.js';
 import type { LogEvent, StreamNames } from './log-codec.js';
 import { withReadRetries } from './retry.js';
