@@ -4,7 +4,7 @@
  * validated every field before it recorded it; the renderers check only what they rely on.
  */
 
-export type LineKind = 'commitment' | 'overage' | 'sla_credit' | 'termination_fee';
+export type LineKind = 'commitment' | 'overage' | 'sla_credit' | 'termination_fee' | 'prepayment' | 'credit';
 
 export interface LineSourceReference {
   position: number;
@@ -12,9 +12,12 @@ export interface LineSourceReference {
   type: string;
 }
 
-/** One line of a billing document: a charge of one lease, one service month and one kind. */
+/**
+ * One line of a billing document: a charge of one lease, one service month and one kind; or the
+ * prepayment of a credit grant, or a credit drawn on one, which belong to no lease.
+ */
 export interface InvoiceDocumentLine {
-  leaseId: string;
+  leaseId: string | null;
   /** `YYYY-MM`. */
   serviceMonth: string;
   kind: LineKind;
@@ -28,6 +31,8 @@ export interface InvoiceDocumentLine {
   /** Lineage, for auditors; a customer's document does not print it. */
   sources?: readonly LineSourceReference[];
   omittedSources?: number;
+  /** A prepayment or credit line: the grant it comes from. */
+  grantId?: string;
 }
 
 /**

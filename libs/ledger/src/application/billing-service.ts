@@ -4,8 +4,10 @@ import {
   type CurrencyCode,
   type EventDataOf,
   type IssueCreditNoteBody,
+  type RecordCreditGrantBody,
   type RecordPaymentBody,
 } from '@compute-ledger/contracts';
+import { decideCreditGrant } from '../domain/billing/credit-grant.js';
 import { documentNumber, planBillingRun } from '../billing/billing-run.js';
 import { ConflictError, NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.js';
 import type { BillingRunRecord } from '../projections/ledger-model.js';
@@ -40,6 +42,13 @@ export interface BillingRunResult {
   documents: { invoiceId: string; kind: 'invoice' | 'credit_note'; tenantId: string; total: string }[];
 }
 
+/** What a run for a date would issue now: its documents, unnumbered, and the cut-off it read. */
+export interface BillingPreview {
+  billingDate: string;
+  cutoffPosition: number;
+  documents: (Omit<EventDataOf<'InvoiceIssued'>, 'invoiceId'> & { number: null })[];
+}
+
 export interface BillingServiceOptions {
   store: EventStore;
   runner: ModelRunner;
@@ -57,6 +66,41 @@ export class BillingService {
   /** Runs billing for `billingDate` once; the same date again answers with the same result. */
   async runBilling(billingDate: string, context: CommandContext): Promise<Outcome<BillingRunResult>> {
     return this.withRetry(() => this.tryRunBilling(billingDate, context));
+  }
+
+  /**
+   * What a run for `billingDate` would issue if it ran now, on the usage known now, credits
+   * applied: the same planning as the run, recording nothing. Any month start is allowed,
+   * future ones included (an upcoming invoice).
+   */
+  previewBilling(billingDate: string): BillingPreview {
+    const { cutoff, documents } = this.planRun(billingDate);
+    return { billingDate, cutoffPosition: cutoff, documents: documents.map(({ invoiceId: _invoiceId, ...document }) => ({ number: null, ...document })) };
+  }
+
+  /** Records a credit grant and, for a prepaid one, its invoice (DOMAIN.md, "Credit grants"). */
+  async recordCreditGrant(body: RecordCreditGrantBody, context: CommandContext): Promise<Outcome<EventDataOf<'CreditGranted'>>> {
+    return this.withRetry(async () => {
+      const model = this.options.runner.model;
+      const tenant = model.tenants.get(body.tenantId);
+      const decision = decideCreditGrant(
+        {
+          body,
+          recordedAt: toInstant(this.options.clock().getTime()),
+          nextInvoiceId: documentNumber('invoice', model.series.invoice.length + 1),
+          currency: this.options.currency,
+          minorDigits: this.minorDigits,
+        },
+        {
+          tenant,
+          leaseTenants: new Map((body.leaseIds ?? []).map((leaseId) => [leaseId, model.leases.get(leaseId)?.tenantId])),
+          existing: model.grants.get(body.grantId)?.data,
+        },
+      );
+      if (decision.outcome === 'unchanged') return { outcome: 'unchanged', result: decision.grant };
+      const written = await this.append(decision.events.map((event) => ({ ...event, data: event.data as unknown as JsonObject })), context);
+      return { outcome: written ? 'created' : 'unchanged', result: decision.events[0]!.data as EventDataOf<'CreditGranted'> };
+    });
   }
 
   async recordPayment(body: RecordPaymentBody, context: CommandContext): Promise<Outcome<EventDataOf<'PaymentReceived'>>> {
@@ -131,17 +175,28 @@ export class BillingService {
     if (toMs(billingDate) > this.options.clock().getTime()) {
       throw new RuleViolationError(`billing date ${billingDate} is in the future: the months it bills in arrears are not over`);
     }
+    const { cutoff, documents } = this.planRun(billingDate);
+    const events: Omit<EventToAppend, 'schemaVersion'>[] = documents.map((data) => ({ eventId: `document:${data.invoiceId}`, type: 'InvoiceIssued', data: data as unknown as JsonObject }));
+    const run: EventDataOf<'BillingRunCompleted'> = {
+      billingDate,
+      cutoffPosition: cutoff,
+      documents: documents.map((document) => ({ invoiceId: document.invoiceId, kind: document.kind, tenantId: document.tenantId, total: document.total })),
+    };
+    events.push({ eventId: `billing-run:${billingDate}`, type: 'BillingRunCompleted', data: run as unknown as JsonObject });
+    const written = await this.append(events, context);
+    return { outcome: written ? 'created' : 'unchanged', result: run };
+  }
+
+  /** The documents a run for `billingDate` issues on the model as it stands, numbered in order of issue. */
+  private planRun(billingDate: string): { cutoff: number; documents: EventDataOf<'InvoiceIssued'>[] } {
+    const model = this.options.runner.model;
     const cutoff = model.position;
     const planned = planBillingRun(model, { billingDate, cutoff, currency: this.options.currency, minorDigits: this.minorDigits });
     const sequences = { invoice: model.series.invoice.length, credit_note: model.series.credit_note.length };
-    const events: Omit<EventToAppend, 'schemaVersion'>[] = [];
-    const documents: BillingRunResult['documents'] = [];
-    for (const document of planned) {
+    const documents = planned.map((document): EventDataOf<'InvoiceIssued'> => {
       sequences[document.kind] += 1;
-      const invoiceId = documentNumber(document.kind, sequences[document.kind]);
-      const total = formatMoney(document.total, this.minorDigits);
-      const data: EventDataOf<'InvoiceIssued'> = {
-        invoiceId,
+      return {
+        invoiceId: documentNumber(document.kind, sequences[document.kind]),
         kind: document.kind,
         tenantId: document.tenantId,
         billingDate,
@@ -149,15 +204,10 @@ export class BillingService {
         dueAt: document.dueAt,
         currency: this.options.currency,
         lines: document.lines,
-        total,
+        total: formatMoney(document.total, this.minorDigits),
       };
-      events.push({ eventId: `document:${invoiceId}`, type: 'InvoiceIssued', data: data as unknown as JsonObject });
-      documents.push({ invoiceId, kind: document.kind, tenantId: document.tenantId, total });
-    }
-    const run: EventDataOf<'BillingRunCompleted'> = { billingDate, cutoffPosition: cutoff, documents };
-    events.push({ eventId: `billing-run:${billingDate}`, type: 'BillingRunCompleted', data: run as unknown as JsonObject });
-    const written = await this.append(events, context);
-    return { outcome: written ? 'created' : 'unchanged', result: run };
+    });
+    return { cutoff, documents };
   }
 
   /**

@@ -4,6 +4,8 @@ import type { LedgerModel } from '../projections/ledger-model.js';
 import { Decimal, ZERO, formatMoney, formatQuantity, sum } from '../shared/decimal.js';
 import { addDays, monthInterval, monthsBetween, toInstant, toMs } from '../shared/time.js';
 import { type Charge, chargeKindOrder, chargesFor, terminationMonth } from './charges.js';
+import { drawDown } from './credits.js';
+import { tenantGrantsAt } from '../projections/credits.js';
 
 /**
  * A billing run (DOMAIN.md, "Billing"): for every tenant and lease, each due charge becomes a
@@ -161,7 +163,7 @@ function usageSources(model: LedgerModel, leaseId: string, month: string, cutoff
   return { sources: [...model.leaseSources(leaseId, cutoff, commitmentSourceTypes), ...usage.sources], omitted: usage.omitted };
 }
 
-/** Plans every document of a run: tenants in ascending id order, lines by lease, month, kind. */
+/** Plans every document of a run: tenants in ascending id order, lines by lease, month, kind, then the credits drawn. */
 export function planBillingRun(model: LedgerModel, context: BillingContext): PlannedDocument[] {
   const billingDateMs = toMs(context.billingDate);
   const documents: PlannedDocument[] = [];
@@ -172,6 +174,7 @@ export function planBillingRun(model: LedgerModel, context: BillingContext): Pla
       if (lease !== null) lines.push(...leaseLines(model, lease, context));
     }
     if (lines.length === 0) continue;
+    lines.push(...drawDown(lines, tenantGrantsAt(model, tenant.tenantId, context.cutoff), billingDateMs, context.minorDigits).creditLines);
     const total = sum(lines.map((line) => new Decimal(line.amount)));
     documents.push({
       tenantId: tenant.tenantId,

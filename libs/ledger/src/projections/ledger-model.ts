@@ -122,6 +122,20 @@ export interface PeriodCloseRecord {
   data: EventDataOf<'PeriodClosed'>;
 }
 
+export interface CreditGrantRecord {
+  position: number;
+  eventId: string;
+  data: EventDataOf<'CreditGranted'>;
+}
+
+/** One credit line drawn on a grant: the document, its billing date and position, the amount. */
+export interface GrantDrawRecord {
+  invoiceId: string;
+  billingDateMs: number;
+  amount: Decimal;
+  position: number;
+}
+
 export interface PaymentRecord {
   position: number;
   eventId: string;
@@ -168,6 +182,9 @@ export class LedgerModel {
   readonly runs: BillingRunRecord[] = [];
   readonly creditNotes = new Map<string, CreditNoteRecord>();
   readonly payments = new Map<string, PaymentRecord>();
+  readonly grants = new Map<string, CreditGrantRecord>();
+  /** The credit lines drawn on each grant, in log order (derived from the documents). */
+  readonly grantDraws = new Map<string, GrantDrawRecord[]>();
   /** Closed months in the order they closed (which is month order). */
   readonly closes: PeriodCloseRecord[] = [];
   /** Ids of billing documents in each series, in order of issue. */
@@ -231,6 +248,9 @@ export class LedgerModel {
         return;
       case 'PaymentReceived':
         this.payments.set(event.data.paymentId, { position, eventId: recorded.eventId, data: event.data });
+        return;
+      case 'CreditGranted':
+        this.grants.set(event.data.grantId, { position, eventId: recorded.eventId, data: event.data });
         return;
       case 'PeriodClosed':
         this.closes.push({ position, data: event.data });
@@ -321,6 +341,9 @@ export class LedgerModel {
     this.documentOrder.push(data.invoiceId);
     this.series[data.kind].push(data.invoiceId);
     for (const line of data.lines) {
+      if (line.kind === 'credit') this.recordDraw(recorded.position, data, line);
+      // Prepayment and credit lines pay for charges; they are no charge, and line differences ignore them.
+      if (line.leaseId === null) continue;
       const key = chargeKey(line.leaseId, line.serviceMonth, line.kind);
       let entries = this.invoiced.get(key);
       if (entries === undefined) {
@@ -335,6 +358,13 @@ export class LedgerModel {
       }
       months.add(line.serviceMonth);
     }
+  }
+
+  private recordDraw(position: number, data: EventDataOf<'InvoiceIssued'>, line: InvoiceLine): void {
+    assert(line.grantId !== undefined, `credit line of ${data.invoiceId} names no grant`);
+    let draws = this.grantDraws.get(line.grantId);
+    if (draws === undefined) this.grantDraws.set(line.grantId, (draws = []));
+    draws.push({ invoiceId: data.invoiceId, billingDateMs: toMs(data.billingDate), amount: dec(line.amount).negated(), position });
   }
 
   /** Puts back the billing facts of a snapshot, in log order (the CN series interleaves two kinds). */
@@ -478,6 +508,18 @@ export class LedgerModel {
     let end = this.closes.length;
     while (end > 0 && this.closes[end - 1]!.position > cutoff) end -= 1;
     return end === this.closes.length ? this.closes : this.closes.slice(0, end);
+  }
+
+  /** Grants known at `cutoff`, ascending by grantId; of one tenant when given. */
+  grantsAt(cutoff: number, tenantId?: string): CreditGrantRecord[] {
+    return [...this.grants.values()]
+      .filter((grant) => grant.position <= cutoff && (tenantId === undefined || grant.data.tenantId === tenantId))
+      .sort((a, b) => compareIds(a.data.grantId, b.data.grantId));
+  }
+
+  /** The draws on a grant by documents known at `cutoff`, in log order. */
+  grantDrawsAt(grantId: string, cutoff: number): GrantDrawRecord[] {
+    return (this.grantDraws.get(grantId) ?? []).filter((draw) => draw.position <= cutoff);
   }
 
   runsAt(cutoff: number): BillingRunRecord[] {
