@@ -131,6 +131,7 @@ export const reportAnswers = {
   reconciliation: ReconciliationReportAnswer,
   capacity: CapacityReportAnswer,
   rpo: RpoAnswer,
+  credits: CreditsReportAnswer,
 } as const;
 export type ReportAnswers = { [Name in keyof typeof reportAnswers]: z.infer<(typeof reportAnswers)[Name]> };
 
