@@ -35,7 +35,7 @@ describe('the credit grants example of DOMAIN.md', () => {
     harness.at('2026-01-31T23:30:00Z');
     await commands.recordUsage({ records: workedExampleJanuaryReadings() }, actor);
     harness.at('2026-02-01T00:00:00Z');
-    previewOfFebruary = billing.previewBilling('2026-02-01T00:00:00Z');
+    previewOfFebruary = await billing.previewBilling('2026-02-01T00:00:00Z');
     await billing.runBilling('2026-02-01T00:00:00Z', actor);
     harness.at('2026-03-01T00:00:00Z');
     await billing.runBilling('2026-03-01T00:00:00Z', actor);

@@ -96,7 +96,7 @@ export async function billCommand(context: CliContext, options: { date: string; 
 /** `ledger bill --date ... --preview`: what the run would issue now, credits applied; records nothing. */
 async function previewBillCommand(context: CliContext, billingDate: string): Promise<number> {
   return withLedger(context, async (ledger) => {
-    const preview = ledger.billing.previewBilling(billingDate);
+    const preview = await ledger.billing.previewBilling(billingDate);
     const out = context.io.stdout;
     if (context.json) {
       out.write(renderJson(preview));

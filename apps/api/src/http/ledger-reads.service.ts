@@ -86,7 +86,7 @@ export class LedgerReadsService {
 
   async billingPreview(billingDate: string): Promise<BillingPreviewAnswer> {
     const { knownAt } = await this.ledger.reports.scope();
-    return { knownAt, ...this.ledger.billing.previewBilling(billingDate) };
+    return { knownAt, ...(await this.ledger.billing.previewBilling(billingDate)) };
   }
 
   async creditGrants(query: { tenantId?: string | undefined; asOf?: string | undefined; knownAt?: string | undefined }): Promise<CreditGrantsAnswer> {

@@ -73,7 +73,8 @@ export class BillingService {
    * applied: the same planning as the run, recording nothing. Any month start is allowed,
    * future ones included (an upcoming invoice).
    */
-  previewBilling(billingDate: string): BillingPreview {
+  async previewBilling(billingDate: string): Promise<BillingPreview> {
+    await this.options.runner.catchUp();
     const { cutoff, documents } = this.planRun(billingDate);
     return { billingDate, cutoffPosition: cutoff, documents: documents.map(({ invoiceId: _invoiceId, ...document }) => ({ number: null, ...document })) };
   }
