@@ -1,6 +1,6 @@
 import type { CreditsReportAnswer, CreditGrantAnswer } from '@compute-ledger/contracts';
 import { expiredAmount, grantBalanceAt, grantTermsOf, type GrantWithDraws } from '../billing/credits.js';
-import { Decimal, ZERO, formatMoney } from '../shared/decimal.js';
+import { ZERO, formatMoney, type Decimal } from '../shared/decimal.js';
 import { toInstant } from '../shared/time.js';
 import type { CreditGrantRecord, LedgerModel } from './ledger-model.js';
 
