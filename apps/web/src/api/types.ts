@@ -89,6 +89,25 @@ export interface ArAgingAnswer {
   totals: AgingBuckets;
 }
 
+/** GET /v1/credit-grants: each grant with what was drawn, expired and remains as of asOf. */
+export interface CreditGrantsAnswer {
+  asOf: Instant;
+  knownAt: Instant;
+  grants: {
+    grantId: string;
+    tenantId: string;
+    kind: 'prepaid' | 'promotional';
+    amount: Decimal;
+    effectiveAt: Instant;
+    expiresAt: Instant | null;
+    priority: number;
+    drawn: Decimal;
+    expired: Decimal;
+    remaining: Decimal;
+    draws: { invoiceId: string; billingDate: Instant; amount: Decimal }[];
+  }[];
+}
+
 export interface ReconciliationLease {
   leaseId: string;
   tenantId: string;
