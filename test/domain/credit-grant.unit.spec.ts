@@ -28,7 +28,7 @@ describe('deciding a credit grant', () => {
       data: { grantId: 'G-1', tenantId: 'frontier-lab', kind: 'prepaid', amount: '3000000.00', effectiveAt: '2026-01-15T00:00:00Z', expiresAt: '2026-03-01T00:00:00Z', priority: 10, appliesTo: ['commitment', 'overage', 'termination_fee'], invoiceId: 'INV-000003', recordedAt: '2026-01-15T09:00:00Z' },
     });
     expect(invoice).toMatchObject({ eventId: 'document:INV-000003', type: 'InvoiceIssued', data: { invoiceId: 'INV-000003', billingDate: '2026-01-15T00:00:00Z', issuedAt: '2026-01-15T09:00:00Z', dueAt: '2026-02-14T00:00:00Z', total: '3000000.00' } }); // due effectiveAt + 30 days
-    expect(invoice!.data.lines).toEqual([expect.objectContaining({ leaseId: null, serviceMonth: '2026-01', kind: 'prepayment', amount: '3000000.00', grantId: 'G-1' })]);
+    expect(invoice!.type === 'InvoiceIssued' && invoice!.data.lines).toEqual([expect.objectContaining({ leaseId: null, serviceMonth: '2026-01', kind: 'prepayment', amount: '3000000.00', grantId: 'G-1' })]);
   });
 
   it('records a promotional grant alone, with priority 50 by default', () => {
