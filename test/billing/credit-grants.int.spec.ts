@@ -157,3 +157,45 @@ describe('the credit grants example of DOMAIN.md', () => {
     expect(runner.model.position).toBe(position);
   });
 });
+
+/** DOMAIN.md, "Closing a period": a prepaid grant dated inside a closed month is booked in the first open month. */
+describe('a prepaid grant dated inside a closed month', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await openHarness(workedExampleKnownAt.contracts);
+    const { commands, billing, periods } = harness.ledger;
+    await recordWorkedExampleContracts(commands, actor);
+    harness.at(workedExampleKnownAt.novemberUsage);
+    await commands.recordUsage({ records: workedExampleNovemberReadings() }, actor);
+    await billing.runBilling('2025-12-01T00:00:00Z', actor);
+    harness.at('2025-12-31T23:00:00Z');
+    await commands.recordUsage({ records: workedExampleDecemberReadings() }, actor);
+    harness.at(workedExampleKnownAt.secondBillingRun);
+    await billing.runBilling('2026-01-01T00:00:00Z', actor);
+    harness.at('2026-01-02T00:00:00Z');
+    await periods.close('2025-11', actor);
+    await periods.close('2025-12', actor);
+    harness.at('2026-01-05T00:00:00Z');
+    await billing.recordCreditGrant({ ...workedExamplePrepaidGrant, grantId: 'G-late', effectiveAt: '2025-12-20T00:00:00Z', expiresAt: '2026-06-01T00:00:00Z' }, actor);
+  });
+
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  it('leaves December\'s books as they were at the close and books the prepayment on 2026-01-01 as a prior-period adjustment', async () => {
+    const { reports } = harness.ledger;
+    const account = (balance: Awaited<ReturnType<typeof reports.trialBalance>>, code: string) => balance.accounts.find((row) => row.account === code)!;
+    const atClose = await reports.trialBalance({ asOf: '2026-01-01T00:00:00Z' });
+    expect(account(atClose, '2300').credit).toBe('0.00'); // December is closed: its books never change
+    const after = await reports.trialBalance({ asOf: '2026-01-05T00:00:00Z' });
+    expect(account(after, '2300').credit).toBe('3000000.00');
+    expect(after.totalDebit).toBe(after.totalCredit);
+    const journal = await reports.journal({ from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' });
+    const prepayment = journal.entries.find((entry) => entry.entryId === 'INV-000003')!;
+    expect(prepayment).toMatchObject({ effectiveAt: '2026-01-01T00:00:00Z', priorPeriod: true, priorPeriodMonth: '2025-12' });
+    const invoice = await reports.invoice('INV-000003');
+    expect([invoice.billingDate, invoice.issuedAt, invoice.dueAt]).toEqual(['2025-12-20T00:00:00Z', '2026-01-05T00:00:00Z', '2026-01-19T00:00:00Z']); // due 2025-12-20 + 30 days
+  });
+});
