@@ -270,6 +270,10 @@ describe('the credit grants example of DOMAIN.md over HTTP', () => {
       ['2026-02', 'credit', '-2834000.00', 'G-1'], // G-1: eligible 2,834,000 = cap 2,884,000 - 50,000
     ]);
     expect(invoice.body.total).toBe('0.00');
+    const done = await api.get<Json>('/v1/billing-runs/preview?billingDate=2026-02-01T00:00:00Z', 'billing');
+    expect(done.body.documents).toEqual([]); // the run is done: running it again issues nothing
+    expect((await api.get('/v1/billing-runs/preview?billingDate=2025-11-01T00:00:00Z', 'billing')).status).toBe(409); // before the latest run and never run: refused, as a run would be
+    expect((await api.get('/v1/billing-runs/preview?billingDate=2026-02-15T00:00:00Z', 'billing')).status).toBe(400); // not a month start
   });
 
   it('previews a future date with the usage known so far, and bills 2026-03-01 without G-1 as INV-000005', async () => {

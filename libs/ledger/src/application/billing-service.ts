@@ -75,6 +75,10 @@ export class BillingService {
    */
   async previewBilling(billingDate: string): Promise<BillingPreview> {
     await this.options.runner.catchUp();
+    const model = this.options.runner.model;
+    // A run for a date already done issues nothing again; one before the latest run is refused.
+    if (this.completedRun(billingDate) !== undefined) return { billingDate, cutoffPosition: model.position, documents: [] };
+    this.requireNotBeforeLatestRun(billingDate);
     const { cutoff, documents } = this.planRun(billingDate);
     return { billingDate, cutoffPosition: cutoff, documents: documents.map(({ invoiceId: _invoiceId, ...document }) => ({ number: null, ...document })) };
   }
@@ -166,13 +170,9 @@ export class BillingService {
   }
 
   private async tryRunBilling(billingDate: string, context: CommandContext): Promise<Outcome<BillingRunResult>> {
-    const model = this.options.runner.model;
-    const done = model.runs.find((run) => run.data.billingDate === billingDate || toMs(run.data.billingDate) === toMs(billingDate));
+    const done = this.completedRun(billingDate);
     if (done !== undefined) return { outcome: 'unchanged', result: runResult(done) };
-    const latest = model.runs.at(-1);
-    if (latest !== undefined && toMs(latest.data.billingDate) > toMs(billingDate)) {
-      throw new ConflictError(`a billing run for ${billingDate} is earlier than the latest completed run, ${latest.data.billingDate}`);
-    }
+    this.requireNotBeforeLatestRun(billingDate);
     if (toMs(billingDate) > this.options.clock().getTime()) {
       throw new RuleViolationError(`billing date ${billingDate} is in the future: the months it bills in arrears are not over`);
     }
@@ -186,6 +186,17 @@ export class BillingService {
     events.push({ eventId: `billing-run:${billingDate}`, type: 'BillingRunCompleted', data: run as unknown as JsonObject });
     const written = await this.append(events, context);
     return { outcome: written ? 'created' : 'unchanged', result: run };
+  }
+
+  private completedRun(billingDate: string): BillingRunRecord | undefined {
+    return this.options.runner.model.runs.find((run) => run.data.billingDate === billingDate || toMs(run.data.billingDate) === toMs(billingDate));
+  }
+
+  private requireNotBeforeLatestRun(billingDate: string): void {
+    const latest = this.options.runner.model.runs.at(-1);
+    if (latest !== undefined && toMs(latest.data.billingDate) > toMs(billingDate)) {
+      throw new ConflictError(`a billing run for ${billingDate} is earlier than the latest completed run, ${latest.data.billingDate}`);
+    }
   }
 
   /** The documents a run for `billingDate` issues on the model as it stands, numbered in order of issue. */
