@@ -98,7 +98,7 @@ describe('ledger close and ledger audit', () => {
       'lines.csv': 4,
       'line-sources.csv': expect.any(Number),
       'journal.csv': 6, // November's commitment, overage and SLA credit recognized at its end: two postings each
-      'trial-balance.csv': 9, // eight accounts and the totals
+      'trial-balance.csv': 12, // eleven accounts and the totals
       'prior-period-adjustments.csv': 0,
       'three-way.csv': 1,
     });

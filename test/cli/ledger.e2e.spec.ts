@@ -126,6 +126,27 @@ describe('ledger', () => {
     expect(missing.code).toBe(2);
   });
 
+  it('previews a billing run, a future one too, and records nothing', async () => {
+    const before = await eventCount();
+    const preview = await run('bill', '--date', '2099-01-01', '--preview', '--json');
+    expect(preview.code, preview.stderr).toBe(0);
+    const answer = JSON.parse(preview.stdout) as { billingDate: string; documents: { number: null; tenantId: string; total: string }[] };
+    expect(answer.billingDate).toBe('2099-01-01T00:00:00Z');
+    expect(answer.documents.length).toBeGreaterThan(0);
+    for (const document of answer.documents) expect(document.number).toBeNull();
+    const table = await run('bill', '--date', '2099-01-01', '--preview');
+    expect(table.stdout).toContain('nothing recorded');
+    expect(await eventCount()).toBe(before);
+    const misused = await run('bill', '--date', '2099-01-01', '--preview', '--documents', directory);
+    expect(misused.code).toBe(2);
+  });
+
+  it('prints the credits report: every grant with drawn, expired and remaining', async () => {
+    const credits = await run('report', 'credits', '--as-of', '2026-06-01', '--json');
+    expect(credits.code, credits.stderr).toBe(0);
+    expect(JSON.parse(credits.stdout)).toMatchObject({ asOf: '2026-06-01T00:00:00Z', grants: [], totals: { amount: '0.00', drawn: '0.00', expired: '0.00', remaining: '0.00' } });
+  });
+
   it('tells a malformed --date in the option’s own YYYY-MM-01 form', async () => {
     const [month13, instantLike] = await Promise.all([run('bill', '--date', '2026-13-01'), run('bill', '--date', '2026-12-01T00:00:00')]);
     for (const refused of [month13, instantLike]) {
@@ -161,18 +182,18 @@ describe('ledger', () => {
     const csv = await run('report', 'revenue', '--month', '2025-11', '--format', 'csv');
     expect(csv.code, csv.stderr).toBe(0);
     const lines = csv.stdout.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('month,knownAt,leaseId,tenantId,commitment,usage,terminationFees,slaCredits,creditNotes,total');
-    expect(lines[1]).toMatch(/^2025-11,[^,]+,L-1001,frontier-lab,1058400\.00,90300\.00,0\.00,-105840\.00,,$/);
-    // The total row has every total: 1,058,400.00 + 90,300.00 + 0.00 - 105,840.00 + 0.00 (no credit notes) = 1,042,860.00.
-    expect(lines.at(-1)).toMatch(/^2025-11,[^,]+,total,,1058400\.00,90300\.00,0\.00,-105840\.00,0\.00,1042860\.00$/);
+    expect(lines[0]).toBe('month,knownAt,leaseId,tenantId,commitment,usage,terminationFees,slaCredits,creditNotes,promotionalCredits,expiredCredits,total');
+    expect(lines[1]).toMatch(/^2025-11,[^,]+,L-1001,frontier-lab,1058400\.00,90300\.00,0\.00,-105840\.00,,,,$/);
+    // The total row has every total: 1,058,400.00 + 90,300.00 + 0.00 - 105,840.00 + 0.00 (no credit notes, no grants) = 1,042,860.00.
+    expect(lines.at(-1)).toMatch(/^2025-11,[^,]+,total,,1058400\.00,90300\.00,0\.00,-105840\.00,0\.00,0\.00,0\.00,1042860\.00$/);
   });
 
   it('prints a month without revenue with the same columns, and a complete total row', async () => {
     const csv = await run('report', 'revenue', '--month', '2024-01', '--format', 'csv');
     expect(csv.code, csv.stderr).toBe(0);
     expect(csv.stdout.trimEnd().split('\r\n')).toEqual([
-      'month,knownAt,leaseId,tenantId,commitment,usage,terminationFees,slaCredits,creditNotes,total',
-      expect.stringMatching(/^2024-01,[^,]+,total,,0\.00,0\.00,0\.00,0\.00,0\.00,0\.00$/),
+      'month,knownAt,leaseId,tenantId,commitment,usage,terminationFees,slaCredits,creditNotes,promotionalCredits,expiredCredits,total',
+      expect.stringMatching(/^2024-01,[^,]+,total,,0\.00,0\.00,0\.00,0\.00,0\.00,0\.00,0\.00,0\.00$/),
     ]);
   });
 

@@ -38,6 +38,10 @@ const allowed: Record<string, Role[] | 'public'> = {
   'GET /v1/invoices/{invoiceId}/document': ['finance', 'auditor', 'billing', 'tenant'],
   'POST /v1/payments': ['finance'],
   'POST /v1/credit-notes': ['finance'],
+  'POST /v1/credit-grants': ['finance'],
+  'GET /v1/credit-grants': reporters,
+  'GET /v1/credit-grants/{grantId}': reporters,
+  'GET /v1/billing-runs/preview': ['finance', 'auditor', 'billing'],
   'GET /v1/reports/mrr': reporters,
   'GET /v1/reports/mrr-movements': reporters,
   'GET /v1/reports/revenue': reporters,
@@ -48,6 +52,7 @@ const allowed: Record<string, Role[] | 'public'> = {
   'GET /v1/reports/reconciliation': reporters,
   'GET /v1/reports/capacity': ['finance', 'auditor', 'operations'],
   'GET /v1/reports/rpo': reporters,
+  'GET /v1/reports/credits': reporters,
   'POST /v1/periods/{month}/close': ['finance'],
   'GET /v1/periods': reporters,
   'GET /v1/periods/{month}': reporters,
@@ -72,7 +77,7 @@ const allowed: Record<string, Role[] | 'public'> = {
 /** Routes of the service's own, served but not API: the OpenAPI document leaves them out. */
 const internalRoutes = ['GET /docs/init.js', 'GET /docs/{asset}'];
 
-const pathValues: Record<string, string> = { tenantId: 'frontier-lab', leaseId: 'L-1001', allocationId: 'A-1001', invoiceId: 'INV-000001', streamId: 'lease-L-1001', asset: 'swagger-ui.css', endpointId: 'erp', deliveryId: 'no-such-delivery' };
+const pathValues: Record<string, string> = { tenantId: 'frontier-lab', leaseId: 'L-1001', allocationId: 'A-1001', invoiceId: 'INV-000001', streamId: 'lease-L-1001', asset: 'swagger-ui.css', endpointId: 'erp', deliveryId: 'no-such-delivery', grantId: 'G-1' };
 
 let api: ApiHarness;
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type ApiHarness } from './support/api-harness.js';
 import { decemberReadings, lateReadingCloudEvents, lease, novemberReadings, recordContracts, tenant } from './support/worked-example.js';
+import { workedExampleJanuaryReadings, workedExamplePrepaidGrant, workedExamplePromotionalGrant } from '../support/worked-example.js';
 
 /**
  * DOMAIN.md's worked example end to end over HTTP: every number it states, read back from the
@@ -206,5 +207,118 @@ describe('the worked example of DOMAIN.md over HTTP', () => {
     expect(traced.headers.get('x-request-id')).toBe('trace-worked-example-1');
     const last = await api.get<Json>(`/v1/audit/events?fromPosition=${await api.head()}`, 'auditor');
     expect(last.body.events[0].metadata.correlationId).toBe('trace-worked-example-1');
+  });
+});
+
+/**
+ * DOMAIN.md's credit example, after the worked example above: prepaid G-1 and promotional P-1,
+ * January's usage, the runs of 2026-02-01 (previewed first) and 2026-03-01.
+ */
+describe('the credit grants example of DOMAIN.md over HTTP', () => {
+  it('records prepaid G-1 with its invoice INV-000003, and P-1 with none', async () => {
+    api.at('2026-01-15T09:00:00Z');
+    const prepaid = await api.post<Json>('/v1/credit-grants', 'finance', workedExamplePrepaidGrant);
+    expect(prepaid.status).toBe(201);
+    expect(prepaid.body.grant).toMatchObject({ grantId: 'G-1', kind: 'prepaid', amount: '3000000.00', priority: 10, appliesTo: ['commitment', 'overage', 'termination_fee'], drawn: '0.00', remaining: '3000000.00', invoiceId: 'INV-000003' });
+    expect(prepaid.body.invoice).toMatchObject({ invoiceId: 'INV-000003', billingDate: '2026-01-15T00:00:00Z', dueAt: '2026-02-14T00:00:00Z', total: '3000000.00', status: 'open' }); // due 2026-01-15 + 30 days
+    expect(prepaid.body.invoice.lines.map((line: Json) => [line.leaseId, line.kind, line.amount])).toEqual([[null, 'prepayment', '3000000.00']]);
+    const again = await api.post<Json>('/v1/credit-grants', 'finance', workedExamplePrepaidGrant);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(prepaid.body);
+    const promotional = await api.post<Json>('/v1/credit-grants', 'finance', workedExamplePromotionalGrant);
+    expect(promotional.status).toBe(201);
+    expect(promotional.body.invoice).toBeNull();
+    expect((await api.post('/v1/credit-grants', 'billing', { ...workedExamplePromotionalGrant, grantId: 'P-2' })).status).toBe(403);
+  });
+
+  it('refuses bad grants with a clear 4xx and records nothing', async () => {
+    const head = await api.head();
+    const base = { ...workedExamplePromotionalGrant, grantId: 'P-bad' };
+    const refusals: [Json, number][] = [
+      [{ ...base, tenantId: 'nobody' }, 404],
+      [{ ...base, leaseIds: ['L-unknown'] }, 404],
+      [{ ...base, expiresAt: base.effectiveAt }, 400],
+      [{ ...base, amount: '0.00' }, 400],
+      [{ ...base, amount: '10.001' }, 400],
+      [{ ...base, appliesTo: ['coffee'] }, 400],
+    ];
+    for (const [body, status] of refusals) {
+      const answer = await api.post<Json>('/v1/credit-grants', 'finance', body);
+      expect(answer.status, JSON.stringify(body)).toBe(status);
+      expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+    expect(await api.head()).toBe(head);
+  });
+
+  it('previews the run of 2026-02-01 before January ends, and the run then issues exactly what the preview showed', async () => {
+    api.at('2026-01-31T23:30:00Z');
+    expect((await api.post('/v1/usage', 'metering', { records: workedExampleJanuaryReadings() })).status).toBe(202);
+    const head = await api.head();
+    const preview = await api.get<Json>('/v1/billing-runs/preview?billingDate=2026-02-01T00:00:00Z', 'billing');
+    expect(preview.status).toBe(200);
+    expect(await api.head()).toBe(head);
+    expect(preview.body.documents.map((document: Json) => [document.number, document.total])).toEqual([[null, '0.00']]);
+    api.at('2026-02-01T06:00:00Z');
+    const run = await api.post<Json>('/v1/billing-runs', 'billing', { billingDate: '2026-02-01T00:00:00Z' });
+    expect(run.body.documents).toEqual([{ invoiceId: 'INV-000004', kind: 'invoice', tenantId: 'frontier-lab', total: '0.00' }]);
+    const invoice = await api.get<Json>('/v1/invoices/INV-000004', 'tenant');
+    expect(invoice.body.lines).toEqual(preview.body.documents[0].lines);
+    expect(invoice.body.lines.map((line: Json) => [line.serviceMonth, line.kind, line.amount, line.grantId ?? null])).toEqual([
+      ['2026-01', 'overage', '196000.00', null], // (800,000 - 744,000) x 3.50
+      ['2026-02', 'commitment', '2688000.00', null], // 2,000 x 672 h x 2.00
+      ['2026-02', 'credit', '-50000.00', 'P-1'], // P-1, overage only, priority 1
+      ['2026-02', 'credit', '-2834000.00', 'G-1'], // G-1: eligible 2,834,000 = cap 2,884,000 - 50,000
+    ]);
+    expect(invoice.body.total).toBe('0.00');
+    const done = await api.get<Json>('/v1/billing-runs/preview?billingDate=2026-02-01T00:00:00Z', 'billing');
+    expect(done.body.documents).toEqual([]); // the run is done: running it again issues nothing
+    expect((await api.get('/v1/billing-runs/preview?billingDate=2025-11-01T00:00:00Z', 'billing')).status).toBe(409); // before the latest run and never run: refused, as a run would be
+    expect((await api.get('/v1/billing-runs/preview?billingDate=2026-02-15T00:00:00Z', 'billing')).status).toBe(400); // not a month start
+  });
+
+  it('previews a future date with the usage known so far, and bills 2026-03-01 without G-1 as INV-000005', async () => {
+    api.at('2026-02-20T00:00:00Z');
+    const future = await api.get<Json>('/v1/billing-runs/preview?billingDate=2026-03-01T00:00:00Z', 'finance');
+    expect(future.status).toBe(200);
+    expect(future.body.documents.map((document: Json) => document.total)).toEqual(['2976000.00']); // 2,000 x 744 h x 2.00; G-1 expires on the billing date
+    expect((await api.post('/v1/billing-runs', 'finance', { billingDate: '2026-03-01T00:00:00Z' })).status).toBe(422);
+    api.at('2026-03-01T06:00:00Z');
+    const run = await api.post<Json>('/v1/billing-runs', 'finance', { billingDate: '2026-03-01T00:00:00Z' });
+    expect(run.body.documents).toEqual([{ invoiceId: 'INV-000005', kind: 'invoice', tenantId: 'frontier-lab', total: '2976000.00' }]);
+  });
+
+  it('reports the grants: G-1 drew 2,834,000.00 and 166,000.00 expired; P-1 used up', async () => {
+    api.at('2026-03-15T00:00:00Z');
+    const credits = await api.get<Json>('/v1/reports/credits?asOf=2026-03-15T00:00:00Z', 'auditor');
+    expect(credits.status).toBe(200);
+    expect(credits.body.grants.map((grant: Json) => [grant.grantId, grant.drawn, grant.expired, grant.remaining])).toEqual([
+      ['G-1', '2834000.00', '166000.00', '0.00'], // 3,000,000 - 2,834,000 expired on 2026-03-01
+      ['P-1', '50000.00', '0.00', '0.00'],
+    ]);
+    expect(credits.body.totals).toEqual({ amount: '3050000.00', drawn: '2884000.00', expired: '166000.00', remaining: '0.00' });
+    const grant = await api.get<Json>('/v1/credit-grants/G-1', 'finance');
+    expect(grant.body.draws).toEqual([{ invoiceId: 'INV-000004', billingDate: '2026-02-01T00:00:00Z', amount: '2834000.00' }]);
+    const list = await api.get<Json>('/v1/credit-grants?tenantId=frontier-lab', 'finance');
+    expect(list.body.grants.map((entry: Json) => entry.grantId)).toEqual(['G-1', 'P-1']);
+    expect((await api.get('/v1/credit-grants/G-404', 'finance')).status).toBe(404);
+  });
+
+  it('books February 2026 with promotionalCredits -50,000.00 and March 2026 with expiredCredits 166,000.00', async () => {
+    const february = await api.get<Json>('/v1/reports/revenue?month=2026-02', 'finance');
+    expect([february.body.commitment, february.body.promotionalCredits, february.body.total]).toEqual(['2688000.00', '-50000.00', '2638000.00']); // 2,688,000 - 50,000
+    const march = await api.get<Json>('/v1/reports/revenue?month=2026-03', 'finance');
+    expect([march.body.commitment, march.body.expiredCredits, march.body.total]).toEqual(['2976000.00', '166000.00', '3142000.00']); // 2,976,000 + 166,000
+  });
+
+  it('balances the trial balance at every instant of the example', async () => {
+    for (const asOf of ['2026-01-15T00:00:00Z', '2026-01-20T00:00:00Z', '2026-02-01T00:00:00Z', '2026-02-28T00:00:00Z', '2026-03-01T00:00:00Z', '2026-03-15T00:00:00Z']) {
+      const balance = await api.get<Json>(`/v1/reports/trial-balance?asOf=${asOf}`, 'auditor');
+      expect(balance.body.totalDebit, asOf).toBe(balance.body.totalCredit);
+    }
+    const march = await api.get<Json>('/v1/reports/trial-balance?asOf=2026-03-15T00:00:00Z', 'auditor');
+    const row = (code: string): Json => march.body.accounts.find((account: Json) => account.account === code);
+    expect([row('2300').debit, row('2300').credit]).toEqual(['0.00', '0.00']); // 3,000,000 invoiced - 2,834,000 drawn - 166,000 expired
+    expect(row('4030').credit).toBe('166000.00');
+    expect(row('4096').debit).toBe('50000.00');
   });
 });

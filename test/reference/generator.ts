@@ -81,6 +81,25 @@ const eventPlan = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('terminate' as const), lease: fc.nat(3), day: fc.nat(150), minute: fc.nat(1439), feeCents: fc.integer({ min: 0, max: 2_000_000 }), recordShiftDays: fc.integer({ min: -5, max: 20 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('pay' as const), tenant: fc.nat(2), cents: fc.integer({ min: 1, max: 12_000_000 }), invoice: fc.option(fc.nat(6), { nil: undefined, freq: 3 }), day: fc.nat(230), backDays: fc.nat(5), onMonthStart: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('grant' as const),
+      tenant: fc.nat(2),
+      prepaid: fc.boolean(),
+      cents: fc.oneof(fc.integer({ min: 1, max: 500_000 }), fc.integer({ min: 1, max: 40_000_000 })),
+      effectiveDay: fc.integer({ min: -10, max: 200 }),
+      effectiveMinute: fc.constantFrom(0, 0, 1, 719),
+      /** Days until it expires: none, and 0 for one that expires when it takes effect (refused). */
+      lengthDays: fc.option(fc.integer({ min: 0, max: 120 }), { nil: undefined, freq: 4 }),
+      priority: fc.option(fc.nat(3), { nil: undefined }),
+      appliesTo: fc.option(fc.subarray(['commitment', 'overage', 'sla_credit', 'termination_fee'] as const, { minLength: 1 }), { nil: undefined }),
+      /** A lease it is limited to: possibly another tenant's (refused). */
+      lease: fc.option(fc.nat(3), { nil: undefined, freq: 3 }),
+      /** Recorded this many days after it takes effect (negative: before; late ones land in closed months). */
+      recordShiftDays: fc.integer({ min: -20, max: 60 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('credit' as const), tenant: fc.nat(2), cents: fc.integer({ min: 1, max: 3_000_000 }), invoice: fc.option(fc.nat(6), { nil: undefined, freq: 3 }), day: fc.nat(230), dated: fc.boolean() }) },
 );
 
@@ -149,7 +168,7 @@ export function buildHistory(plan: Plan): History {
   const allocationIds = leases.filter((lease) => lease.plan.allocate > 0).map((lease) => ({ id: `A-${lease.id}`, startsAt: lease.startsAt }));
   const readings: { id: string; leaseId: string; gpus: number; spanMs: number; recordedAt: number }[] = [];
   plan.events.forEach((event, index) => {
-    const lease = leases[event.kind === 'pay' || event.kind === 'credit' || event.kind === 'release' || event.kind === 'correct' ? 0 : event.lease % leases.length]!;
+    const lease = leases[event.kind === 'pay' || event.kind === 'credit' || event.kind === 'grant' || event.kind === 'release' || event.kind === 'correct' ? 0 : event.lease % leases.length]!;
     switch (event.kind) {
       case 'allocate': {
         const startsAt = lease.startsAt + event.afterDays * dayMs;
@@ -224,6 +243,16 @@ export function buildHistory(plan: Plan): History {
         const body: Extract<Step, { kind: 'pay' }>['body'] = { paymentId: `P-${index}`, tenantId: `T-${event.tenant % plan.tenants.length}`, amount: cents(event.cents), receivedAt: iso(receivedAt) };
         if (event.invoice !== undefined) body.invoiceId = `INV-${String(event.invoice + 1).padStart(6, '0')}`;
         push(at, { kind: 'pay', body });
+        return;
+      }
+      case 'grant': {
+        const effectiveAt = originMs + event.effectiveDay * dayMs + event.effectiveMinute * minuteMs;
+        const body: Extract<Step, { kind: 'grant' }>['body'] = { grantId: `G-${index}`, tenantId: `T-${event.tenant % plan.tenants.length}`, kind: event.prepaid ? 'prepaid' : 'promotional', amount: cents(event.cents), effectiveAt: iso(effectiveAt) };
+        if (event.lengthDays !== undefined) body.expiresAt = iso(effectiveAt + event.lengthDays * dayMs);
+        if (event.priority !== undefined) body.priority = event.priority;
+        if (event.appliesTo !== undefined) body.appliesTo = [...event.appliesTo];
+        if (event.lease !== undefined) body.leaseIds = [leases[event.lease % leases.length]!.id];
+        push(Math.max(setupMs + 1, effectiveAt + event.recordShiftDays * dayMs), { kind: 'grant', body });
         return;
       }
       case 'credit': {

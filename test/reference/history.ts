@@ -4,6 +4,7 @@ import type {
   CommissionSiteBody,
   CorrectUsageBody,
   IssueCreditNoteBody,
+  RecordCreditGrantBody,
   RecordOutageBody,
   RecordPaymentBody,
   RegisterTenantBody,
@@ -31,7 +32,8 @@ export type Step =
   | { kind: 'run'; billingDate: string }
   | { kind: 'close'; month: string }
   | { kind: 'pay'; body: RecordPaymentBody }
-  | { kind: 'credit'; body: IssueCreditNoteBody };
+  | { kind: 'credit'; body: IssueCreditNoteBody }
+  | { kind: 'grant'; body: RecordCreditGrantBody };
 
 export interface TimedStep {
   at: number;

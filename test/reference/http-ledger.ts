@@ -38,6 +38,8 @@ function request(step: Step): { path: string; body: unknown } {
       return { path: '/v1/payments', body: step.body };
     case 'credit':
       return { path: '/v1/credit-notes', body: step.body };
+    case 'grant':
+      return { path: '/v1/credit-grants', body: step.body };
   }
 }
 

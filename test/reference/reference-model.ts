@@ -1,5 +1,5 @@
 import type { ChargeKind } from '@compute-ledger/contracts';
-import type { TimedStep } from './history.js';
+import { iso, type TimedStep } from './history.js';
 import { Q, ZERO, maxQ, minQ, sumQ } from './rational.js';
 
 /**
@@ -84,9 +84,12 @@ interface Reading {
   fingerprint: string;
 }
 export interface RefLine {
-  leaseId: string;
+  /** Null for a prepayment or credit line. */
+  leaseId: string | null;
   serviceMonth: string;
-  kind: ChargeKind;
+  kind: ChargeKind | 'prepayment' | 'credit';
+  /** A prepayment or credit line: its grant. */
+  grantId?: string;
   amount: Q;
   adjustment: boolean;
   /** Shown GPU-hours of the charge (first line of a charge only). */
@@ -104,6 +107,20 @@ export interface RefDocument {
   /** Credit notes by hand: what they name. */
   creditedInvoiceId?: string;
   recordedAt: number;
+}
+interface Grant {
+  grantId: string;
+  tenantId: string;
+  kind: 'prepaid' | 'promotional';
+  amount: Q;
+  effectiveAt: number;
+  expiresAt: number | null;
+  priority: number;
+  appliesTo: ChargeKind[];
+  leaseIds: string[] | null;
+  recordedAt: number;
+  /** What was asked, to tell a repeat from other content. */
+  fingerprint: string;
 }
 interface Payment {
   paymentId: string;
@@ -126,6 +143,7 @@ class World {
   documents: RefDocument[] = [];
   payments = new Map<string, Payment>();
   creditNotes = new Map<string, RefDocument>();
+  grants = new Map<string, Grant>();
   /** Closed months in the order they closed, each with the instant it was recorded. */
   closes: { month: string; at: number }[] = [];
 }
@@ -282,6 +300,7 @@ function runBilling(world: World, billingDate: number, recordedAt: number): void
       }
     }
     if (lines.length === 0) continue;
+    lines.push(...creditLines(world, tenantId, lines, billingDate));
     const total = sumQ(lines.map((line) => line.amount));
     const kind = total.sign() < 0 ? 'credit_note' : 'invoice';
     world.documents.push({
@@ -297,6 +316,78 @@ function runBilling(world: World, billingDate: number, recordedAt: number): void
     });
   }
   world.runs.push({ billingDate, recordedAt });
+}
+
+// ---- Credit grants (DOMAIN.md, "Credit grants") ------------------------------------------------
+
+/** Every draw on a grant: its credit lines, with the billing date of their document. */
+function drawsOf(world: World, grantId: string): { billingDate: number; amount: Q; recordedAt: number; invoiceId: string }[] {
+  const draws = [];
+  for (const document of world.documents) {
+    for (const line of document.lines) if (line.kind === 'credit' && line.grantId === grantId) draws.push({ billingDate: document.billingDate!, amount: line.amount.neg(), recordedAt: document.recordedAt, invoiceId: document.invoiceId });
+  }
+  return draws;
+}
+
+/** The grants a tenant's document of a run draws on, in order, and what each draws: one credit line per grant. */
+function creditLines(world: World, tenantId: string, charges: RefLine[], billingDate: number): RefLine[] {
+  const left = charges.map((line) => line.amount);
+  let cap = maxQ(ZERO, sumQ(left));
+  const usable = [...world.grants.values()]
+    .filter((grant) => grant.tenantId === tenantId && grant.effectiveAt <= billingDate && (grant.expiresAt === null || billingDate < grant.expiresAt))
+    .sort((a, b) => a.priority - b.priority || (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity) || a.effectiveAt - b.effectiveAt || compareIds(a.grantId, b.grantId));
+  const lines: RefLine[] = [];
+  for (const grant of usable) {
+    const remaining = grant.amount.sub(sumQ(drawsOf(world, grant.grantId).map((draw) => draw.amount)));
+    const eligible = charges.map((line, index) => (line.amount.gt(ZERO) && grant.appliesTo.includes(line.kind as ChargeKind) && (grant.leaseIds === null || grant.leaseIds.includes(line.leaseId!)) ? index : -1)).filter((index) => index >= 0);
+    const draw = minQ(minQ(remaining, sumQ(eligible.map((index) => left[index]!))), cap);
+    if (!draw.gt(ZERO)) continue;
+    let toTake = draw;
+    for (const index of eligible) {
+      const part = minQ(toTake, left[index]!);
+      left[index] = left[index]!.sub(part);
+      toTake = toTake.sub(part);
+    }
+    cap = cap.sub(draw);
+    lines.push({ leaseId: null, serviceMonth: monthOf(billingDate), kind: 'credit', grantId: grant.grantId, amount: draw.neg(), adjustment: false, quantity: null });
+  }
+  return lines;
+}
+
+/** What expires of a grant at its expiresAt (its amount less the draws of runs dated before), and the latest recording it depends on. */
+function expiryOf(world: World, grant: Grant): { amount: Q; recordedAt: number } | null {
+  if (grant.expiresAt === null) return null;
+  const before = drawsOf(world, grant.grantId).filter((draw) => draw.billingDate < grant.expiresAt!);
+  return { amount: grant.amount.sub(sumQ(before.map((draw) => draw.amount))), recordedAt: Math.max(grant.recordedAt, ...before.map((draw) => draw.recordedAt)) };
+}
+
+function acceptGrant(world: World, body: Extract<TimedStep['step'], { kind: 'grant' }>['body'], at: number): boolean {
+  const appliesTo = body.appliesTo === undefined ? (['commitment', 'overage', 'termination_fee'] as ChargeKind[]) : [...new Set(body.appliesTo)];
+  const leaseIds = body.leaseIds === undefined ? null : [...new Set(body.leaseIds)].sort();
+  const fingerprint = JSON.stringify([body.tenantId, body.kind, Q.dec(body.amount).toString(), ms(body.effectiveAt), body.expiresAt === undefined ? null : ms(body.expiresAt), body.priority ?? 50, appliesTo, leaseIds]);
+  const known = world.grants.get(body.grantId);
+  if (known !== undefined) return known.fingerprint === fingerprint;
+  const amount = Q.dec(body.amount);
+  const effectiveAt = ms(body.effectiveAt);
+  const expiresAt = body.expiresAt === undefined ? null : ms(body.expiresAt);
+  const tenant = world.tenants.get(body.tenantId);
+  if (tenant === undefined || !amount.gt(ZERO) || (expiresAt !== null && expiresAt <= effectiveAt)) return false;
+  if (leaseIds !== null && leaseIds.some((leaseId) => world.leases.get(leaseId)?.tenantId !== body.tenantId)) return false;
+  world.grants.set(body.grantId, { grantId: body.grantId, tenantId: body.tenantId, kind: body.kind, amount, effectiveAt, expiresAt, priority: body.priority ?? 50, appliesTo, leaseIds, recordedAt: at, fingerprint });
+  if (body.kind === 'prepaid') {
+    world.documents.push({
+      invoiceId: seriesNumber(world, 'invoice'),
+      kind: 'invoice',
+      tenantId: body.tenantId,
+      billingDate: effectiveAt,
+      issuedAt: at,
+      dueAt: effectiveAt + tenant.terms * dayMs,
+      total: amount,
+      lines: [{ leaseId: null, serviceMonth: monthOf(effectiveAt), kind: 'prepayment', grantId: body.grantId, amount, adjustment: false, quantity: null }],
+      recordedAt: at,
+    });
+  }
+  return true;
 }
 
 // ---- Acceptance (DOMAIN.md, "Events": the rules checked when an event is accepted) ----------
@@ -486,6 +577,8 @@ function apply(world: World, timed: TimedStep): boolean {
       world.payments.set(body.paymentId, { paymentId: body.paymentId, tenantId: body.tenantId, amount, at: ms(body.receivedAt), ...(body.invoiceId === undefined ? {} : { invoiceId: body.invoiceId }), recordedAt: at });
       return true;
     }
+    case 'grant':
+      return acceptGrant(world, step.body, at);
     case 'credit': {
       const body = step.body;
       const amount = Q.dec(body.amount);
@@ -579,7 +672,7 @@ export class ReferenceModel {
     const world = this.known(knownAt);
     const fields = ['commitment', 'usage', 'terminationFees', 'slaCredits'] as const;
     const fieldOf = { commitment: 'commitment', overage: 'usage', termination_fee: 'terminationFees', sla_credit: 'slaCredits' } as const;
-    const adjustmentKinds = [...fields, 'creditNotes'];
+    const adjustmentKinds = [...fields, 'creditNotes', 'promotionalCredits', 'expiredCredits'];
     const adjustments = new Map<string, { month: string; kind: string; amount: Q }>();
     const adjust = (belongsTo: string, kind: string, amount: Q): void => {
       const key = `${belongsTo} ${adjustmentKinds.indexOf(kind)}`;
@@ -614,9 +707,29 @@ export class ReferenceModel {
       creditNotes = creditNotes.add(note.total);
       if (belongsTo !== month) adjust(belongsTo, 'creditNotes', note.total);
     }
-    const total = totals.commitment.add(totals.usage).add(totals.terminationFees).add(totals.slaCredits).add(creditNotes);
+    // Promotional credit lines reduce the revenue of their run's month; prepaid grants that expire are revenue of their expiry's month.
+    let promotionalCredits = ZERO;
+    for (const document of world.documents) {
+      const belongsTo = monthOf(document.billingDate!);
+      if (monthOf(this.bookedAt(world, document.billingDate!, document.recordedAt)) !== month) continue;
+      for (const line of document.lines) {
+        if (line.kind !== 'credit' || world.grants.get(line.grantId!)!.kind !== 'promotional') continue;
+        promotionalCredits = promotionalCredits.add(line.amount);
+        if (belongsTo !== month) adjust(belongsTo, 'promotionalCredits', line.amount);
+      }
+    }
+    let expiredCredits = ZERO;
+    for (const grant of world.grants.values()) {
+      const expiry = expiryOf(world, grant);
+      if (grant.kind !== 'prepaid' || expiry === null || expiry.amount.isZero()) continue;
+      const belongsTo = monthOf(grant.expiresAt!);
+      if (monthOf(this.bookedAt(world, grant.expiresAt!, expiry.recordedAt)) !== month) continue;
+      expiredCredits = expiredCredits.add(expiry.amount);
+      if (belongsTo !== month) adjust(belongsTo, 'expiredCredits', expiry.amount);
+    }
+    const total = totals.commitment.add(totals.usage).add(totals.terminationFees).add(totals.slaCredits).add(creditNotes).add(promotionalCredits).add(expiredCredits);
     const priorPeriodAdjustments = [...adjustments.keys()].sort().map((key) => adjustments.get(key)!).filter((each) => !each.amount.isZero()).map((each) => ({ month: each.month, kind: each.kind, amount: m(each.amount) }));
-    return { month, ...money(totals), creditNotes: m(creditNotes), total: m(total), leases, priorPeriodAdjustments };
+    return { month, ...money(totals), creditNotes: m(creditNotes), promotionalCredits: m(promotionalCredits), expiredCredits: m(expiredCredits), total: m(total), leases, priorPeriodAdjustments };
   }
 
   // ---- Closed periods (DOMAIN.md, "Closing a period") --------------------------------------
@@ -797,8 +910,18 @@ export class ReferenceModel {
       else move('1200', charge.kind === 'commitment' ? '4000' : charge.kind === 'overage' ? '4010' : '4020', charge.amount, leaseId);
     };
     for (const document of world.documents) {
-      if (document.issuedAt > asOf) continue;
-      for (const line of document.lines) move('1100', '1200', line.amount, line.leaseId);
+      // At its invoice date (a run's billing date, a prepaid grant's effectiveAt), or later when that month was closed.
+      if (this.bookedAt(world, document.billingDate!, document.recordedAt) > asOf) continue;
+      for (const line of document.lines) {
+        if (line.kind === 'prepayment') move('1100', '2300', line.amount, null);
+        else if (line.kind === 'credit') move(world.grants.get(line.grantId!)!.kind === 'prepaid' ? '2300' : '4096', '1100', line.amount.neg(), null);
+        else move('1100', '1200', line.amount, line.leaseId);
+      }
+    }
+    for (const grant of world.grants.values()) {
+      const expiry = expiryOf(world, grant);
+      if (grant.kind !== 'prepaid' || expiry === null || grant.expiresAt! > asOf) continue;
+      if (this.bookedAt(world, grant.expiresAt!, expiry.recordedAt) <= asOf) move('2300', '4030', expiry.amount, null);
     }
     for (const lease of world.leases.values()) {
       const months = [...new Set([...leaseMonths(world, lease), ...this.closedMonths(world, lease.leaseId, knownAt)])].sort();
@@ -825,7 +948,7 @@ export class ReferenceModel {
     const postings = this.postings(this.known(knownAt), asOf, knownAt);
     let debit = ZERO;
     let credit = ZERO;
-    const accounts = ['1000', '1100', '1200', '4000', '4010', '4020', '4090', '4095'].map((account) => {
+    const accounts = ['1000', '1100', '1200', '2300', '4000', '4010', '4020', '4030', '4090', '4095', '4096'].map((account) => {
       const net = sumQ(postings.filter((each) => each.account === account).map((each) => each.net));
       const d = net.gt(ZERO) ? net : ZERO;
       const c = net.lt(ZERO) ? net.neg() : ZERO;
@@ -848,7 +971,9 @@ export class ReferenceModel {
       else unbilled = unbilled.add(balance.neg());
       return { leaseId: lease.leaseId, tenantId: lease.tenantId, balance: m(balance) };
     });
-    return { deferredRevenue: m(deferred), unbilledReceivables: m(unbilled), leases };
+    // 2300 is a liability: credit minus debit.
+    const customerCredits = sumQ(postings.filter((each) => each.account === '2300').map((each) => each.net)).neg();
+    return { deferredRevenue: m(deferred), unbilledReceivables: m(unbilled), customerCredits: m(customerCredits), leases };
   }
 
   /**
@@ -903,6 +1028,24 @@ export class ReferenceModel {
       result.set(tenantId, { invoices, credit });
     }
     return result;
+  }
+
+  /** Every grant known at knownAt as of asOf: drawn by the documents dated by then, expired at its expiresAt, and what remains. */
+  credits(asOf: number, knownAt: number) {
+    const world = this.known(knownAt);
+    const totals = { amount: ZERO, drawn: ZERO, expired: ZERO, remaining: ZERO };
+    const grants = [...world.grants.values()].sort((a, b) => compareIds(a.grantId, b.grantId)).map((grant) => {
+      const inEffect = grant.effectiveAt <= asOf;
+      const drawn = inEffect ? sumQ(drawsOf(world, grant.grantId).filter((draw) => draw.billingDate <= asOf).map((draw) => draw.amount)) : ZERO;
+      const expired = inEffect && grant.expiresAt !== null && grant.expiresAt <= asOf ? expiryOf(world, grant)!.amount : ZERO;
+      const remaining = grant.amount.sub(drawn).sub(expired);
+      totals.amount = totals.amount.add(grant.amount);
+      totals.drawn = totals.drawn.add(drawn);
+      totals.expired = totals.expired.add(expired);
+      totals.remaining = totals.remaining.add(remaining);
+      return { grantId: grant.grantId, tenantId: grant.tenantId, kind: grant.kind, amount: m(grant.amount), drawn: m(drawn), expired: m(expired), remaining: m(remaining), expiresAt: grant.expiresAt === null ? null : iso(grant.expiresAt) };
+    });
+    return { grants, totals: money(totals) };
   }
 
   arAging(asOf: number, knownAt: number) {

@@ -24,7 +24,7 @@ export interface LedgerUnderTest {
   close(): Promise<void>;
 }
 
-export type ReportName = 'revenue' | 'backlog' | 'rpo' | 'mrr' | 'mrr-movements' | 'trial-balance' | 'contract-balances' | 'ar-aging' | 'reconciliation';
+export type ReportName = 'revenue' | 'backlog' | 'rpo' | 'mrr' | 'mrr-movements' | 'trial-balance' | 'contract-balances' | 'ar-aging' | 'reconciliation' | 'credits';
 
 export async function inProcessLedger(): Promise<LedgerUnderTest> {
   let nowMs = 0;
@@ -90,6 +90,8 @@ async function send(ledger: Ledger, step: Step): Promise<void> {
       return void (await billing.recordPayment(step.body, actor));
     case 'credit':
       return void (await billing.issueCreditNote(step.body, actor));
+    case 'grant':
+      return void (await billing.recordCreditGrant(step.body, actor));
   }
 }
 
@@ -143,6 +145,7 @@ function documentView(document: RefDocument) {
       kind: line.kind,
       amount: line.amount.fixed(2),
       adjustment: line.adjustment,
+      ...(line.grantId === undefined ? {} : { grantId: line.grantId }),
       // The shown quantity of a charge's first line; adjustment lines show a difference.
       ...(line.quantity === null ? {} : { quantity: line.quantity.plain() }),
     })),
@@ -210,6 +213,7 @@ export async function compare(history: History, ledger: LedgerUnderTest, mismatc
       ['trial-balance', reference.trialBalance(probe.asOf, probe.knownAt)],
       ['contract-balances', reference.contractBalances(probe.asOf, probe.knownAt)],
       ['ar-aging', reference.arAging(probe.asOf, probe.knownAt)],
+      ['credits', reference.credits(probe.asOf, probe.knownAt)],
     ];
     for (const [name, expected] of expectations) note(`${name} ${at}`, project(digits(`${name} ${at}`, await ledger.report(name, query)), expected), expected);
     if (mismatches.length >= mismatchesMax) return mismatches;

@@ -2,6 +2,7 @@ import type {
   AllocateCapacityBody,
   CommissionSiteBody,
   CurrencyCode,
+  RecordCreditGrantBody,
   RecordOutageBody,
   RegisterTenantBody,
   SignLeaseBody,
@@ -123,3 +124,34 @@ export async function recordWorkedExampleContracts(commands: LedgerCommands, con
   await commands.allocateCapacity(workedExampleAllocation, context);
   await commands.recordOutage(workedExampleOutage, context);
 }
+
+/** January 2026: 744 hourly readings, 376 of 1,100 and 368 of 1,050 GPU-hours: 800,000 (committed 744,000). */
+export function workedExampleJanuaryReadings(): UsageRecordBody[] {
+  const readings = hourlyReadings('2026-01-01T00:00:00Z', 744, '1050', 'R-1001');
+  return readings.map((reading, hour) => (hour < 376 ? { ...reading, gpuHours: '1100' } : reading));
+}
+
+/**
+ * The credit example of DOMAIN.md ("Credit grants"), after the worked example: frontier-lab buys
+ * prepaid G-1 on 2026-01-15, sales adds promotional P-1 for overage only.
+ */
+export const workedExamplePrepaidGrant: RecordCreditGrantBody = {
+  grantId: 'G-1',
+  tenantId: 'frontier-lab',
+  kind: 'prepaid',
+  amount: '3000000.00',
+  effectiveAt: '2026-01-15T00:00:00Z',
+  expiresAt: '2026-03-01T00:00:00Z',
+  priority: 10,
+};
+
+export const workedExamplePromotionalGrant: RecordCreditGrantBody = {
+  grantId: 'P-1',
+  tenantId: 'frontier-lab',
+  kind: 'promotional',
+  amount: '50000.00',
+  effectiveAt: '2026-01-15T00:00:00Z',
+  expiresAt: '2026-12-31T00:00:00Z',
+  priority: 1,
+  appliesTo: ['overage'],
+};

@@ -56,6 +56,8 @@ beforeAll(async () => {
   ledger.at(correctedAt);
   const correction = await ledger.post('/v1/usage/corrections', 'metering', { correctionId: 'web-e2e-correction-1', readingId: correctedReadingId, gpuHours: '900' });
   expect(correction.status, correction.text).toBe(201);
+  const grant = await ledger.post('/v1/credit-grants', 'finance', { grantId: 'web-e2e-promo-1', tenantId: 'frontier-lab', kind: 'promotional', amount: '25000.00', effectiveAt: '2026-11-01T00:00:00Z', expiresAt: '2027-05-01T00:00:00Z', appliesTo: ['overage'] });
+  expect(grant.status, grant.text).toBe(201);
   dashboard = await serveDashboard(webDistPath(), ledger.url);
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
   page = await context.newPage();
@@ -224,6 +226,13 @@ describe.skipIf(skipped)('the finance and audit dashboard', () => {
     // nimbus-research stopped paying after its termination: some of it is over 90 days past due.
     expect(aging.tenants.find((tenant: Json) => tenant.tenantId === 'nimbus-research').over90).not.toBe('0.00');
     await screenshot('receivables');
+  });
+
+  it('Receivables: each tenant\'s credit grants with drawn, expired and remaining', async () => {
+    await openPage('receivables');
+    const answer = await api('/v1/credit-grants');
+    expect(answer.grants.map((grant: Json) => grant.grantId)).toEqual(['web-e2e-promo-1']);
+    await expectTable('credit-grants', answer.grants, 'grantId', ['tenantId', 'kind', 'amount', 'drawn', 'expired', 'remaining']);
   });
 
   it('Reconciliation: per lease of the last complete month, GPU-hours, charges, invoiced, not yet invoiced and ok', async () => {
@@ -420,7 +429,7 @@ async function expectTable(name: string, expectedRows: readonly Json[], keyField
   }
 }
 
-const moneyColumns = new Set(['startingMrr', 'new', 'expansion', 'reactivation', 'contraction', 'churn', 'endingMrr', 'commitment', 'usage', 'terminationFees', 'slaCredits', 'creditNotes', 'total', 'mrr', 'arr', 'remaining', 'amountPaid', 'amountDue', 'amount', 'current', 'days1to30', 'days31to60', 'days61to90', 'over90', 'charges', 'invoiced', 'notYetInvoiced', 'within12Months', 'months13to24', 'months25to36', 'beyond36Months']);
+const moneyColumns = new Set(['startingMrr', 'new', 'expansion', 'reactivation', 'contraction', 'churn', 'endingMrr', 'commitment', 'usage', 'terminationFees', 'slaCredits', 'creditNotes', 'drawn', 'expired', 'total', 'mrr', 'arr', 'remaining', 'amountPaid', 'amountDue', 'amount', 'current', 'days1to30', 'days31to60', 'days61to90', 'over90', 'charges', 'invoiced', 'notYetInvoiced', 'within12Months', 'months13to24', 'months25to36', 'beyond36Months']);
 
 function isMoneyColumn(column: string): boolean {
   return moneyColumns.has(column);

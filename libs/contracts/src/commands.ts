@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import {
   CapacityAllocated,
+  ChargeKind,
+  CreditGrantKind,
+  creditGrantPriorityMax,
   CommitmentBilling,
   CommitmentSchedule,
   LeaseSigned,
@@ -130,6 +133,24 @@ export const IssueCreditNoteBody = z.strictObject({
   issuedAt: RequestInstant.optional(),
 });
 export type IssueCreditNoteBody = z.infer<typeof IssueCreditNoteBody>;
+
+/** POST /v1/credit-grants: a prepaid or promotional credit for a tenant (DOMAIN.md, "Credit grants"). */
+export const RecordCreditGrantBody = z.strictObject({
+  grantId: Identifier,
+  tenantId: Identifier,
+  kind: CreditGrantKind,
+  amount: MoneyAmount,
+  effectiveAt: RequestInstant,
+  expiresAt: RequestInstant.optional(),
+  priority: z.int().min(0).max(creditGrantPriorityMax).optional(),
+  appliesTo: z.array(ChargeKind).min(1).max(ChargeKind.options.length).optional(),
+  leaseIds: z.array(Identifier).min(1).max(1_000).optional(),
+});
+export type RecordCreditGrantBody = z.infer<typeof RecordCreditGrantBody>;
+
+/** GET /v1/billing-runs/preview: any month start, future ones included. */
+export const BillingPreviewQuery = z.strictObject({ billingDate: RequestBillingDate });
+export const CreditGrantsQuery = z.strictObject({ tenantId: Identifier.optional(), asOf: RequestInstant.optional(), knownAt: RequestInstant.optional() });
 
 /** Query parameters of the reports: every report takes knownAt (default now). */
 export const AsOfQuery = z.strictObject({ asOf: RequestInstant.optional(), knownAt: RequestInstant.optional() });

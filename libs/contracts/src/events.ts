@@ -48,6 +48,19 @@ export type CommitmentBilling = z.infer<typeof CommitmentBilling>;
 export const ChargeKind = z.enum(['commitment', 'overage', 'sla_credit', 'termination_fee']);
 export type ChargeKind = z.infer<typeof ChargeKind>;
 
+/** What a document line is: one of the charges, the prepayment of a prepaid grant, or a draw on a grant. */
+export const LineKind = z.enum([...ChargeKind.options, 'prepayment', 'credit']);
+export type LineKind = z.infer<typeof LineKind>;
+
+export const CreditGrantKind = z.enum(['prepaid', 'promotional']);
+export type CreditGrantKind = z.infer<typeof CreditGrantKind>;
+
+/** The lowest and highest priority of a grant; lower is drawn first. */
+export const creditGrantPriorityMax = 100;
+export const creditGrantPriorityDefault = 50;
+/** The charge kinds a grant pays for unless told otherwise. */
+export const creditGrantAppliesToDefault: readonly ChargeKind[] = ['commitment', 'overage', 'termination_fee'];
+
 export const DocumentKind = z.enum(['invoice', 'credit_note']);
 export type DocumentKind = z.infer<typeof DocumentKind>;
 
@@ -182,10 +195,15 @@ export const OutageRecorded = z.strictObject({
 export const LineSource = z.strictObject({ position: z.int().min(0), eventId: z.string(), type: z.string() });
 export type LineSource = z.infer<typeof LineSource>;
 
+/** A part of a charge line that a credit line paid: the line by (lease, month, kind) and the amount taken from it. */
+export const CreditDrawnFrom = z.strictObject({ leaseId: Identifier, serviceMonth: Month, kind: ChargeKind, amount: MoneyAmount });
+export type CreditDrawnFrom = z.infer<typeof CreditDrawnFrom>;
+
 export const InvoiceLine = z.strictObject({
-  leaseId: Identifier,
+  /** The lease of a charge line; null for a prepayment or credit line, which belong to no lease. */
+  leaseId: Identifier.nullable(),
   serviceMonth: Month,
-  kind: ChargeKind,
+  kind: LineKind,
   description: z.string(),
   quantity: z.string(),
   unitPrice: z.string(),
@@ -194,15 +212,22 @@ export const InvoiceLine = z.strictObject({
   sources: z.array(LineSource),
   /** Source events left out of `sources` to keep a document bounded (usage readings beyond the cap). */
   omittedSources: z.int().min(0).optional(),
+  /** A credit line: the grant it draws on. */
+  grantId: Identifier.optional(),
+  /** A credit line: the charge lines of its document it paid, in line order. */
+  drawnFrom: z.array(CreditDrawnFrom).optional(),
 });
 export type InvoiceLine = z.infer<typeof InvoiceLine>;
 
-/** A billing document (invoice or credit note) produced by a billing run. */
+/**
+ * A billing document (invoice or credit note) produced by a billing run, or the invoice of a
+ * prepaid grant, dated at the grant's effectiveAt (any instant, not only a month's first).
+ */
 export const InvoiceIssued = z.strictObject({
   invoiceId: z.string(),
   kind: DocumentKind,
   tenantId: Identifier,
-  billingDate: BillingDate,
+  billingDate: Instant,
   issuedAt: Instant,
   dueAt: Instant,
   currency: Currency,
@@ -243,6 +268,26 @@ export const PaymentReceived = z.strictObject({
   invoiceId: z.string().optional(),
 });
 
+/**
+ * A credit grant (DOMAIN.md, "Credit grants"): a prepaid or promotional amount the tenant's
+ * invoices draw down until it is used up or expires. Version 1; the defaults (priority,
+ * appliesTo) are stored resolved, so a later change of default never changes a recorded grant.
+ */
+export const CreditGranted = z.strictObject({
+  grantId: Identifier,
+  tenantId: Identifier,
+  kind: CreditGrantKind,
+  amount: MoneyAmount,
+  effectiveAt: Instant,
+  expiresAt: Instant.optional(),
+  priority: z.int().min(0).max(creditGrantPriorityMax),
+  appliesTo: z.array(ChargeKind).min(1).max(ChargeKind.options.length),
+  leaseIds: z.array(Identifier).min(1).max(1_000).optional(),
+  /** The prepaid grant's invoice, issued with it; absent for a promotional grant. */
+  invoiceId: z.string().optional(),
+  recordedAt: Instant,
+});
+
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in hex');
 
 /**
@@ -276,6 +321,7 @@ export const eventDataSchemas = {
   BillingRunCompleted,
   CreditNoteIssued,
   PaymentReceived,
+  CreditGranted,
   ModelCheckpointed,
   PeriodClosed,
 } as const;

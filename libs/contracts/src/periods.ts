@@ -21,7 +21,7 @@ export const PeriodClosed = z.strictObject({
 });
 export type PeriodClosed = z.infer<typeof PeriodClosed>;
 
-export const PriorPeriodAdjustmentKind = z.enum(['commitment', 'usage', 'terminationFees', 'slaCredits', 'creditNotes']);
+export const PriorPeriodAdjustmentKind = z.enum(['commitment', 'usage', 'terminationFees', 'slaCredits', 'creditNotes', 'promotionalCredits', 'expiredCredits']);
 export type PriorPeriodAdjustmentKind = z.infer<typeof PriorPeriodAdjustmentKind>;
 
 /** What a fact recorded after a close adds to the closed month's books, booked in the first open month instead. */

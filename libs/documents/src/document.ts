@@ -1,4 +1,4 @@
-import type { ChargeKind, DocumentLineAnswer, EventDataOf, InvoiceDocumentAnswer, SourceAnswer } from '@compute-ledger/contracts';
+import type { DocumentLineAnswer, EventDataOf, InvoiceDocumentAnswer, SourceAnswer } from '@compute-ledger/contracts';
 
 /**
  * What the renderers take: the contracts' answer shapes (libs/contracts/src/answers), as types
@@ -6,7 +6,7 @@ import type { ChargeKind, DocumentLineAnswer, EventDataOf, InvoiceDocumentAnswer
  * has validated every field before it recorded it; the renderers check only what they rely on.
  */
 
-export type LineKind = ChargeKind;
+export type LineKind = DocumentLineAnswer['kind'];
 
 export type LineSourceReference = SourceAnswer;
 

@@ -72,6 +72,8 @@ export const lineKindWords: Readonly<Record<LineKind, string>> = {
   overage: 'Usage above commitment',
   sla_credit: 'SLA credit',
   termination_fee: 'Early termination fee',
+  prepayment: 'Prepayment',
+  credit: 'Credit applied',
 };
 
 const statusWords: Readonly<Record<string, string>> = {
@@ -168,7 +170,8 @@ function lineView(line: InvoiceDocumentLine, currency: string): LineView {
   const byTheHour = line.kind === 'commitment' || line.kind === 'overage';
   const quantity = byTheHour ? `${formatQuantity(line.quantity)} GPU-h` : formatQuantity(line.quantity);
   return {
-    lease: line.leaseId,
+    // A prepayment or credit line names the grant where a charge names its lease.
+    lease: line.leaseId ?? (line.grantId === undefined ? '' : `Grant ${line.grantId}`),
     month: line.serviceMonth,
     adjustment: line.adjustment ? `Adjustment for ${line.serviceMonth}` : null,
     label: lineKindWords[line.kind],

@@ -46,6 +46,24 @@ describe('documentView', () => {
     expect(view.totals[1]!.value).toBe('$1,564,500.00');
   });
 
+  it('shows a prepayment invoice and credits drawn on grants, each line naming its grant', () => {
+    const prepayment = { ...firstInvoice, invoiceId: 'INV-000003', billingDate: '2026-01-15T00:00:00Z', issuedAt: '2026-01-15T09:00:00Z', dueAt: '2026-02-14T00:00:00Z', total: '3000000.00', amountDue: '3000000.00', lines: [{ leaseId: null, serviceMonth: '2026-01', kind: 'prepayment' as const, description: 'Prepayment, credit grant G-1', quantity: '1', unitPrice: '3000000.00', amount: '3000000.00', adjustment: false, grantId: 'G-1' }] };
+    const prepaid = documentView(prepayment, exampleIssuer, exampleBillTo);
+    expect(prepaid.lines.map((line) => [line.lease, line.label, line.amount])).toEqual([['Grant G-1', 'Prepayment', '$3,000,000.00']]);
+    expect(prepaid.facts.slice(0, 3).map((fact) => fact.value)).toEqual(['2026-01-15', '2026-02-14', 'Net 30 days']);
+    const overage = { ...firstInvoice.lines[1]!, serviceMonth: '2026-01', description: 'Usage above commitment 2026-01: 800000 metered - 744000 committed GPU-hours', quantity: '56000', amount: '196000.00' };
+    const commitment = { ...firstInvoice.lines[0]!, serviceMonth: '2026-02', description: 'Committed capacity 2026-02: 1344000 GPU-hours', quantity: '1344000', unitPrice: '2', amount: '2688000.00' };
+    const credit = (grantId: string, amount: string) => ({ leaseId: null, serviceMonth: '2026-02', kind: 'credit' as const, description: `Prepaid credit ${grantId}`, quantity: '1', unitPrice: amount, amount, adjustment: false, grantId });
+    const drawn = { ...firstInvoice, invoiceId: 'INV-000004', total: '0.00', amountDue: '0.00', status: 'paid' as const, lines: [overage, commitment, credit('P-1', '-50000.00'), credit('G-1', '-2834000.00')] };
+    const view = documentView(drawn, exampleIssuer, exampleBillTo);
+    expect(view.lines.slice(2).map((line) => [line.lease, line.label, line.amount])).toEqual([
+      ['Grant P-1', 'Credit applied', '-$50,000.00'],
+      ['Grant G-1', 'Credit applied', '-$2,834,000.00'],
+    ]);
+    expect(view.totals[1]!.value).toBe('$0.00'); // 196,000 + 2,688,000 - 50,000 - 2,834,000
+    expect(renderInvoiceHtml(drawn, exampleIssuer, exampleBillTo)).toContain('Grant G-1');
+  });
+
   it('falls back to the tenant name, then to the tenant id, for the bill-to name', () => {
     expect(documentView(firstInvoice, exampleIssuer, { tenantId: 'frontier-lab', name: 'Frontier Lab' }).billTo).toEqual({ name: 'Frontier Lab', lines: [] });
     expect(documentView(firstInvoice, exampleIssuer).billTo).toEqual({ name: 'frontier-lab', lines: [] });

@@ -32,6 +32,7 @@ export { leaseDecider, type AmendLease, type SignLease } from './domain/lease/de
 export { decideUsageBatch, initialUsageState, meteringDecider, type MeteringEvent, type UsageLeaseContext } from './domain/metering/usage.js';
 export { leaseStream, siteStream, tenantStream, usageStream } from './domain/streams.js';
 export { billingDecider, type BillingEvent, type PlannedDocument, type RunBilling } from './domain/billing/billing.js';
+export { decideCreditGrant, type CreditGrantFacts, type RecordCreditGrant } from './domain/billing/credit-grant.js';
 
 // Charges, billing and the projections
 export { chargeKindOrder, chargesFor } from './charging/charges.js';

@@ -58,8 +58,12 @@ async function invoiceRows(ledger: Ledger) {
     .map((invoice) => ({ invoiceId: invoice.invoiceId, kind: invoice.kind, tenantId: invoice.tenantId, billingDate: (invoice.billingDate ?? invoice.issuedAt).slice(0, 10), dueAt: invoice.dueAt?.slice(0, 10) ?? '', lines: invoice.lines.length, total: invoice.total, amountPaid: invoice.amountPaid, status: invoice.status }));
 }
 
-export async function billCommand(context: CliContext, options: { date: string; documents?: string }): Promise<number> {
+export async function billCommand(context: CliContext, options: { date: string; documents?: string; preview?: boolean }): Promise<number> {
   const billingDate = billingDateOption(options.date);
+  if (options.preview === true) {
+    if (options.documents !== undefined) throw new CliUsageError('--preview writes no documents: leave out --documents');
+    return previewBillCommand(context, billingDate);
+  }
   if (options.documents !== undefined && options.documents.trim() === '') throw new CliUsageError('--documents must name a directory');
   const target = options.documents === undefined ? null : { directory: options.documents, issuer: readIssuer(context.io.env) };
   return withLedger(context, async (ledger) => {
@@ -83,6 +87,29 @@ export async function billCommand(context: CliContext, options: { date: string; 
     out.write(` (cut-off position ${result.cutoffPosition}).\n`);
     out.write(result.documents.length === 0 ? 'No documents: nothing was due.\n' : renderTable(result.documents));
     if (target !== null) out.write(files.length === 0 ? 'No document files written.\n' : `Wrote ${countOf(files.length, 'document')} as issued:\n${renderTable(files)}`);
+    return exitOk;
+  });
+}
+
+/** `ledger bill --date ... --preview`: what the run would issue now, credits applied; records nothing. */
+async function previewBillCommand(context: CliContext, billingDate: string): Promise<number> {
+  return withLedger(context, async (ledger) => {
+    const preview = await ledger.billing.previewBilling(billingDate);
+    const out = context.io.stdout;
+    if (context.json) {
+      out.write(renderJson(preview));
+      return exitOk;
+    }
+    out.write(`Preview of the billing run ${billingDate} (cut-off position ${preview.cutoffPosition}); nothing recorded.\n`);
+    if (preview.documents.length === 0) {
+      out.write('No documents: nothing would be due.\n');
+      return exitOk;
+    }
+    out.write(renderTable(preview.documents.map((document) => ({ kind: document.kind, tenantId: document.tenantId, lines: document.lines.length, total: document.total }))));
+    for (const document of preview.documents) {
+      out.write(`\n${document.tenantId} (${document.kind}):\n`);
+      out.write(renderTable(document.lines.map((line) => ({ leaseId: line.leaseId ?? line.grantId ?? '', serviceMonth: line.serviceMonth, kind: line.kind, amount: line.amount }))));
+    }
     return exitOk;
   });
 }

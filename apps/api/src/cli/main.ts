@@ -76,8 +76,9 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo, opt
     .command('bill')
     .description('run billing for one billing date')
     .requiredOption('--date <YYYY-MM-01>', 'the billing date, the first day of a month')
+    .option('--preview', 'show what the run would issue now, future dates allowed; record nothing')
     .option('--documents <dir>', 'write each document of the run as issued to <dir>/<invoiceId>.pdf (again, for a run already done)')
-    .action(action((context, flags: { date: string; documents?: string }) => billCommand(context, flags)));
+    .action(action((context, flags: { date: string; documents?: string; preview?: boolean }) => billCommand(context, flags)));
 
   const invoiceCommand = program.command('invoice').description('billing documents as customers receive them');
   invoiceCommand

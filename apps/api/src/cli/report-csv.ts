@@ -25,14 +25,15 @@ const agingColumns = ['current', 'days1to30', 'days31to60', 'days61to90', 'over9
 export const reportCsvLayouts: Record<ReportName, CsvLayout> = {
   mrr: { list: 'tenants', totals: sameNames('mrr', 'arr') },
   'mrr-movements': { list: 'tenants', totals: sameNames('startingMrr', 'endingMrr', 'new', 'reactivation', 'expansion', 'contraction', 'churn') },
-  revenue: { list: 'leases', totals: sameNames('commitment', 'usage', 'terminationFees', 'slaCredits', 'creditNotes', 'total') },
+  revenue: { list: 'leases', totals: sameNames('commitment', 'usage', 'terminationFees', 'slaCredits', 'creditNotes', 'promotionalCredits', 'expiredCredits', 'total') },
   backlog: { list: 'leases', totals: { remaining: 'total' } },
   'trial-balance': { list: 'accounts', totals: { debit: 'totalDebit', credit: 'totalCredit' } },
-  'contract-balances': { list: 'leases', totals: sameNames('deferredRevenue', 'unbilledReceivables') },
+  'contract-balances': { list: 'leases', totals: sameNames('deferredRevenue', 'unbilledReceivables', 'customerCredits') },
   'ar-aging': { list: 'tenants', totals: Object.fromEntries(agingColumns.map((column) => [column, `totals.${column}`])) },
   reconciliation: { list: 'leases', totals: sameNames('ok') },
   // Sites have no totals of their own: no total row.
   capacity: { list: 'sites', totals: {} },
+  credits: { list: 'grants', totals: { amount: 'totals.amount', drawn: 'totals.drawn', expired: 'totals.expired', remaining: 'totals.remaining' } },
   rpo: { list: 'leases', totals: { within12Months: 'bands.within12Months', months13to24: 'bands.months13to24', months25to36: 'bands.months25to36', beyond36Months: 'bands.beyond36Months', total: 'total' } },
 };
 

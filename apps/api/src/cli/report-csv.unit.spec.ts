@@ -17,15 +17,15 @@ describe('reports as CSV', () => {
   });
 
   it('keeps the columns of a month without data, and its total row complete', () => {
-    const empty = { month: '2024-01', knownAt: '2026-01-02T00:00:00Z', commitment: '0.00', usage: '0.00', terminationFees: '0.00', slaCredits: '0.00', creditNotes: '0.00', total: '0.00', leases: [] };
-    const header = 'month,knownAt,leaseId,tenantId,commitment,usage,terminationFees,slaCredits,creditNotes,total';
-    expect(lines(renderReportCsv('revenue', empty))).toEqual([header, '2024-01,2026-01-02T00:00:00Z,total,,0.00,0.00,0.00,0.00,0.00,0.00', '']);
+    const empty = { month: '2024-01', knownAt: '2026-01-02T00:00:00Z', commitment: '0.00', usage: '0.00', terminationFees: '0.00', slaCredits: '0.00', creditNotes: '0.00', promotionalCredits: '0.00', expiredCredits: '0.00', total: '0.00', leases: [] };
+    const header = 'month,knownAt,leaseId,tenantId,commitment,usage,terminationFees,slaCredits,creditNotes,promotionalCredits,expiredCredits,total';
+    expect(lines(renderReportCsv('revenue', empty))).toEqual([header, '2024-01,2026-01-02T00:00:00Z,total,,0.00,0.00,0.00,0.00,0.00,0.00,0.00,0.00', '']);
     const busy = { ...empty, commitment: '100.00', creditNotes: '-5.00', total: '95.00', leases: [{ leaseId: 'L-1', tenantId: 't', commitment: '100.00', usage: '0.00', terminationFees: '0.00', slaCredits: '0.00' }] };
     expect(lines(renderReportCsv('revenue', busy))).toEqual([
       header,
-      '2024-01,2026-01-02T00:00:00Z,L-1,t,100.00,0.00,0.00,0.00,,',
+      '2024-01,2026-01-02T00:00:00Z,L-1,t,100.00,0.00,0.00,0.00,,,,',
       // 100.00 commitment - 5.00 credit notes = 95.00
-      '2024-01,2026-01-02T00:00:00Z,total,,100.00,0.00,0.00,0.00,-5.00,95.00',
+      '2024-01,2026-01-02T00:00:00Z,total,,100.00,0.00,0.00,0.00,-5.00,0.00,0.00,95.00',
       '',
     ]);
   });

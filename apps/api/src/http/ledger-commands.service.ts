@@ -3,6 +3,7 @@ import type {
   AllocationAnswer,
   BillingRunAnswer,
   CorrectionAnswer,
+  CreditGrantRecordedAnswer,
   InvoiceDocumentAnswer,
   LeaseAnswer,
   OutageAnswer,
@@ -17,6 +18,7 @@ import type {
   CorrectUsageBody,
   IssueCreditNoteBody,
   RecordOutageBody,
+  RecordCreditGrantBody,
   RecordPaymentBody,
   RegisterTenantBody,
   ReleaseCapacityBody,
@@ -104,6 +106,14 @@ export class LedgerCommandsService {
   async runBilling(billingDate: string, caller: RequestCaller): Promise<Answer<BillingRunAnswer>> {
     const { outcome, result } = await this.ledger.billing.runBilling(billingDate, contextOf(caller));
     return created(outcome, result);
+  }
+
+  /** The grant as recorded, with the prepayment invoice of a prepaid grant. */
+  async recordCreditGrant(body: RecordCreditGrantBody, caller: RequestCaller): Promise<Answer<CreditGrantRecordedAnswer>> {
+    const { outcome, result } = await this.ledger.billing.recordCreditGrant(body, contextOf(caller));
+    const grant = this.ledger.reports.creditGrantAsRecorded(result.grantId);
+    const invoice = result.invoiceId === undefined ? null : await this.ledger.reports.invoice(result.invoiceId);
+    return created(outcome, { grant, invoice });
   }
 
   async recordPayment(body: RecordPaymentBody, caller: RequestCaller): Promise<Answer<PaymentAnswer>> {

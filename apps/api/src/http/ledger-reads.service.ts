@@ -8,6 +8,9 @@ import type {
   LeaseAnswer,
   LeaseUsageAnswer,
   ReportAnswers,
+  BillingPreviewAnswer,
+  CreditGrantAnswer,
+  CreditGrantsAnswer,
   TenantAnswer,
 } from '@compute-ledger/contracts';
 import type { MonthTimeQuery, TimeQuery, UsagePageQuery } from '@compute-ledger/ledger';
@@ -79,6 +82,19 @@ export class LedgerReadsService {
   async billingRuns(): Promise<BillingRunsAnswer> {
     await this.ledger.runner.catchUp();
     return { runs: this.ledger.runner.model.runs.map((run) => run.data) };
+  }
+
+  async billingPreview(billingDate: string): Promise<BillingPreviewAnswer> {
+    const { knownAt } = await this.ledger.reports.scope();
+    return { knownAt, ...(await this.ledger.billing.previewBilling(billingDate)) };
+  }
+
+  async creditGrants(query: { tenantId?: string | undefined; asOf?: string | undefined; knownAt?: string | undefined }): Promise<CreditGrantsAnswer> {
+    return this.ledger.reports.creditGrants(query);
+  }
+
+  async creditGrant(grantId: string, query: { asOf?: string | undefined; knownAt?: string | undefined }): Promise<CreditGrantAnswer> {
+    return this.ledger.reports.creditGrant(grantId, query);
   }
 
   async report<Name extends ReportName>(name: Name, query: TimeQuery | MonthTimeQuery): Promise<ReportAnswers[Name]> {

@@ -104,11 +104,11 @@ export async function buildAuditPack(ledger: Ledger, month: string, ledgerVersio
   const sourceRows: Record<string, unknown>[] = [];
   for (const document of documents) {
     document.data.lines.forEach((line, index) => {
-      lineRows.push({ invoiceId: document.data.invoiceId, line: index + 1, leaseId: line.leaseId, serviceMonth: line.serviceMonth, kind: line.kind, description: line.description, quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, adjustment: String(line.adjustment), sources: line.sources.length, omittedSources: line.omittedSources ?? 0 });
+      lineRows.push({ invoiceId: document.data.invoiceId, line: index + 1, leaseId: line.leaseId ?? '', serviceMonth: line.serviceMonth, kind: line.kind, description: line.description, quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, adjustment: String(line.adjustment), sources: line.sources.length, omittedSources: line.omittedSources ?? 0, grantId: line.grantId ?? '' });
       for (const source of line.sources) sourceRows.push({ invoiceId: document.data.invoiceId, line: index + 1, position: source.position, eventId: source.eventId, type: source.type });
     });
   }
-  files.push(csvFile('lines.csv', lineRows, ['invoiceId', 'line', 'leaseId', 'serviceMonth', 'kind', 'description', 'quantity', 'unitPrice', 'amount', 'adjustment', 'sources', 'omittedSources']));
+  files.push(csvFile('lines.csv', lineRows, ['invoiceId', 'line', 'leaseId', 'serviceMonth', 'kind', 'description', 'quantity', 'unitPrice', 'amount', 'adjustment', 'sources', 'omittedSources', 'grantId']));
   files.push(csvFile('line-sources.csv', sourceRows, ['invoiceId', 'line', 'position', 'eventId', 'type']));
 
   // The month's books: entries effective in it (but earlier months' recognitions dated at its

@@ -35,6 +35,8 @@ export async function reportByName(reports: ReportService, name: ReportName, que
       return reports.capacity(query as TimeQuery);
     case 'rpo':
       return reports.rpo(query as TimeQuery);
+    case 'credits':
+      return reports.credits(query as TimeQuery);
     default:
       return unreachable(name, 'report');
   }

@@ -6,6 +6,7 @@ import type {
   AuditVerifyAnswer,
   BacklogReportAnswer,
   CapacityReportAnswer,
+  CreditGrantsAnswer as ContractCreditGrantsAnswer,
   DocumentKind as ContractDocumentKind,
   DocumentLineAnswer,
   DocumentStatus as ContractDocumentStatus,
@@ -47,6 +48,7 @@ export type CapacityAnswer = CapacityReportAnswer;
 
 export type LineKind = DocumentLineAnswer['kind'];
 export type LineSource = DocumentLineAnswer['sources'][number];
+export type CreditGrantsAnswer = ContractCreditGrantsAnswer;
 
 /** A document's line; the list of documents sends lines without their sources. */
 export type InvoiceLine = Omit<DocumentLineAnswer, 'sources' | 'omittedSources'> & Partial<Pick<DocumentLineAnswer, 'sources' | 'omittedSources'>>;

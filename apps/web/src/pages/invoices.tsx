@@ -140,9 +140,11 @@ function DocumentView({ document }: { document: BillingDocument }) {
       else next.add(key);
       return next;
     });
-  const lineKey = (line: InvoiceLine) => `${line.leaseId}|${line.serviceMonth}|${line.kind}`;
+  // A credit or prepayment line has no lease: it shows the grant it comes from.
+  const leaseOrGrant = (line: InvoiceLine): string => line.leaseId ?? (line.grantId === undefined ? '' : `grant ${line.grantId}`);
+  const lineKey = (line: InvoiceLine) => `${leaseOrGrant(line)}|${line.serviceMonth}|${line.kind}`;
   const columns: Column<InvoiceLine>[] = [
-    { key: 'leaseId', header: 'Lease', kind: 'text', value: (line) => line.leaseId },
+    { key: 'leaseId', header: 'Lease / grant', kind: 'text', value: leaseOrGrant },
     { key: 'serviceMonth', header: 'Service month', kind: 'text', value: (line) => line.serviceMonth },
     { key: 'kind', header: 'Kind', kind: 'text', value: (line) => line.kind, render: (line) => line.kind.replace('_', ' ') },
     {

@@ -1,10 +1,10 @@
-import type { ArAgingAnswer } from '../api/types.js';
+import type { ArAgingAnswer, CreditGrantsAnswer } from '../api/types.js';
 import { StackedBars, type Series } from '../charts/charts.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { Figure, Loaded } from '../components/status.js';
 import { AnswerTime } from '../components/time-controls.js';
 import { formatMoney } from '../format.js';
-import { useLedger, useLoad } from '../ledger-context.js';
+import { useLedger, useLoad, type Loadable } from '../ledger-context.js';
 import type { Route } from '../routing.js';
 
 /** What each tenant owes at "as of", by whole days past the due date (DOMAIN.md: aging). */
@@ -20,10 +20,20 @@ const bucketSeries: Series[] = [
 ];
 
 export function ReceivablesPage({ route }: { route: Route }) {
-  const { api, currency } = useLedger();
+  const { api } = useLedger();
   const asOf = route.params.get('asOf') ?? undefined;
   const knownAt = route.params.get('knownAt') ?? undefined;
   const loaded = useLoad(JSON.stringify(['ar-aging', asOf, knownAt]), () => api.get<ArAgingAnswer>('/reports/ar-aging', { asOf, knownAt }));
+  return (
+    <>
+      <AgingSection loaded={loaded} />
+      <CreditGrantsSection asOf={asOf} knownAt={knownAt} />
+    </>
+  );
+}
+
+function AgingSection({ loaded }: { loaded: Loadable<ArAgingAnswer> }) {
+  const { currency } = useLedger();
   return (
     <Loaded value={loaded}>
       {(aging) => (
@@ -55,6 +65,39 @@ export function ReceivablesPage({ route }: { route: Route }) {
     </Loaded>
   );
 }
+
+type Grant = CreditGrantsAnswer['grants'][number];
+
+/** Each tenant's credit grants: what its invoices drew, what expired and what remains, as of asOf. */
+function CreditGrantsSection({ asOf, knownAt }: { asOf: string | undefined; knownAt: string | undefined }) {
+  const { api } = useLedger();
+  const loaded = useLoad(JSON.stringify(['credit-grants', asOf, knownAt]), () => api.get<CreditGrantsAnswer>('/credit-grants', { asOf, knownAt }));
+  return (
+    <Loaded value={loaded}>
+      {(answer) => (
+        <section>
+          <h2>Credit grants</h2>
+          {answer.grants.length === 0 ? (
+            <p className="muted">No credit grants.</p>
+          ) : (
+            <DataTable name="credit-grants" rows={answer.grants} rowKey={(row) => row.grantId} columns={grantColumns} initialSort={{ key: 'tenantId', direction: 'ascending' }} />
+          )}
+        </section>
+      )}
+    </Loaded>
+  );
+}
+
+const grantColumns: Column<Grant>[] = [
+  { key: 'tenantId', header: 'Tenant', kind: 'text', value: (row) => row.tenantId },
+  { key: 'grantId', header: 'Grant', kind: 'text', value: (row) => row.grantId },
+  { key: 'kind', header: 'Kind', kind: 'text', value: (row) => row.kind },
+  { key: 'expiresAt', header: 'Expires', kind: 'text', value: (row) => row.expiresAt?.slice(0, 10) ?? 'never' },
+  { key: 'amount', header: 'Amount', kind: 'money', value: (row) => row.amount },
+  { key: 'drawn', header: 'Drawn', kind: 'money', value: (row) => row.drawn },
+  { key: 'expired', header: 'Expired', kind: 'money', value: (row) => row.expired },
+  { key: 'remaining', header: 'Remaining', kind: 'money', value: (row) => row.remaining },
+];
 
 const columns: Column<TenantAging>[] = [
   { key: 'tenantId', header: 'Tenant', kind: 'text', value: (row) => row.tenantId },

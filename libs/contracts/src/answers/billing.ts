@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChargeKind, DocumentKind } from '../events.js';
+import { ChargeKind, CreditGrantKind, DocumentKind, LineKind } from '../events.js';
 import { BillingDate, Identifier, Instant, MoneyAmount, Month, SignedMoney } from '../primitives.js';
 import { CurrencyCodeText, SourceAnswer } from './contracts.js';
 
@@ -17,10 +17,12 @@ export type BillingRunAnswer = z.infer<typeof BillingRunAnswer>;
 export const BillingRunsAnswer = z.strictObject({ runs: z.array(BillingRunAnswer) });
 export type BillingRunsAnswer = z.infer<typeof BillingRunsAnswer>;
 
+export const CreditDrawnFromAnswer = z.strictObject({ leaseId: Identifier, serviceMonth: Month, kind: ChargeKind, amount: MoneyAmount });
+
 export const DocumentLineAnswer = z.strictObject({
-  leaseId: Identifier,
+  leaseId: Identifier.nullable().describe('null for a prepayment or credit line'),
   serviceMonth: Month,
-  kind: ChargeKind,
+  kind: LineKind,
   description: z.string(),
   quantity: z.string().describe('GPU-hours for commitment and overage lines, else "1"'),
   unitPrice: z.string(),
@@ -28,6 +30,8 @@ export const DocumentLineAnswer = z.strictObject({
   adjustment: z.boolean(),
   sources: z.array(SourceAnswer),
   omittedSources: z.int().min(0).optional().describe('source events left out of `sources` to keep a document bounded'),
+  grantId: Identifier.optional().describe('a credit line: the grant it draws on'),
+  drawnFrom: z.array(CreditDrawnFromAnswer).optional().describe('a credit line: the charge lines it paid, and how much of each'),
 });
 
 export const DocumentStatus = z.enum(['open', 'partially_paid', 'paid', 'issued']);
@@ -38,7 +42,7 @@ export const InvoiceDocumentAnswer = z.strictObject({
   invoiceId: z.string(),
   kind: DocumentKind,
   tenantId: Identifier,
-  billingDate: BillingDate.nullable().describe('null for a credit note by hand, which no billing run issued'),
+  billingDate: Instant.nullable().describe('a run\'s billing date, a prepaid grant\'s effectiveAt, or null for a credit note by hand'),
   issuedAt: Instant,
   dueAt: Instant.nullable().describe('null for a credit note, which is not paid and has no due date'),
   currency: CurrencyCodeText,
@@ -52,6 +56,58 @@ export const InvoiceDocumentAnswer = z.strictObject({
   creditedInvoiceId: z.string().optional().describe('a credit note by hand: the invoice it credits'),
 });
 export type InvoiceDocumentAnswer = z.infer<typeof InvoiceDocumentAnswer>;
+
+/** A document a run would issue (GET /v1/billing-runs/preview): numbered only when it is issued. */
+export const PreviewDocumentAnswer = z.strictObject({
+  number: z.null().describe('null: a preview issues nothing'),
+  kind: DocumentKind,
+  tenantId: Identifier,
+  billingDate: BillingDate,
+  issuedAt: Instant,
+  dueAt: Instant,
+  currency: CurrencyCodeText,
+  lines: z.array(DocumentLineAnswer),
+  total: SignedMoney,
+});
+
+export const BillingPreviewAnswer = z.strictObject({
+  billingDate: BillingDate,
+  knownAt: Instant,
+  cutoffPosition: z.int().min(-1).describe('the last log position the preview read'),
+  documents: z.array(PreviewDocumentAnswer),
+});
+export type BillingPreviewAnswer = z.infer<typeof BillingPreviewAnswer>;
+
+export const CreditDrawAnswer = z.strictObject({ invoiceId: z.string(), billingDate: Instant, amount: MoneyAmount });
+
+/** A credit grant with what its tenant's invoices drew from it, and what expired, as of asOf. */
+export const CreditGrantAnswer = z.strictObject({
+  grantId: Identifier,
+  tenantId: Identifier,
+  kind: CreditGrantKind,
+  amount: MoneyAmount,
+  effectiveAt: Instant,
+  expiresAt: Instant.nullable(),
+  priority: z.int().min(0),
+  appliesTo: z.array(ChargeKind),
+  leaseIds: z.array(Identifier).nullable().describe('null: every lease of the tenant'),
+  invoiceId: z.string().nullable().describe('the prepayment invoice of a prepaid grant'),
+  recordedAt: Instant,
+  drawn: MoneyAmount,
+  expired: MoneyAmount,
+  remaining: MoneyAmount,
+  draws: z.array(CreditDrawAnswer),
+});
+export type CreditGrantAnswer = z.infer<typeof CreditGrantAnswer>;
+
+export const CreditGrantRecordedAnswer = z.strictObject({
+  grant: CreditGrantAnswer,
+  invoice: InvoiceDocumentAnswer.nullable().describe('the prepayment invoice of a prepaid grant, else null'),
+});
+export type CreditGrantRecordedAnswer = z.infer<typeof CreditGrantRecordedAnswer>;
+
+export const CreditGrantsAnswer = z.strictObject({ asOf: Instant, knownAt: Instant, grants: z.array(CreditGrantAnswer) });
+export type CreditGrantsAnswer = z.infer<typeof CreditGrantsAnswer>;
 
 /** GET /v1/invoices: the documents without their lines' sources. */
 export const InvoiceListAnswer = z.strictObject({

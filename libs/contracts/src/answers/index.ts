@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { AuditEventsAnswer, AuditStreamAnswer, AuditVerifyAnswer, HealthAnswer, OpenApiDocumentAnswer } from './audit.js';
-import { BillingRunAnswer, BillingRunsAnswer, InvoiceDocumentAnswer, InvoiceListAnswer, PaymentAnswer } from './billing.js';
+import { BillingPreviewAnswer, BillingRunAnswer, BillingRunsAnswer, CreditGrantAnswer, CreditGrantRecordedAnswer, CreditGrantsAnswer, InvoiceDocumentAnswer, InvoiceListAnswer, PaymentAnswer } from './billing.js';
 import { AllocationAnswer, CorrectionAnswer, LeaseAnswer, LeaseUsageAnswer, OutageAnswer, SiteAnswer, TenantAnswer, TenantRegistrationAnswer, UsageBatchAnswer } from './contracts.js';
 import { ProblemAnswer } from './problem.js';
 import {
@@ -8,6 +8,7 @@ import {
   BacklogReportAnswer,
   CapacityReportAnswer,
   ContractBalancesReportAnswer,
+  CreditsReportAnswer,
   MrrMovementsReportAnswer,
   MrrReportAnswer,
   ReconciliationReportAnswer,
@@ -45,6 +46,11 @@ export const answerSchemas = {
   InvoiceDocument: InvoiceDocumentAnswer,
   InvoiceList: InvoiceListAnswer,
   Payment: PaymentAnswer,
+  BillingPreview: BillingPreviewAnswer,
+  CreditGrant: CreditGrantAnswer,
+  CreditGrantRecorded: CreditGrantRecordedAnswer,
+  CreditGrants: CreditGrantsAnswer,
+  CreditsReport: CreditsReportAnswer,
   MrrReport: MrrReportAnswer,
   MrrMovementsReport: MrrMovementsReportAnswer,
   RevenueReport: RevenueReportAnswer,

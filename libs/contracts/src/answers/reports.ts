@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ChargeKind } from '../events.js';
-import { GpuHours, Identifier, Instant, Month, SignedMoney } from '../primitives.js';
+import { ChargeKind, CreditGrantKind } from '../events.js';
+import { GpuHours, Identifier, Instant, MoneyAmount, Month, SignedMoney } from '../primitives.js';
 import { PriorPeriodAdjustment, RpoAnswer } from '../periods.js';
 
 /**
@@ -40,6 +40,8 @@ export const RevenueReportAnswer = z.strictObject({
   terminationFees: SignedMoney,
   slaCredits: SignedMoney,
   creditNotes: SignedMoney.describe('credit notes by hand issued in the month (negative)'),
+  promotionalCredits: SignedMoney.describe('promotional grants drawn by the runs dated in the month (negative)'),
+  expiredCredits: SignedMoney.describe('prepaid grants expired in the month: breakage'),
   total: SignedMoney,
   leases: z.array(z.strictObject({ leaseId: Identifier, tenantId: Identifier, commitment: SignedMoney, usage: SignedMoney, terminationFees: SignedMoney, slaCredits: SignedMoney })),
   priorPeriodAdjustments: z.array(PriorPeriodAdjustment).describe('amounts of closed months booked in this month (included in its fields above)'),
@@ -62,8 +64,19 @@ export const ContractBalancesReportAnswer = z.strictObject({
   ...asOf,
   deferredRevenue: SignedMoney,
   unbilledReceivables: SignedMoney,
+  customerCredits: SignedMoney.describe('prepaid grants invoiced and not yet drawn or expired (2300, a liability)'),
   leases: z.array(z.strictObject({ leaseId: Identifier, tenantId: Identifier, balance: SignedMoney.describe('> 0 a liability (deferred revenue), < 0 an asset (unbilled receivable)') })),
 });
+
+const creditAmounts = { amount: MoneyAmount, drawn: MoneyAmount, expired: MoneyAmount, remaining: MoneyAmount };
+
+/** GET /v1/reports/credits: every grant known at knownAt, as of asOf. */
+export const CreditsReportAnswer = z.strictObject({
+  ...asOf,
+  grants: z.array(z.strictObject({ grantId: Identifier, tenantId: Identifier, kind: CreditGrantKind, ...creditAmounts, expiresAt: Instant.nullable() })),
+  totals: z.strictObject(creditAmounts),
+});
+export type CreditsReportAnswer = z.infer<typeof CreditsReportAnswer>;
 
 const agingBuckets = { current: SignedMoney, days1to30: SignedMoney, days31to60: SignedMoney, days61to90: SignedMoney, over90: SignedMoney, total: SignedMoney };
 
@@ -118,6 +131,7 @@ export const reportAnswers = {
   reconciliation: ReconciliationReportAnswer,
   capacity: CapacityReportAnswer,
   rpo: RpoAnswer,
+  credits: CreditsReportAnswer,
 } as const;
 export type ReportAnswers = { [Name in keyof typeof reportAnswers]: z.infer<(typeof reportAnswers)[Name]> };
 

@@ -1,6 +1,6 @@
-import { currencyMinorDigits, type CurrencyCode, type EventDataOf, type IssueCreditNoteBody, type RecordPaymentBody } from '@compute-ledger/contracts';
+import { currencyMinorDigits, type CurrencyCode, type EventDataOf, type IssueCreditNoteBody, type RecordCreditGrantBody, type RecordPaymentBody } from '@compute-ledger/contracts';
 import { decideBilling, runOf, type BillingCommand, type BillingEvent, type BillingRun, type BillingState } from '../domain/billing/billing.js';
-import { billingStreamId, tenantStream } from '../domain/streams.js';
+import { billingStreamId, leaseStream, tenantStream } from '../domain/streams.js';
 import { planBillingRun } from '../charging/run-plan.js';
 import { assert } from '../shared/assert.js';
 import type { Clock } from './clock.js';
@@ -22,6 +22,13 @@ export interface Outcome<T> {
 }
 
 export type BillingRunResult = BillingRun;
+
+/** What a run for a date would issue now: its documents, unnumbered, and the cut-off it read. */
+export interface BillingPreview {
+  billingDate: string;
+  cutoffPosition: number;
+  documents: (Omit<EventDataOf<'InvoiceIssued'>, 'invoiceId'> & { number: null })[];
+}
 
 export class BillingCommands {
   private readonly minorDigits: number;
@@ -53,6 +60,45 @@ export class BillingCommands {
     const run = lastOf(decided.events, 'BillingRunCompleted')?.data ?? runOf(decided.state, billingDate);
     assert(run !== null, `the billing run of ${billingDate} exists once decided`);
     return { outcome: decided.outcome, result: run };
+  }
+
+  /**
+   * What a run for `billingDate` would issue if it ran now, on the usage known now, credits
+   * applied: the run's own decision on the billing stream as it stands, recording nothing. Any
+   * month start is allowed, future ones included (an upcoming invoice); a date already run
+   * previews nothing, and one before the latest run is refused as the run would be.
+   */
+  async previewBilling(billingDate: string): Promise<BillingPreview> {
+    const { state } = await this.streams.billing.load(billingStreamId);
+    await this.runner.catchUp();
+    const model = this.runner.model;
+    const cutoff = model.position;
+    const plan = () => planBillingRun(model, { billingDate, cutoff, currency: this.currency, minorDigits: this.minorDigits });
+    // Decided as if now were after the billing date: a preview may look at a month still to come.
+    const events = decideBilling({ type: 'RunBilling', billingDate, nowMs: Number.MAX_SAFE_INTEGER, cutoff, plan, currency: this.currency }, state);
+    const documents = events.flatMap((event) => (event.type === 'InvoiceIssued' ? [event.data] : []));
+    return { billingDate, cutoffPosition: cutoff, documents: documents.map(({ invoiceId: _invoiceId, ...document }) => ({ number: null, ...document })) };
+  }
+
+  /** Records a credit grant and, for a prepaid one, its invoice with the next INV number (DOMAIN.md, "Credit grants"). */
+  async recordCreditGrant(body: RecordCreditGrantBody, context: CommandContext): Promise<Outcome<EventDataOf<'CreditGranted'>>> {
+    const decided = await this.decide(context, async () => {
+      const tenant = (await this.streams.tenants.load(tenantStream(body.tenantId))).state;
+      const leaseTenants = new Map(
+        await Promise.all((body.leaseIds ?? []).map(async (leaseId) => [leaseId, (await this.streams.leases.load(leaseStream(leaseId))).state?.tenantId] as const)),
+      );
+      return {
+        type: 'GrantCredit',
+        data: body,
+        nowMs: this.clock().getTime(),
+        currency: this.currency,
+        tenant: tenant === null ? undefined : { tenantId: tenant.tenantId, paymentTermsDays: tenant.paymentTermsDays },
+        leaseTenants,
+      };
+    });
+    const grant = lastOf(decided.events, 'CreditGranted')?.data ?? decided.state.grants.get(body.grantId);
+    assert(grant !== undefined, `credit grant ${body.grantId} exists once decided`);
+    return { outcome: decided.outcome, result: grant };
   }
 
   async recordPayment(body: RecordPaymentBody, context: CommandContext): Promise<Outcome<EventDataOf<'PaymentReceived'>>> {

@@ -39,6 +39,7 @@ import {
   type ReportScope,
 } from '../projections/reports.js';
 import { amountDue, invoiceStatus, receivablesOfTenant, type TenantReceivables } from '../projections/receivables.js';
+import { creditGrantAnswer, creditsReport } from '../projections/credits.js';
 import { ZERO, dec, formatMoney, formatQuantity } from '../shared/decimal.js';
 import { monthInterval, nextMonth, toInstant, toMs } from '../shared/time.js';
 import type { CreditNoteRecord, DocumentRecord, PeriodCloseRecord } from '../projections/ledger-model.js';
@@ -156,6 +157,41 @@ export class ReportService {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const { asOf, asOfMs } = this.asOfMs(query);
     return { asOf, knownAt, ...capacityReport(scope, asOfMs) };
+  }
+
+  /** GET /v1/reports/credits: every grant known at knownAt, drawn, expired and remaining as of asOf. */
+  async credits(query: TimeQuery) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const { asOf, asOfMs } = this.asOfMs(query);
+    return { asOf, knownAt, ...creditsReport(scope.model, asOfMs, scope.cutoff, this.minorDigits) };
+  }
+
+  /** The grants known at knownAt, of one tenant when asked, as of asOf. */
+  async creditGrants(query: TimeQuery & { tenantId?: string }) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    const { asOf, asOfMs } = this.asOfMs(query);
+    const grants = scope.model.grantsAt(scope.cutoff, query.tenantId).map((record) => creditGrantAnswer(scope.model, record, asOfMs, scope.cutoff, this.minorDigits));
+    return { asOf, knownAt, grants };
+  }
+
+  /** One grant as known at knownAt, as of asOf. */
+  async creditGrant(grantId: string, query: TimeQuery = {}) {
+    const { scope } = await this.scope(query.knownAt);
+    const record = scope.model.grants.get(grantId);
+    if (record === undefined || record.position > scope.cutoff) throw new NotFoundError(`credit grant ${grantId} does not exist`);
+    return creditGrantAnswer(scope.model, record, this.asOfMs(query).asOfMs, scope.cutoff, this.minorDigits);
+  }
+
+  /**
+   * A grant as it was recorded: as known right after it and its invoice, as of when recorded, so
+   * that sending it again answers the very body of the first time.
+   */
+  creditGrantAsRecorded(grantId: string) {
+    const model = this.options.runner.model;
+    const record = model.grants.get(grantId);
+    if (record === undefined) throw new NotFoundError(`credit grant ${grantId} does not exist`);
+    const invoicePosition = record.data.invoiceId === undefined ? record.position : (model.documents.get(record.data.invoiceId)?.position ?? record.position);
+    return creditGrantAnswer(model, record, toMs(record.data.recordedAt), Math.max(record.position, invoicePosition), this.minorDigits);
   }
 
   /** Every close known at knownAt, with its seal and the prior-period adjustments booked after it. */

@@ -1,6 +1,7 @@
 import type { LineSource } from '@compute-ledger/contracts';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import type { Decimal } from '../shared/decimal.js';
+import type { GrantWithDraws } from './credits.js';
 
 /**
  * What charging reads of the ledger, as known at a knowledge cut-off (the global position of the
@@ -24,6 +25,8 @@ export interface ChargingFacts {
   invoicedAt(leaseId: string, month: string, kind: string, cutoff: number): { amount: Decimal; quantity: Decimal; lines: number };
   /** The lease's own events at `cutoff` (of `types` when given), as line sources. */
   leaseSources(leaseId: string, cutoff: number, types?: ReadonlySet<string>): LineSource[];
+  /** The tenant's credit grants known at `cutoff`, each with what documents known then drew from it. */
+  grantsOfTenantAt(tenantId: string, cutoff: number): readonly GrantWithDraws[];
   /** The usage events of the lease's month at `cutoff`, the latest `max` of them, and how many were left out. */
   usageSourcesAt(leaseId: string, month: string, cutoff: number, max?: number): { sources: LineSource[]; omitted: number };
 }

@@ -6,6 +6,7 @@ import { Decimal, ZERO, formatMoney, formatQuantity, sum } from '../shared/decim
 import { addDays, monthInterval, monthsBetween, toInstant, toMs } from '../shared/time.js';
 import { type Charge, chargeKindOrder, chargesFor, terminationMonth } from './charges.js';
 import type { ChargingFacts } from './facts.js';
+import { drawDown } from './credits.js';
 
 /**
  * A billing run (DOMAIN.md, "Billing"): for every tenant and lease, each due charge becomes a
@@ -156,7 +157,7 @@ function usageSources(model: ChargingFacts, leaseId: string, month: string, cuto
   return { sources: [...model.leaseSources(leaseId, cutoff, commitmentSourceTypes), ...usage.sources], omitted: usage.omitted };
 }
 
-/** Plans every document of a run: tenants in ascending id order, lines by lease, month, kind. */
+/** Plans every document of a run: tenants in ascending id order, lines by lease, month, kind, then the credits drawn. */
 export function planBillingRun(model: ChargingFacts, context: BillingContext): PlannedDocument[] {
   const billingDateMs = toMs(context.billingDate);
   const documents: PlannedDocument[] = [];
@@ -167,6 +168,7 @@ export function planBillingRun(model: ChargingFacts, context: BillingContext): P
       if (lease !== null) lines.push(...leaseLines(model, lease, context));
     }
     if (lines.length === 0) continue;
+    lines.push(...drawDown(lines, model.grantsOfTenantAt(tenant.tenantId, context.cutoff), billingDateMs, context.minorDigits).creditLines);
     const total = sum(lines.map((line) => new Decimal(line.amount)));
     documents.push({
       tenantId: tenant.tenantId,

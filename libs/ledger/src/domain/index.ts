@@ -9,3 +9,4 @@ export * from './lease/lease.js';
 export * from './lease/decide.js';
 export * from './metering/usage.js';
 export * from './billing/billing.js';
+export * from './billing/credit-grant.js';

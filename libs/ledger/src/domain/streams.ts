@@ -126,6 +126,10 @@ export function creditNoteIssuedEventId(creditNoteId: string): string {
   return `credit-note:${creditNoteId}`;
 }
 
+export function creditGrantedEventId(grantId: string): string {
+  return `credit-grant:${grantId}`;
+}
+
 export function periodClosedEventId(month: string): string {
   return `period-closed:${month}`;
 }
@@ -152,6 +156,7 @@ export type ContractEvent = LedgerEventOf<
   | 'BillingRunCompleted'
   | 'PaymentReceived'
   | 'CreditNoteIssued'
+  | 'CreditGranted'
   | 'PeriodClosed'
 >;
 
@@ -191,6 +196,8 @@ export function eventIdOf(event: ContractEvent, revision: number): string {
       return paymentReceivedEventId(event.data.paymentId);
     case 'CreditNoteIssued':
       return creditNoteIssuedEventId(event.data.creditNoteId);
+    case 'CreditGranted':
+      return creditGrantedEventId(event.data.grantId);
     case 'PeriodClosed':
       return periodClosedEventId(event.data.month);
     default:

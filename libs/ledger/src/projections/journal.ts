@@ -8,7 +8,8 @@ import { ZERO, dec } from '../shared/decimal.js';
 import { monthContaining, monthInterval, monthsBetween, toMs } from '../shared/time.js';
 import { terminationMonth } from '../charging/charges.js';
 import { bookingMonthOf, closedMonthsOfLease, recognitionPieces, type RecognitionPiece } from './periods.js';
-import type { ChargeKind } from '@compute-ledger/contracts';
+import type { ChargeKind, InvoiceLine } from '@compute-ledger/contracts';
+import { grantExpiriesAt } from './credits.js';
 
 /**
  * The double-entry journal (DOMAIN.md, "Revenue, contract balances and the journal"), derived
@@ -22,11 +23,14 @@ export const accounts = {
   '1000': 'Cash',
   '1100': 'Accounts receivable',
   '1200': 'Contract balances',
+  '2300': 'Customer credits',
   '4000': 'Revenue: commitment',
   '4010': 'Revenue: usage',
   '4020': 'Revenue: termination fees',
+  '4030': 'Revenue: expired credits',
   '4090': 'SLA credits',
   '4095': 'Credit notes',
+  '4096': 'Promotional credits',
 } as const;
 export type AccountCode = keyof typeof accounts;
 export const accountCodes = Object.keys(accounts) as AccountCode[];
@@ -103,8 +107,29 @@ function chargePostings(memos: ModelMemos, charge: Charge): readonly Posting[] {
   );
 }
 
-function documentPostings(memos: ModelMemos, document: DocumentRecord): readonly Posting[] {
-  return memos.documentPostings.of(document, () => document.data.lines.flatMap((line) => transfer('1100', '1200', dec(line.amount), line.leaseId)));
+function documentPostings(model: LedgerModel, document: DocumentRecord): readonly Posting[] {
+  return model.memos.documentPostings.of(document, () => document.data.lines.flatMap((line) => linePostings(model, line)));
+}
+
+/**
+ * A charge line moves the lease's contract balance; a prepayment line makes a customer credit
+ * (2300) that the tenant owes; a credit line pays the document with a prepaid grant's credit, or
+ * with a promotional grant's, which is contra-revenue (4096).
+ */
+function linePostings(model: LedgerModel, line: InvoiceLine): Posting[] {
+  const amount = dec(line.amount);
+  switch (line.kind) {
+    case 'prepayment':
+      return transfer('1100', '2300', amount);
+    case 'credit': {
+      const grant = model.grants.get(line.grantId ?? '');
+      assert(grant !== undefined, `credit line of unknown grant ${String(line.grantId)}`);
+      return transfer(grant.data.kind === 'prepaid' ? '2300' : '4096', '1100', amount.negated());
+    }
+    default:
+      assert(line.leaseId !== null, `a ${line.kind} line names its lease`);
+      return transfer('1100', '1200', amount, line.leaseId);
+  }
 }
 
 function recognitionPostings(kind: ChargeKind, amount: Decimal, leaseId: string): Posting[] {
@@ -130,7 +155,7 @@ export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: numbe
   for (const document of model.documentsAt(cutoff)) {
     const { effectiveAtMs, priorPeriod } = booked(closes, toMs(document.data.billingDate), document.position);
     if (effectiveAtMs > asOfMs) continue;
-    entries.push({ entryId: document.data.invoiceId, effectiveAtMs, description: `${document.data.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${document.data.invoiceId} to ${document.data.tenantId}`, position: document.position, postings: documentPostings(model.memos, document), ...(priorPeriod === undefined ? {} : { priorPeriod }) });
+    entries.push({ entryId: document.data.invoiceId, effectiveAtMs, description: `${document.data.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${document.data.invoiceId} to ${document.data.tenantId}`, position: document.position, postings: documentPostings(model, document), ...(priorPeriod === undefined ? {} : { priorPeriod }) });
   }
   for (const record of model.leases.values()) {
     const lease = model.leaseAt(record.leaseId, cutoff);
@@ -167,6 +192,13 @@ export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: numbe
     const { effectiveAtMs, priorPeriod } = booked(closes, toMs(payment.data.receivedAt), payment.position);
     if (effectiveAtMs > asOfMs) continue;
     entries.push({ entryId: payment.data.paymentId, effectiveAtMs, description: `Payment ${payment.data.paymentId} from ${payment.data.tenantId}`, position: payment.position, postings: transfer('1000', '1100', dec(payment.data.amount)), ...(priorPeriod === undefined ? {} : { priorPeriod }) });
+  }
+  for (const expiry of grantExpiriesAt(model, asOfMs, cutoff)) {
+    // A promotional grant that expires was never paid for: nothing to book.
+    if (expiry.kind !== 'prepaid') continue;
+    const { effectiveAtMs, priorPeriod } = booked(closes, expiry.expiresAtMs, expiry.position);
+    if (effectiveAtMs > asOfMs) continue;
+    entries.push({ entryId: `${expiry.grantId}:expired`, effectiveAtMs, description: `Prepaid credit ${expiry.grantId} of ${expiry.tenantId} expired`, position: expiry.position, postings: transfer('2300', '4030', expiry.amount), ...(priorPeriod === undefined ? {} : { priorPeriod }) });
   }
   for (const entry of entries) assertBalanced(model.memos, entry);
   return entries.sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || a.position - b.position || (a.entryId < b.entryId ? -1 : 1));

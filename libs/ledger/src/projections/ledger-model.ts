@@ -6,6 +6,7 @@ import { BigIntColumn, IndexColumn, lastIndexAtOrBefore, NumberColumn } from '..
 import { ReadingIndex } from './reading-index.js';
 import { assert, unreachable } from '../shared/assert.js';
 import { ModelMemos } from './memos.js';
+import { grantTermsOf, type GrantWithDraws } from '../charging/credits.js';
 import type { Decimal } from '../shared/decimal.js';
 import { ZERO, dec, fromMicros, toMicros } from '../shared/decimal.js';
 import { monthOfInstant, toMs } from '../shared/time.js';
@@ -123,6 +124,20 @@ export interface PeriodCloseRecord {
   data: EventDataOf<'PeriodClosed'>;
 }
 
+export interface CreditGrantRecord {
+  position: number;
+  eventId: string;
+  data: EventDataOf<'CreditGranted'>;
+}
+
+/** One credit line drawn on a grant: the document, its billing date and position, the amount. */
+export interface GrantDrawRecord {
+  invoiceId: string;
+  billingDateMs: number;
+  amount: Decimal;
+  position: number;
+}
+
 export interface PaymentRecord {
   position: number;
   eventId: string;
@@ -176,6 +191,9 @@ export class LedgerModel {
   readonly runs: BillingRunRecord[] = [];
   readonly creditNotes = new Map<string, CreditNoteRecord>();
   readonly payments = new Map<string, PaymentRecord>();
+  readonly grants = new Map<string, CreditGrantRecord>();
+  /** The credit lines drawn on each grant, in log order (derived from the documents). */
+  readonly grantDraws = new Map<string, GrantDrawRecord[]>();
   /** Closed months in the order they closed (which is month order). */
   readonly closes: PeriodCloseRecord[] = [];
   /** Ids of billing documents in each series, in order of issue. */
@@ -247,6 +265,9 @@ export class LedgerModel {
         return;
       case 'PaymentReceived':
         this.applyPayment({ position, eventId: recorded.eventId, data: event.data });
+        return;
+      case 'CreditGranted':
+        this.grants.set(event.data.grantId, { position, eventId: recorded.eventId, data: event.data });
         return;
       case 'PeriodClosed':
         this.closes.push({ position, data: event.data });
@@ -336,6 +357,9 @@ export class LedgerModel {
     this.billingOf(data.tenantId).documents.push(document);
     this.series[data.kind].push(data.invoiceId);
     for (const line of data.lines) {
+      if (line.kind === 'credit') this.recordDraw(recorded.position, data, line);
+      // Prepayment and credit lines pay for charges; they are no charge, and line differences ignore them.
+      if (line.leaseId === null) continue;
       const key = chargeKey(line.leaseId, line.serviceMonth, line.kind);
       let entries = this.invoiced.get(key);
       if (entries === undefined) {
@@ -350,6 +374,13 @@ export class LedgerModel {
       }
       months.add(line.serviceMonth);
     }
+  }
+
+  private recordDraw(position: number, data: EventDataOf<'InvoiceIssued'>, line: InvoiceLine): void {
+    assert(line.grantId !== undefined, `credit line of ${data.invoiceId} names no grant`);
+    let draws = this.grantDraws.get(line.grantId);
+    if (draws === undefined) this.grantDraws.set(line.grantId, (draws = []));
+    draws.push({ invoiceId: data.invoiceId, billingDateMs: toMs(data.billingDate), amount: dec(line.amount).negated(), position });
   }
 
   /** Puts back the billing facts of a snapshot, in log order (the CN series interleaves two kinds). */
@@ -520,6 +551,31 @@ export class LedgerModel {
     let end = this.closes.length;
     while (end > 0 && this.closes[end - 1]!.position > cutoff) end -= 1;
     return end === this.closes.length ? this.closes : this.closes.slice(0, end);
+  }
+
+  /** Grants known at `cutoff`, ascending by grantId; of one tenant when given. */
+  grantsAt(cutoff: number, tenantId?: string): CreditGrantRecord[] {
+    return [...this.grants.values()]
+      .filter((grant) => grant.position <= cutoff && (tenantId === undefined || grant.data.tenantId === tenantId))
+      .sort((a, b) => compareIds(a.data.grantId, b.data.grantId));
+  }
+
+  /** The draws on a grant by documents known at `cutoff`, in log order. */
+  grantDrawsAt(grantId: string, cutoff: number): GrantDrawRecord[] {
+    return (this.grantDraws.get(grantId) ?? []).filter((draw) => draw.position <= cutoff);
+  }
+
+  /** A grant known at `cutoff` with the draws of the documents known then. */
+  grantWithDrawsAt(record: CreditGrantRecord, cutoff: number): GrantWithDraws {
+    return {
+      terms: grantTermsOf(record.data, { position: record.position, eventId: record.eventId, type: 'CreditGranted' }),
+      draws: this.grantDrawsAt(record.data.grantId, cutoff),
+    };
+  }
+
+  /** The tenant's grants known at `cutoff`, as a billing run draws them (the charging facts port). */
+  grantsOfTenantAt(tenantId: string, cutoff: number): GrantWithDraws[] {
+    return this.grantsAt(cutoff, tenantId).map((record) => this.grantWithDrawsAt(record, cutoff));
   }
 
   runsAt(cutoff: number): BillingRunRecord[] {

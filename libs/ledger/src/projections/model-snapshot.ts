@@ -37,6 +37,8 @@ interface SnapshotHead {
   payments: unknown[];
   /** Left out while no month is closed, so a snapshot of such a ledger is what it was before closes existed. */
   closes?: unknown[];
+  /** Left out while no grant is recorded, likewise. */
+  grants?: unknown[];
 }
 
 /** leaseId, month, distinct readings, positions, cumulative totals in millionths, reading slots */
@@ -68,6 +70,7 @@ function snapshotHead(model: LedgerModel): SnapshotHead {
     creditNotes: sortedValues(model.creditNotes),
     payments: sortedValues(model.payments),
     ...(model.closes.length === 0 ? {} : { closes: model.closes }),
+    ...(model.grants.size === 0 ? {} : { grants: sortedValues(model.grants) }),
   };
 }
 
@@ -153,5 +156,6 @@ export function restoreModel(lines: Iterator<string>, foldLease: LeaseFold): Led
   if (model.readings.size !== head.readings || lines.next().done !== true) throw new Error('the model snapshot does not end where its head says');
   model.restoreBilling(head.documents as never, head.runs as never, head.creditNotes as never, head.payments as never);
   model.closes.push(...((head.closes ?? []) as LedgerModel['closes']));
+  for (const grant of (head.grants ?? []) as Records<'grants'>) model.grants.set(grant.data.grantId, grant);
   return model;
 }

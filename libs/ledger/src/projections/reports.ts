@@ -11,6 +11,7 @@ import { accountBalances, accountCodes, accounts, journalEntries, type AccountCo
 import { assert } from '../shared/assert.js';
 import { allocationEndAt, compareIds, type LedgerModel } from './ledger-model.js';
 import { amountDue, receivablesAt } from './receivables.js';
+import { grantExpiriesAt } from './credits.js';
 
 /**
  * Every report of API.md as a pure function of the model, an effective instant or month, and a
@@ -151,7 +152,7 @@ function chargeOf(charges: readonly Charge[], kind: Charge['kind']): Decimal {
 
 type RevenueField = 'commitment' | 'usage' | 'terminationFees' | 'slaCredits';
 const revenueFields: readonly RevenueField[] = ['commitment', 'usage', 'terminationFees', 'slaCredits'];
-const priorPeriodKinds: readonly PriorPeriodAdjustmentKind[] = [...revenueFields, 'creditNotes'];
+const priorPeriodKinds: readonly PriorPeriodAdjustmentKind[] = [...revenueFields, 'creditNotes', 'promotionalCredits', 'expiredCredits'];
 
 /**
  * The scope a book report of `month` reads: a closed month's books as known at its seal (every
@@ -213,7 +214,8 @@ export function revenueReport(asked: ReportScope, month: string) {
     creditNotes = creditNotes.minus(dec(note.data.amount));
     if (belongsTo !== month) adjust(belongsTo, 'creditNotes', dec(note.data.amount).negated());
   }
-  const total = totals.commitment.plus(totals.usage).plus(totals.terminationFees).plus(totals.slaCredits).plus(creditNotes);
+  const { promotionalCredits, expiredCredits } = creditRevenue(scope, month, closes, adjust);
+  const total = totals.commitment.plus(totals.usage).plus(totals.terminationFees).plus(totals.slaCredits).plus(creditNotes).plus(promotionalCredits).plus(expiredCredits);
   return {
     month,
     commitment: money(totals.commitment),
@@ -221,6 +223,8 @@ export function revenueReport(asked: ReportScope, month: string) {
     terminationFees: money(totals.terminationFees),
     slaCredits: money(totals.slaCredits),
     creditNotes: money(creditNotes),
+    promotionalCredits: money(promotionalCredits),
+    expiredCredits: money(expiredCredits),
     total: money(total),
     // After the leases: the report's main list, the rows of its table and CSV.
     leases,
@@ -230,6 +234,38 @@ export function revenueReport(asked: ReportScope, month: string) {
       .filter((entry) => !entry.amount.isZero())
       .map((entry) => ({ month: entry.month, kind: entry.kind, amount: money(entry.amount) })),
   };
+}
+
+/**
+ * What grants do to a month's revenue (DOMAIN.md, "Credit grants"): promotional credit lines
+ * reduce the revenue of their run's billing month, prepaid grants that expire are revenue of the
+ * month of their expiresAt. Either may be booked in a later month when its own was closed.
+ */
+function creditRevenue(
+  scope: ReportScope,
+  month: string,
+  closes: ReturnType<LedgerModel['closesAt']>,
+  adjust: (belongsTo: string, kind: PriorPeriodAdjustmentKind, amount: Decimal) => void,
+): { promotionalCredits: Decimal; expiredCredits: Decimal } {
+  let promotionalCredits = ZERO;
+  for (const document of scope.model.documentsAt(scope.cutoff)) {
+    const belongsTo = monthOf(Date.parse(document.data.billingDate));
+    if (bookingMonthOf(closes, belongsTo, document.position) !== month) continue;
+    for (const line of document.data.lines) {
+      if (line.kind !== 'credit' || scope.model.grants.get(line.grantId ?? '')?.data.kind !== 'promotional') continue;
+      promotionalCredits = promotionalCredits.plus(dec(line.amount));
+      if (belongsTo !== month) adjust(belongsTo, 'promotionalCredits', dec(line.amount));
+    }
+  }
+  let expiredCredits = ZERO;
+  for (const expiry of grantExpiriesAt(scope.model, monthInterval(month).endMs, scope.cutoff)) {
+    if (expiry.kind !== 'prepaid') continue;
+    const belongsTo = monthOf(expiry.expiresAtMs);
+    if (bookingMonthOf(closes, belongsTo, expiry.position) !== month) continue;
+    expiredCredits = expiredCredits.plus(expiry.amount);
+    if (belongsTo !== month) adjust(belongsTo, 'expiredCredits', expiry.amount);
+  }
+  return { promotionalCredits, expiredCredits };
 }
 
 /** The commitment of a lease still to be delivered over [fromMs, toMs), like a commitment charge: rounded once. */
@@ -319,7 +355,9 @@ export function trialBalanceOf(balances: ReadonlyMap<AccountCode, Decimal>, mino
 
 export function contractBalancesReport(asked: ReportScope, asOfMs: number) {
   const scope = balancesScope(asked, asOfMs);
-  const { leases: balances } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits), scope.model.memos);
+  const { leases: balances, accounts: accountNets } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits), scope.model.memos);
+  // 2300 is a liability: credit minus debit.
+  const customerCredits = (accountNets.get('2300') ?? ZERO).negated();
   let deferred = ZERO;
   let unbilled = ZERO;
   const leases = knownLeases(scope).map((lease) => {
@@ -329,7 +367,7 @@ export function contractBalancesReport(asked: ReportScope, asOfMs: number) {
     else unbilled = unbilled.plus(balance.negated());
     return { leaseId: lease.leaseId, tenantId: lease.tenantId, balance: formatMoney(balance, scope.minorDigits) };
   });
-  return { deferredRevenue: formatMoney(deferred, scope.minorDigits), unbilledReceivables: formatMoney(unbilled, scope.minorDigits), leases };
+  return { deferredRevenue: formatMoney(deferred, scope.minorDigits), unbilledReceivables: formatMoney(unbilled, scope.minorDigits), customerCredits: formatMoney(customerCredits, scope.minorDigits), leases };
 }
 
 // ---- Receivables ---------------------------------------------------------------------------------

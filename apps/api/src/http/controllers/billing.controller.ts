@@ -1,5 +1,24 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { BillingRunAnswer, BillingRunsAnswer, DocumentNumber, InvoiceDocumentAnswer, InvoiceListAnswer, IssueCreditNoteBody, PaymentAnswer, RecordPaymentBody, RunBillingBody } from '@compute-ledger/contracts';
+import {
+  BillingPreviewAnswer,
+  BillingPreviewQuery,
+  BillingRunAnswer,
+  BillingRunsAnswer,
+  CreditGrantAnswer,
+  CreditGrantRecordedAnswer,
+  CreditGrantsAnswer,
+  CreditGrantsQuery,
+  DocumentNumber,
+  Identifier,
+  InvoiceDocumentAnswer,
+  InvoiceListAnswer,
+  IssueCreditNoteBody,
+  PaymentAnswer,
+  RecordCreditGrantBody,
+  RecordPaymentBody,
+  RunBillingBody,
+} from '@compute-ledger/contracts';
+import type { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Allow } from '../auth/permissions.js';
 import { CurrentCaller, type RequestCaller } from '../common/caller.decorator.js';
@@ -43,6 +62,11 @@ export class BillingController {
     return this.commands.runBilling(body.billingDate, caller);
   }
 
+  @Get('billing-runs/preview') @Allow('billing-runs.read') @Doc({ summary: 'What a billing run for a date would issue now, credits applied; records nothing', answer: BillingPreviewAnswer, tags: ['billing'] })
+  previewBilling(@ValidQuery(BillingPreviewQuery) query: z.infer<typeof BillingPreviewQuery>) {
+    return this.reads.billingPreview(query.billingDate);
+  }
+
   @Get('billing-runs') @Allow('billing-runs.read') @Doc({ summary: 'The completed billing runs', answer: BillingRunsAnswer, tags: ['billing'] })
   billingRuns(): Promise<BillingRunsAnswer> {
     return this.reads.billingRuns();
@@ -72,6 +96,21 @@ export class BillingController {
   @Post('payments') @HttpCode(201) @Allow('receivables.write') @Doc({ summary: 'Record a payment', answer: PaymentAnswer, tags: ['billing'], alsoAnswers: repeatAnswers })
   recordPayment(@ValidBody(RecordPaymentBody) body: RecordPaymentBody, @CurrentCaller() caller: RequestCaller): Promise<Answer<PaymentAnswer>> {
     return this.commands.recordPayment(body, caller);
+  }
+
+  @Post('credit-grants') @HttpCode(201) @Allow('receivables.write') @Doc({ summary: 'Record a credit grant (prepaid: with its invoice)', answer: CreditGrantRecordedAnswer, tags: ['billing'], alsoAnswers: repeatAnswers })
+  recordCreditGrant(@ValidBody(RecordCreditGrantBody) body: RecordCreditGrantBody, @CurrentCaller() caller: RequestCaller) {
+    return this.commands.recordCreditGrant(body, caller);
+  }
+
+  @Get('credit-grants') @Allow('reports.read') @Doc({ summary: 'Credit grants with what was drawn, expired and remains', answer: CreditGrantsAnswer, tags: ['billing'] })
+  creditGrants(@ValidQuery(CreditGrantsQuery) query: z.infer<typeof CreditGrantsQuery>) {
+    return this.reads.creditGrants(query);
+  }
+
+  @Get('credit-grants/:grantId') @Allow('reports.read') @Doc({ summary: 'One credit grant with each draw', answer: CreditGrantAnswer, tags: ['billing'] })
+  creditGrant(@ValidParam('grantId', Identifier) grantId: string, @ValidQuery(CreditGrantsQuery.omit({ tenantId: true })) query: { asOf?: string; knownAt?: string }) {
+    return this.reads.creditGrant(grantId, query);
   }
 
   @Post('credit-notes') @HttpCode(201) @Allow('receivables.write') @Doc({ summary: 'Issue a credit note by hand: answers the credit note document', answer: InvoiceDocumentAnswer, tags: ['billing'], alsoAnswers: repeatAnswers })

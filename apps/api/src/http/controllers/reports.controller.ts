@@ -5,6 +5,7 @@ import {
   BacklogReportAnswer,
   CapacityReportAnswer,
   ContractBalancesReportAnswer,
+  CreditsReportAnswer,
   MonthQuery,
   MrrMovementsReportAnswer,
   MrrReportAnswer,
@@ -71,6 +72,11 @@ export class ReportsController {
   @Get('reconciliation') @Allow('reports.read') @Doc({ summary: 'Committed, allocated, metered and invoiced per lease for a month', answer: ReconciliationReportAnswer, tags })
   reconciliation(@ValidQuery(MonthQuery) query: Month): Promise<ReconciliationReportAnswer> {
     return this.reads.report('reconciliation', query);
+  }
+
+  @Get('credits') @Allow('reports.read') @Doc({ summary: 'Credit grants: amount, drawn, expired and remaining at an instant', answer: CreditsReportAnswer, tags })
+  credits(@ValidQuery(AsOfQuery) query: AsOf) {
+    return this.reads.report('credits', query);
   }
 
   @Get('capacity') @Allow('capacity.read') @Doc({ summary: 'Allocated and free GPUs per site at an instant', answer: CapacityReportAnswer, tags })

@@ -7,8 +7,10 @@ import {
   type IssueCreditNoteBody,
   type LedgerEvent,
   type LedgerEventOf,
+  type RecordCreditGrantBody,
   type RecordPaymentBody,
 } from '@compute-ledger/contracts';
+import { decideCreditGrant, type CreditGrantFacts } from './credit-grant.js';
 import { Decimal, dec, formatMoney, fractionDigits } from '../../shared/decimal.js';
 import { toInstant, toMs } from '../../shared/time.js';
 import { unreachable, type Decider } from '../decider.js';
@@ -22,10 +24,10 @@ import { fingerprintJson } from '../values.js';
  * order planned, and records the run once per billing date.
  */
 
-export type BillingEvent = LedgerEventOf<'InvoiceIssued' | 'BillingRunCompleted' | 'PaymentReceived' | 'CreditNoteIssued'>;
+export type BillingEvent = LedgerEventOf<'InvoiceIssued' | 'BillingRunCompleted' | 'PaymentReceived' | 'CreditNoteIssued' | 'CreditGranted'>;
 
 export function isBillingEvent(event: LedgerEvent): event is BillingEvent {
-  return event.type === 'InvoiceIssued' || event.type === 'BillingRunCompleted' || event.type === 'PaymentReceived' || event.type === 'CreditNoteIssued';
+  return event.type === 'InvoiceIssued' || event.type === 'BillingRunCompleted' || event.type === 'PaymentReceived' || event.type === 'CreditNoteIssued' || event.type === 'CreditGranted';
 }
 
 /** A document of a run as charging planned it: tenants in ascending id order, lines by lease, month, kind. */
@@ -70,7 +72,19 @@ export interface IssueCreditNote {
   currency: CurrencyCode;
 }
 
-export type BillingCommand = RunBilling | RecordPayment | IssueCreditNote;
+/** A credit grant (DOMAIN.md, "Credit grants"); a prepaid one takes the next invoice number. */
+export interface GrantCredit {
+  type: 'GrantCredit';
+  data: RecordCreditGrantBody;
+  /** When the grant is recorded: its prepayment invoice's issuedAt. */
+  nowMs: number;
+  currency: CurrencyCode;
+  /** The tenant as registered, and the tenant of each lease the grant names (undefined: no such lease). */
+  tenant: CreditGrantFacts['tenant'];
+  leaseTenants: CreditGrantFacts['leaseTenants'];
+}
+
+export type BillingCommand = RunBilling | RecordPayment | IssueCreditNote | GrantCredit;
 
 export type BillingRun = EventDataOf<'BillingRunCompleted'>;
 
@@ -84,10 +98,11 @@ export interface BillingState {
   documents: Map<string, { kind: DocumentKind; tenantId: string }>;
   payments: Map<string, EventDataOf<'PaymentReceived'>>;
   creditNotes: Map<string, EventDataOf<'CreditNoteIssued'>>;
+  grants: Map<string, EventDataOf<'CreditGranted'>>;
 }
 
 export function initialBillingState(): BillingState {
-  return { runs: new Map(), latestRun: null, series: { invoice: 0, credit_note: 0 }, documents: new Map(), payments: new Map(), creditNotes: new Map() };
+  return { runs: new Map(), latestRun: null, series: { invoice: 0, credit_note: 0 }, documents: new Map(), payments: new Map(), creditNotes: new Map(), grants: new Map() };
 }
 
 /** Document numbers are gap-free per series: INV-000001, CN-000001, ... */
@@ -108,6 +123,17 @@ export function decideBilling(command: BillingCommand, state: BillingState): Bil
       return decidePayment(command, state);
     case 'IssueCreditNote':
       return decideCreditNote(command, state);
+    case 'GrantCredit':
+      return decideCreditGrant(
+        {
+          body: command.data,
+          recordedAt: toInstant(command.nowMs),
+          nextInvoiceId: documentNumber('invoice', state.series.invoice + 1),
+          currency: command.currency,
+          minorDigits: currencyMinorDigits[command.currency],
+        },
+        { tenant: command.tenant, leaseTenants: command.leaseTenants, existing: state.grants.get(command.data.grantId) },
+      );
     default:
       return unreachable(command, 'command');
   }
@@ -214,6 +240,9 @@ export function evolveBilling(state: BillingState, event: BillingEvent): Billing
     case 'CreditNoteIssued':
       state.creditNotes.set(event.data.creditNoteId, event.data);
       state.series.credit_note += 1;
+      return state;
+    case 'CreditGranted':
+      state.grants.set(event.data.grantId, event.data);
       return state;
     default:
       return unreachable(event, 'event');
