@@ -42,7 +42,7 @@ export async function withLedger<T>(context: CliContext, work: (ledger: Ledger) 
 }
 
 export async function openConfiguredLedger(context: CliContext, follow: boolean, readOnly = false, fault: KillAfterCommit | null = null): Promise<Ledger> {
-  const { storeUrl, currency, dataDir } = context.config;
+  const { storeUrl, currency, dataDir, approvalAbove } = context.config;
   if (storeUrl.startsWith('sqlite:')) {
     const path = storeUrl.slice('sqlite:'.length);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: dataDirectoryMode });
@@ -53,7 +53,7 @@ export async function openConfiguredLedger(context: CliContext, follow: boolean,
   const clock = context.clock === undefined ? {} : { clock: context.clock };
   // The crash tests' seam (fault-injection.ts): only then is the store wrapped.
   const store = fault === null ? storeUrl : killingAfterCommit(await openStore(storeUrl, context.clock), fault);
-  return openLedger({ store, currency, dataDir, follow, checkpointEventsMin, ...clock });
+  return openLedger({ store, currency, dataDir, follow, checkpointEventsMin, ...clock, ...(approvalAbove === undefined ? {} : { approvalAbove }) });
 }
 
 /**

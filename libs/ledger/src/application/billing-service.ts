@@ -8,7 +8,9 @@ import {
 } from '@compute-ledger/contracts';
 import { documentNumber, planBillingRun } from '../billing/billing-run.js';
 import { ConflictError, NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.js';
-import type { BillingRunRecord } from '../projections/ledger-model.js';
+import type { BillingRunRecord, DraftRecord } from '../projections/ledger-model.js';
+import { decideApproval, decideVoid, draftEventIds, draftIdOf, draftOf, needsApproval, runDraftOf } from '../domain/billing/drafts.js';
+import { draftFacts } from '../projections/drafts.js';
 import { amountDue, invoiceStatus, receivablesAt } from '../projections/receivables.js';
 import { Decimal, dec, formatMoney, fractionDigits } from '../shared/decimal.js';
 import { toInstant, toMs } from '../shared/time.js';
@@ -38,6 +40,8 @@ export interface BillingRunResult {
   billingDate: string;
   cutoffPosition: number;
   documents: { invoiceId: string; kind: 'invoice' | 'credit_note'; tenantId: string; total: string }[];
+  approvalAbove?: string;
+  drafts?: { draftId: string; kind: 'invoice' | 'credit_note'; tenantId: string; total: string }[];
 }
 
 export interface BillingServiceOptions {
@@ -45,6 +49,8 @@ export interface BillingServiceOptions {
   runner: ModelRunner;
   currency: CurrencyCode;
   clock: Clock;
+  /** Documents whose absolute total is above this are drafts awaiting approval (`LEDGER_APPROVAL_ABOVE`); none when unset. */
+  approvalAbove?: string | undefined;
 }
 
 export class BillingService {
@@ -105,6 +111,30 @@ export class BillingService {
     });
   }
 
+  /** Approves a draft of a run (four eyes: never by the actor who ran it), issuing it with the next number of its series. */
+  async approveDraft(draftId: string, context: CommandContext): Promise<Outcome<{ invoiceId: string }>> {
+    return this.withRetry(async () => {
+      const model = this.options.runner.model;
+      const draft = this.requireDraft(draftId);
+      const nextNumber = documentNumber(draft.data.kind, model.series[draft.data.kind].length + 1);
+      const decision = decideApproval({ draft: draftFacts(draft), actor: context.actor, nextNumber, now: toInstant(this.options.clock().getTime()) });
+      if (decision.outcome === 'unchanged') return { outcome: 'unchanged', result: { invoiceId: decision.invoiceId } };
+      const written = await this.append(decision.events.map((event) => ({ ...event, data: event.data as unknown as JsonObject })), context);
+      return { outcome: written ? 'created' : 'unchanged', result: { invoiceId: decision.invoiceId } };
+    });
+  }
+
+  /** Voids a draft of a run with a reason: its lines are owed again, and the next run bills them. */
+  async voidDraft(draftId: string, reason: string, context: CommandContext): Promise<Outcome<{ draftId: string }>> {
+    return this.withRetry(async () => {
+      const draft = this.requireDraft(draftId);
+      const decision = decideVoid({ draft: draftFacts(draft), actor: context.actor, reason, now: toInstant(this.options.clock().getTime()) });
+      if (decision.outcome === 'unchanged') return { outcome: 'unchanged', result: { draftId } };
+      const written = await this.append([{ ...decision.event, data: decision.event.data as unknown as JsonObject }], context);
+      return { outcome: written ? 'created' : 'unchanged', result: { draftId } };
+    });
+  }
+
   /** Amount paid, amount due and status of every invoice of a tenant now, as known now. */
   invoiceBalances(asOfMs: number, cutoff: number) {
     const balances = new Map<string, { amountPaid: string; amountDue: string; status: 'open' | 'partially_paid' | 'paid' }>();
@@ -136,7 +166,15 @@ export class BillingService {
     const sequences = { invoice: model.series.invoice.length, credit_note: model.series.credit_note.length };
     const events: Omit<EventToAppend, 'schemaVersion'>[] = [];
     const documents: BillingRunResult['documents'] = [];
+    const approvalAbove = this.options.approvalAbove === undefined ? null : dec(this.options.approvalAbove);
+    const drafts: NonNullable<BillingRunResult['drafts']> = [];
     for (const document of planned) {
+      if (needsApproval(document.total, approvalAbove)) {
+        const created = draftOf(document, { draftId: draftIdOf(model.draftOrder.length + drafts.length + 1), billingDate, currency: this.options.currency, createdBy: context.actor, minorDigits: this.minorDigits });
+        events.push({ eventId: draftEventIds.created(created.draftId), type: 'DraftCreated', data: created as unknown as JsonObject });
+        drafts.push(runDraftOf(created));
+        continue;
+      }
       sequences[document.kind] += 1;
       const invoiceId = documentNumber(document.kind, sequences[document.kind]);
       const total = formatMoney(document.total, this.minorDigits);
@@ -154,7 +192,7 @@ export class BillingService {
       events.push({ eventId: `document:${invoiceId}`, type: 'InvoiceIssued', data: data as unknown as JsonObject });
       documents.push({ invoiceId, kind: document.kind, tenantId: document.tenantId, total });
     }
-    const run: EventDataOf<'BillingRunCompleted'> = { billingDate, cutoffPosition: cutoff, documents };
+    const run: EventDataOf<'BillingRunCompleted'> = { billingDate, cutoffPosition: cutoff, documents, ...(approvalAbove === null ? {} : { approvalAbove: this.options.approvalAbove, drafts }) };
     events.push({ eventId: `billing-run:${billingDate}`, type: 'BillingRunCompleted', data: run as unknown as JsonObject });
     const written = await this.append(events, context);
     return { outcome: written ? 'created' : 'unchanged', result: run };
@@ -209,6 +247,12 @@ export class BillingService {
     return { outcome: 'unchanged', result: (result ?? stored) as R extends undefined ? T : R };
   }
 
+  private requireDraft(draftId: string): DraftRecord {
+    const draft = this.options.runner.model.drafts.get(draftId);
+    if (draft === undefined) throw new NotFoundError(`draft ${draftId} does not exist`);
+    return draft;
+  }
+
   private requireTenant(tenantId: string): void {
     if (!this.options.runner.model.tenants.has(tenantId)) throw new NotFoundError(`tenant ${tenantId} does not exist`);
   }
@@ -235,7 +279,7 @@ export class BillingService {
 }
 
 function runResult(run: BillingRunRecord): BillingRunResult {
-  return { billingDate: run.data.billingDate, cutoffPosition: run.data.cutoffPosition, documents: run.data.documents };
+  return run.data;
 }
 
 function stripUndefined<T extends object>(value: T): T {

@@ -19,6 +19,8 @@ import {
   type ReportScope,
 } from '../projections/reports.js';
 import { amountDue, invoiceStatus, receivablesAt } from '../projections/receivables.js';
+import { draftsAt, draftView } from '../projections/drafts.js';
+import type { DraftStatus } from '../domain/billing/drafts.js';
 import { ZERO, dec, formatMoney, formatQuantity } from '../shared/decimal.js';
 import { monthInterval, nextMonth, toInstant, toMs } from '../shared/time.js';
 import type { PeriodCloseRecord } from '../projections/ledger-model.js';
@@ -181,6 +183,20 @@ export class ReportService {
     const view = this.documentViews(scope, (id) => id === invoiceId)[0];
     if (view === undefined) throw new NotFoundError(`invoice ${invoiceId} does not exist`);
     return view;
+  }
+
+  /** A draft of a billing run with its audit trail, as known at knownAt. */
+  async draft(draftId: string, knownAt?: string) {
+    const { scope } = await this.scope(knownAt);
+    const draft = scope.model.drafts.get(draftId);
+    if (draft === undefined || draft.position > scope.cutoff) throw new NotFoundError(`draft ${draftId} does not exist`);
+    return draftView(draft, scope.cutoff);
+  }
+
+  /** Drafts in order of creation, optionally of one status (as it was at knownAt). */
+  async drafts(query: { status?: DraftStatus; knownAt?: string }) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    return { knownAt, drafts: draftsAt(scope.model, scope.cutoff, query.status) };
   }
 
   /** Every document in order of issue (invoices, credit notes of runs and by hand), optionally filtered. */

@@ -8,3 +8,4 @@ export * from './lease/lease-state.js';
 export * from './lease/lease.js';
 export * from './lease/decide.js';
 export * from './metering/usage.js';
+export * from './billing/drafts.js';

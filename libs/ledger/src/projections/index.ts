@@ -4,3 +4,4 @@ export * from './receivables.js';
 export * from './reports.js';
 export * from './model-snapshot.js';
 export * from './periods.js';
+export * from './drafts.js';

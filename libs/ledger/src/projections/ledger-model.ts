@@ -110,6 +110,25 @@ export interface BillingRunRecord {
   data: EventDataOf<'BillingRunCompleted'>;
 }
 
+/**
+ * A draft of a billing run awaiting approval (DraftCreated), and what became of it: approved
+ * (issued as a document, which the log records with the approval) or voided. The positions let
+ * any cut-off tell what it was then.
+ */
+export interface DraftRecord {
+  position: number;
+  eventId: string;
+  data: EventDataOf<'DraftCreated'>;
+  approved?: { position: number; data: EventDataOf<'DraftApproved'> };
+  voided?: { position: number; data: EventDataOf<'DraftVoided'> };
+}
+
+/** Whether a draft was still pending at `cutoff`: created by then, neither approved nor voided by then. */
+export function draftPendingAt(draft: DraftRecord, cutoff: number): boolean {
+  const endedAt = draft.approved?.position ?? draft.voided?.position;
+  return draft.position <= cutoff && (endedAt === undefined || endedAt > cutoff);
+}
+
 export interface CreditNoteRecord {
   position: number;
   eventId: string;
@@ -134,6 +153,12 @@ export interface InvoicedEntry {
   invoiceId: string;
   amount: Decimal;
   quantity: Decimal;
+  /**
+   * A draft's line counts as invoiced from its creation until the draft is approved (from then
+   * on the issued document's line counts, once) or voided (its lines are owed again): the
+   * position that ended it.
+   */
+  endPosition?: number;
 }
 
 export function chargeKey(leaseId: string, month: string, kind: string): string {
@@ -166,6 +191,11 @@ export class LedgerModel {
   /** Months that have ever been invoiced, per lease: billing must revisit them after a termination. */
   readonly invoicedMonths = new Map<string, Set<string>>();
   readonly runs: BillingRunRecord[] = [];
+  /** Drafts of billing runs by draftId, and their ids in order of creation. */
+  readonly drafts = new Map<string, DraftRecord>();
+  readonly draftOrder: string[] = [];
+  /** The invoiced entries of each draft's lines, ended when the draft is approved or voided. */
+  private readonly draftEntries = new Map<string, InvoicedEntry[]>();
   readonly creditNotes = new Map<string, CreditNoteRecord>();
   readonly payments = new Map<string, PaymentRecord>();
   /** Closed months in the order they closed (which is month order). */
@@ -225,6 +255,15 @@ export class LedgerModel {
         return;
       case 'BillingRunCompleted':
         this.runs.push({ position, data: event.data });
+        return;
+      case 'DraftCreated':
+        this.restoreDraft({ position, eventId: recorded.eventId, data: event.data });
+        return;
+      case 'DraftApproved':
+        this.endDraft(event.data.draftId, position, (draft) => (draft.approved = { position, data: event.data }));
+        return;
+      case 'DraftVoided':
+        this.endDraft(event.data.draftId, position, (draft) => (draft.voided = { position, data: event.data }));
         return;
       case 'CreditNoteIssued':
         this.restoreCreditNote({ position, eventId: recorded.eventId, data: event.data });
@@ -320,14 +359,21 @@ export class LedgerModel {
     this.documents.set(data.invoiceId, { position: recorded.position, eventId: recorded.eventId, data });
     this.documentOrder.push(data.invoiceId);
     this.series[data.kind].push(data.invoiceId);
-    for (const line of data.lines) {
+    this.addInvoiced(recorded.position, data.invoiceId, data.lines);
+  }
+
+  private addInvoiced(position: number, invoiceId: string, lines: readonly InvoiceLine[]): InvoicedEntry[] {
+    const added: InvoicedEntry[] = [];
+    for (const line of lines) {
       const key = chargeKey(line.leaseId, line.serviceMonth, line.kind);
       let entries = this.invoiced.get(key);
       if (entries === undefined) {
         entries = [];
         this.invoiced.set(key, entries);
       }
-      entries.push({ position: recorded.position, invoiceId: data.invoiceId, amount: dec(line.amount), quantity: dec(line.quantity) });
+      const entry: InvoicedEntry = { position, invoiceId, amount: dec(line.amount), quantity: dec(line.quantity) };
+      entries.push(entry);
+      added.push(entry);
       let months = this.invoicedMonths.get(line.leaseId);
       if (months === undefined) {
         months = new Set();
@@ -335,13 +381,33 @@ export class LedgerModel {
       }
       months.add(line.serviceMonth);
     }
+    return added;
+  }
+
+  /** Folds a draft (or puts back one of a snapshot, with its approval or voiding): its lines count as invoiced until it ended. */
+  private restoreDraft(draft: DraftRecord): void {
+    this.drafts.set(draft.data.draftId, draft);
+    this.draftOrder.push(draft.data.draftId);
+    const entries = this.addInvoiced(draft.position, draft.data.draftId, draft.data.lines);
+    this.draftEntries.set(draft.data.draftId, entries);
+    const endedAt = draft.approved?.position ?? draft.voided?.position;
+    if (endedAt !== undefined) for (const entry of entries) entry.endPosition = endedAt;
+  }
+
+  private endDraft(draftId: string, position: number, record: (draft: DraftRecord) => void): void {
+    const draft = this.drafts.get(draftId);
+    assert(draft !== undefined && draft.approved === undefined && draft.voided === undefined, `draft ${draftId} is pending when it ends`);
+    record(draft);
+    for (const entry of this.draftEntries.get(draftId)!) entry.endPosition = position;
   }
 
   /** Puts back the billing facts of a snapshot, in log order (the CN series interleaves two kinds). */
-  restoreBilling(documents: DocumentRecord[], runs: BillingRunRecord[], creditNotes: CreditNoteRecord[], payments: PaymentRecord[]): void {
+  restoreBilling(documents: DocumentRecord[], runs: BillingRunRecord[], creditNotes: CreditNoteRecord[], payments: PaymentRecord[], drafts: DraftRecord[] = []): void {
+    // Drafts interleave with documents too: what was invoiced for a charge is kept in log order.
     const numbered = [
       ...documents.map((document) => ({ position: document.position, apply: () => this.applyDocument(document, document.data) })),
       ...creditNotes.map((note) => ({ position: note.position, apply: () => this.restoreCreditNote(note) })),
+      ...drafts.map((draft) => ({ position: draft.position, apply: () => this.restoreDraft(draft) })),
     ].sort((a, b) => a.position - b.position);
     for (const entry of numbered) entry.apply();
     this.runs.push(...runs);
@@ -432,7 +498,11 @@ export class LedgerModel {
     return this.usage.get(leaseId)?.keys() ?? [];
   }
 
-  /** Sum of what was invoiced for (lease, month, kind) by documents known at `cutoff`. */
+  /**
+   * Sum of what was invoiced for (lease, month, kind) by documents known at `cutoff`, and by
+   * drafts still pending then (a draft is counted as invoiced, so a later run does not bill its
+   * lines twice; a voided one is not, so its lines come back).
+   */
   invoicedAt(leaseId: string, month: string, kind: string, cutoff: number): { amount: Decimal; quantity: Decimal; lines: number } {
     const entries = this.invoiced.get(chargeKey(leaseId, month, kind));
     if (entries === undefined) return { amount: ZERO, quantity: ZERO, lines: 0 };
@@ -441,6 +511,7 @@ export class LedgerModel {
     let lines = 0;
     for (const entry of entries) {
       if (entry.position > cutoff) break;
+      if (entry.endPosition !== undefined && entry.endPosition <= cutoff) continue;
       amount = amount.plus(entry.amount);
       quantity = quantity.plus(entry.quantity);
       lines += 1;
@@ -484,10 +555,14 @@ export class LedgerModel {
     return this.runs.filter((run) => run.position <= cutoff);
   }
 
-  /** The invoice lines known at cutoff for one lease and month (reconciliation). */
+  /**
+   * The invoice lines known at cutoff for one lease and month (reconciliation), with those of
+   * drafts pending then: billing counts them as invoiced, so reconciliation does too.
+   */
   linesFor(leaseId: string, month: string, cutoff: number): InvoiceLine[] {
     const lines: InvoiceLine[] = [];
-    for (const document of this.documentsAt(cutoff)) {
+    const pending = this.draftOrder.map((id) => this.drafts.get(id)!).filter((draft) => draftPendingAt(draft, cutoff));
+    for (const document of [...this.documentsAt(cutoff), ...pending]) {
       for (const line of document.data.lines) {
         if (line.leaseId === leaseId && line.serviceMonth === month) lines.push(line);
       }
