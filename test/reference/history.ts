@@ -31,7 +31,10 @@ export type Step =
   | { kind: 'run'; billingDate: string }
   | { kind: 'close'; month: string }
   | { kind: 'pay'; body: RecordPaymentBody }
-  | { kind: 'credit'; body: IssueCreditNoteBody };
+  | { kind: 'credit'; body: IssueCreditNoteBody }
+  /** Four eyes: `runner` is the actor every run is recorded by (refused: it may not approve its own run's draft), `approver` another key. */
+  | { kind: 'approve'; draftId: string; actor: 'runner' | 'approver' }
+  | { kind: 'void'; draftId: string; reason: string };
 
 export interface TimedStep {
   at: number;
@@ -49,6 +52,8 @@ export interface History {
   probes: Probe[];
   /** Service months every month report is asked for. */
   months: string[];
+  /** LEDGER_APPROVAL_ABOVE for the whole history, or none (every document issued at once). */
+  approvalAbove?: string;
 }
 
 export const iso = (ms: number): string => {
