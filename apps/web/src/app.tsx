@@ -7,6 +7,7 @@ import { formatInstant } from './format.js';
 import { LedgerContext, type LedgerContextValue } from './ledger-context.js';
 import { AuditPage } from './pages/audit.js';
 import { CapacityPage } from './pages/capacity.js';
+import { DraftsPage } from './pages/drafts.js';
 import { InvoicesPage } from './pages/invoices.js';
 import { LoginPage } from './pages/login.js';
 import { OverviewPage } from './pages/overview.js';
@@ -20,6 +21,7 @@ type Session = { state: 'anonymous'; problem: string | null } | { state: 'checki
 const pageTitles: Record<PageId, string> = {
   overview: 'Overview',
   invoices: 'Invoices',
+  drafts: 'Drafts',
   receivables: 'Receivables',
   reconciliation: 'Reconciliation',
   capacity: 'Capacity',
@@ -30,6 +32,7 @@ const pageTitles: Record<PageId, string> = {
 const pageNeeds: Record<PageId, keyof Capabilities> = {
   overview: 'reports',
   invoices: 'invoices',
+  drafts: 'drafts',
   receivables: 'reports',
   reconciliation: 'reports',
   capacity: 'capacity',
@@ -130,6 +133,8 @@ function PageBody({ page, route }: { page: PageId; route: Route }) {
       return <OverviewPage route={route} />;
     case 'invoices':
       return <InvoicesPage route={route} />;
+    case 'drafts':
+      return <DraftsPage route={route} />;
     case 'receivables':
       return <ReceivablesPage route={route} />;
     case 'reconciliation':

@@ -181,3 +181,27 @@ export type VerifyAnswer = (
   | { ok: false; firstInvalidPosition: number; reason: string }
   | { ok: false; firstInvalidPosition?: undefined; eventsChecked: number; headPosition: number; headHash: string; reason: string }
 ) & { model?: CheckpointAgainstLog };
+
+/** A draft of a billing run awaiting four-eyes approval (GET /v1/drafts), with its audit trail. */
+export interface DraftAnswer {
+  draftId: string;
+  status: 'draft' | 'approved' | 'voided';
+  kind: ContractDocumentKind;
+  tenantId: string;
+  billingDate: Instant;
+  dueAt: Instant;
+  currency: string;
+  total: Decimal;
+  createdBy: string;
+  invoiceId?: string;
+  approvedBy?: string;
+  approvedAt?: Instant;
+  voidedBy?: string;
+  voidedAt?: Instant;
+  reason?: string;
+}
+
+export interface DraftListAnswer {
+  knownAt: Instant;
+  drafts: DraftAnswer[];
+}
