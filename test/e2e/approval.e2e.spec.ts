@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { Webhooks, WebhookUrlPolicy, parseWebhookAllowList } from '@compute-ledger/api';
 import { startHarness, type ApiHarness } from './support/api-harness.js';
+import { startReceiver, verifySignature, waitFor, type Receiver } from '../support/webhook-receiver.js';
 import { decemberReadings, lateReadingCloudEvents, recordContracts } from './support/worked-example.js';
 
 /**
@@ -157,5 +160,43 @@ describe('four-eyes approval over HTTP', () => {
   it('rebuilds the same model from the log, drafts included', async () => {
     const verify = await api.ledger.verify();
     expect(verify.rebuild.ok).toBe(true);
+  });
+});
+
+describe('draft.created webhooks', () => {
+  let hooked: ApiHarness;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    const limits = { deliveryTimeoutMs: 300, retryDelayBaseMs: 20, retryDelayMaxMs: 120, retryWindowMs: 60_000, idlePollMs: 50 };
+    hooked = await startHarness('2025-10-20T12:00:00Z', {
+      approvalAbove: '2000000.00',
+      webhooks: (ledger, directory) => new Webhooks({ ledger, dataDir: directory, policy: new WebhookUrlPolicy(parseWebhookAllowList('127.0.0.1')), limits }),
+    });
+  });
+
+  afterAll(async () => {
+    await hooked?.close();
+    await receiver?.close();
+  });
+
+  it('delivers the draft as GET /v1/drafts/{draftId} shows it at its creation, signed; its approval then as invoice.issued', async () => {
+    const registered = await hooked.post<Json>('/v1/webhooks', 'admin', { endpointId: 'erp', url: `${receiver.url}/hooks`, events: ['draft.created', 'invoice.issued'] });
+    expect(registered.status).toBe(201);
+    await recordContracts(hooked);
+    await hooked.post('/v1/billing-runs', 'finance', { billingDate: '2025-12-01T00:00:00Z' });
+    await waitFor(() => receiver.acceptedOnce().length >= 1, 15_000, 'the draft');
+    const shown = await hooked.get<Json>('/v1/drafts/DRAFT-000001', 'finance');
+    const [draftDelivery] = receiver.received;
+    expect(verifySignature(registered.body.secret, draftDelivery!)).toBe(true);
+    expect(draftDelivery!.id).toBe('draft:DRAFT-000001');
+    expect(JSON.parse(draftDelivery!.body)).toMatchObject({ type: 'draft.created', data: shown.body });
+    hooked.at('2025-12-02T09:00:00Z');
+    expect((await hooked.post('/v1/drafts/DRAFT-000001/approve', 'admin', {})).status).toBe(201);
+    await waitFor(() => receiver.acceptedOnce().length >= 2, 15_000, 'the issued invoice');
+    expect(receiver.acceptedOnce()).toEqual(['draft:DRAFT-000001', 'document:INV-000001']);
+    // The body is the draft as of its creation event: status draft, whatever became of it since.
+    expect(JSON.parse(receiver.received[0]!.body).data.status).toBe('draft');
   });
 });
