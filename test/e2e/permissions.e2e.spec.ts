@@ -38,6 +38,10 @@ const allowed: Record<string, Role[] | 'public'> = {
   'GET /v1/invoices/{invoiceId}/document': ['finance', 'auditor', 'billing', 'tenant'],
   'POST /v1/payments': ['finance'],
   'POST /v1/credit-notes': ['finance'],
+  'GET /v1/drafts': ['finance', 'auditor', 'billing'],
+  'GET /v1/drafts/{draftId}': ['finance', 'auditor', 'billing'],
+  'POST /v1/drafts/{draftId}/approve': ['finance'],
+  'POST /v1/drafts/{draftId}/void': ['finance'],
   'GET /v1/reports/mrr': reporters,
   'GET /v1/reports/mrr-movements': reporters,
   'GET /v1/reports/revenue': reporters,
@@ -72,7 +76,7 @@ const allowed: Record<string, Role[] | 'public'> = {
 /** Routes of the service's own, served but not API: the OpenAPI document leaves them out. */
 const internalRoutes = ['GET /docs/init.js', 'GET /docs/{asset}'];
 
-const pathValues: Record<string, string> = { tenantId: 'frontier-lab', leaseId: 'L-1001', allocationId: 'A-1001', invoiceId: 'INV-000001', streamId: 'lease-L-1001', asset: 'swagger-ui.css', endpointId: 'erp', deliveryId: 'no-such-delivery' };
+const pathValues: Record<string, string> = { tenantId: 'frontier-lab', leaseId: 'L-1001', allocationId: 'A-1001', invoiceId: 'INV-000001', streamId: 'lease-L-1001', asset: 'swagger-ui.css', endpointId: 'erp', deliveryId: 'no-such-delivery', draftId: 'DRAFT-000001' };
 
 let api: ApiHarness;
 

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { DraftAnswer, DraftListAnswer, DraftListQuery, Identifier, InvoiceDocumentAnswer, VoidDraftBody, type InvoiceDocumentAnswer as InvoiceDocument } from '@compute-ledger/contracts';
 import { Ledger } from '@compute-ledger/ledger';
 import { Allow } from '../auth/permissions.js';
-import { Answer, created } from '../common/answer.js';
+import { created, type Answer } from '../common/answer.js';
 import { CurrentCaller, type RequestCaller } from '../common/caller.decorator.js';
 import { Doc } from '../common/endpoint.js';
 import { ValidBody, ValidParam, ValidQuery } from '../common/validation.js';
