@@ -27,7 +27,7 @@ function planned(tenantId: string, amount: string): PlannedDocument {
 }
 
 function run(billingDate: string, plan: PlannedDocument[], overrides: Partial<RunBilling> = {}): RunBilling {
-  return { type: 'RunBilling', billingDate, nowMs: now, cutoff: 42, plan: () => plan, currency: 'USD', ...overrides };
+  return { type: 'RunBilling', billingDate, nowMs: now, cutoff: 42, plan: () => plan, currency: 'USD', actor: 'billing#runner', approvalAbove: null, ...overrides };
 }
 
 function issued(invoiceId: string, document: PlannedDocument, billingDate: string, total: string): BillingEvent {

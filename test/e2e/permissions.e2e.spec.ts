@@ -42,6 +42,10 @@ const allowed: Record<string, Role[] | 'public'> = {
   'GET /v1/credit-grants': reporters,
   'GET /v1/credit-grants/{grantId}': reporters,
   'GET /v1/billing-runs/preview': ['finance', 'auditor', 'billing'],
+  'GET /v1/drafts': ['finance', 'auditor', 'billing'],
+  'GET /v1/drafts/{draftId}': ['finance', 'auditor', 'billing'],
+  'POST /v1/drafts/{draftId}/approve': ['finance'],
+  'POST /v1/drafts/{draftId}/void': ['finance'],
   'GET /v1/reports/mrr': reporters,
   'GET /v1/reports/mrr-movements': reporters,
   'GET /v1/reports/revenue': reporters,
@@ -77,7 +81,7 @@ const allowed: Record<string, Role[] | 'public'> = {
 /** Routes of the service's own, served but not API: the OpenAPI document leaves them out. */
 const internalRoutes = ['GET /docs/init.js', 'GET /docs/{asset}'];
 
-const pathValues: Record<string, string> = { tenantId: 'frontier-lab', leaseId: 'L-1001', allocationId: 'A-1001', invoiceId: 'INV-000001', streamId: 'lease-L-1001', asset: 'swagger-ui.css', endpointId: 'erp', deliveryId: 'no-such-delivery', grantId: 'G-1' };
+const pathValues: Record<string, string> = { tenantId: 'frontier-lab', leaseId: 'L-1001', allocationId: 'A-1001', invoiceId: 'INV-000001', streamId: 'lease-L-1001', asset: 'swagger-ui.css', endpointId: 'erp', deliveryId: 'no-such-delivery', grantId: 'G-1', draftId: 'DRAFT-000001' };
 
 let api: ApiHarness;
 

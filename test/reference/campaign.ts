@@ -26,7 +26,7 @@ const result = await fc.check(
   fc.asyncProperty(planArbitrary, async (plan) => {
     const history = buildHistory(plan);
     steps += history.steps.length;
-    await checkHistory(history, await inProcessLedger());
+    await checkHistory(history, await inProcessLedger(history.approvalAbove));
     done += 1;
     if (done % progressEvery === 0) console.log(`${done} histories, ${steps} steps, ${Math.round((Date.now() - startedMs) / 1000)} s`);
   }),

@@ -100,6 +100,9 @@ const eventPlan = fc.oneof(
       recordShiftDays: fc.integer({ min: -20, max: 60 }),
     }),
   },
+  /** Four eyes: a draft approved by the key that ran the run (refused) or another, or voided (its lines come back in the next run). */
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('approve' as const), draft: fc.nat(3), byRunner: fc.constantFrom(false, false, false, true), day: fc.integer({ min: 31, max: 250 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('void' as const), draft: fc.nat(3), reason: fc.constantFrom('Disputed usage', 'Wrong rate'), day: fc.integer({ min: 31, max: 250 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('credit' as const), tenant: fc.nat(2), cents: fc.integer({ min: 1, max: 3_000_000 }), invoice: fc.option(fc.nat(6), { nil: undefined, freq: 3 }), day: fc.nat(230), dated: fc.boolean() }) },
 );
 
@@ -111,6 +114,8 @@ export const planArbitrary = fc.record({
   /** Runs: hours after the billing date each is recorded, or null for a month skipped. */
   runs: fc.array(fc.option(fc.integer({ min: 0, max: 96 }), { nil: null, freq: 6 }), { minLength: runMonths, maxLength: runMonths }),
   probes: fc.array(fc.record({ asOfDay: fc.integer({ min: -5, max: 240 }), asOfMs: fc.nat(dayMs - 1), knownAtDay: fc.integer({ min: 0, max: 245 }) }), { minLength: 2, maxLength: 4 }),
+  /** LEDGER_APPROVAL_ABOVE, or none (half the histories): documents above it are drafts. */
+  approvalAbove: fc.option(fc.constantFrom('0', '1000.00', '25000.00', '250000.00'), { nil: undefined, freq: 2 }),
 });
 
 export type Plan = typeof planArbitrary extends fc.Arbitrary<infer T> ? T : never;
@@ -168,7 +173,7 @@ export function buildHistory(plan: Plan): History {
   const allocationIds = leases.filter((lease) => lease.plan.allocate > 0).map((lease) => ({ id: `A-${lease.id}`, startsAt: lease.startsAt }));
   const readings: { id: string; leaseId: string; gpus: number; spanMs: number; recordedAt: number }[] = [];
   plan.events.forEach((event, index) => {
-    const lease = leases[event.kind === 'pay' || event.kind === 'credit' || event.kind === 'grant' || event.kind === 'release' || event.kind === 'correct' ? 0 : event.lease % leases.length]!;
+    const lease = leases[event.kind === 'pay' || event.kind === 'credit' || event.kind === 'grant' || event.kind === 'release' || event.kind === 'correct' || event.kind === 'approve' || event.kind === 'void' ? 0 : event.lease % leases.length]!;
     switch (event.kind) {
       case 'allocate': {
         const startsAt = lease.startsAt + event.afterDays * dayMs;
@@ -255,6 +260,16 @@ export function buildHistory(plan: Plan): History {
         push(Math.max(setupMs + 1, effectiveAt + event.recordShiftDays * dayMs), { kind: 'grant', body });
         return;
       }
+      case 'approve': {
+        const draftId = `DRAFT-${String(event.draft + 1).padStart(6, '0')}`;
+        push(originMs + event.day * dayMs + 11 * hourMs, { kind: 'approve', draftId, actor: event.byRunner ? 'runner' : 'approver' });
+        return;
+      }
+      case 'void': {
+        const draftId = `DRAFT-${String(event.draft + 1).padStart(6, '0')}`;
+        push(originMs + event.day * dayMs + 13 * hourMs, { kind: 'void', draftId, reason: event.reason });
+        return;
+      }
       case 'credit': {
         const at = originMs + event.day * dayMs + 9 * hourMs;
         const body: Extract<Step, { kind: 'credit' }>['body'] = { creditNoteId: `K-${index}`, tenantId: `T-${event.tenant % plan.tenants.length}`, amount: cents(event.cents), reason: 'Goodwill' };
@@ -295,5 +310,5 @@ export function buildHistory(plan: Plan): History {
   for (const lease of leases) probes.push({ asOf: lease.signedAt - 1, knownAt: clock });
   const months: string[] = [];
   for (let index = -1; index <= runMonths + 1; index += 1) months.push(new Date(Date.UTC(2026, index, 1)).toISOString().slice(0, 7));
-  return { steps: timed, probes, months };
+  return { steps: timed, probes, months, ...(plan.approvalAbove === undefined ? {} : { approvalAbove: plan.approvalAbove }) };
 }

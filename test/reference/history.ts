@@ -33,7 +33,10 @@ export type Step =
   | { kind: 'close'; month: string }
   | { kind: 'pay'; body: RecordPaymentBody }
   | { kind: 'credit'; body: IssueCreditNoteBody }
-  | { kind: 'grant'; body: RecordCreditGrantBody };
+  | { kind: 'grant'; body: RecordCreditGrantBody }
+  /** Four eyes: `runner` is the actor every run is recorded by (refused: it may not approve its own run's draft), `approver` another key. */
+  | { kind: 'approve'; draftId: string; actor: 'runner' | 'approver' }
+  | { kind: 'void'; draftId: string; reason: string };
 
 export interface TimedStep {
   at: number;
@@ -51,6 +54,8 @@ export interface History {
   probes: Probe[];
   /** Service months every month report is asked for. */
   months: string[];
+  /** LEDGER_APPROVAL_ABOVE for the whole history, or none (every document issued at once). */
+  approvalAbove?: string;
 }
 
 export const iso = (ms: number): string => {

@@ -40,16 +40,22 @@ function request(step: Step): { path: string; body: unknown } {
       return { path: '/v1/credit-notes', body: step.body };
     case 'grant':
       return { path: '/v1/credit-grants', body: step.body };
+    case 'approve':
+      return { path: `/v1/drafts/${step.draftId}/approve`, body: {} };
+    case 'void':
+      return { path: `/v1/drafts/${step.draftId}/void`, body: { reason: step.reason } };
   }
 }
 
-export async function httpLedger(startMs: number): Promise<LedgerUnderTest> {
-  const harness = await startHarness(iso(startMs));
+export async function httpLedger(startMs: number, approvalAbove?: string): Promise<LedgerUnderTest> {
+  const harness = await startHarness(iso(startMs), approvalAbove === undefined ? {} : { approvalAbove });
   return {
     async record(timed: TimedStep) {
       harness.at(iso(timed.at));
       const { path, body } = request(timed.step);
-      const answer = await harness.post(path, 'admin', body);
+      // Every step is the admin key's, but an approval by another key than the one that ran the runs: finance's.
+      const as = timed.step.kind === 'approve' && timed.step.actor === 'approver' ? 'finance' : 'admin';
+      const answer = await harness.post(path, as, body);
       if (answer.status >= 200 && answer.status < 300) return true;
       if (answer.status >= 400 && answer.status < 500) return false;
       throw new Error(`${path} answered ${answer.status}: ${answer.text}`);

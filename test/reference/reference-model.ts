@@ -122,6 +122,21 @@ interface Grant {
   /** What was asked, to tell a repeat from other content. */
   fingerprint: string;
 }
+
+/** A run's document above the approval threshold: no number until approved (API.md, "Approval and webhooks"). */
+export interface RefDraft {
+  draftId: string;
+  kind: 'invoice' | 'credit_note';
+  tenantId: string;
+  billingDate: number;
+  dueAt: number;
+  total: Q;
+  lines: RefLine[];
+  status: 'draft' | 'approved' | 'voided';
+  /** When its run was recorded. */
+  recordedAt: number;
+  reason?: string;
+}
 interface Payment {
   paymentId: string;
   tenantId: string;
@@ -146,6 +161,14 @@ class World {
   grants = new Map<string, Grant>();
   /** Closed months in the order they closed, each with the instant it was recorded. */
   closes: { month: string; at: number }[] = [];
+  drafts: RefDraft[] = [];
+
+  constructor(readonly approvalAbove: Q | null) {}
+
+  /** What counts as invoiced: issued documents, and drafts while they await approval. */
+  invoicedDocuments(): { lines: RefLine[] }[] {
+    return [...this.documents, ...this.drafts.filter((draft) => draft.status === 'draft')];
+  }
 }
 
 // ---- Charges (DOMAIN.md, "Charges") --------------------------------------------------------
@@ -263,7 +286,7 @@ function isDue(lease: Lease, month: string, kind: ChargeKind, billingDate: numbe
 function invoicedSoFar(world: World, leaseId: string, month: string, kind: ChargeKind): { amount: Q; lines: number } {
   let amount = ZERO;
   let lines = 0;
-  for (const document of world.documents) {
+  for (const document of world.invoicedDocuments()) {
     for (const line of document.lines) {
       if (line.leaseId === leaseId && line.serviceMonth === month && line.kind === kind) {
         amount = amount.add(line.amount);
@@ -286,7 +309,7 @@ function runBilling(world: World, billingDate: number, recordedAt: number): void
     const lines: RefLine[] = [];
     for (const lease of [...world.leases.values()].filter((each) => each.tenantId === tenantId).sort((a, b) => compareIds(a.leaseId, b.leaseId))) {
       const months = new Set(leaseMonths(world, lease));
-      for (const document of world.documents) for (const line of document.lines) if (line.leaseId === lease.leaseId) months.add(line.serviceMonth);
+      for (const document of world.invoicedDocuments()) for (const line of document.lines) if (line.leaseId === lease.leaseId) months.add(line.serviceMonth);
       for (const month of [...months].sort()) {
         const current = charges(world, lease, month);
         for (const kind of kinds) {
@@ -303,6 +326,12 @@ function runBilling(world: World, billingDate: number, recordedAt: number): void
     lines.push(...creditLines(world, tenantId, lines, billingDate));
     const total = sumQ(lines.map((line) => line.amount));
     const kind = total.sign() < 0 ? 'credit_note' : 'invoice';
+    // Above the threshold in absolute value: a draft, numbered only when another key approves it.
+    if (world.approvalAbove !== null && (total.sign() < 0 ? total.neg() : total).gt(world.approvalAbove)) {
+      const dueAt = billingDate + world.tenants.get(tenantId)!.terms * dayMs;
+      world.drafts.push({ draftId: `DRAFT-${String(world.drafts.length + 1).padStart(6, '0')}`, kind, tenantId, billingDate, dueAt, total, lines, status: 'draft', recordedAt });
+      continue;
+    }
     world.documents.push({
       invoiceId: seriesNumber(world, kind),
       kind,
@@ -320,10 +349,15 @@ function runBilling(world: World, billingDate: number, recordedAt: number): void
 
 // ---- Credit grants (DOMAIN.md, "Credit grants") ------------------------------------------------
 
-/** Every draw on a grant: its credit lines, with the billing date of their document. */
+/**
+ * Every draw on a grant: its credit lines, with the billing date of their document. A pending
+ * draft's credit lines draw too (no later run may use that credit again); an approved draft
+ * draws through its document, a voided one not at all.
+ */
 function drawsOf(world: World, grantId: string): { billingDate: number; amount: Q; recordedAt: number; invoiceId: string }[] {
   const draws = [];
-  for (const document of world.documents) {
+  const pending = world.drafts.filter((draft) => draft.status === 'draft').map((draft) => ({ ...draft, invoiceId: draft.draftId }));
+  for (const document of [...world.documents, ...pending]) {
     for (const line of document.lines) if (line.kind === 'credit' && line.grantId === grantId) draws.push({ billingDate: document.billingDate!, amount: line.amount.neg(), recordedAt: document.recordedAt, invoiceId: document.invoiceId });
   }
   return draws;
@@ -566,6 +600,8 @@ function apply(world: World, timed: TimedStep): boolean {
       if (world.closes.some((close) => close.month === step.month)) return false;
       if (last !== undefined && nextMonth(last.month) !== step.month) return false;
       if (!world.runs.some((run) => run.billingDate === monthEnd(step.month))) return false;
+      // A month does not close over a draft of a run up to its end still awaiting approval.
+      if (world.drafts.some((draft) => draft.status === 'draft' && draft.billingDate <= monthEnd(step.month))) return false;
       world.closes.push({ month: step.month, at });
       return true;
     }
@@ -599,7 +635,45 @@ function apply(world: World, timed: TimedStep): boolean {
       });
       return true;
     }
+    case 'approve':
+      return approve(world, step.draftId, step.actor, at);
+    case 'void':
+      return voidDraft(world, step.draftId, step.reason);
   }
+}
+
+/**
+ * Approving a draft: never by the actor who ran its run; an approved one again is a repeat; a
+ * voided one is refused. The document gets the next number of its series now, dated as the run.
+ */
+function approve(world: World, draftId: string, actor: 'runner' | 'approver', at: number): boolean {
+  const draft = world.drafts.find((each) => each.draftId === draftId);
+  if (draft === undefined || draft.status === 'voided') return false;
+  if (draft.status === 'approved') return true;
+  if (actor === 'runner') return false;
+  world.documents.push({
+    invoiceId: seriesNumber(world, draft.kind),
+    kind: draft.kind,
+    tenantId: draft.tenantId,
+    billingDate: draft.billingDate,
+    issuedAt: draft.billingDate,
+    dueAt: draft.dueAt,
+    total: draft.total,
+    lines: draft.lines,
+    recordedAt: at,
+  });
+  draft.status = 'approved';
+  return true;
+}
+
+/** Voiding a draft: its lines are owed again; the same void again is a repeat, another reason or an approved draft refused. */
+function voidDraft(world: World, draftId: string, reason: string): boolean {
+  const draft = world.drafts.find((each) => each.draftId === draftId);
+  if (draft === undefined || draft.status === 'approved') return false;
+  if (draft.status === 'voided') return draft.reason === reason;
+  draft.status = 'voided';
+  draft.reason = reason;
+  return true;
 }
 
 function namesInvoiceOf(world: World, invoiceId: string, tenantId: string): boolean {
@@ -625,7 +699,16 @@ export function compareIds(a: string, b: string): number {
 
 export class ReferenceModel {
   private readonly accepted: TimedStep[] = [];
-  private readonly world = new World();
+  private readonly world: World;
+
+  /** `approvalAbove`: LEDGER_APPROVAL_ABOVE of the history, if any. */
+  constructor(private readonly approvalAbove?: string) {
+    this.world = new World(this.threshold());
+  }
+
+  private threshold(): Q | null {
+    return this.approvalAbove === undefined ? null : Q.dec(this.approvalAbove);
+  }
 
   /** Records a step as the ledger would; answers whether it was accepted. */
   record(timed: TimedStep): boolean {
@@ -645,7 +728,7 @@ export class ReferenceModel {
     const last = this.accepted.findLastIndex((timed) => timed.at <= knownAt);
     let world = this.worlds.get(last);
     if (world === undefined) {
-      world = new World();
+      world = new World(this.threshold());
       for (const timed of this.accepted.slice(0, last + 1)) apply(world, timed);
       this.worlds.set(last, world);
     }

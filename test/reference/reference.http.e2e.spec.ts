@@ -17,7 +17,7 @@ describe('the HTTP API and the reference model', () => {
     await fc.assert(
       fc.asyncProperty(planArbitrary, async (plan) => {
         const history = buildHistory(plan);
-        await checkHistory(history, await httpLedger(history.steps[0]!.at));
+        await checkHistory(history, await httpLedger(history.steps[0]!.at, history.approvalAbove));
       }),
       { numRuns: httpRuns, seed: 20261202 },
     );

@@ -11,7 +11,9 @@ import { ReferenceModel, type RefDocument } from './reference-model.js';
  * they disagree: which steps were accepted, every document, and every report at every probe.
  */
 
+/** Every step is recorded by one actor; an approval by `approver` is another key's (four eyes). */
 const actor = { actor: 'reference' };
+const approver = { actor: 'reference-approver' };
 
 /** What a ledger is asked; the in-process ledger and the HTTP API both answer it. */
 export interface LedgerUnderTest {
@@ -26,10 +28,10 @@ export interface LedgerUnderTest {
 
 export type ReportName = 'revenue' | 'backlog' | 'rpo' | 'mrr' | 'mrr-movements' | 'trial-balance' | 'contract-balances' | 'ar-aging' | 'reconciliation' | 'credits';
 
-export async function inProcessLedger(): Promise<LedgerUnderTest> {
+export async function inProcessLedger(approvalAbove?: string): Promise<LedgerUnderTest> {
   let nowMs = 0;
   const clock = (): Date => new Date(nowMs);
-  const ledger = await openLedger({ store: openSqliteEventStore({ path: ':memory:', clock }), clock });
+  const ledger = await openLedger({ store: openSqliteEventStore({ path: ':memory:', clock }), clock, ...(approvalAbove === undefined ? {} : { approvalAbove }) });
   return {
     async record(timed) {
       nowMs = timed.at;
@@ -92,6 +94,10 @@ async function send(ledger: Ledger, step: Step): Promise<void> {
       return void (await billing.issueCreditNote(step.body, actor));
     case 'grant':
       return void (await billing.recordCreditGrant(step.body, actor));
+    case 'approve':
+      return void (await billing.approveDraft(step.draftId, step.actor === 'runner' ? actor : approver));
+    case 'void':
+      return void (await billing.voidDraft(step.draftId, step.reason, approver));
   }
 }
 
@@ -154,7 +160,7 @@ function documentView(document: RefDocument) {
 
 /** Replays the history through both models and answers every disagreement (none: they agree). */
 export async function compare(history: History, ledger: LedgerUnderTest, mismatchesMax = 5): Promise<Mismatch[]> {
-  const reference = new ReferenceModel();
+  const reference = new ReferenceModel(history.approvalAbove);
   const mismatches: Mismatch[] = [];
   const note = (what: string, actual: unknown, expected: unknown): void => {
     if (!same(actual, expected)) mismatches.push({ what, ledger: actual, reference: expected });

@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
-import { Currency, type CurrencyCode } from '@compute-ledger/contracts';
+import { Currency, MoneyAmount, currencyMinorDigits, type CurrencyCode } from '@compute-ledger/contracts';
+import { Decimal, formatMoney, fractionDigits } from '@compute-ledger/ledger';
 import { IssuerConfigurationError, issuerFromEnv, type Issuer } from '@compute-ledger/documents';
 import { parseWebhookAllowList, type AllowEntry } from './webhooks/url-policy.js';
 
@@ -47,6 +48,8 @@ export interface LedgerConfig {
   checkpointEventsMin: number;
   /** `LEDGER_WEBHOOK_ALLOW`: hosts webhooks may reach over http or at a private address. */
   webhookAllow: AllowEntry[];
+  /** `LEDGER_APPROVAL_ABOVE`: billing documents whose absolute total is above it are drafts awaiting a second approver; unset, none is. */
+  approvalAbove: string | undefined;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
@@ -63,6 +66,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     checkpointIntervalSeconds: parseWholeNumber('LEDGER_CHECKPOINT_INTERVAL_SECONDS', nonEmpty(env['LEDGER_CHECKPOINT_INTERVAL_SECONDS']), defaultCheckpointIntervalSeconds, 0, checkpointIntervalSecondsMax),
     checkpointEventsMin: parseWholeNumber('LEDGER_CHECKPOINT_EVENTS_MIN', nonEmpty(env['LEDGER_CHECKPOINT_EVENTS_MIN']), defaultCheckpointEventsMin, 1, checkpointEventsMinMax),
     webhookAllow: parseAllow(env['LEDGER_WEBHOOK_ALLOW']),
+    approvalAbove: parseApprovalAbove(nonEmpty(env['LEDGER_APPROVAL_ABOVE']), currency.data),
   };
 }
 
@@ -99,6 +103,16 @@ function parseWholeNumber(name: string, value: string | undefined, fallback: num
   if (value === undefined) return fallback;
   if (!/^\d{1,10}$/.test(value) || Number(value) < min || Number(value) > max) throw new ConfigError(`${name} ${value} is not a whole number from ${min} to ${max}`);
   return Number(value);
+}
+
+/** A non-negative amount in the ledger's currency ("1000000" -> "1000000.00"), no finer than its minor unit. */
+function parseApprovalAbove(value: string | undefined, currency: CurrencyCode): string | undefined {
+  if (value === undefined) return undefined;
+  const minorDigits = currencyMinorDigits[currency];
+  if (!MoneyAmount.safeParse(value).success || fractionDigits(value) > minorDigits) {
+    throw new ConfigError(`LEDGER_APPROVAL_ABOVE ${value} is not an amount of ${currency}: a non-negative decimal with at most ${minorDigits} fractional digits, such as 1000000.00`);
+  }
+  return formatMoney(new Decimal(value), minorDigits);
 }
 
 function parseAllow(value: string | undefined): AllowEntry[] {

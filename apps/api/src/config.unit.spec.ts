@@ -32,3 +32,22 @@ describe('configuration of the periodic model checkpoint', () => {
     expect(() => readConfig({ LEDGER_WEBHOOK_ALLOW: 'https://erp.internal' })).toThrow(/LEDGER_WEBHOOK_ALLOW/);
   });
 });
+
+describe('configuration of four-eyes approval', () => {
+  it('is off when unset, and takes an amount in the currency, written with its minor digits', () => {
+    expect(readConfig({}).approvalAbove).toBeUndefined();
+    expect(readConfig({ LEDGER_APPROVAL_ABOVE: '1000000' }).approvalAbove).toBe('1000000.00');
+    expect(readConfig({ LEDGER_APPROVAL_ABOVE: ' 2500.5 ' }).approvalAbove).toBe('2500.50');
+    expect(readConfig({ LEDGER_APPROVAL_ABOVE: '0' }).approvalAbove).toBe('0.00');
+    expect(readConfig({ LEDGER_APPROVAL_ABOVE: '1000000', LEDGER_CURRENCY: 'JPY' }).approvalAbove).toBe('1000000');
+  });
+
+  it('refuses anything else at start, naming the variable', () => {
+    for (const value of ['-5', 'a lot', '1e6', '1,000,000', '100.001']) {
+      expect(() => readConfig({ LEDGER_APPROVAL_ABOVE: value }), value).toThrow(ConfigError);
+      expect(() => readConfig({ LEDGER_APPROVAL_ABOVE: value }), value).toThrow(/^LEDGER_APPROVAL_ABOVE /);
+    }
+    // Yen have no minor unit: 1000.50 is finer than the currency allows.
+    expect(() => readConfig({ LEDGER_APPROVAL_ABOVE: '1000.50', LEDGER_CURRENCY: 'JPY' })).toThrow(/at most 0 fractional digits/);
+  });
+});

@@ -8,6 +8,7 @@ import { formatInstant } from './format.js';
 import { LedgerContext, type LedgerContextValue } from './ledger-context.js';
 import { AuditPage } from './pages/audit.js';
 import { CapacityPage } from './pages/capacity.js';
+import { DraftsPage } from './pages/drafts.js';
 import { InvoicesPage } from './pages/invoices.js';
 import { LoginPage } from './pages/login.js';
 import { OverviewPage } from './pages/overview.js';
@@ -21,6 +22,7 @@ type Session = { state: 'anonymous'; problem: string | null } | { state: 'checki
 const pageTitles: Record<PageId, string> = {
   overview: 'Overview',
   invoices: 'Invoices',
+  drafts: 'Drafts',
   receivables: 'Receivables',
   reconciliation: 'Reconciliation',
   capacity: 'Capacity',
@@ -31,6 +33,7 @@ const pageTitles: Record<PageId, string> = {
 const pageNeeds: Record<PageId, keyof Capabilities> = {
   overview: 'reports',
   invoices: 'invoices',
+  drafts: 'drafts',
   receivables: 'reports',
   reconciliation: 'reports',
   capacity: 'capacity',
@@ -131,6 +134,8 @@ function PageBody({ page, route }: { page: PageId; route: Route }) {
       return <OverviewPage route={route} />;
     case 'invoices':
       return <InvoicesPage route={route} />;
+    case 'drafts':
+      return <DraftsPage route={route} />;
     case 'receivables':
       return <ReceivablesPage route={route} />;
     case 'reconciliation':

@@ -7,7 +7,7 @@ import { useEffect, useState } from 'react';
  * key is never part of it.
  */
 
-export const pageIds = ['overview', 'invoices', 'receivables', 'reconciliation', 'capacity', 'audit'] as const;
+export const pageIds = ['overview', 'invoices', 'drafts', 'receivables', 'reconciliation', 'capacity', 'audit'] as const;
 export type PageId = (typeof pageIds)[number];
 
 export interface Route {

@@ -152,6 +152,15 @@ export type RecordCreditGrantBody = z.infer<typeof RecordCreditGrantBody>;
 export const BillingPreviewQuery = z.strictObject({ billingDate: RequestBillingDate });
 export const CreditGrantsQuery = z.strictObject({ tenantId: Identifier.optional(), asOf: RequestInstant.optional(), knownAt: RequestInstant.optional() });
 
+/** Voiding a draft of a billing run: why, for the audit trail. */
+export const VoidDraftBody = z.strictObject({ reason: z.string().trim().min(1).max(reasonLengthMax) });
+export type VoidDraftBody = z.infer<typeof VoidDraftBody>;
+
+export const DraftStatus = z.enum(['draft', 'approved', 'voided']);
+export type DraftStatus = z.infer<typeof DraftStatus>;
+export const DraftListQuery = z.strictObject({ status: DraftStatus.optional(), knownAt: RequestInstant.optional() });
+export type DraftListQuery = z.infer<typeof DraftListQuery>;
+
 /** Query parameters of the reports: every report takes knownAt (default now). */
 export const AsOfQuery = z.strictObject({ asOf: RequestInstant.optional(), knownAt: RequestInstant.optional() });
 export const MonthQuery = z.strictObject({ month: RequestMonth, knownAt: RequestInstant.optional() });

@@ -242,10 +242,56 @@ export const BillingRunDocument = z.strictObject({
   total: SignedMoney,
 });
 
+/** Who did it: the actor the request's key records (role and key fingerprint). */
+const Actor = z.string().min(1).max(256);
+
+/**
+ * Four-eyes approval (API.md, "Approval and webhooks"): a run's document whose absolute total is
+ * above `LEDGER_APPROVAL_ABOVE` is recorded as a draft, without a number, by the actor who ran
+ * the run; another finance or admin key approves it (the document is then issued with the next
+ * number of its series) or voids it with a reason (its lines are billed again by the next run).
+ */
+export const DraftCreated = z.strictObject({
+  draftId: Identifier,
+  kind: DocumentKind,
+  tenantId: Identifier,
+  billingDate: BillingDate,
+  dueAt: Instant,
+  currency: Currency,
+  lines: z.array(InvoiceLine).min(1),
+  total: SignedMoney,
+  createdBy: Actor,
+});
+
+export const DraftApproved = z.strictObject({
+  draftId: Identifier,
+  invoiceId: z.string(),
+  approvedBy: Actor,
+  approvedAt: Instant,
+});
+
+export const DraftVoided = z.strictObject({
+  draftId: Identifier,
+  reason: z.string().min(1).max(reasonLengthMax),
+  voidedBy: Actor,
+  voidedAt: Instant,
+});
+
+export const BillingRunDraft = z.strictObject({
+  draftId: Identifier,
+  kind: DocumentKind,
+  tenantId: Identifier,
+  total: SignedMoney,
+});
+
 export const BillingRunCompleted = z.strictObject({
   billingDate: BillingDate,
   cutoffPosition: z.int().min(-1),
   documents: z.array(BillingRunDocument),
+  /** The approval threshold the run used; left out when none was set (every document issued). */
+  approvalAbove: MoneyAmount.optional(),
+  /** The run's drafts, present with `approvalAbove`. */
+  drafts: z.array(BillingRunDraft).optional(),
 });
 
 /** A credit note by hand: finance credits a tenant an amount, with a reason. */
@@ -319,6 +365,9 @@ export const eventDataSchemas = {
   OutageRecorded,
   InvoiceIssued,
   BillingRunCompleted,
+  DraftCreated,
+  DraftApproved,
+  DraftVoided,
   CreditNoteIssued,
   PaymentReceived,
   CreditGranted,

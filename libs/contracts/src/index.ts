@@ -6,3 +6,4 @@ export * from './answers/index.js';
 export * from './webhooks.js';
 export * from './periods.js';
 export { InvariantError, assert, unreachable } from './invariant.js';
+export { draftStatus, type DraftFacts } from './drafts.js';

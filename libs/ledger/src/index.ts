@@ -18,7 +18,7 @@ export { StreamStateCache } from './application/stream-cache.js';
 export { fromRecordedEvent } from './application/event-codec.js';
 
 // Errors a caller tells apart
-export { ConflictError, DomainError, NotFoundError, RuleViolationError, UsageBatchRefusedError, ValidationError, type FieldError } from './domain/errors.js';
+export { ConflictError, DomainError, ForbiddenError, NotFoundError, RuleViolationError, UsageBatchRefusedError, ValidationError, type FieldError } from './domain/errors.js';
 export { ConcurrencyError, DuplicateEventIdError, StoreOpenError } from './store/errors.js';
 
 // The domain: deciders, folds, states and stream ids
@@ -41,12 +41,13 @@ export { LedgerModel, type PeriodCloseRecord } from './projections/ledger-model.
 export { reconciliationReport, revenueReport, trialBalanceReport, type ReportScope } from './projections/reports.js';
 export { journalEntries } from './projections/journal.js';
 export { receivablesAt, receivablesOfTenant } from './projections/receivables.js';
-export { modelDigest } from './projections/model-snapshot.js';
+export { modelDigest, restoreModel, writeModelSnapshot } from './projections/model-snapshot.js';
+export { draftView } from './projections/drafts.js';
 
 // The store port, the hash chain, and the rules every adapter (libs/store-*) applies the same way
 export * from './store/index.js';
 
 // Values: decimals, time, wording
-export { dec, Decimal, formatMoney } from './shared/decimal.js';
+export { dec, Decimal, formatMoney, fractionDigits } from './shared/decimal.js';
 export { addMonths, monthInterval, monthsBetween, nextMonth, toInstant, toMs } from './shared/time.js';
 export { countOf } from './shared/wording.js';

@@ -102,6 +102,8 @@ const esdbDoubleOptions: EsdbDoubleOptions = {
 export interface HarnessOptions {
   /** The server's webhooks, built over the harness's ledger and data directory. Default: none. */
   webhooks?: (ledger: Ledger, dataDir: string) => Webhooks;
+  /** LEDGER_APPROVAL_ABOVE: documents above it are drafts awaiting approval. Default: none. */
+  approvalAbove?: string;
 }
 
 export async function startHarness(start: string, options: HarnessOptions = {}): Promise<ApiHarness> {
@@ -109,7 +111,7 @@ export async function startHarness(start: string, options: HarnessOptions = {}):
   let nowMs = Date.parse(start);
   const clock = () => new Date(nowMs);
   const testStore = await openTestStore(directory, clock);
-  const ledger = await openLedgerAt(testStore.store, { clock, dataDir: directory, follow: true });
+  const ledger = await openLedgerAt(testStore.store, { clock, dataDir: directory, follow: true, ...(options.approvalAbove === undefined ? {} : { approvalAbove: options.approvalAbove }) });
   const webhooks = options.webhooks?.(ledger, directory);
   const server = await startApiServer({ ledger, apiKeys: ApiKeys.parse(apiKeysSpec), logger: createLogger('silent'), port: 0, ...(webhooks === undefined ? {} : { webhooks }) });
   let openApi: Promise<OpenApiDocument> | undefined;

@@ -85,7 +85,10 @@ export async function billCommand(context: CliContext, options: { date: string; 
     }
     out.write(outcome === 'created' ? `Billing run ${result.billingDate} done` : `Billing run ${result.billingDate} was already done; nothing issued`);
     out.write(` (cut-off position ${result.cutoffPosition}).\n`);
-    out.write(result.documents.length === 0 ? 'No documents: nothing was due.\n' : renderTable(result.documents));
+    const drafts = result.drafts ?? [];
+    if (result.documents.length > 0) out.write(renderTable(result.documents));
+    else if (drafts.length === 0) out.write('No documents: nothing was due.\n');
+    if (drafts.length > 0) out.write(`${countOf(drafts.length, 'draft')} above ${result.approvalAbove ?? ''}, awaiting approval by another key than this run's:\n${renderTable(drafts)}`);
     if (target !== null) out.write(files.length === 0 ? 'No document files written.\n' : `Wrote ${countOf(files.length, 'document')} as issued:\n${renderTable(files)}`);
     return exitOk;
   });

@@ -42,14 +42,14 @@ export async function withLedger<T>(context: CliContext, work: (ledger: Ledger) 
 }
 
 export async function openConfiguredLedger(context: CliContext, follow: boolean, readOnly = false, fault: KillAfterCommit | null = null): Promise<Ledger> {
-  const { storeUrl, currency, dataDir } = context.config;
+  const { storeUrl, currency, dataDir, approvalAbove } = context.config;
   mkdirSync(dataDir, { recursive: true, mode: dataDirectoryMode });
   // A checkpoint records its digest in the log: written when worth a shorter replay, not after every command.
   const checkpointEventsMin = readOnly ? Number.POSITIVE_INFINITY : context.config.checkpointEventsMin;
   const clock = context.clock === undefined ? {} : { clock: context.clock };
   // The crash tests' seam (fault-injection.ts): only then is the store wrapped.
   const store = fault === null ? storeUrl : killingAfterCommit(await openStore(storeUrl, context.clock), fault);
-  return openLedgerAt(store, { currency, dataDir, follow, checkpointEventsMin, ...clock });
+  return openLedgerAt(store, { currency, dataDir, follow, checkpointEventsMin, ...clock, ...(approvalAbove === undefined ? {} : { approvalAbove }) });
 }
 
 /**

@@ -10,6 +10,7 @@ import { ProblemFilter } from './common/problem.filter.js';
 import { AuditController } from './controllers/audit.controller.js';
 import { BillingController } from './controllers/billing.controller.js';
 import { ContractsController } from './controllers/contracts.controller.js';
+import { DraftsController } from './controllers/drafts.controller.js';
 import { MeteringController } from './controllers/metering.controller.js';
 import { OperationsController, openApiDocumentToken } from './controllers/operations.controller.js';
 import { PeriodsController } from './controllers/periods.controller.js';
@@ -23,7 +24,7 @@ import { DemoMark } from '../shared/demo-store.js';
 import { Metrics } from './observability/metrics.js';
 import { buildOpenApiDocument } from './openapi/openapi.js';
 
-export const apiControllers: readonly Type[] = [ContractsController, MeteringController, BillingController, ReportsController, PeriodsController, AuditController, OperationsController, WebhooksController];
+export const apiControllers: readonly Type[] = [ContractsController, MeteringController, BillingController, DraftsController, ReportsController, PeriodsController, AuditController, OperationsController, WebhooksController];
 
 export interface ApiModuleOptions {
   ledger: Ledger;

@@ -1,11 +1,12 @@
 import { unreachable, type WebhookEventType } from '@compute-ledger/contracts';
-import type { Ledger, RecordedEvent } from '@compute-ledger/ledger';
+import { draftView, type Ledger, type RecordedEvent } from '@compute-ledger/ledger';
 
 /**
  * A webhook's body (Standard Webhooks' `{type, timestamp, data}`): `data` is the document as
  * GET /v1/invoices/{invoiceId} shows it at the time of delivery, the payment as recorded, or
  * the billing run's summary, or the closed period as GET /v1/periods/{month} showed it when it
- * closed (its seal, and no adjustment yet: the same body on every redelivery). `position` is the
+ * closed (its seal, and no adjustment yet: the same body on every redelivery), or the draft as
+ * GET /v1/drafts/{draftId} showed it when it was created. `position` is the
  * event's place in the log, for a replay.
  */
 export async function webhookPayload(ledger: Ledger, event: RecordedEvent, type: WebhookEventType) {
@@ -26,10 +27,19 @@ async function dataOf(ledger: Ledger, event: RecordedEvent, type: WebhookEventTy
     case 'period.closed':
       return ledger.reports.period(String(event.data['month']), { knownAt: event.recordedAt });
     case 'draft.created':
+      return draftAt(ledger, String(event.data['draftId']), event.position);
     case 'credit_grant.expired':
       // No event of the log carries these yet (webhookTypeOf never answers them).
       throw new Error(`no event of the log is delivered as ${type}`);
     default:
       return unreachable(type, 'webhook event type');
   }
+}
+
+/** The draft as GET /v1/drafts/{draftId} showed it when it was created: the same body on every redelivery. */
+async function draftAt(ledger: Ledger, draftId: string, position: number) {
+  const { scope } = await ledger.reports.scope();
+  const draft = scope.model.drafts.get(draftId);
+  if (draft === undefined) throw new Error(`draft ${draftId} of the log is not in the model`);
+  return draftView(draft, position);
 }

@@ -491,6 +491,8 @@ export function webhookTypeOf(event: Pick<RecordedEvent, 'type' | 'data'>): Webh
       return 'payment.received';
     case 'BillingRunCompleted':
       return 'billing_run.completed';
+    case 'DraftCreated':
+      return 'draft.created';
     case 'PeriodClosed':
       return 'period.closed';
     default:

@@ -1,5 +1,5 @@
 import { ApiError, type ApiClient } from './client.js';
-import type { CapacityAnswer, InvoiceListAnswer, MrrAnswer } from './types.js';
+import type { CapacityAnswer, DraftListAnswer, InvoiceListAnswer, MrrAnswer } from './types.js';
 
 /**
  * What the key may read, asked of the API itself: the dashboard has no list of roles of its own
@@ -12,6 +12,11 @@ export interface Capabilities {
   capacity: boolean;
   invoices: boolean;
   audit: boolean;
+  /**
+   * The key may read drafts, and the ledger has some: a ledger without an approval threshold
+   * (LEDGER_APPROVAL_ABOVE) never makes one, and its dashboard shows no Drafts page.
+   */
+  drafts: boolean;
 }
 
 export interface ProbeResult {
@@ -28,14 +33,15 @@ export class KeyRefusedError extends Error {
 const beforeAnyLedger = '1970-01-01T00:00:00Z';
 
 export async function probeCapabilities(api: ApiClient): Promise<ProbeResult> {
-  const [mrr, capacity, invoices, audit] = await Promise.all([
+  const [mrr, capacity, invoices, audit, drafts] = await Promise.all([
     allowed(api.get<MrrAnswer>('/reports/mrr')),
     allowed(api.get<CapacityAnswer>('/reports/capacity')),
     allowed(api.get<InvoiceListAnswer>('/invoices', { knownAt: beforeAnyLedger })),
     allowed(api.get<unknown>('/audit/events', { limit: 1 })),
+    allowed(api.get<DraftListAnswer>('/drafts')),
   ]);
   const serverNow = mrr?.asOf ?? capacity?.asOf ?? null;
-  return { capabilities: { reports: mrr !== null, capacity: capacity !== null, invoices: invoices !== null, audit: audit !== null }, serverNow };
+  return { capabilities: { reports: mrr !== null, capacity: capacity !== null, invoices: invoices !== null, audit: audit !== null, drafts: drafts !== null && drafts.drafts.length > 0 }, serverNow };
 }
 
 /** The answer, or null for a 403; a 401 refuses the key; anything else is a real failure. */

@@ -10,6 +10,7 @@ import type {
   DocumentKind as ContractDocumentKind,
   DocumentLineAnswer,
   DocumentStatus as ContractDocumentStatus,
+  DraftListAnswer as ContractDraftListAnswer,
   InvoiceDocumentAnswer,
   InvoiceListAnswer as ContractInvoiceListAnswer,
   MrrMovementsReportAnswer as ContractMrrMovements,
@@ -68,3 +69,7 @@ export type AuditStreamAnswer = ContractAuditStreamAnswer;
 export type VerifyAnswer = AuditVerifyAnswer;
 /** The model checkpoint on disk against the log (null fields: there is none). */
 export type CheckpointAgainstLog = NonNullable<AuditVerifyAnswer['model']>;
+
+/** A draft of a billing run awaiting four-eyes approval (GET /v1/drafts), with its audit trail. */
+export type DraftAnswer = ContractDraftListAnswer['drafts'][number];
+export type DraftListAnswer = ContractDraftListAnswer;

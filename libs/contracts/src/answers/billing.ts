@@ -11,6 +11,11 @@ export const BillingRunAnswer = z.strictObject({
   billingDate: BillingDate,
   cutoffPosition: z.int().min(-1).describe('the last log position the run read'),
   documents: z.array(BillingRunDocumentAnswer),
+  approvalAbove: MoneyAmount.optional().describe('the approval threshold the run used (LEDGER_APPROVAL_ABOVE); absent when none was set'),
+  drafts: z
+    .array(z.strictObject({ draftId: Identifier, kind: DocumentKind, tenantId: Identifier, total: SignedMoney }))
+    .optional()
+    .describe('documents above the threshold, recorded as drafts awaiting approval; present with approvalAbove'),
 });
 export type BillingRunAnswer = z.infer<typeof BillingRunAnswer>;
 

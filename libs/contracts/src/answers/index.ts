@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { AuditEventsAnswer, AuditStreamAnswer, AuditVerifyAnswer, HealthAnswer, OpenApiDocumentAnswer } from './audit.js';
 import { BillingPreviewAnswer, BillingRunAnswer, BillingRunsAnswer, CreditGrantAnswer, CreditGrantRecordedAnswer, CreditGrantsAnswer, InvoiceDocumentAnswer, InvoiceListAnswer, PaymentAnswer } from './billing.js';
 import { AllocationAnswer, CorrectionAnswer, LeaseAnswer, LeaseUsageAnswer, OutageAnswer, SiteAnswer, TenantAnswer, TenantRegistrationAnswer, UsageBatchAnswer } from './contracts.js';
+import { DraftAnswer, DraftListAnswer } from './drafts.js';
 import { ProblemAnswer } from './problem.js';
 import {
   ArAgingReportAnswer,
@@ -24,6 +25,7 @@ export * from './billing.js';
 export * from './reports.js';
 export * from './audit.js';
 export * from './webhooks.js';
+export * from './drafts.js';
 
 /**
  * Every answer shape by the name the OpenAPI document gives it (`#/components/schemas/<name>`).
@@ -51,6 +53,8 @@ export const answerSchemas = {
   CreditGrantRecorded: CreditGrantRecordedAnswer,
   CreditGrants: CreditGrantsAnswer,
   CreditsReport: CreditsReportAnswer,
+  Draft: DraftAnswer,
+  DraftList: DraftListAnswer,
   MrrReport: MrrReportAnswer,
   MrrMovementsReport: MrrMovementsReportAnswer,
   RevenueReport: RevenueReportAnswer,

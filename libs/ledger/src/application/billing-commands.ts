@@ -39,6 +39,8 @@ export class BillingCommands {
     private readonly runner: ModelRunner,
     private readonly currency: CurrencyCode,
     private readonly clock: Clock,
+    /** Documents of a run whose absolute total is above this are drafts awaiting approval; null: none is. */
+    private readonly approvalAbove: string | null = null,
   ) {
     this.minorDigits = currencyMinorDigits[currency];
   }
@@ -55,7 +57,7 @@ export class BillingCommands {
       const model = this.runner.model;
       const cutoff = model.position;
       const plan = () => planBillingRun(model, { billingDate, cutoff, currency: this.currency, minorDigits: this.minorDigits });
-      return { type: 'RunBilling', billingDate, nowMs: this.clock().getTime(), cutoff, plan, currency: this.currency };
+      return { type: 'RunBilling', billingDate, nowMs: this.clock().getTime(), cutoff, plan, currency: this.currency, actor: context.actor, approvalAbove: this.approvalAbove };
     });
     const run = lastOf(decided.events, 'BillingRunCompleted')?.data ?? runOf(decided.state, billingDate);
     assert(run !== null, `the billing run of ${billingDate} exists once decided`);
@@ -75,7 +77,7 @@ export class BillingCommands {
     const cutoff = model.position;
     const plan = () => planBillingRun(model, { billingDate, cutoff, currency: this.currency, minorDigits: this.minorDigits });
     // Decided as if now were after the billing date: a preview may look at a month still to come.
-    const events = decideBilling({ type: 'RunBilling', billingDate, nowMs: Number.MAX_SAFE_INTEGER, cutoff, plan, currency: this.currency }, state);
+    const events = decideBilling({ type: 'RunBilling', billingDate, nowMs: Number.MAX_SAFE_INTEGER, cutoff, plan, currency: this.currency, actor: 'preview', approvalAbove: null }, state);
     const documents = events.flatMap((event) => (event.type === 'InvoiceIssued' ? [event.data] : []));
     return { billingDate, cutoffPosition: cutoff, documents: documents.map(({ invoiceId: _invoiceId, ...document }) => ({ number: null, ...document })) };
   }
@@ -99,6 +101,20 @@ export class BillingCommands {
     const grant = lastOf(decided.events, 'CreditGranted')?.data ?? decided.state.grants.get(body.grantId);
     assert(grant !== undefined, `credit grant ${body.grantId} exists once decided`);
     return { outcome: decided.outcome, result: grant };
+  }
+
+  /** Approves a draft of a run (four eyes: never by the actor who ran it), issuing it with the next number of its series. */
+  async approveDraft(draftId: string, context: CommandContext): Promise<Outcome<{ invoiceId: string }>> {
+    const decided = await this.decide(context, async () => ({ type: 'ApproveDraft', draftId, actor: context.actor, nowMs: this.clock().getTime() }));
+    const invoiceId = decided.state.drafts.get(draftId)?.approved?.invoiceId ?? lastOf(decided.events, 'DraftApproved')?.data.invoiceId;
+    assert(invoiceId !== undefined, `draft ${draftId} is issued once approved`);
+    return { outcome: decided.outcome, result: { invoiceId } };
+  }
+
+  /** Voids a draft of a run with a reason: its lines are owed again, and the next run bills them. */
+  async voidDraft(draftId: string, reason: string, context: CommandContext): Promise<Outcome<{ draftId: string }>> {
+    const decided = await this.decide(context, async () => ({ type: 'VoidDraft', draftId, reason, actor: context.actor, nowMs: this.clock().getTime() }));
+    return { outcome: decided.outcome, result: { draftId } };
   }
 
   async recordPayment(body: RecordPaymentBody, context: CommandContext): Promise<Outcome<EventDataOf<'PaymentReceived'>>> {

@@ -45,6 +45,8 @@ export interface LedgerCommandsOptions {
    * the log). Without it the commands keep a model of their own.
    */
   runner?: ModelRunner;
+  /** Documents of a run whose absolute total is above this are drafts awaiting approval (`LEDGER_APPROVAL_ABOVE`); none when unset. */
+  approvalAbove?: string | undefined;
 }
 
 /**
@@ -74,7 +76,7 @@ export class LedgerCommands {
     this.sites = new SiteCommands(handler, streams, lookup);
     this.leases = new LeaseCommands(handler, streams, this.currency, clock);
     this.usage = new UsageCommands(handler, streams, this.runner, lookup);
-    this.billing = new BillingCommands(handler, streams, this.runner, this.currency, clock);
+    this.billing = new BillingCommands(handler, streams, this.runner, this.currency, clock, options.approvalAbove ?? null);
   }
 
   /**

@@ -36,6 +36,8 @@ export interface LedgerOptions {
    * that runs often sets this high, and a small ledger, quick to replay, gets none.
    */
   checkpointEventsMin?: number;
+  /** Billing documents whose absolute total is above this amount are drafts awaiting a second approver (`LEDGER_APPROVAL_ABOVE`). */
+  approvalAbove?: string;
 }
 
 export interface LedgerVerifyResult {
@@ -67,8 +69,9 @@ export class Ledger {
     readonly currency: CurrencyCode,
     readonly clock: Clock,
     readonly opening: LedgerOpening = { checkpointPath: null, restoredFrom: null, checkpointAtOpen: noCheckpoint, checkpointEventsMin: 1 },
+    approvalAbove?: string,
   ) {
-    this.commands = new LedgerCommands({ store, currency, clock, runner });
+    this.commands = new LedgerCommands({ store, currency, clock, runner, approvalAbove });
     this.billing = this.commands.billing;
     this.reports = new ReportService({ store, runner, currency, clock });
     this.periods = new PeriodService({ store, runner, clock });
@@ -140,5 +143,5 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
   await runner.catchUp();
   if (options.follow === true) runner.follow();
   const opening = { checkpointPath, restoredFrom, checkpointAtOpen: loaded.state, checkpointEventsMin: options.checkpointEventsMin ?? 1 };
-  return new Ledger(store, runner, options.currency ?? 'USD', clock, opening);
+  return new Ledger(store, runner, options.currency ?? 'USD', clock, opening, options.approvalAbove);
 }

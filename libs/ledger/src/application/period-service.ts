@@ -1,6 +1,7 @@
 import type { EventDataOf } from '@compute-ledger/contracts';
 import { ConflictError } from '../domain/errors.js';
 import { periodsStreamId } from '../domain/streams.js';
+import { pendingDraftsUntil } from '../projections/drafts.js';
 import type { PeriodCloseRecord } from '../projections/ledger-model.js';
 import { assert } from '../shared/assert.js';
 import { monthInterval, nextMonth, toInstant, toMs } from '../shared/time.js';
@@ -58,6 +59,11 @@ export class PeriodService {
     const runDateMs = monthInterval(month).endMs;
     if (!model.runs.some((run) => toMs(run.data.billingDate) === runDateMs)) {
       throw new ConflictError(`${month} closes only after the billing run of ${toInstant(runDateMs)}, which has not run yet`);
+    }
+    const pending = pendingDraftsUntil(model, model.position, runDateMs);
+    if (pending.length > 0) {
+      const ids = pending.map((draft) => draft.draftId).join(', ');
+      throw new ConflictError(`${month} closes only when no draft of a billing run up to ${toInstant(runDateMs)} awaits approval: approve or void ${ids} first`);
     }
     const headPosition = await this.options.store.headPosition();
     const [head] = await this.options.store.readAll({ fromPosition: headPosition, limit: 1 });

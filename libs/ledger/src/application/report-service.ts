@@ -7,6 +7,7 @@ import {
   type CapacityReportAnswer,
   type ContractBalancesReportAnswer,
   type CurrencyCode,
+  type DraftListQuery,
   type InvoiceDocumentAnswer,
   type LeaseAnswer,
   type LeaseUsageAnswer,
@@ -40,6 +41,7 @@ import {
 } from '../projections/reports.js';
 import { amountDue, invoiceStatus, receivablesOfTenant, type TenantReceivables } from '../projections/receivables.js';
 import { creditGrantAnswer, creditsReport } from '../projections/credits.js';
+import { draftsAt, draftView } from '../projections/drafts.js';
 import { ZERO, dec, formatMoney, formatQuantity } from '../shared/decimal.js';
 import { monthInterval, nextMonth, toInstant, toMs } from '../shared/time.js';
 import type { CreditNoteRecord, DocumentRecord, PeriodCloseRecord } from '../projections/ledger-model.js';
@@ -245,6 +247,20 @@ export class ReportService {
     const note = scope.model.creditNoteByDocument(invoiceId);
     if (note !== undefined && note.position <= scope.cutoff) return this.creditNoteView(note);
     throw new NotFoundError(`invoice ${invoiceId} does not exist`);
+  }
+
+  /** A draft of a billing run with its audit trail, as known at knownAt. */
+  async draft(draftId: string, knownAt?: string) {
+    const { scope } = await this.scope(knownAt);
+    const draft = scope.model.drafts.get(draftId);
+    if (draft === undefined || draft.position > scope.cutoff) throw new NotFoundError(`draft ${draftId} does not exist`);
+    return draftView(draft, scope.cutoff);
+  }
+
+  /** Drafts in order of creation, optionally of one status (as it was at knownAt). */
+  async drafts(query: { status?: DraftListQuery['status']; knownAt?: string }) {
+    const { scope, knownAt } = await this.scope(query.knownAt);
+    return { knownAt, drafts: draftsAt(scope.model, scope.cutoff, query.status) };
   }
 
   /** Every document in order of issue (invoices, credit notes of runs and by hand), optionally filtered; one tenant's cost its documents only. */

@@ -1,6 +1,7 @@
 /**
  * Domain errors come in four families, each with a message a finance user understands. The
- * API maps them to problem details: validation 400, not found 404, conflict 409, rule 422.
+ * API maps them to problem details: validation 400, not found 404, conflict 409, rule 422
+ * (and forbidden 403, for separation of duties).
  */
 
 export interface FieldError {
@@ -9,7 +10,7 @@ export interface FieldError {
 }
 
 export abstract class DomainError extends Error {
-  abstract readonly family: 'validation' | 'not_found' | 'conflict' | 'rule';
+  abstract readonly family: 'validation' | 'not_found' | 'conflict' | 'rule' | 'forbidden';
 }
 
 /** Input that is malformed or breaks a field's format. */
@@ -40,6 +41,12 @@ export class ConflictError extends DomainError {
 export class RuleViolationError extends DomainError {
   readonly family = 'rule';
   override readonly name: string = 'RuleViolationError';
+}
+
+/** The caller may do this kind of thing, but not this one: four eyes, the key that ran a billing run approving its draft. */
+export class ForbiddenError extends DomainError {
+  readonly family = 'forbidden';
+  override readonly name: string = 'ForbiddenError';
 }
 
 /**

@@ -10,3 +10,4 @@ export * from './lease/decide.js';
 export * from './metering/usage.js';
 export * from './billing/billing.js';
 export * from './billing/credit-grant.js';
+export * from './billing/drafts.js';

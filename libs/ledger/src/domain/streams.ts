@@ -126,6 +126,18 @@ export function creditNoteIssuedEventId(creditNoteId: string): string {
   return `credit-note:${creditNoteId}`;
 }
 
+export function draftCreatedEventId(draftId: string): string {
+  return `draft:${draftId}`;
+}
+
+export function draftApprovedEventId(draftId: string): string {
+  return `draft-approved:${draftId}`;
+}
+
+export function draftVoidedEventId(draftId: string): string {
+  return `draft-voided:${draftId}`;
+}
+
 export function creditGrantedEventId(grantId: string): string {
   return `credit-grant:${grantId}`;
 }
@@ -157,6 +169,9 @@ export type ContractEvent = LedgerEventOf<
   | 'PaymentReceived'
   | 'CreditNoteIssued'
   | 'CreditGranted'
+  | 'DraftCreated'
+  | 'DraftApproved'
+  | 'DraftVoided'
   | 'PeriodClosed'
 >;
 
@@ -198,6 +213,12 @@ export function eventIdOf(event: ContractEvent, revision: number): string {
       return creditNoteIssuedEventId(event.data.creditNoteId);
     case 'CreditGranted':
       return creditGrantedEventId(event.data.grantId);
+    case 'DraftCreated':
+      return draftCreatedEventId(event.data.draftId);
+    case 'DraftApproved':
+      return draftApprovedEventId(event.data.draftId);
+    case 'DraftVoided':
+      return draftVoidedEventId(event.data.draftId);
     case 'PeriodClosed':
       return periodClosedEventId(event.data.month);
     default:

@@ -5,3 +5,4 @@ export * from './reports.js';
 export * from './model-snapshot.js';
 export * from './periods.js';
 export * from './credits.js';
+export * from './drafts.js';

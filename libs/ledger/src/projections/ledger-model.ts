@@ -112,6 +112,25 @@ export interface BillingRunRecord {
   data: EventDataOf<'BillingRunCompleted'>;
 }
 
+/**
+ * A draft of a billing run awaiting approval (DraftCreated), and what became of it: approved
+ * (issued as a document, which the log records with the approval) or voided. The positions let
+ * any cut-off tell what it was then.
+ */
+export interface DraftRecord {
+  position: number;
+  eventId: string;
+  data: EventDataOf<'DraftCreated'>;
+  approved?: { position: number; data: EventDataOf<'DraftApproved'> };
+  voided?: { position: number; data: EventDataOf<'DraftVoided'> };
+}
+
+/** Whether a draft was still pending at `cutoff`: created by then, neither approved nor voided by then. */
+export function draftPendingAt(draft: DraftRecord, cutoff: number): boolean {
+  const endedAt = draft.approved?.position ?? draft.voided?.position;
+  return draft.position <= cutoff && (endedAt === undefined || endedAt > cutoff);
+}
+
 export interface CreditNoteRecord {
   position: number;
   eventId: string;
@@ -132,10 +151,13 @@ export interface CreditGrantRecord {
 
 /** One credit line drawn on a grant: the document, its billing date and position, the amount. */
 export interface GrantDrawRecord {
+  /** The document that drew, or the draft that draws while it is pending. */
   invoiceId: string;
   billingDateMs: number;
   amount: Decimal;
   position: number;
+  /** A draft's draw ends when the draft is approved (its document draws instead) or voided (the credit is free again). */
+  endPosition?: number;
 }
 
 export interface PaymentRecord {
@@ -150,6 +172,12 @@ export interface InvoicedEntry {
   invoiceId: string;
   amount: Decimal;
   quantity: Decimal;
+  /**
+   * A draft's line counts as invoiced from its creation until the draft is approved (from then
+   * on the issued document's line counts, once) or voided (its lines are owed again): the
+   * position that ended it.
+   */
+  endPosition?: number;
 }
 
 export function chargeKey(leaseId: string, month: string, kind: string): string {
@@ -189,6 +217,11 @@ export class LedgerModel {
   /** Months that have ever been invoiced, per lease: billing must revisit them after a termination. */
   readonly invoicedMonths = new Map<string, Set<string>>();
   readonly runs: BillingRunRecord[] = [];
+  /** Drafts of billing runs by draftId, and their ids in order of creation. */
+  readonly drafts = new Map<string, DraftRecord>();
+  readonly draftOrder: string[] = [];
+  /** The invoiced entries of each draft's lines, ended when the draft is approved or voided. */
+  private readonly draftEntries = new Map<string, { endPosition?: number }[]>();
   readonly creditNotes = new Map<string, CreditNoteRecord>();
   readonly payments = new Map<string, PaymentRecord>();
   readonly grants = new Map<string, CreditGrantRecord>();
@@ -259,6 +292,15 @@ export class LedgerModel {
         return;
       case 'BillingRunCompleted':
         this.runs.push({ position, data: event.data });
+        return;
+      case 'DraftCreated':
+        this.restoreDraft({ position, eventId: recorded.eventId, data: event.data });
+        return;
+      case 'DraftApproved':
+        this.endDraft(event.data.draftId, position, (draft) => (draft.approved = { position, data: event.data }));
+        return;
+      case 'DraftVoided':
+        this.endDraft(event.data.draftId, position, (draft) => (draft.voided = { position, data: event.data }));
         return;
       case 'CreditNoteIssued':
         this.restoreCreditNote({ position, eventId: recorded.eventId, data: event.data });
@@ -356,8 +398,13 @@ export class LedgerModel {
     this.documentOrder.push(data.invoiceId);
     this.billingOf(data.tenantId).documents.push(document);
     this.series[data.kind].push(data.invoiceId);
-    for (const line of data.lines) {
-      if (line.kind === 'credit') this.recordDraw(recorded.position, data, line);
+    for (const line of data.lines) if (line.kind === 'credit') this.recordDraw(recorded.position, data.invoiceId, data.billingDate, line);
+    this.addInvoiced(recorded.position, data.invoiceId, data.lines);
+  }
+
+  private addInvoiced(position: number, invoiceId: string, lines: readonly InvoiceLine[]): InvoicedEntry[] {
+    const added: InvoicedEntry[] = [];
+    for (const line of lines) {
       // Prepayment and credit lines pay for charges; they are no charge, and line differences ignore them.
       if (line.leaseId === null) continue;
       const key = chargeKey(line.leaseId, line.serviceMonth, line.kind);
@@ -366,7 +413,9 @@ export class LedgerModel {
         entries = [];
         this.invoiced.set(key, entries);
       }
-      entries.push({ position: recorded.position, invoiceId: data.invoiceId, amount: dec(line.amount), quantity: dec(line.quantity) });
+      const entry: InvoicedEntry = { position, invoiceId, amount: dec(line.amount), quantity: dec(line.quantity) };
+      entries.push(entry);
+      added.push(entry);
       let months = this.invoicedMonths.get(line.leaseId);
       if (months === undefined) {
         months = new Set();
@@ -374,20 +423,44 @@ export class LedgerModel {
       }
       months.add(line.serviceMonth);
     }
+    return added;
   }
 
-  private recordDraw(position: number, data: EventDataOf<'InvoiceIssued'>, line: InvoiceLine): void {
-    assert(line.grantId !== undefined, `credit line of ${data.invoiceId} names no grant`);
+  /** Folds a draft (or puts back one of a snapshot, with its approval or voiding): its lines count as invoiced until it ended. */
+  private restoreDraft(draft: DraftRecord): void {
+    this.drafts.set(draft.data.draftId, draft);
+    this.draftOrder.push(draft.data.draftId);
+    const entries: { endPosition?: number }[] = this.addInvoiced(draft.position, draft.data.draftId, draft.data.lines);
+    // A pending draft's credit lines hold what they draw, so that no later run draws it twice.
+    for (const line of draft.data.lines) if (line.kind === 'credit') entries.push(this.recordDraw(draft.position, draft.data.draftId, draft.data.billingDate, line));
+    this.draftEntries.set(draft.data.draftId, entries);
+    const endedAt = draft.approved?.position ?? draft.voided?.position;
+    if (endedAt !== undefined) for (const entry of entries) entry.endPosition = endedAt;
+  }
+
+  private endDraft(draftId: string, position: number, record: (draft: DraftRecord) => void): void {
+    const draft = this.drafts.get(draftId);
+    assert(draft !== undefined && draft.approved === undefined && draft.voided === undefined, `draft ${draftId} is pending when it ends`);
+    record(draft);
+    for (const entry of this.draftEntries.get(draftId)!) entry.endPosition = position;
+  }
+
+  private recordDraw(position: number, documentId: string, billingDate: string, line: InvoiceLine): GrantDrawRecord {
+    assert(line.grantId !== undefined, `credit line of ${documentId} names no grant`);
     let draws = this.grantDraws.get(line.grantId);
     if (draws === undefined) this.grantDraws.set(line.grantId, (draws = []));
-    draws.push({ invoiceId: data.invoiceId, billingDateMs: toMs(data.billingDate), amount: dec(line.amount).negated(), position });
+    const draw: GrantDrawRecord = { invoiceId: documentId, billingDateMs: toMs(billingDate), amount: dec(line.amount).negated(), position };
+    draws.push(draw);
+    return draw;
   }
 
   /** Puts back the billing facts of a snapshot, in log order (the CN series interleaves two kinds). */
-  restoreBilling(documents: DocumentRecord[], runs: BillingRunRecord[], creditNotes: CreditNoteRecord[], payments: PaymentRecord[]): void {
+  restoreBilling(documents: DocumentRecord[], runs: BillingRunRecord[], creditNotes: CreditNoteRecord[], payments: PaymentRecord[], drafts: DraftRecord[] = []): void {
+    // Drafts interleave with documents too: what was invoiced for a charge is kept in log order.
     const numbered = [
       ...documents.map((document) => ({ position: document.position, apply: () => this.applyDocument(document, document.data) })),
       ...creditNotes.map((note) => ({ position: note.position, apply: () => this.restoreCreditNote(note) })),
+      ...drafts.map((draft) => ({ position: draft.position, apply: () => this.restoreDraft(draft) })),
     ].sort((a, b) => a.position - b.position);
     for (const entry of numbered) entry.apply();
     this.runs.push(...runs);
@@ -495,7 +568,11 @@ export class LedgerModel {
     return this.usage.get(leaseId)?.keys() ?? [];
   }
 
-  /** Sum of what was invoiced for (lease, month, kind) by documents known at `cutoff`. */
+  /**
+   * Sum of what was invoiced for (lease, month, kind) by documents known at `cutoff`, and by
+   * drafts still pending then (a draft is counted as invoiced, so a later run does not bill its
+   * lines twice; a voided one is not, so its lines come back).
+   */
   invoicedAt(leaseId: string, month: string, kind: string, cutoff: number): { amount: Decimal; quantity: Decimal; lines: number } {
     const entries = this.invoiced.get(chargeKey(leaseId, month, kind));
     if (entries === undefined) return { amount: ZERO, quantity: ZERO, lines: 0 };
@@ -504,6 +581,7 @@ export class LedgerModel {
     let lines = 0;
     for (const entry of entries) {
       if (entry.position > cutoff) break;
+      if (entry.endPosition !== undefined && entry.endPosition <= cutoff) continue;
       amount = amount.plus(entry.amount);
       quantity = quantity.plus(entry.quantity);
       lines += 1;
@@ -562,7 +640,7 @@ export class LedgerModel {
 
   /** The draws on a grant by documents known at `cutoff`, in log order. */
   grantDrawsAt(grantId: string, cutoff: number): GrantDrawRecord[] {
-    return (this.grantDraws.get(grantId) ?? []).filter((draw) => draw.position <= cutoff);
+    return (this.grantDraws.get(grantId) ?? []).filter((draw) => draw.position <= cutoff && (draw.endPosition === undefined || draw.endPosition > cutoff));
   }
 
   /** A grant known at `cutoff` with the draws of the documents known then. */
@@ -582,10 +660,14 @@ export class LedgerModel {
     return this.runs.filter((run) => run.position <= cutoff);
   }
 
-  /** The invoice lines known at cutoff for one lease and month (reconciliation). */
+  /**
+   * The invoice lines known at cutoff for one lease and month (reconciliation), with those of
+   * drafts pending then: billing counts them as invoiced, so reconciliation does too.
+   */
   linesFor(leaseId: string, month: string, cutoff: number): InvoiceLine[] {
     const lines: InvoiceLine[] = [];
-    for (const document of this.documentsAt(cutoff)) {
+    const pending = this.draftOrder.map((id) => this.drafts.get(id)!).filter((draft) => draftPendingAt(draft, cutoff));
+    for (const document of [...this.documentsAt(cutoff), ...pending]) {
       for (const line of document.data.lines) {
         if (line.leaseId === leaseId && line.serviceMonth === month) lines.push(line);
       }

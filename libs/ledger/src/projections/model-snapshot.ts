@@ -39,6 +39,8 @@ interface SnapshotHead {
   closes?: unknown[];
   /** Left out while no grant is recorded, likewise. */
   grants?: unknown[];
+  /** Drafts in order of creation, with their approval or voiding; left out while there is none. */
+  drafts?: unknown[];
 }
 
 /** leaseId, month, distinct readings, positions, cumulative totals in millionths, reading slots */
@@ -71,6 +73,7 @@ function snapshotHead(model: LedgerModel): SnapshotHead {
     payments: sortedValues(model.payments),
     ...(model.closes.length === 0 ? {} : { closes: model.closes }),
     ...(model.grants.size === 0 ? {} : { grants: sortedValues(model.grants) }),
+    ...(model.draftOrder.length === 0 ? {} : { drafts: model.draftOrder.map((id) => model.drafts.get(id)!) }),
   };
 }
 
@@ -154,7 +157,7 @@ export function restoreModel(lines: Iterator<string>, foldLease: LeaseFold): Led
     for (const [readingId, seriesIndex, micros] of JSON.parse(next('readings')) as ReadingEntry[]) model.readings.add(readingId, seriesIndex, BigInt(micros));
   }
   if (model.readings.size !== head.readings || lines.next().done !== true) throw new Error('the model snapshot does not end where its head says');
-  model.restoreBilling(head.documents as never, head.runs as never, head.creditNotes as never, head.payments as never);
+  model.restoreBilling(head.documents as never, head.runs as never, head.creditNotes as never, head.payments as never, (head.drafts ?? []) as never);
   model.closes.push(...((head.closes ?? []) as LedgerModel['closes']));
   for (const grant of (head.grants ?? []) as Records<'grants'>) model.grants.set(grant.data.grantId, grant);
   return model;

@@ -15,6 +15,10 @@ export const permissionRoles = {
   'billing.run': ['finance', 'billing'],
   /** Payments and credit notes by hand. */
   'receivables.write': ['finance'],
+  /** Approving or voiding a billing run's draft (never by the key that ran the run: the ledger checks). */
+  'drafts.approve': ['finance'],
+  /** Drafts awaiting approval: staff who read invoices; a tenant sees a document once issued. */
+  'drafts.read': ['finance', 'auditor', 'billing'],
   /** Closing a service month. */
   'periods.close': ['finance'],
   'reports.read': ['finance', 'auditor'],

@@ -95,7 +95,7 @@ function clientProblem(error: unknown): Problem | null {
   return fastifyProblem(error);
 }
 
-const statusOfFamily = { validation: 400, not_found: 404, conflict: 409, rule: 422 } as const;
+const statusOfFamily = { validation: 400, not_found: 404, conflict: 409, rule: 422, forbidden: 403 } as const;
 
 /**
  * Fastify's own refusals, by code: the content-type parser's (which reach the filter wrapped by

@@ -11,6 +11,8 @@ import {
   type RecordPaymentBody,
 } from '@compute-ledger/contracts';
 import { decideCreditGrant, type CreditGrantFacts } from './credit-grant.js';
+import { decideApproval, decideVoid, draftIdOf, draftOf, needsApproval, runDraftOf, type DraftFacts } from './drafts.js';
+import { assert } from '../../shared/assert.js';
 import { Decimal, dec, formatMoney, fractionDigits } from '../../shared/decimal.js';
 import { toInstant, toMs } from '../../shared/time.js';
 import { unreachable, type Decider } from '../decider.js';
@@ -24,10 +26,12 @@ import { fingerprintJson } from '../values.js';
  * order planned, and records the run once per billing date.
  */
 
-export type BillingEvent = LedgerEventOf<'InvoiceIssued' | 'BillingRunCompleted' | 'PaymentReceived' | 'CreditNoteIssued' | 'CreditGranted'>;
+const billingEventTypes = ['InvoiceIssued', 'BillingRunCompleted', 'PaymentReceived', 'CreditNoteIssued', 'CreditGranted', 'DraftCreated', 'DraftApproved', 'DraftVoided'] as const;
+
+export type BillingEvent = LedgerEventOf<(typeof billingEventTypes)[number]>;
 
 export function isBillingEvent(event: LedgerEvent): event is BillingEvent {
-  return event.type === 'InvoiceIssued' || event.type === 'BillingRunCompleted' || event.type === 'PaymentReceived' || event.type === 'CreditNoteIssued' || event.type === 'CreditGranted';
+  return (billingEventTypes as readonly string[]).includes(event.type);
 }
 
 /** A document of a run as charging planned it: tenants in ascending id order, lines by lease, month, kind. */
@@ -52,6 +56,27 @@ export interface RunBilling {
    */
   plan: () => readonly PlannedDocument[];
   currency: CurrencyCode;
+  /** Who runs it: the drafts it records are created by them, and another key must approve them. */
+  actor: string;
+  /** Documents whose absolute total is above this are drafts awaiting approval; null: none is. */
+  approvalAbove: string | null;
+}
+
+/** Four-eyes approval of a draft: issued with the next number of its series, never by the actor who ran its run. */
+export interface ApproveDraft {
+  type: 'ApproveDraft';
+  draftId: string;
+  actor: string;
+  nowMs: number;
+}
+
+/** A draft voided with a reason: its lines are owed again, and the next run bills them. */
+export interface VoidDraft {
+  type: 'VoidDraft';
+  draftId: string;
+  reason: string;
+  actor: string;
+  nowMs: number;
 }
 
 export interface RecordPayment {
@@ -84,7 +109,7 @@ export interface GrantCredit {
   leaseTenants: CreditGrantFacts['leaseTenants'];
 }
 
-export type BillingCommand = RunBilling | RecordPayment | IssueCreditNote | GrantCredit;
+export type BillingCommand = RunBilling | RecordPayment | IssueCreditNote | GrantCredit | ApproveDraft | VoidDraft;
 
 export type BillingRun = EventDataOf<'BillingRunCompleted'>;
 
@@ -99,10 +124,12 @@ export interface BillingState {
   payments: Map<string, EventDataOf<'PaymentReceived'>>;
   creditNotes: Map<string, EventDataOf<'CreditNoteIssued'>>;
   grants: Map<string, EventDataOf<'CreditGranted'>>;
+  /** Drafts of runs by id, with their approval or voiding; ids are numbered in order of creation. */
+  drafts: Map<string, DraftFacts>;
 }
 
 export function initialBillingState(): BillingState {
-  return { runs: new Map(), latestRun: null, series: { invoice: 0, credit_note: 0 }, documents: new Map(), payments: new Map(), creditNotes: new Map(), grants: new Map() };
+  return { runs: new Map(), latestRun: null, series: { invoice: 0, credit_note: 0 }, documents: new Map(), payments: new Map(), creditNotes: new Map(), grants: new Map(), drafts: new Map() };
 }
 
 /** Document numbers are gap-free per series: INV-000001, CN-000001, ... */
@@ -123,6 +150,18 @@ export function decideBilling(command: BillingCommand, state: BillingState): Bil
       return decidePayment(command, state);
     case 'IssueCreditNote':
       return decideCreditNote(command, state);
+    case 'ApproveDraft': {
+      const draft = requireDraft(state, command.draftId);
+      const nextNumber = documentNumber(draft.created.kind, state.series[draft.created.kind] + 1);
+      const decision = decideApproval({ draft, actor: command.actor, nextNumber, now: toInstant(command.nowMs) });
+      return decision.outcome === 'unchanged' ? [] : decision.events.map(({ eventId: _eventId, ...event }) => event);
+    }
+    case 'VoidDraft': {
+      const decision = decideVoid({ draft: requireDraft(state, command.draftId), actor: command.actor, reason: command.reason, now: toInstant(command.nowMs) });
+      if (decision.outcome === 'unchanged') return [];
+      const { eventId: _eventId, ...event } = decision.event;
+      return [event];
+    }
     case 'GrantCredit':
       return decideCreditGrant(
         {
@@ -154,7 +193,16 @@ function decideRun(command: RunBilling, state: BillingState): BillingEvent[] {
   const sequences = { ...state.series };
   const events: BillingEvent[] = [];
   const documents: BillingRun['documents'] = [];
+  const approvalAbove = command.approvalAbove === null ? null : dec(command.approvalAbove);
+  const drafts: NonNullable<BillingRun['drafts']> = [];
   for (const document of command.plan()) {
+    if (needsApproval(document.total, approvalAbove)) {
+      const draftId = draftIdOf(state.drafts.size + drafts.length + 1);
+      const created = draftOf(document, { draftId, billingDate, currency: command.currency, createdBy: command.actor, minorDigits });
+      events.push({ type: 'DraftCreated', data: created });
+      drafts.push(runDraftOf(created));
+      continue;
+    }
     sequences[document.kind] += 1;
     const invoiceId = documentNumber(document.kind, sequences[document.kind]);
     const total = formatMoney(document.total, minorDigits);
@@ -174,7 +222,8 @@ function decideRun(command: RunBilling, state: BillingState): BillingEvent[] {
     });
     documents.push({ invoiceId, kind: document.kind, tenantId: document.tenantId, total });
   }
-  events.push({ type: 'BillingRunCompleted', data: { billingDate, cutoffPosition: command.cutoff, documents } });
+  const approval = command.approvalAbove === null ? {} : { approvalAbove: command.approvalAbove, drafts };
+  events.push({ type: 'BillingRunCompleted', data: { billingDate, cutoffPosition: command.cutoff, documents, ...approval } });
   return events;
 }
 
@@ -244,6 +293,15 @@ export function evolveBilling(state: BillingState, event: BillingEvent): Billing
     case 'CreditGranted':
       state.grants.set(event.data.grantId, event.data);
       return state;
+    case 'DraftCreated':
+      state.drafts.set(event.data.draftId, { created: event.data });
+      return state;
+    case 'DraftApproved':
+      foundDraft(state, event.data.draftId).approved = event.data;
+      return state;
+    case 'DraftVoided':
+      foundDraft(state, event.data.draftId).voided = event.data;
+      return state;
     default:
       return unreachable(event, 'event');
   }
@@ -259,6 +317,19 @@ export const billingDecider: Decider<BillingState, BillingCommand, BillingEvent>
 function sameOrConflict(stored: object, asked: object, what: string): BillingEvent[] {
   if (fingerprintJson(stored) !== fingerprintJson(asked)) throw new ConflictError(`${what} already exists with other content`);
   return [];
+}
+
+function requireDraft(state: BillingState, draftId: string): DraftFacts {
+  const draft = state.drafts.get(draftId);
+  if (draft === undefined) throw new NotFoundError(`draft ${draftId} does not exist`);
+  return draft;
+}
+
+/** A draft the stream created before it approves or voids it. */
+function foundDraft(state: BillingState, draftId: string): DraftFacts {
+  const draft = state.drafts.get(draftId);
+  assert(draft !== undefined, `draft ${draftId} is created before it is approved or voided`);
+  return draft;
 }
 
 function requireTenant(exists: boolean, tenantId: string): void {
