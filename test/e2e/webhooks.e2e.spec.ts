@@ -262,6 +262,52 @@ describe('webhooks: a closed period', () => {
   });
 });
 
+describe('webhooks: credit expiries, once a billing run makes them final', () => {
+  let api: ApiHarness;
+  let receiver: Receiver;
+  let secret: string;
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    api = await startHarness('2025-10-20T12:00:00Z', {
+      webhooks: (ledger, directory) => new Webhooks({ ledger, dataDir: directory, policy: new WebhookUrlPolicy(parseWebhookAllowList('127.0.0.1')), limits: testLimits }),
+    });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await receiver?.close();
+  });
+
+  it('delivers credit_grant.expired for what a run left of a grant, and for a grant recorded already expired', async () => {
+    const registered = await api.post<Json>('/v1/webhooks', 'admin', { endpointId: 'crm', url: `${receiver.url}/credits`, events: ['credit_grant.expired', 'billing_run.completed'] });
+    expect(registered.status).toBe(201);
+    secret = registered.body['secret'];
+    await recordContracts(api);
+    // Promotional credit for termination fees only: the worked example has none, so none is drawn.
+    const unused = { grantId: 'P-UNUSED', tenantId: tenant.tenantId, kind: 'promotional', amount: '100.00', effectiveAt: '2025-11-01T00:00:00Z', expiresAt: '2025-11-15T00:00:00Z', appliesTo: ['termination_fee'] };
+    expect((await api.post('/v1/credit-grants', 'finance', unused)).status).toBe(201);
+    api.at('2025-12-01T06:00:00Z');
+    expect((await api.post('/v1/billing-runs', 'billing', { billingDate: '2025-12-01T00:00:00Z' })).status).toBe(201);
+    // Recorded after the run of 2025-12-01, expired on 2025-11-20: final as soon as it is recorded.
+    api.at('2025-12-02T09:00:00Z');
+    const late = { ...unused, grantId: 'P-LATE', amount: '25.00', expiresAt: '2025-11-20T00:00:00Z' };
+    expect((await api.post('/v1/credit-grants', 'finance', late)).status).toBe(201);
+
+    await waitFor(() => receiver.acceptedOnce().length === 3, arrivalTimeoutMs, 'the run and two expiries');
+    const log: Json[] = (await api.get<Json>('/v1/audit/events?limit=10000', 'auditor')).body['events'];
+    const runEvent = log.find((event) => event['type'] === 'BillingRunCompleted')!;
+    const lateEvent = log.find((event) => event['type'] === 'CreditGranted' && event['data']['grantId'] === 'P-LATE')!;
+    // The run's own message first, then the expiry it made final; each with an id of its own.
+    expect(receiver.acceptedOnce()).toEqual([runEvent['eventId'], `${runEvent['eventId']}:expired:P-UNUSED`, `${lateEvent['eventId']}:expired:P-LATE`]);
+    for (const entry of receiver.received) expect(verifySignature(secret, entry)).toBe(true);
+    const bodies = receiver.received.filter((entry) => entry.accepted).map((entry) => JSON.parse(entry.body) as Json);
+    expect(bodies[1]).toMatchObject({ type: 'credit_grant.expired', data: { grantId: 'P-UNUSED', amount: '100.00', drawn: '0.00', expired: '100.00', remaining: '0.00' } });
+    expect(bodies[2]).toMatchObject({ type: 'credit_grant.expired', data: { grantId: 'P-LATE', expired: '25.00' } });
+    const shown = await api.get<Json>('/v1/credit-grants/P-UNUSED?asOf=2025-11-15T00:00:00Z', 'finance');
+    expect(bodies[1]!['data']).toEqual(shown.body);
+  });
+});
+
 describe('webhooks: where they may not go', () => {
   let api: ApiHarness;
 

@@ -1,19 +1,21 @@
-import { unreachable, type WebhookEventType } from '@compute-ledger/contracts';
+import { unreachable } from '@compute-ledger/contracts';
 import { draftView, type Ledger, type RecordedEvent } from '@compute-ledger/ledger';
+import type { WebhookMessage } from './webhooks.js';
 
 /**
  * A webhook's body (Standard Webhooks' `{type, timestamp, data}`): `data` is the document as
  * GET /v1/invoices/{invoiceId} shows it at the time of delivery, the payment as recorded, or
  * the billing run's summary, or the closed period as GET /v1/periods/{month} showed it when it
  * closed (its seal, and no adjustment yet: the same body on every redelivery), or the draft as
- * GET /v1/drafts/{draftId} showed it when it was created. `position` is the
+ * GET /v1/drafts/{draftId} showed it when it was created, or a credit grant as of its expiry
+ * (credit_grant.expired, once a billing run or its own recording made the expiry final). `position` is the
  * event's place in the log, for a replay.
  */
-export async function webhookPayload(ledger: Ledger, event: RecordedEvent, type: WebhookEventType) {
-  return { type, timestamp: event.recordedAt, position: event.position, data: await dataOf(ledger, event, type) };
+export async function webhookPayload(ledger: Ledger, event: RecordedEvent, message: WebhookMessage) {
+  return { type: message.type, timestamp: event.recordedAt, position: event.position, data: await dataOf(ledger, event, message) };
 }
 
-async function dataOf(ledger: Ledger, event: RecordedEvent, type: WebhookEventType): Promise<unknown> {
+async function dataOf(ledger: Ledger, event: RecordedEvent, { type, grantId }: WebhookMessage): Promise<unknown> {
   switch (type) {
     case 'invoice.issued':
     case 'credit_note.issued': {
@@ -29,11 +31,20 @@ async function dataOf(ledger: Ledger, event: RecordedEvent, type: WebhookEventTy
     case 'draft.created':
       return draftAt(ledger, String(event.data['draftId']), event.position);
     case 'credit_grant.expired':
-      // No event of the log carries these yet (webhookTypeOf never answers them).
-      throw new Error(`no event of the log is delivered as ${type}`);
+      return expiredGrant(ledger, event, grantId);
     default:
       return unreachable(type, 'webhook event type');
   }
+}
+
+/**
+ * The grant as GET /v1/credit-grants/{grantId} shows it as of its expiry, as known when the event
+ * that made the expiry final was recorded: what expired, and the draws before it.
+ */
+async function expiredGrant(ledger: Ledger, event: RecordedEvent, grantId: string | undefined) {
+  const expiresAt = grantId === undefined ? undefined : ledger.runner.model.grants.get(grantId)?.data.expiresAt;
+  if (grantId === undefined || expiresAt === undefined) throw new Error(`the credit expiry of event ${event.eventId} names no grant that expires`);
+  return ledger.reports.creditGrant(grantId, { asOf: expiresAt, knownAt: event.recordedAt });
 }
 
 /** The draft as GET /v1/drafts/{draftId} showed it when it was created: the same body on every redelivery. */

@@ -25,7 +25,7 @@ export interface EndpointRecord {
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 export interface DeliveryRecord {
-  /** The event id, which is also the `webhook-id` header. */
+  /** The event id (with `:expired:<grantId>` for a credit expiry a billing run made final), also the `webhook-id` header. */
   deliveryId: string;
   position: number;
   type: WebhookEventType;
@@ -48,6 +48,12 @@ export interface EndpointState {
   failedAttemptsTotal: number;
   /** The latest deliveries, newest last (at most deliveriesKeptMax). */
   deliveries: DeliveryRecord[];
+  /**
+   * The messages already delivered of the event after the checkpoint, when it carries several
+   * (a billing run and the credit expiries it made final): the checkpoint moves past the event
+   * once all of them are delivered. Absent in state files written before there were such events.
+   */
+  deliveredWithin?: { position: number; deliveryIds: string[] } | null;
 }
 
 /** The deliveries shown per endpoint: enough for an operator to see what happened today. */

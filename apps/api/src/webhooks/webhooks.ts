@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { randomInt } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { RegisterWebhookBody, WebhookEventType } from '@compute-ledger/contracts';
-import { ConflictError, NotFoundError, RuleViolationError, type Ledger, type RecordedEvent } from '@compute-ledger/ledger';
+import { ConflictError, NotFoundError, RuleViolationError, expiriesMadeFinalAt, type Ledger, type RecordedEvent } from '@compute-ledger/ledger';
 import type { Logger } from 'pino';
 import { deliveriesKeptMax, WebhookFiles, type DeliveryRecord, type EndpointRecord, type EndpointState } from './webhook-files.js';
 import { webhookPayload } from './payload.js';
@@ -200,8 +200,9 @@ export class Webhooks {
     if (delivery === undefined) throw new NotFoundError(`webhook endpoint ${endpointId} has no delivery ${deliveryId}`);
     if (delivery.status === 'delivered') {
       const [event] = await this.options.ledger.store.readAll({ fromPosition: delivery.position, limit: 1 });
-      if (event === undefined || event.eventId !== deliveryId) throw new NotFoundError(`delivery ${deliveryId} names no event of the log`);
-      const outcome = await this.attempt(record, event, delivery.type, new AbortController().signal);
+      const message = event === undefined ? undefined : (await webhookMessagesOf(this.options.ledger, event)).find((candidate) => candidate.deliveryId === deliveryId);
+      if (event === undefined || message === undefined) throw new NotFoundError(`delivery ${deliveryId} names no event of the log`);
+      const outcome = await this.attempt(record, event, message, new AbortController().signal);
       this.noteAttempt(state, delivery, outcome);
       if (outcome.ok) delivery.status = 'delivered';
       this.files.writeState(endpointId, state);
@@ -224,6 +225,7 @@ export class Webhooks {
     if (fromPosition > head + 1) throw new RuleViolationError(`the log's head is at position ${head}: a replay starts at ${head + 1} at the latest`);
     const state = this.stateOf(endpointId);
     state.checkpoint = fromPosition - 1;
+    state.deliveredWithin = null;
     state.failingSince = null;
     this.files.writeState(endpointId, state);
     this.followers.get(endpointId)?.wake();
@@ -351,12 +353,14 @@ export class Webhooks {
     // A replay asked for during the read moved the checkpoint: read again from there.
     if (state.checkpoint !== from) return;
     const subscribed = new Set<WebhookEventType>(record.events);
-    let next: { event: RecordedEvent; type: WebhookEventType } | null = null;
+    let next: { event: RecordedEvent; message: WebhookMessage; last: boolean } | null = null;
     let passed = from;
     for (const event of events) {
-      const type = webhookTypeOf(event);
-      if (type !== null && subscribed.has(type)) {
-        next = { event, type };
+      const within = state.deliveredWithin?.position === event.position ? state.deliveredWithin.deliveryIds : [];
+      const pending = (await webhookMessagesOf(this.options.ledger, event)).filter((message) => subscribed.has(message.type) && !within.includes(message.deliveryId));
+      const message = pending[0];
+      if (message !== undefined) {
+        next = { event, message, last: pending.length === 1 };
         break;
       }
       passed = event.position;
@@ -369,20 +373,21 @@ export class Webhooks {
       if (events.length < webhookReadPageEventsMax) await this.sleep(follower, this.limits.idlePollMs);
       return;
     }
-    await this.deliverNext(follower, next.event, next.type);
+    await this.deliverNext(follower, next.event, next.message, next.last);
   }
 
-  /** One attempt at the endpoint's next event, or a wait for its next attempt. */
-  private async deliverNext(follower: Follower, event: RecordedEvent, type: WebhookEventType): Promise<void> {
+  /** One attempt at the endpoint's next message, or a wait for its next attempt; `last`: the last of its event's. */
+  private async deliverNext(follower: Follower, event: RecordedEvent, message: WebhookMessage, last: boolean): Promise<void> {
     const { state } = follower;
     const record = follower.record;
-    let delivery = state.deliveries.find((candidate) => candidate.deliveryId === event.eventId && candidate.position === event.position);
+    const { deliveryId, type } = message;
+    let delivery = state.deliveries.find((candidate) => candidate.deliveryId === deliveryId && candidate.position === event.position);
     if (delivery?.status === 'delivered') {
       // Sent again by a replay: the same delivery, with a fresh retry window.
       Object.assign(delivery, { status: 'pending', firstAttemptAt: null, nextAttemptAt: null });
     }
     if (delivery === undefined) {
-      delivery = { deliveryId: event.eventId, position: event.position, type, status: 'pending', attempts: 0, firstAttemptAt: null, lastAttemptAt: null, nextAttemptAt: null, lastResponseCode: null, lastError: null };
+      delivery = { deliveryId, position: event.position, type, status: 'pending', attempts: 0, firstAttemptAt: null, lastAttemptAt: null, nextAttemptAt: null, lastResponseCode: null, lastError: null };
       state.deliveries.push(delivery);
       if (state.deliveries.length > deliveriesKeptMax) state.deliveries.splice(0, state.deliveries.length - deliveriesKeptMax);
     }
@@ -392,14 +397,22 @@ export class Webhooks {
       return;
     }
     const checkpointBefore = state.checkpoint;
-    const outcome = await this.attempt(record, event, type, follower.abort.signal);
+    const outcome = await this.attempt(record, event, message, follower.abort.signal);
     if (follower.stopped) return;
     this.noteAttempt(state, delivery, outcome);
     if (outcome.ok) {
       delivery.status = 'delivered';
       delivery.nextAttemptAt = null;
       // A replay asked for during the attempt moved the checkpoint back: it stands.
-      if (state.checkpoint === checkpointBefore) state.checkpoint = event.position;
+      if (state.checkpoint === checkpointBefore) {
+        if (last) {
+          state.checkpoint = event.position;
+          state.deliveredWithin = null;
+        } else {
+          const within = state.deliveredWithin?.position === event.position ? state.deliveredWithin.deliveryIds : [];
+          state.deliveredWithin = { position: event.position, deliveryIds: [...within, deliveryId] };
+        }
+      }
     } else {
       const firstMs = Date.parse(delivery.firstAttemptAt!);
       const attemptMs = this.clock().getTime();
@@ -437,10 +450,11 @@ export class Webhooks {
     return [record.secret, previous.secret];
   }
 
-  private async attempt(record: EndpointRecord, event: RecordedEvent, type: WebhookEventType, abort: AbortSignal): Promise<AttemptOutcome> {
+  private async attempt(record: EndpointRecord, event: RecordedEvent, message: WebhookMessage, abort: AbortSignal): Promise<AttemptOutcome> {
+    const { deliveryId } = message;
     let body: string;
     try {
-      body = JSON.stringify(await webhookPayload(this.options.ledger, event, type));
+      body = JSON.stringify(await webhookPayload(this.options.ledger, event, message));
     } catch (error) {
       return { ok: false, status: null, error: `the payload could not be built: ${(error as Error).message}` };
     }
@@ -448,10 +462,10 @@ export class Webhooks {
     const headers = {
       'content-type': 'application/json',
       'user-agent': 'compute-ledger-webhooks',
-      'webhook-id': event.eventId,
+      'webhook-id': deliveryId,
       'webhook-timestamp': String(timestampSeconds),
       'webhook-signature': this.secretsOf(record)
-        .map((secret) => signature(secret, event.eventId, timestampSeconds, body))
+        .map((secret) => signature(secret, deliveryId, timestampSeconds, body))
         .join(' '),
     };
     return send(new URL(record.url), headers, body, this.options.policy, this.limits.deliveryTimeoutMs, abort);
@@ -478,6 +492,29 @@ export function retryDelayMs(limits: Pick<WebhookLimits, 'retryDelayBaseMs' | 'r
 
 function emptyState(startAfterPosition: number): EndpointState {
   return { checkpoint: startAfterPosition, failingSince: null, deliveredTotal: 0, failedAttemptsTotal: 0, deliveries: [] };
+}
+
+/** One message of the log to an endpoint: its `webhook-id`, its type, and the grant of a credit expiry. */
+export interface WebhookMessage {
+  deliveryId: string;
+  type: WebhookEventType;
+  grantId?: string;
+}
+
+/**
+ * The messages a log event carries, in order: its own (webhookTypeOf), then one
+ * `credit_grant.expired` per grant whose expiry it made final (a billing run past the expiry,
+ * or a grant recorded already expired), with `:expired:<grantId>` after the event id.
+ */
+export async function webhookMessagesOf(ledger: Ledger, event: RecordedEvent): Promise<WebhookMessage[]> {
+  const type = webhookTypeOf(event);
+  const messages: WebhookMessage[] = type === null ? [] : [{ deliveryId: event.eventId, type }];
+  if (event.type !== 'BillingRunCompleted' && event.type !== 'CreditGranted') return messages;
+  await ledger.runner.catchUp();
+  for (const expiry of expiriesMadeFinalAt(ledger.runner.model, event.position)) {
+    messages.push({ deliveryId: `${event.eventId}:expired:${expiry.grantId}`, type: 'credit_grant.expired', grantId: expiry.grantId });
+  }
+  return messages;
 }
 
 /** The webhook event type of a log event, or null for events no webhook carries. */

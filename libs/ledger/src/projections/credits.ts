@@ -1,7 +1,7 @@
 import type { CreditsReportAnswer, CreditGrantAnswer } from '@compute-ledger/contracts';
 import { expiredAmount, grantBalanceAt } from '../charging/credits.js';
 import { ZERO, formatMoney, type Decimal } from '../shared/decimal.js';
-import { toInstant } from '../shared/time.js';
+import { toInstant, toMs } from '../shared/time.js';
 import type { CreditGrantRecord, LedgerModel } from './ledger-model.js';
 
 /**
@@ -32,6 +32,27 @@ export function grantExpiriesAt(model: LedgerModel, asOfMs: number, cutoff: numb
     expiries.push({ grantId: record.data.grantId, tenantId: record.data.tenantId, kind: record.data.kind, expiresAtMs, amount, position });
   }
   return expiries;
+}
+
+/**
+ * The grants whose expiry the event at `position` made final, with something left to expire: a
+ * billing run dated at or after their expiresAt (runs go in order, so no later run draws for an
+ * earlier date), or a grant recorded when a run dated at or after its expiresAt was already done.
+ * The `credit_grant.expired` webhook fires on these, once each.
+ */
+export function expiriesMadeFinalAt(model: LedgerModel, position: number): GrantExpiry[] {
+  const runs = model.runsAt(position);
+  const latest = runs.at(-1);
+  if (latest === undefined) return [];
+  const latestMs = toMs(latest.data.billingDate);
+  if (latest.position === position) {
+    const before = runs.at(-2);
+    const previousMs = before === undefined ? Number.NEGATIVE_INFINITY : toMs(before.data.billingDate);
+    return grantExpiriesAt(model, latestMs, position).filter((expiry) => expiry.expiresAtMs > previousMs);
+  }
+  const granted = model.grantsAt(position).find((grant) => grant.position === position);
+  if (granted === undefined) return [];
+  return grantExpiriesAt(model, latestMs, position).filter((expiry) => expiry.grantId === granted.data.grantId);
 }
 
 export function creditGrantAnswer(model: LedgerModel, record: CreditGrantRecord, asOfMs: number, cutoff: number, minorDigits: number): CreditGrantAnswer {
