@@ -15,6 +15,7 @@ import { redactCredentials, splitLedgerParameters, toClientConnectionString } fr
 import { streamNames } from './log-codec.js';
 import type { StreamNames } from './log-codec.js';
 import { EsdbReader } from './reader.js';
+import type { Folded } from './reader.js';
 import { defaultServerSizeLimits } from './sizes.js';
 import type { ServerSizeLimits } from './sizes.js';
 import { EsdbSubscription } from './subscription.js';
@@ -140,6 +141,8 @@ export async function openEsdbEventStore(options: EsdbEventStoreOptions): Promis
 export class EsdbEventStore extends AdapterStore<EsdbSubscription> implements EventStore {
   private readonly reader: EsdbReader;
   private readonly writer: EsdbWriter;
+  /** Folds the log to its head in the writer's queue, then looks at the fold (reader.ts). */
+  private readonly folded: Folded = (look) => this.writer.folded(look);
 
   /** Use openEsdbEventStore, which checks the server first. */
   constructor(
@@ -155,12 +158,12 @@ export class EsdbEventStore extends AdapterStore<EsdbSubscription> implements Ev
 
   async readStream(streamId: string, fromRevision?: number, limit?: number): Promise<RecordedEvent[]> {
     this.checkOpen();
-    return this.reader.readStream(streamId, fromRevision ?? 0, limit, (stream, from, count) => this.writer.streamPositions(stream, from, count));
+    return this.reader.readStream(streamId, fromRevision ?? 0, limit, this.folded);
   }
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     this.checkOpen();
-    return this.reader.readAll(options);
+    return this.reader.readAll(options, this.folded);
   }
 
   /** The server sends whole events, so this is readAll. */
@@ -175,12 +178,12 @@ export class EsdbEventStore extends AdapterStore<EsdbSubscription> implements Ev
 
   async positionKnownAt(knownAt: string): Promise<number> {
     this.checkOpen();
-    return this.reader.positionKnownAt(knownAt);
+    return this.reader.positionKnownAt(knownAt, this.folded);
   }
 
   async verify(from?: VerifyAnchor): Promise<VerifyResult> {
     this.checkOpen();
-    return verifyLog(this.reader, this.names, from);
+    return verifyLog(this.reader, this.names, this.folded, from);
   }
 
   /** Several writes in one append to the log. */
@@ -189,7 +192,7 @@ export class EsdbEventStore extends AdapterStore<EsdbSubscription> implements Ev
   }
 
   protected openSubscription(options: SubscribeOptions, onStopped: (subscription: EsdbSubscription) => void): EsdbSubscription {
-    return new EsdbSubscription(this.client, this.names, this.reader, options, onStopped);
+    return new EsdbSubscription(this.client, this.names, this.reader, this.folded, options, onStopped);
   }
 
   /** Waits for the appends under way, then disconnects. */
