@@ -33,10 +33,12 @@ import { EsdbWriter } from './writer.js';
  * content an error), where the server's own repeat detection covers one stream and, for `any`,
  * only recent events; and positions without holes. This is how the adapter provides them.
  *
- * One log stream. Every ledger event is appended to one server stream, `ledger-log`, and its
- * revision there is the event's position: 0, 1, 2, ... without holes, a number that stays exact
- * below 2^53. Every append to the log expects the exact revision the writer folded the log up
- * to, so the server accepts it only if no other append came in between. Hence the log is one
+ * One log stream. Every ledger event is appended to one server stream, `ledger-log`, packed with
+ * the other events of its append into records (log-codec.ts: a server event of up to 256 KiB
+ * holding consecutive events); its position is its place in the log, 0, 1, 2, ... without
+ * holes, a number that stays exact below 2^53, and the fold knows which record holds it. Every
+ * append to the log expects the exact server revision of the last record the writer folded,
+ * so the server accepts it only if no other append came in between. Hence the log is one
  * chain with any number of writers, and everything the writer decided on that head still holds
  * when its append lands:
  * - each event's position, recordedAt and hash, computed before the append and stored in the
@@ -61,21 +63,21 @@ import { EsdbWriter } from './writer.js';
  * as the links are neither read nor written any more (the log was always the only truth).
  *
  * Positions, not `$all`. Reads of the log, headPosition, positionKnownAt (a binary search on
- * recordedAt) and subscriptions (the server's catch-up subscription to the log stream, which
- * it continues live) all work on the log stream, so system events, links and other
+ * recordedAt over records) and subscriptions (the server's catch-up subscription to the log
+ * stream, which it continues live) all work on the log stream's records, so system events, links and other
  * applications' streams never appear and need no filter, and a checkpoint is a plain number.
  *
  * A cluster's answers. An append whose answer is lost (a Prepare/CommitTimeout, NotLeader in
  * an election, a BatchAppend call that failed with the write in it, the node going away) may
  * or may not be recorded. The writer never answers it as failed and never sends it again
- * blindly: the next fold of the log tells (the append's first event carries a hash no other
- * append can), and an append found recorded is answered as written. Lost races and unknown
+ * blindly: the next fold of the log tells (the append's first record carries its first event's
+ * hash, which no other append can), and an append found recorded is answered as written. Lost races and unknown
  * outcomes are retried with exponential backoff and full jitter, for at most
  * appendRetryWindowMs (retry.ts). Every read requires the leader (reader.ts).
  *
  * Costs and assumptions. An append is one server append plus, when another writer appended
- * since, a read of what it appended. Each store instance keeps the id index and the stream
- * positions in memory and folds the whole log before its first append or stream read
+ * since, a read of what it appended. Each store instance keeps the id index, the stream
+ * positions and where each record starts in memory and folds the whole log before its first append or stream read
  * (log-state.ts). Only this adapter writes the log stream. An append is
  * bounded by the server's MaxAppendSize (1 MiB by default up to 25.0, 256 MiB from 25.1; a
  * batch of 10,000 usage readings takes about 6 MiB), checked before it is sent (sizes.ts).
