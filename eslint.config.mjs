@@ -108,6 +108,8 @@ export default tseslint.config(
       // these put foreign events into the server's log, which no ledger store would write;
       'test/esdb/esdb-event-store.int.spec.ts',
       'test/esdb/esdb-faults.int.spec.ts',
+      // this writes events as the envelope format before records did, which the store no longer writes;
+      'test/esdb/esdb-formats.int.spec.ts',
       // the bare client's append is the EventStoreDB benchmark's baseline.
       'test/bench/esdb-append.bench.ts',
     ],

@@ -107,7 +107,7 @@ describe('EventStoreDB store under cluster faults', () => {
     for (let round = 0; round < 3; round += 1) await store!.append('lease-1', usageEvents(2), 'any');
     expect(await store!.readStream('lease-1')).toHaveLength(6);
     const client = EventStoreDBClient.connectionString(double.url);
-    await client.setStreamMetadata(`${prefix}${logStreamName}`, { maxCount: 3 });
+    await client.setStreamMetadata(`${prefix}${logStreamName}`, { maxCount: 2 });
     await client.dispose();
     await expect(store!.readStream('lease-1')).rejects.toThrow(/does not answer position 0.*the log is damaged \(run verify\)/);
   });
@@ -175,7 +175,7 @@ describe('EventStoreDB store under cluster faults', () => {
     const { double, prefix, stores: [store] } = await setUp();
     for (let round = 0; round < 3; round += 1) await store!.append('lease-1', usageEvents(2), 'any');
     const client = EventStoreDBClient.connectionString(double.url);
-    await client.setStreamMetadata(`${prefix}${logStreamName}`, { maxCount: 3 });
+    await client.setStreamMetadata(`${prefix}${logStreamName}`, { maxCount: 2 });
     await client.dispose();
     const fresh = await openEsdbEventStore({ connectionString: double.url, streamPrefix: prefix });
     stores.push(fresh);

@@ -41,10 +41,33 @@ export function esdbContractFactory(url: () => string, double?: () => EsdbDouble
           await store.close();
         },
       };
-      if (double !== undefined) subject.tamper = async (position) => double().log.tamper(`${streamPrefix}${logStreamName}`, position, flipFirstStringCharacter);
+      if (double !== undefined) subject.tamper = async (position) => tamperWithEvent(double(), `${streamPrefix}${logStreamName}`, position);
       return subject;
     },
   };
+}
+
+/**
+ * Changes the stored data of the ledger event at `position`: in the server event of format 1
+ * at that revision, or in the record (format 2) whose events hold it.
+ */
+function tamperWithEvent(double: EsdbDouble, logStream: string, position: number): void {
+  const stored = double.log.stream(logStream) ?? [];
+  for (const event of stored) {
+    if (event.type !== 'LedgerRecord') {
+      if (event.revision === position) return double.log.tamper(logStream, event.revision, flipFirstStringCharacter);
+      continue;
+    }
+    const record = JSON.parse(Buffer.from(event.data).toString('utf8')) as { first: number; events: { data: unknown }[] };
+    const index = position - record.first;
+    const victim = record.events[index];
+    if (victim === undefined) continue;
+    return double.log.tamper(logStream, event.revision, () => {
+      victim.data = JSON.parse(Buffer.from(flipFirstStringCharacter(Buffer.from(JSON.stringify(victim.data), 'utf8'))).toString('utf8'));
+      return Buffer.from(JSON.stringify(record), 'utf8');
+    });
+  }
+  throw new Error(`the double holds no ledger event at position ${position} in ${logStream}`);
 }
 
 /** Changes the first character of the first string value: the JSON stays valid, the content does not. */

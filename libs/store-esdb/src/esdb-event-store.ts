@@ -15,6 +15,7 @@ import { redactCredentials, splitLedgerParameters, toClientConnectionString } fr
 import { streamNames } from './log-codec.js';
 import type { StreamNames } from './log-codec.js';
 import { EsdbReader } from './reader.js';
+import type { Folded } from './reader.js';
 import { defaultServerSizeLimits } from './sizes.js';
 import type { ServerSizeLimits } from './sizes.js';
 import { EsdbSubscription } from './subscription.js';
@@ -32,10 +33,12 @@ import { EsdbWriter } from './writer.js';
  * content an error), where the server's own repeat detection covers one stream and, for `any`,
  * only recent events; and positions without holes. This is how the adapter provides them.
  *
- * One log stream. Every ledger event is appended to one server stream, `ledger-log`, and its
- * revision there is the event's position: 0, 1, 2, ... without holes, a number that stays exact
- * below 2^53. Every append to the log expects the exact revision the writer folded the log up
- * to, so the server accepts it only if no other append came in between. Hence the log is one
+ * One log stream. Every ledger event is appended to one server stream, `ledger-log`, packed with
+ * the other events of its append into records (log-codec.ts: a server event of up to 256 KiB
+ * holding consecutive events); its position is its place in the log, 0, 1, 2, ... without
+ * holes, a number that stays exact below 2^53, and the fold knows which record holds it. Every
+ * append to the log expects the exact server revision of the last record the writer folded,
+ * so the server accepts it only if no other append came in between. Hence the log is one
  * chain with any number of writers, and everything the writer decided on that head still holds
  * when its append lands:
  * - each event's position, recordedAt and hash, computed before the append and stored in the
@@ -60,21 +63,21 @@ import { EsdbWriter } from './writer.js';
  * as the links are neither read nor written any more (the log was always the only truth).
  *
  * Positions, not `$all`. Reads of the log, headPosition, positionKnownAt (a binary search on
- * recordedAt) and subscriptions (the server's catch-up subscription to the log stream, which
- * it continues live) all work on the log stream, so system events, links and other
+ * recordedAt over records) and subscriptions (the server's catch-up subscription to the log
+ * stream, which it continues live) all work on the log stream's records, so system events, links and other
  * applications' streams never appear and need no filter, and a checkpoint is a plain number.
  *
  * A cluster's answers. An append whose answer is lost (a Prepare/CommitTimeout, NotLeader in
  * an election, a BatchAppend call that failed with the write in it, the node going away) may
  * or may not be recorded. The writer never answers it as failed and never sends it again
- * blindly: the next fold of the log tells (the append's first event carries a hash no other
- * append can), and an append found recorded is answered as written. Lost races and unknown
+ * blindly: the next fold of the log tells (the append's first record carries its first event's
+ * hash, which no other append can), and an append found recorded is answered as written. Lost races and unknown
  * outcomes are retried with exponential backoff and full jitter, for at most
  * appendRetryWindowMs (retry.ts). Every read requires the leader (reader.ts).
  *
  * Costs and assumptions. An append is one server append plus, when another writer appended
- * since, a read of what it appended. Each store instance keeps the id index and the stream
- * positions in memory and folds the whole log before its first append or stream read
+ * since, a read of what it appended. Each store instance keeps the id index, the stream
+ * positions and where each record starts in memory and folds the whole log before its first append or stream read
  * (log-state.ts). Only this adapter writes the log stream. An append is
  * bounded by the server's MaxAppendSize (1 MiB by default up to 25.0, 256 MiB from 25.1; a
  * batch of 10,000 usage readings takes about 6 MiB), checked before it is sent (sizes.ts).
@@ -140,6 +143,8 @@ export async function openEsdbEventStore(options: EsdbEventStoreOptions): Promis
 export class EsdbEventStore extends AdapterStore<EsdbSubscription> implements EventStore {
   private readonly reader: EsdbReader;
   private readonly writer: EsdbWriter;
+  /** Folds the log to its head in the writer's queue, then looks at the fold (reader.ts). */
+  private readonly folded: Folded = (look) => this.writer.folded(look);
 
   /** Use openEsdbEventStore, which checks the server first. */
   constructor(
@@ -155,12 +160,12 @@ export class EsdbEventStore extends AdapterStore<EsdbSubscription> implements Ev
 
   async readStream(streamId: string, fromRevision?: number, limit?: number): Promise<RecordedEvent[]> {
     this.checkOpen();
-    return this.reader.readStream(streamId, fromRevision ?? 0, limit, (stream, from, count) => this.writer.streamPositions(stream, from, count));
+    return this.reader.readStream(streamId, fromRevision ?? 0, limit, this.folded);
   }
 
   async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
     this.checkOpen();
-    return this.reader.readAll(options);
+    return this.reader.readAll(options, this.folded);
   }
 
   /** The server sends whole events, so this is readAll. */
@@ -175,12 +180,12 @@ export class EsdbEventStore extends AdapterStore<EsdbSubscription> implements Ev
 
   async positionKnownAt(knownAt: string): Promise<number> {
     this.checkOpen();
-    return this.reader.positionKnownAt(knownAt);
+    return this.reader.positionKnownAt(knownAt, this.folded);
   }
 
   async verify(from?: VerifyAnchor): Promise<VerifyResult> {
     this.checkOpen();
-    return verifyLog(this.reader, this.names, from);
+    return verifyLog(this.reader, this.names, this.folded, from);
   }
 
   /** Several writes in one append to the log. */
@@ -189,7 +194,7 @@ export class EsdbEventStore extends AdapterStore<EsdbSubscription> implements Ev
   }
 
   protected openSubscription(options: SubscribeOptions, onStopped: (subscription: EsdbSubscription) => void): EsdbSubscription {
-    return new EsdbSubscription(this.client, this.names, this.reader, options, onStopped);
+    return new EsdbSubscription(this.client, this.names, this.reader, this.folded, options, onStopped);
   }
 
   /** Waits for the appends under way, then disconnects. */

@@ -4,8 +4,8 @@ import type { EventMetadata, JsonObject, JsonValue, RecordedEvent } from '@compu
 
 /**
  * How the ledger's events look on the server. The log stream holds every ledger event in log
- * order, with the port's fields that the server has no place for in the event's metadata (see
- * esdb-event-store.ts for why the log is one stream). Ledger streams are read from the log at
+ * order, packed into records: one server event carries several consecutive events of one
+ * append, with the port's fields (see esdb-event-store.ts for why the log is one stream). Ledger streams are read from the log at
  * the positions the writer's fold knows; links (`$>`) that earlier versions appended to
  * server streams named after them are left where they are and never read.
  */
@@ -13,11 +13,33 @@ import type { EventMetadata, JsonObject, JsonValue, RecordedEvent } from '@compu
 /** Name of the log stream (after the store's prefix). A ledger stream of this name is refused. */
 export const logStreamName = 'ledger-log';
 
-/** Version of the envelope below, so that a later format can read this one. */
-const envelopeFormat = 1;
+/**
+ * Envelope format 1: one server event per ledger event, the port's fields in its metadata
+ * (`{ledger: {format, streamId, revision, eventId, schemaVersion, recordedAt, hash,
+ * appendStart}, metadata}`), its position its server revision. Still read (a log may begin with
+ * such events), no longer written.
+ */
+const singleEventFormat = 1;
 
-/** What a log event carries in its metadata besides the caller's metadata. */
-interface LogEnvelope {
+/**
+ * Envelope format 2, records: one server event carries several consecutive ledger events of
+ * one append, so that an append of 10,000 events is a few dozen server events rather than
+ * 10,000 (docs/adr/0001-esdb-single-log.md, "Records").
+ */
+const recordFormat = 2;
+
+/** Server event type of a record. */
+export const recordType = 'LedgerRecord';
+
+/**
+ * JSON bytes a record's events take at most, so that a record stays well below the server's
+ * per-event cap and a read of a page of records stays bounded. An event larger than this alone
+ * is a record of its own (up to the server's MaxAppendEventSize, checked in sizes.ts).
+ */
+export const recordBytesMax = 256 * 1024;
+
+/** What a format-1 event carries in its metadata besides the caller's metadata. */
+interface SingleEventEnvelope {
   format: number;
   streamId: string;
   revision: number;
@@ -25,18 +47,46 @@ interface LogEnvelope {
   schemaVersion: number;
   recordedAt: string;
   hash: string;
-  /**
-   * Position of the first event of the append that wrote this one, where its other events
-   * start. Still written and checked, as the format has it, though the store no longer needs it
-   * (it told which append might lack its links).
-   */
+  /** Position of the first event of the append that wrote this one (no longer used). */
   appendStart: number;
 }
 
-/** A ledger event as the log holds it: the port's event and where its append began. */
-export interface LogEvent {
-  event: RecordedEvent;
-  appendStart: number;
+/** A ledger event as a record's data holds it: the port's event without its position. */
+interface RecordEntry {
+  streamId: string;
+  revision: number;
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  data: JsonObject;
+  metadata: EventMetadata;
+  recordedAt: string;
+  hash: string;
+}
+
+/** A record's data (format 2). */
+interface RecordData {
+  format: number;
+  /** Ledger position of the record's first event; the others follow without holes. */
+  first: number;
+  events: RecordEntry[];
+}
+
+/**
+ * One server event of the log, read back: its server revision and the ledger events it
+ * carries, in log order (one for a format-1 event).
+ */
+export interface LogRecord {
+  revision: number;
+  events: RecordedEvent[];
+}
+
+/** Records about to be appended: what is sent, and what it is read back as once written. */
+export interface EncodedRecords {
+  eventData: JSONEventData[];
+  records: LogRecord[];
+  /** Bytes the server counts for each record (as sizes.ts counts them), in order. */
+  sizes: number[];
 }
 
 /** Server stream names of one ledger: its log and its streams, all under one prefix. */
@@ -60,39 +110,74 @@ export function checkServerNames(streamId: string, type?: string): void {
   if (type?.startsWith('$')) throw new RangeError(`event type ${type}: types starting with $ are the server's system event types`);
 }
 
-/** A log event to append: the caller's event plus the fields the chain fixed for it. */
-export function toLogEventData(event: LogEvent): JSONEventData {
-  const { event: recorded, appendStart } = event;
-  const envelope: LogEnvelope = {
-    format: envelopeFormat,
-    streamId: recorded.streamId,
-    revision: recorded.revision,
-    eventId: recorded.eventId,
-    schemaVersion: recorded.schemaVersion,
-    recordedAt: recorded.recordedAt,
-    hash: recorded.hash,
-    appendStart,
+/**
+ * Cuts the consecutive ledger events of one append into records whose data is at most
+ * `budgetBytes` of JSON each (an event larger than that alone is a record of its own), the first at server
+ * revision `firstRevision`. Each event is serialized once, to count its bytes; the record's
+ * size is then the sum, as JSON.stringify of the record would make it.
+ */
+export function encodeRecords(events: readonly RecordedEvent[], firstRevision: number, budgetBytes: number): EncodedRecords {
+  const encoded: EncodedRecords = { eventData: [], records: [], sizes: [] };
+  let entries: RecordEntry[] = [];
+  let members: RecordedEvent[] = [];
+  // Bytes of the record's data so far: `{"format":2,"first":N,"events":[` + entries and commas + `]}`.
+  let bytes = 0;
+  const close = () => {
+    const first = members[0];
+    if (first === undefined) return;
+    const data: RecordData = { format: recordFormat, first: first.position, events: entries };
+    // The hash of its first event names the record and the whole log before it, so it makes a
+    // server event id that only this very append (or a retry of it) can carry; the server's
+    // own repeat detection can then never take another writer's record for this one.
+    encoded.eventData.push(jsonEvent({ id: uuidFromHex(first.hash), type: recordType, data: data as unknown as JsonObject }));
+    encoded.records.push({ revision: firstRevision + encoded.records.length, events: members });
+    encoded.sizes.push(bytes + 2 * recordType.length);
+    entries = [];
+    members = [];
+    bytes = 0;
   };
-  // The hash names the event and the whole log before it, so it makes a server event id that
-  // only this very append (or a retry of it) can carry; the server's own repeat detection can
-  // then never take another writer's event for this one.
-  return jsonEvent({ id: uuidFromHex(recorded.hash), type: recorded.type, data: recorded.data, metadata: { ledger: envelope, metadata: recorded.metadata } });
+  for (const event of events) {
+    const entry: RecordEntry = {
+      streamId: event.streamId,
+      revision: event.revision,
+      eventId: event.eventId,
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      data: event.data,
+      metadata: event.metadata,
+      recordedAt: event.recordedAt,
+      hash: event.hash,
+    };
+    const entryBytes = Buffer.byteLength(JSON.stringify(entry));
+    if (members.length > 0 && bytes + 1 + entryBytes > budgetBytes) close();
+    bytes += members.length === 0 ? Buffer.byteLength(`{"format":${recordFormat},"first":${event.position},"events":[]}`) + entryBytes : 1 + entryBytes;
+    entries.push(entry);
+    members.push(event);
+  }
+  close();
+  return encoded;
 }
 
-/** Reads a log event back; anything that is not one the adapter wrote is an error naming the position. */
-export function fromLogEvent(resolved: ResolvedEvent, logStream: string): LogEvent {
+/**
+ * Reads a server event of the log back as a record; anything that is not one the adapter
+ * wrote (in either format) is an error naming the server revision.
+ */
+export function fromServerEvent(resolved: ResolvedEvent, logStream: string): LogRecord {
   const recorded = resolved.event;
   if (recorded === undefined) throw new Error(`${logStream} answered an entry without an event`);
-  const position = toSafeNumber(recorded.revision);
-  const where = `the event at position ${position} of ${logStream}`;
+  const revision = toSafeNumber(recorded.revision);
+  const where = `the event at revision ${revision} of ${logStream}`;
   if (recorded.streamId !== logStream) throw new Error(`${where} is read from ${recorded.streamId}, not the log`);
   if (!recorded.isJson || !isObject(recorded.data)) throw new Error(`${where} has no JSON object as its data`);
+  if (recorded.type === recordType) return { revision, events: fromRecordData(recorded.data, where) };
   const metadata = recorded.metadata;
   const envelope = isObject(metadata) ? metadata['ledger'] : undefined;
   const callerMetadata = isObject(metadata) ? metadata['metadata'] : undefined;
-  if (!isEnvelope(envelope) || !isObject(callerMetadata)) throw new Error(`${where} is not a ledger event: its metadata has no ledger envelope`);
+  if (!isSingleEventEnvelope(envelope) || !isObject(callerMetadata)) throw new Error(`${where} is not a ledger event: its metadata has no ledger envelope`);
+  // Format 1 wrote one server event per ledger event from the start of the log, so its
+  // position is its server revision.
   const event: RecordedEvent = {
-    position,
+    position: revision,
     streamId: envelope.streamId,
     revision: envelope.revision,
     eventId: envelope.eventId,
@@ -103,7 +188,30 @@ export function fromLogEvent(resolved: ResolvedEvent, logStream: string): LogEve
     recordedAt: envelope.recordedAt,
     hash: envelope.hash,
   };
-  return { event, appendStart: envelope.appendStart };
+  return { revision, events: [event] };
+}
+
+function fromRecordData(data: { [key: string]: JsonValue }, where: string): RecordedEvent[] {
+  const first = data['first'];
+  const entries = data['events'];
+  if (data['format'] !== recordFormat || !Number.isSafeInteger(first) || !Array.isArray(entries) || entries.length === 0) {
+    throw new Error(`${where} is not a ledger record: its data has no format ${recordFormat}, first position and events`);
+  }
+  return entries.map((entry, index) => {
+    if (!isRecordEntry(entry)) throw new Error(`${where} is not a ledger record: its event ${index} lacks a field of the format`);
+    return {
+      position: (first as number) + index,
+      streamId: entry.streamId,
+      revision: entry.revision,
+      eventId: entry.eventId,
+      type: entry.type,
+      schemaVersion: entry.schemaVersion,
+      data: entry.data,
+      metadata: entry.metadata,
+      recordedAt: entry.recordedAt,
+      hash: entry.hash,
+    };
+  });
 }
 
 /** A server revision or position as a port number; past 2^53 it would silently lose digits. */
@@ -128,10 +236,10 @@ function isObject(value: unknown): value is { [key: string]: JsonValue } {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
-function isEnvelope(value: unknown): value is LogEnvelope {
+function isSingleEventEnvelope(value: unknown): value is SingleEventEnvelope {
   if (!isObject(value)) return false;
   return (
-    value['format'] === envelopeFormat &&
+    value['format'] === singleEventFormat &&
     typeof value['streamId'] === 'string' &&
     Number.isSafeInteger(value['revision']) &&
     typeof value['eventId'] === 'string' &&
@@ -139,5 +247,20 @@ function isEnvelope(value: unknown): value is LogEnvelope {
     typeof value['recordedAt'] === 'string' &&
     typeof value['hash'] === 'string' &&
     Number.isSafeInteger(value['appendStart'])
+  );
+}
+
+function isRecordEntry(value: JsonValue): value is JsonValue & RecordEntry {
+  if (!isObject(value)) return false;
+  return (
+    typeof value['streamId'] === 'string' &&
+    Number.isSafeInteger(value['revision']) &&
+    typeof value['eventId'] === 'string' &&
+    typeof value['type'] === 'string' &&
+    Number.isSafeInteger(value['schemaVersion']) &&
+    isObject(value['data']) &&
+    isObject(value['metadata']) &&
+    typeof value['recordedAt'] === 'string' &&
+    typeof value['hash'] === 'string'
   );
 }

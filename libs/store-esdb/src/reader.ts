@@ -2,25 +2,35 @@ import { BACKWARDS, END, FORWARDS, StreamNotFoundError } from '@eventstore/db-cl
 import type { EventStoreDBClient, ReadStreamOptions, ResolvedEvent } from '@eventstore/db-client';
 import { normalizeInstant, readPageEventsMax, readStreamEventsMax } from '@compute-ledger/ledger';
 import type { ReadAllOptions, RecordedEvent } from '@compute-ledger/ledger';
-import { checkServerNames, fromLogEvent } from './log-codec.js';
-import type { LogEvent, StreamNames } from './log-codec.js';
+import { checkServerNames, fromServerEvent } from './log-codec.js';
+import type { LogRecord, StreamNames } from './log-codec.js';
+import type { LogState } from './log-state.js';
 import { withReadRetries } from './retry.js';
 
 /**
- * Runs of adjacent positions read at the same time by readStream. A lease's stream is spread
- * over the log (one run per append that touched it), so a long history is many short runs;
- * 8 at a time keeps a few round trips in flight without flooding the server with reads.
+ * Runs of adjacent records read at the same time by readStream. A lease's stream is spread
+ * over the log (one record or two per append that touched it), so a long history is many short
+ * runs; 8 at a time keeps a few round trips in flight without flooding the server with reads.
  */
 export const streamReadRunsInFlightMax = 8;
 
-/** Log positions of a stream's events from a revision, at most a count, after a fold to the head. */
-export type StreamPositionsOf = (streamId: string, fromRevision: number, count: number) => Promise<number[]>;
+/**
+ * Records read per server read. A record holds up to recordBytesMax (256 KiB) of events, so a
+ * read of this many holds up to 16 MiB; a record of format 1 holds one event.
+ */
+export const recordsPerReadMax = 64;
+
+/** Folds the log to its head, then answers `look` on the folded state (the writer's queue). */
+export type Folded = <T>(look: (state: LogState) => T) => Promise<T>;
 
 /**
- * The read side: positions are revisions of the log stream, so every read of the log is a
- * plain stream read from a revision, and a ledger stream is read from the log at the positions
- * of its events, which the writer's fold of the log knows (log-state.ts). Links that earlier
- * versions appended to the ledger streams (`$>` events) are not read.
+ * The read side. The log stream's server events are records (log-codec.ts), each holding
+ * consecutive ledger events; the writer's fold (log-state.ts) knows where every record starts,
+ * so a read of ledger positions folds the log to its head (one read when nothing is new), finds
+ * the records that hold them, reads those records, a plain stream read from a server revision,
+ * and unpacks them. A ledger stream is read from the log at the positions of its events, which
+ * the same fold knows. Links that earlier versions appended to the ledger streams (`$>`
+ * events) are not read.
  *
  * Every read requires the leader. A follower can lag the leader, and the writer folds the log
  * to decide on its head: a fold short of the head makes every append lose its race until the
@@ -34,49 +44,66 @@ export class EsdbReader {
     private readonly names: StreamNames,
   ) {}
 
-  /** Log events from `fromPosition` (inclusive), at most `count`, in log order. */
-  async readLog(fromPosition: number, count: number): Promise<LogEvent[]> {
-    const resolved = await this.readLogResolved(fromPosition, count);
-    return resolved.map((event) => fromLogEvent(event, this.names.log));
+  /** Records from server revision `fromRevision` (inclusive), at most `count`, in log order. */
+  async readRecords(fromRevision: number, count: number): Promise<LogRecord[]> {
+    const resolved = await this.readRecordsResolved(fromRevision, count);
+    return resolved.map((event) => fromServerEvent(event, this.names.log));
   }
 
   /** The same as events as the server answers them, for the verifier, which reports what it cannot decode. */
-  readLogResolved(fromPosition: number, count: number): Promise<ResolvedEvent[]> {
-    return this.collect(this.names.log, { fromRevision: BigInt(fromPosition), maxCount: count, direction: FORWARDS });
+  readRecordsResolved(fromRevision: number, count: number): Promise<ResolvedEvent[]> {
+    return this.collect(this.names.log, { fromRevision: BigInt(fromRevision), maxCount: count, direction: FORWARDS });
   }
 
-  /** Position of the last event of the log, or -1 when there is none yet. */
+  /** Position of the last event of the log, or -1 when there is none yet: its last record, unpacked. */
   async headPosition(deadlineMs?: number): Promise<number> {
     const options: ReadStreamOptions = { fromRevision: END, maxCount: 1, direction: BACKWARDS };
     if (deadlineMs !== undefined) options.deadline = deadlineMs;
     const [last] = await this.collect(this.names.log, options);
-    return last === undefined ? -1 : fromLogEvent(last, this.names.log).event.position;
+    return last === undefined ? -1 : (fromServerEvent(last, this.names.log).events.at(-1)?.position ?? -1);
   }
 
-  async readAll(options: ReadAllOptions): Promise<RecordedEvent[]> {
+  async readAll(options: ReadAllOptions, folded: Folded): Promise<RecordedEvent[]> {
     const fromPosition = options.fromPosition ?? 0;
     checkCount('fromPosition', fromPosition, 0, Number.MAX_SAFE_INTEGER);
     checkCount('limit', options.limit, 1, readPageEventsMax);
-    const toPosition = options.knownAt === undefined ? Number.MAX_SAFE_INTEGER : await this.positionKnownAt(options.knownAt);
-    const count = Math.min(options.limit, toPosition - fromPosition + 1);
-    if (count <= 0) return [];
-    return (await this.readLog(fromPosition, count)).map((logEvent) => logEvent.event);
+    const toPosition = options.knownAt === undefined ? Number.MAX_SAFE_INTEGER : await this.positionKnownAt(options.knownAt, folded);
+    const lastPosition = Math.min(toPosition, fromPosition + options.limit - 1);
+    const span = await folded((state) => {
+      const last = Math.min(lastPosition, state.headPosition);
+      return last < fromPosition ? undefined : { first: state.recordOf(fromPosition), last: state.recordOf(last), lastPosition: last };
+    });
+    if (span === undefined) return [];
+    const events: RecordedEvent[] = [];
+    for (let revision = span.first; revision <= span.last; revision += recordsPerReadMax) {
+      const count = Math.min(recordsPerReadMax, span.last - revision + 1);
+      const records = await this.readRecords(revision, count);
+      checkAnswered(records, revision, count);
+      for (const record of records) {
+        for (const event of record.events) if (event.position >= fromPosition && event.position <= span.lastPosition) events.push(event);
+      }
+    }
+    checkPositions(events, fromPosition, span.lastPosition - fromPosition + 1);
+    return events;
   }
 
   /**
    * A ledger stream's events from `fromRevision`, read from the log at the positions the
-   * writer's fold knows for them (`positionsOf`, which folds the log to its head first).
+   * writer's fold knows for them (after a fold to the head).
    */
-  async readStream(streamId: string, fromRevision: number, limit: number | undefined, positionsOf: StreamPositionsOf): Promise<RecordedEvent[]> {
+  async readStream(streamId: string, fromRevision: number, limit: number | undefined, folded: Folded): Promise<RecordedEvent[]> {
     checkServerNames(streamId);
     checkCount('fromRevision', fromRevision, 0, Number.MAX_SAFE_INTEGER);
     if (limit !== undefined) checkCount('limit', limit, 1, readStreamEventsMax);
     // Without a limit, one event more than the maximum tells a stream that is too long from one that just fits.
-    const positions = await positionsOf(streamId, fromRevision, limit ?? readStreamEventsMax + 1);
+    const { positions, records } = await folded((state) => {
+      const found = state.streamPositions(streamId, fromRevision, limit ?? readStreamEventsMax + 1);
+      return { positions: found, records: found.map((position) => state.recordOf(position)) };
+    });
     if (limit === undefined && positions.length > readStreamEventsMax) {
       throw new RangeError(`stream ${streamId} has more than readStreamEventsMax (${readStreamEventsMax}) events: read it in pages with a limit`);
     }
-    const events = await this.readPositions(positions);
+    const events = await this.readPositions(positions, records);
     for (const [index, event] of events.entries()) {
       const revision = fromRevision + index;
       if (event.streamId !== streamId || event.revision !== revision) {
@@ -87,37 +114,49 @@ export class EsdbReader {
   }
 
   /**
-   * The log events at the given positions (ascending, no repeats), in that order: one read per
-   * run of adjacent positions, streamReadRunsInFlightMax runs at a time. A position the log no
-   * longer answers (cut by $maxCount or a scavenge after the fold read it) means a damaged log.
+   * The log events at the given positions (ascending, no repeats), in that order, given the
+   * server revision of the record that holds each (from the fold): one read per run of adjacent
+   * records, streamReadRunsInFlightMax runs at a time. A position the log no longer answers
+   * (cut by $maxCount or a scavenge after the fold read it) means a damaged log.
    */
-  async readPositions(sortedPositions: readonly number[]): Promise<RecordedEvent[]> {
-    const allRuns = [...runs(sortedPositions)];
-    const pages: RecordedEvent[][] = [];
+  async readPositions(sortedPositions: readonly number[], recordRevisions: readonly number[]): Promise<RecordedEvent[]> {
+    const allRuns = [...runs(recordRevisions)];
+    const byPosition = new Map<number, RecordedEvent>();
+    const wanted = new Set(sortedPositions);
     for (let first = 0; first < allRuns.length; first += streamReadRunsInFlightMax) {
       const batch = allRuns.slice(first, first + streamReadRunsInFlightMax);
-      pages.push(...(await Promise.all(batch.map(async ([start, count]) => (await this.readLog(start, count)).map((logEvent) => logEvent.event)))));
+      const pages = await Promise.all(batch.map(([start, count]) => this.readRecords(start, count)));
+      for (const [index, records] of pages.entries()) {
+        const [start] = batch[index] ?? [-1];
+        for (const record of records) {
+          // A record at another revision than the fold's (the log was cut below it) answers nothing.
+          if (record.revision < start) continue;
+          for (const event of record.events) if (wanted.has(event.position)) byPosition.set(event.position, event);
+        }
+      }
     }
-    const events = pages.flat();
-    const missing = sortedPositions.find((position, index) => events[index]?.position !== position);
+    const missing = sortedPositions.find((position) => !byPosition.has(position));
     if (missing !== undefined) throw new Error(`the log does not answer position ${missing}, which it held when folded: the log is damaged (run verify)`);
-    return events;
+    return sortedPositions.map((position) => byPosition.get(position)!);
   }
 
   /**
    * The last position recorded at or before `knownAt`. recordedAt is non-decreasing along the
-   * log and positions have no holes, so this is a binary search of about log2(n) one-event reads.
+   * log and an append's events share one, so this is a binary search over the folded records,
+   * about log2(records) one-record reads.
    */
-  async positionKnownAt(knownAt: string): Promise<number> {
+  async positionKnownAt(knownAt: string, folded: Folded): Promise<number> {
     const instant = normalizeInstant(knownAt);
     let low = 0;
-    let high = await this.headPosition();
+    let high = await folded((state) => state.headRevision);
     let answer = -1;
     while (low <= high) {
       const middle = low + Math.floor((high - low) / 2);
-      const [probe] = await this.readLog(middle, 1);
-      if (probe !== undefined && probe.event.recordedAt <= instant) {
-        answer = middle;
+      const [probe] = await this.readRecords(middle, 1);
+      const last = probe?.revision === middle ? probe.events.at(-1) : undefined;
+      if (last === undefined) throw new Error(`the log does not answer the record at revision ${middle}, which it held when folded: the log is damaged (run verify)`);
+      if (last.recordedAt <= instant) {
+        answer = last.position;
         low = middle + 1;
       } else {
         high = middle - 1;
@@ -141,20 +180,34 @@ export class EsdbReader {
   }
 }
 
-/** Sorted positions as [first, count] runs of adjacent ones, each at most readPageEventsMax long, each read with one call. */
-function* runs(sortedPositions: readonly number[]): Generator<[number, number]> {
+/** Ascending record revisions (repeats allowed) as [first, count] runs of adjacent ones, each at most recordsPerReadMax long, each read with one call. */
+function* runs(sortedRevisions: readonly number[]): Generator<[number, number]> {
   let start = -1;
   let count = 0;
-  for (const position of sortedPositions) {
-    if (count > 0 && position === start + count && count < readPageEventsMax) {
+  for (const revision of sortedRevisions) {
+    if (count > 0 && revision === start + count - 1) continue;
+    if (count > 0 && revision === start + count && count < recordsPerReadMax) {
       count += 1;
       continue;
     }
     if (count > 0) yield [start, count];
-    start = position;
+    start = revision;
     count = 1;
   }
   if (count > 0) yield [start, count];
+}
+
+/** A read of records the fold knows must answer them all, from the revision asked. */
+function checkAnswered(records: readonly LogRecord[], fromRevision: number, count: number): void {
+  if (records[0]?.revision !== fromRevision || records.length !== count) {
+    throw new Error(`the log does not answer the records from revision ${fromRevision}, which it held when folded: the log is damaged (run verify)`);
+  }
+}
+
+/** The events of a read are the positions asked for, without holes. */
+function checkPositions(events: readonly RecordedEvent[], fromPosition: number, count: number): void {
+  const missing = events.length === count ? events.findIndex((event, index) => event.position !== fromPosition + index) : Math.min(events.length, count);
+  if (missing !== -1) throw new Error(`the log does not answer position ${fromPosition + missing}, which it held when folded: the log is damaged (run verify)`);
 }
 
 function checkCount(name: string, value: number, min: number, max: number): void {

@@ -35,21 +35,30 @@ export function serverEventSizeBytes(event: JSONEventData): number {
   return Buffer.byteLength(JSON.stringify(event.data)) + metadata + 2 * event.type.length;
 }
 
+/** How an append's server events are named in a refusal, when the caller knows better than their type. */
+export interface AppendSizeDetail {
+  /** Bytes the server counts for each event, in order, when already known. */
+  sizes?: readonly number[];
+  /** What each event is, e.g. the ledger event a record of one holds. */
+  describe?: (index: number) => string;
+}
+
 /** Refuses, writing nothing, an append the server would refuse for its size. */
-export function checkAppendSize(events: readonly JSONEventData[], limits: ServerSizeLimits): void {
+export function checkAppendSize(events: readonly JSONEventData[], limits: ServerSizeLimits, detail: AppendSizeDetail = {}): void {
   let total = 0;
-  for (const event of events) {
-    const size = serverEventSizeBytes(event);
+  for (const [index, event] of events.entries()) {
+    const size = detail.sizes?.[index] ?? serverEventSizeBytes(event);
     if (size > limits.maxAppendEventSizeBytes) {
+      const what = detail.describe?.(index) ?? `an event of type ${event.type}`;
       throw new RangeError(
-        `an event of type ${event.type} takes ${size} bytes as the server counts them, over its MaxAppendEventSize of ${limits.maxAppendEventSizeBytes}: make the event smaller, or raise MaxAppendEventSize on the server and maxAppendEventSize here`,
+        `${what} takes ${size} bytes as the server counts them, over its MaxAppendEventSize of ${limits.maxAppendEventSizeBytes}: make the event smaller, or raise MaxAppendEventSize on the server and maxAppendEventSize here`,
       );
     }
     total += size;
   }
   if (total > limits.maxAppendSizeBytes) {
     throw new RangeError(
-      `the append of ${events.length} events takes ${total} bytes as the server counts them (data + metadata + 2 x type length), over its MaxAppendSize of ${limits.maxAppendSizeBytes}: send fewer events per append, or raise MaxAppendSize on the server and maxAppendSize here (the connection string's maxAppendSize=<bytes>)`,
+      `the append of ${events.length} server events takes ${total} bytes as the server counts them (data + metadata + 2 x type length), over its MaxAppendSize of ${limits.maxAppendSizeBytes}: send fewer events per append, or raise MaxAppendSize on the server and maxAppendSize here (the connection string's maxAppendSize=<bytes>)`,
     );
   }
 }

@@ -1,10 +1,10 @@
 import { START } from '@eventstore/db-client';
 import type { EventStoreDBClient, ResolvedEvent, StreamSubscription } from '@eventstore/db-client';
 import { checkContiguous, SubscriptionLifecycle, subscriptionPageEventsMax } from '@compute-ledger/ledger';
-import type { SubscribeOptions, Subscription } from '@compute-ledger/ledger';
-import { fromLogEvent, toSafeNumber } from './log-codec.js';
+import type { RecordedEvent, SubscribeOptions, Subscription } from '@compute-ledger/ledger';
+import { fromServerEvent } from './log-codec.js';
 import type { StreamNames } from './log-codec.js';
-import type { EsdbReader } from './reader.js';
+import type { EsdbReader, Folded } from './reader.js';
 import { backoff, isFinalSubscriptionError } from './retry.js';
 
 /**
@@ -22,10 +22,12 @@ const subscriptionBufferEventsMax = 4 * subscriptionPageEventsMax;
 export const resubscribeWindowMs = 60_000;
 
 /**
- * A catch-up subscription on the log stream: the server sends the events after the checkpoint
- * (exclusive, as the port's `afterPosition` is), then every new one, in one ordered stream, so
- * catching up and going live cannot skip or repeat an event. Events are taken in batches of
- * whatever has arrived, and the next batch waits for the handler's promise.
+ * A catch-up subscription on the log stream: the server sends the records after the one before
+ * the checkpoint's (found through the writer's fold; events up to the checkpoint, exclusive as
+ * the port's `afterPosition` is, are dropped), then every new one, in one ordered stream, so
+ * catching up and going live cannot skip or repeat an event. Records are unpacked as they
+ * arrive; events are taken in batches of whatever has arrived, and the next batch waits for
+ * the handler's promise.
  *
  * "Caught up" is decided here, against the head the log had when subscribe was called, rather
  * than taken from the server's caught-up message, which servers before 23.10 do not send and
@@ -41,12 +43,14 @@ export class EsdbSubscription implements Subscription {
   private readonly lifecycle: SubscriptionLifecycle;
   private closed = false;
   private source: StreamSubscription | undefined;
-  private readonly buffer: ResolvedEvent[] = [];
+  private readonly buffer: RecordedEvent[] = [];
   private sourceFailure: Error | undefined;
   /** The server ended the source (or it failed in a way a new subscription can get past). */
   private sourceEnded = false;
   /** Position of the last event received from the server. */
   private receivedThrough: number;
+  /** Server revision of the last record received (-1: none), where a new subscription continues. */
+  private receivedRecord = -1;
   /** When the server first ended a subscription since the last event received. */
   private troubleSince: number | undefined;
   private reopenAttempts = 0;
@@ -57,6 +61,7 @@ export class EsdbSubscription implements Subscription {
     private readonly client: EventStoreDBClient,
     private readonly names: StreamNames,
     private readonly reader: EsdbReader,
+    private readonly folded: Folded,
     private readonly options: SubscribeOptions,
     private readonly onStopped: (subscription: EsdbSubscription) => void,
   ) {
@@ -79,7 +84,9 @@ export class EsdbSubscription implements Subscription {
     try {
       const target = await this.reader.headPosition();
       this.lifecycle.reached(checkpoint, target);
-      if (!this.closed) this.source = this.open(afterPosition);
+      // Start after the record before the one that holds the first event to deliver (or before the next record, when none is folded yet).
+      this.receivedRecord = await this.folded((state) => (afterPosition < state.headPosition ? state.recordOf(afterPosition + 1) : state.headRevision + 1) - 1);
+      if (!this.closed) this.source = this.open(this.receivedRecord);
       while (!this.closed) {
         if (this.sourceFailure !== undefined) throw this.sourceFailure;
         const batch = this.take();
@@ -88,11 +95,10 @@ export class EsdbSubscription implements Subscription {
           else await this.waitForEvents();
           continue;
         }
-        const events = batch.map((resolved) => fromLogEvent(resolved, this.names.log).event);
-        checkContiguous(events, checkpoint, 'the ledger log is damaged (run verify)');
+        checkContiguous(batch, checkpoint, 'the ledger log is damaged (run verify)');
         if (this.closed) break;
-        await this.options.onEvents(events);
-        checkpoint = events[events.length - 1]?.position ?? checkpoint;
+        await this.options.onEvents(batch);
+        checkpoint = batch[batch.length - 1]?.position ?? checkpoint;
         this.lifecycle.reached(checkpoint, target);
       }
     } catch (error) {
@@ -104,14 +110,25 @@ export class EsdbSubscription implements Subscription {
     }
   }
 
-  private open(afterPosition: number): StreamSubscription {
-    const fromRevision = afterPosition === -1 ? START : BigInt(afterPosition);
+  /** Subscribes to the records after server revision `afterRecord` (-1: from the first). */
+  private open(afterRecord: number): StreamSubscription {
+    const fromRevision = afterRecord === -1 ? START : BigInt(afterRecord);
     const source = this.client.subscribeToStream(this.names.log, { fromRevision, requiresLeader: true });
     const current = () => source === this.source;
     source.on('data', (resolved: ResolvedEvent) => {
-      if (!current()) return;
-      this.buffer.push(resolved);
-      if (resolved.event !== undefined) this.receivedThrough = toSafeNumber(resolved.event.revision);
+      if (!current() || this.sourceFailure !== undefined) return;
+      try {
+        const record = fromServerEvent(resolved, this.names.log);
+        this.receivedRecord = record.revision;
+        for (const event of record.events) {
+          // Events of the first record at or before the checkpoint were delivered already.
+          if (event.position <= this.receivedThrough) continue;
+          this.buffer.push(event);
+          this.receivedThrough = event.position;
+        }
+      } catch (error) {
+        this.sourceFailure = error instanceof Error ? error : new Error(String(error));
+      }
       this.troubleSince = undefined;
       this.reopenAttempts = 0;
       if (this.buffer.length >= subscriptionBufferEventsMax) source.pause();
@@ -145,11 +162,11 @@ export class EsdbSubscription implements Subscription {
     await backoff(this.reopenAttempts);
     if (this.closed) return;
     this.sourceEnded = false;
-    this.source = this.open(this.receivedThrough);
+    this.source = this.open(this.receivedRecord);
   }
 
   /** Up to a page of what has arrived; resumes the server's stream once there is room again. */
-  private take(): ResolvedEvent[] {
+  private take(): RecordedEvent[] {
     const batch = this.buffer.splice(0, subscriptionPageEventsMax);
     if (this.source?.isPaused() === true && this.buffer.length < subscriptionBufferEventsMax) this.source.resume();
     return batch;
@@ -168,3 +185,4 @@ export class EsdbSubscription implements Subscription {
     });
   }
 }
+

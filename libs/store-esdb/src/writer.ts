@@ -9,20 +9,20 @@ import {
   DuplicateEventIdError,
   findRecordedWrite as findRecordedCopies,
   instantFromDate,
-  readPageEventsMax,
   validateStreamWrite,
 } from '@compute-ledger/ledger';
 import type { AppendResult, EventToAppend, ExpectedRevision, RecordedEvent, StreamWrite } from '@compute-ledger/ledger';
-import { checkServerNames, toLogEventData } from './log-codec.js';
-import type { LogEvent, StreamNames } from './log-codec.js';
+import { checkServerNames, encodeRecords, recordBytesMax } from './log-codec.js';
+import type { LogRecord, StreamNames } from './log-codec.js';
 import { LogState } from './log-state.js';
+import { recordsPerReadMax } from './reader.js';
 import type { EsdbReader } from './reader.js';
 import { appendRetryWindowMs, backoff, isUnknownOutcome, logAppendAttemptsMax } from './retry.js';
 import { checkAppendSize } from './sizes.js';
 import type { ServerSizeLimits } from './sizes.js';
 
-/** Events read per page when the writer folds the log. */
-const foldPageEventsMax = readPageEventsMax;
+/** Records read per page when the writer folds the log. */
+const foldPageRecordsMax = recordsPerReadMax;
 
 interface PreparedEvent extends EventToAppend {
   dataJson: string;
@@ -37,8 +37,8 @@ interface PreparedWrite {
 
 interface Plan {
   results: AppendResult[];
-  /** The log events to append, empty when every write was already recorded. */
-  events: LogEvent[];
+  /** The ledger events to append, in log order, empty when every write was already recorded. */
+  events: RecordedEvent[];
 }
 
 /** How the server answered an append to the log. */
@@ -70,17 +70,18 @@ export class EsdbWriter {
   }
 
   /**
-   * Folds the log to its head (one read when nothing is new), then answers the positions of
-   * the stream's events from `fromRevision`, at most `count`. Behind the appends already asked
-   * for, so a read sees every append acknowledged before it, of any instance.
+   * Folds the log to its head (one read when nothing is new), then answers `look` on the
+   * folded state: where a stream's events are, which record holds a position. Behind the
+   * appends already asked for, so a read sees every append acknowledged before it, of any
+   * instance.
    */
-  streamPositions(streamId: string, fromRevision: number, count: number): Promise<number[]> {
-    const positions = this.queue.then(async () => {
+  folded<T>(look: (state: LogState) => T): Promise<T> {
+    const answer = this.queue.then(async () => {
       await this.catchUp();
-      return this.state.streamPositions(streamId, fromRevision, count);
+      return look(this.state);
     });
-    this.queue = positions.catch(() => undefined);
-    return positions;
+    this.queue = answer.catch(() => undefined);
+    return answer;
   }
 
   /** Resolves when the appends already asked for are done. */
@@ -93,10 +94,10 @@ export class EsdbWriter {
    * retry window runs out. An append whose answer was lost (a timeout, NotLeader, the node going
    * away) is "in doubt": it is neither answered as failed nor sent again blindly (a repeat of a
    * write that is not yet replicated is dropped by the server and times out). The next fold
-   * tells: an in-doubt append's first event carries a hash no other append can carry, so finding
-   * it at its position means it was recorded, and it is answered as written. Each in-doubt
-   * append can only land at the position it expected, so once the log is past it, unmatched, it
-   * never will.
+   * tells: an in-doubt append's first record carries the hash of its first event, which no
+   * other append can carry, so finding it at its server revision means it was recorded, and it
+   * is answered as written. Each in-doubt append can only land at the revision it expected, so
+   * once the log is past it, unmatched, it never will.
    */
   private async writeSerialized(batch: readonly PreparedWrite[]): Promise<AppendResult[]> {
     const started = Date.now();
@@ -112,9 +113,9 @@ export class EsdbWriter {
       const plan = await this.plan(batch);
       if (plan.events.length === 0) return plan.results;
       // Encoded once: the size check counts what is sent.
-      const eventData = plan.events.map(toLogEventData);
-      checkAppendSize(eventData, this.sizeLimits);
-      const outcome = await this.appendToLog(eventData);
+      const encoded = encodeRecords(plan.events, this.state.headRevision + 1, Math.min(recordBytesMax, this.sizeLimits.maxAppendEventSizeBytes));
+      checkAppendSize(encoded.eventData, this.sizeLimits, { sizes: encoded.sizes, describe: (index) => describeRecord(encoded.records[index]) });
+      const outcome = await this.appendToLog(encoded.eventData);
       if (outcome === 'lost_race') {
         lastTrouble = 'another writer appended first';
         continue;
@@ -124,7 +125,7 @@ export class EsdbWriter {
         inDoubt.push(plan);
         continue;
       }
-      for (const logEvent of plan.events) this.state.apply(logEvent);
+      for (const record of encoded.records) this.state.apply(record);
       return plan.results;
     }
   }
@@ -141,12 +142,12 @@ export class EsdbWriter {
   private async catchUp(inDoubt: readonly Plan[] = []): Promise<Plan | undefined> {
     let landed: Plan | undefined;
     for (;;) {
-      const events = await this.reader.readLog(this.state.headPosition + 1, foldPageEventsMax);
-      for (const logEvent of events) {
-        landed ??= inDoubt.find((plan) => plan.events[0]?.event.hash === logEvent.event.hash);
-        this.state.apply(logEvent);
+      const records: LogRecord[] = await this.reader.readRecords(this.state.headRevision + 1, foldPageRecordsMax);
+      for (const record of records) {
+        landed ??= inDoubt.find((plan) => plan.events[0]?.hash === record.events[0]?.hash);
+        this.state.apply(record);
       }
-      if (events.length < foldPageEventsMax) break;
+      if (records.length < foldPageRecordsMax) break;
     }
     return landed;
   }
@@ -160,9 +161,8 @@ export class EsdbWriter {
   private async plan(batch: readonly PreparedWrite[]): Promise<Plan> {
     const recorded = await this.recordedEvents(batch);
     const results: AppendResult[] = [];
-    const events: LogEvent[] = [];
+    const events: RecordedEvent[] = [];
     const heads = new Map<string, number>();
-    const appendStart = this.state.headPosition + 1;
     const recordedAt = this.nextRecordedAt();
     let position = this.state.headPosition;
     let previousHash = this.state.headHash;
@@ -179,7 +179,7 @@ export class EsdbWriter {
         position += 1;
         revision += 1;
         const hash = chainHash(previousHash, { position, streamId, revision, eventId, type, schemaVersion, dataJson, metadataJson, recordedAt });
-        events.push({ event: { position, streamId, revision, eventId, type, schemaVersion, data, metadata: metadata ?? {}, recordedAt, hash }, appendStart });
+        events.push({ position, streamId, revision, eventId, type, schemaVersion, data, metadata: metadata ?? {}, recordedAt, hash });
         previousHash = hash;
       }
       heads.set(streamId, revision);
@@ -188,7 +188,7 @@ export class EsdbWriter {
     return { results, events };
   }
 
-  /** The recorded copies of the batch's ids that are in the log, read in runs of adjacent positions. */
+  /** The recorded copies of the batch's ids that are in the log, read in runs of adjacent records. */
   private async recordedEvents(batch: readonly PreparedWrite[]): Promise<Map<string, RecordedEvent>> {
     const positions = new Set<number>();
     for (const write of batch) {
@@ -197,18 +197,19 @@ export class EsdbWriter {
         if (position !== undefined) positions.add(position);
       }
     }
+    const sorted = [...positions].sort((a, b) => a - b);
     const recorded = new Map<string, RecordedEvent>();
-    for (const event of await this.reader.readPositions([...positions].sort((a, b) => a - b))) recorded.set(event.eventId, event);
+    for (const event of await this.reader.readPositions(sorted, sorted.map((position) => this.state.recordOf(position)))) recorded.set(event.eventId, event);
     return recorded;
   }
 
   /**
    * The server-side half of the protocol: the append is accepted only while the log's last
-   * revision is still the head this writer folded and decided on.
+   * record is still the one this writer folded and decided on.
    */
   private async appendToLog(eventData: JSONEventData[]): Promise<LogAppendOutcome> {
     try {
-      await this.client.appendToStream(this.names.log, eventData, { expectedRevision: serverRevision(this.state.headPosition) });
+      await this.client.appendToStream(this.names.log, eventData, { expectedRevision: serverRevision(this.state.headRevision) });
       return 'written';
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) return 'lost_race';
@@ -252,6 +253,14 @@ function findRecordedWrite(write: PreparedWrite, recorded: ReadonlyMap<string, R
     const found = recorded.get(event.eventId);
     return found === undefined ? undefined : { ...found, dataJson: canonicalJson(found.data) };
   });
+}
+
+/** A record the server would refuse for its size: always one event alone (records are cut below the cap). */
+function describeRecord(record: LogRecord | undefined): string {
+  const events = record?.events ?? [];
+  const [first] = events;
+  if (first === undefined) return 'a record';
+  return events.length === 1 ? `the event ${first.eventId} of type ${first.type} (a record of its own)` : `a record of ${events.length} events from position ${first.position}`;
 }
 
 /** The server's expectation for "the last revision is exactly this one" (-1: no stream yet). */
