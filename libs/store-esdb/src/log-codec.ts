@@ -1,5 +1,5 @@
-import { jsonEvent } from '@eventstore/db-client';
-import type { JSONEventData, ResolvedEvent } from '@eventstore/db-client';
+import { binaryEvent } from '@eventstore/db-client';
+import type { EventData, ResolvedEvent } from '@eventstore/db-client';
 import type { EventMetadata, JsonObject, JsonValue, RecordedEvent } from '@compute-ledger/ledger';
 
 /**
@@ -64,14 +64,6 @@ interface RecordEntry {
   hash: string;
 }
 
-/** A record's data (format 2). */
-interface RecordData {
-  format: number;
-  /** Ledger position of the record's first event; the others follow without holes. */
-  first: number;
-  events: RecordEntry[];
-}
-
 /**
  * One server event of the log, read back: its server revision and the ledger events it
  * carries, in log order (one for a format-1 event).
@@ -83,7 +75,7 @@ export interface LogRecord {
 
 /** Records about to be appended: what is sent, and what it is read back as once written. */
 export interface EncodedRecords {
-  eventData: JSONEventData[];
+  eventData: EventData[];
   records: LogRecord[];
   /** Bytes the server counts for each record (as sizes.ts counts them), in order. */
   sizes: number[];
@@ -118,18 +110,22 @@ export function checkServerNames(streamId: string, type?: string): void {
  */
 export function encodeRecords(events: readonly RecordedEvent[], firstRevision: number, budgetBytes: number): EncodedRecords {
   const encoded: EncodedRecords = { eventData: [], records: [], sizes: [] };
-  let entries: RecordEntry[] = [];
+  let entries: string[] = [];
   let members: RecordedEvent[] = [];
   // Bytes of the record's data so far: `{"format":2,"first":N,"events":[` + entries and commas + `]}`.
   let bytes = 0;
   const close = () => {
     const first = members[0];
     if (first === undefined) return;
-    const data: RecordData = { format: recordFormat, first: first.position, events: entries };
+    // The record's JSON (format 2: {format, first: the ledger position of its first event, the
+    // others following without holes, events}), as JSON.stringify writes it, from the entries
+    // already serialized to count them. Sent as bytes: the client would otherwise serialize the
+    // record again and carry it as base64 text, which its protobuf encoder decodes byte by byte.
+    const text = `{"format":${recordFormat},"first":${first.position},"events":[${entries.join(',')}]}`;
     // The hash of its first event names the record and the whole log before it, so it makes a
     // server event id that only this very append (or a retry of it) can carry; the server's
     // own repeat detection can then never take another writer's record for this one.
-    encoded.eventData.push(jsonEvent({ id: uuidFromHex(first.hash), type: recordType, data: data as unknown as JsonObject }));
+    encoded.eventData.push(binaryEvent({ id: uuidFromHex(first.hash), type: recordType, data: Buffer.from(text, 'utf8') }));
     encoded.records.push({ revision: firstRevision + encoded.records.length, events: members });
     encoded.sizes.push(bytes + 2 * recordType.length);
     entries = [];
@@ -148,10 +144,11 @@ export function encodeRecords(events: readonly RecordedEvent[], firstRevision: n
       recordedAt: event.recordedAt,
       hash: event.hash,
     };
-    const entryBytes = Buffer.byteLength(JSON.stringify(entry));
+    const entryJson = JSON.stringify(entry);
+    const entryBytes = Buffer.byteLength(entryJson);
     if (members.length > 0 && bytes + 1 + entryBytes > budgetBytes) close();
     bytes += members.length === 0 ? Buffer.byteLength(`{"format":${recordFormat},"first":${event.position},"events":[]}`) + entryBytes : 1 + entryBytes;
-    entries.push(entry);
+    entries.push(entryJson);
     members.push(event);
   }
   close();
@@ -168,8 +165,8 @@ export function fromServerEvent(resolved: ResolvedEvent, logStream: string): Log
   const revision = toSafeNumber(recorded.revision);
   const where = `the event at revision ${revision} of ${logStream}`;
   if (recorded.streamId !== logStream) throw new Error(`${where} is read from ${recorded.streamId}, not the log`);
+  if (recorded.type === recordType) return { revision, events: fromRecordData(recordDataOf(recorded.data, where), where) };
   if (!recorded.isJson || !isObject(recorded.data)) throw new Error(`${where} has no JSON object as its data`);
-  if (recorded.type === recordType) return { revision, events: fromRecordData(recorded.data, where) };
   const metadata = recorded.metadata;
   const envelope = isObject(metadata) ? metadata['ledger'] : undefined;
   const callerMetadata = isObject(metadata) ? metadata['metadata'] : undefined;
@@ -189,6 +186,20 @@ export function fromServerEvent(resolved: ResolvedEvent, logStream: string): Log
     hash: envelope.hash,
   };
   return { revision, events: [event] };
+}
+
+/** A record's data: JSON text as bytes (as the writer sends it), or a JSON object. */
+function recordDataOf(data: unknown, where: string): { [key: string]: JsonValue } {
+  let parsed: unknown = data;
+  if (data instanceof Uint8Array) {
+    try {
+      parsed = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+    } catch {
+      throw new Error(`${where} is a ledger record whose data is not JSON`);
+    }
+  }
+  if (!isObject(parsed)) throw new Error(`${where} has no JSON object as its data`);
+  return parsed;
 }
 
 function fromRecordData(data: { [key: string]: JsonValue }, where: string): RecordedEvent[] {

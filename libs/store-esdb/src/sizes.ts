@@ -1,4 +1,4 @@
-import type { JSONEventData } from '@eventstore/db-client';
+import type { EventData } from '@eventstore/db-client';
 
 /**
  * The server's size limits, checked before an append so that an append too large is refused
@@ -29,10 +29,13 @@ export const defaultServerSizeLimits: ServerSizeLimits = {
   maxAppendEventSizeBytes: defaultMaxAppendEventSizeBytes,
 };
 
-/** Bytes the server counts for one event, serialized as the client sends it (JSON.stringify). */
-export function serverEventSizeBytes(event: JSONEventData): number {
-  const metadata = event.metadata === undefined ? 0 : Buffer.byteLength(JSON.stringify(event.metadata));
-  return Buffer.byteLength(JSON.stringify(event.data)) + metadata + 2 * event.type.length;
+/** Bytes the server counts for one event, as the client sends it (bytes as they are, JSON as JSON.stringify writes it). */
+export function serverEventSizeBytes(event: EventData): number {
+  return byteLengthOf(event.data) + (event.metadata === undefined ? 0 : byteLengthOf(event.metadata)) + 2 * event.type.length;
+}
+
+function byteLengthOf(value: unknown): number {
+  return value instanceof Uint8Array ? value.byteLength : Buffer.byteLength(JSON.stringify(value));
 }
 
 /** How an append's server events are named in a refusal, when the caller knows better than their type. */
@@ -44,7 +47,7 @@ export interface AppendSizeDetail {
 }
 
 /** Refuses, writing nothing, an append the server would refuse for its size. */
-export function checkAppendSize(events: readonly JSONEventData[], limits: ServerSizeLimits, detail: AppendSizeDetail = {}): void {
+export function checkAppendSize(events: readonly EventData[], limits: ServerSizeLimits, detail: AppendSizeDetail = {}): void {
   let total = 0;
   for (const [index, event] of events.entries()) {
     const size = detail.sizes?.[index] ?? serverEventSizeBytes(event);

@@ -1,5 +1,5 @@
 import { MaxAppendSizeExceededError, NO_STREAM, UnknownError, WrongExpectedVersionError } from '@eventstore/db-client';
-import type { AppendExpectedRevision, EventStoreDBClient, JSONEventData } from '@eventstore/db-client';
+import type { AppendExpectedRevision, EventData, EventStoreDBClient } from '@eventstore/db-client';
 import {
   appendEventsMax,
   appendManyWritesMax,
@@ -207,7 +207,7 @@ export class EsdbWriter {
    * The server-side half of the protocol: the append is accepted only while the log's last
    * record is still the one this writer folded and decided on.
    */
-  private async appendToLog(eventData: JSONEventData[]): Promise<LogAppendOutcome> {
+  private async appendToLog(eventData: EventData[]): Promise<LogAppendOutcome> {
     try {
       await this.client.appendToStream(this.names.log, eventData, { expectedRevision: serverRevision(this.state.headRevision) });
       return 'written';
