@@ -1,5 +1,5 @@
 import { currencyMinorDigits, type CurrencyCode, type EventDataOf, type IssueCreditNoteBody, type RecordCreditGrantBody, type RecordPaymentBody } from '@compute-ledger/contracts';
-import { decideBilling, runOf, type BillingCommand, type BillingEvent, type BillingRun, type BillingState } from '../domain/billing/billing.js';
+import { decideBilling, runOf, type BillingCommand, type BillingEvent, type BillingRun, type BillingState, type RunBilling } from '../domain/billing/billing.js';
 import { billingStreamId, leaseStream, tenantStream } from '../domain/streams.js';
 import { planBillingRun } from '../charging/run-plan.js';
 import { assert } from '../shared/assert.js';
@@ -52,13 +52,7 @@ export class BillingCommands {
    * and the run is decided again.
    */
   async runBilling(billingDate: string, context: CommandContext): Promise<Outcome<BillingRunResult>> {
-    const decided = await this.decide(context, async () => {
-      await this.runner.catchUp();
-      const model = this.runner.model;
-      const cutoff = model.position;
-      const plan = () => planBillingRun(model, { billingDate, cutoff, currency: this.currency, minorDigits: this.minorDigits });
-      return { type: 'RunBilling', billingDate, nowMs: this.clock().getTime(), cutoff, plan, currency: this.currency, actor: context.actor, approvalAbove: this.approvalAbove };
-    });
+    const decided = await this.decide(context, () => this.runCommand(billingDate, this.clock().getTime(), context.actor, this.approvalAbove));
     const run = lastOf(decided.events, 'BillingRunCompleted')?.data ?? runOf(decided.state, billingDate);
     assert(run !== null, `the billing run of ${billingDate} exists once decided`);
     return { outcome: decided.outcome, result: run };
@@ -72,14 +66,11 @@ export class BillingCommands {
    */
   async previewBilling(billingDate: string): Promise<BillingPreview> {
     const { state } = await this.streams.billing.load(billingStreamId);
-    await this.runner.catchUp();
-    const model = this.runner.model;
-    const cutoff = model.position;
-    const plan = () => planBillingRun(model, { billingDate, cutoff, currency: this.currency, minorDigits: this.minorDigits });
-    // Decided as if now were after the billing date: a preview may look at a month still to come.
-    const events = decideBilling({ type: 'RunBilling', billingDate, nowMs: Number.MAX_SAFE_INTEGER, cutoff, plan, currency: this.currency, actor: 'preview', approvalAbove: null }, state);
-    const documents = events.flatMap((event) => (event.type === 'InvoiceIssued' ? [event.data] : []));
-    return { billingDate, cutoffPosition: cutoff, documents: documents.map(({ invoiceId: _invoiceId, ...document }) => ({ number: null, ...document })) };
+    // Decided as if now were after the billing date (a preview may look at a month still to
+    // come), with no draft: every document it would issue is shown, unnumbered.
+    const command = await this.runCommand(billingDate, Number.MAX_SAFE_INTEGER, 'preview', null);
+    const documents = decideBilling(command, state).flatMap((event) => (event.type === 'InvoiceIssued' ? [event.data] : []));
+    return { billingDate, cutoffPosition: command.cutoff, documents: documents.map(({ invoiceId: _invoiceId, ...document }) => ({ number: null, ...document })) };
   }
 
   /** Records a credit grant and, for a prepaid one, its invoice with the next INV number (DOMAIN.md, "Credit grants"). */
@@ -106,7 +97,7 @@ export class BillingCommands {
   /** Approves a draft of a run (four eyes: never by the actor who ran it), issuing it with the next number of its series. */
   async approveDraft(draftId: string, context: CommandContext): Promise<Outcome<{ invoiceId: string }>> {
     const decided = await this.decide(context, async () => ({ type: 'ApproveDraft', draftId, actor: context.actor, nowMs: this.clock().getTime() }));
-    const invoiceId = decided.state.drafts.get(draftId)?.approved?.invoiceId ?? lastOf(decided.events, 'DraftApproved')?.data.invoiceId;
+    const invoiceId = lastOf(decided.events, 'DraftApproved')?.data.invoiceId ?? decided.state.drafts.get(draftId)?.approved?.invoiceId;
     assert(invoiceId !== undefined, `draft ${draftId} is issued once approved`);
     return { outcome: decided.outcome, result: { invoiceId } };
   }
@@ -135,6 +126,19 @@ export class BillingCommands {
     const note = lastOf(decided.events, 'CreditNoteIssued')?.data ?? decided.state.creditNotes.get(body.creditNoteId);
     assert(note !== undefined, `credit note ${body.creditNoteId} exists once decided`);
     return { outcome: decided.outcome, result: note };
+  }
+
+  /**
+   * The run for `billingDate` as a command: the model caught up (after the billing stream was
+   * loaded), its position as the cut-off, and the plan charging computes there, asked for only
+   * when the decider finds the run due. The one build of a run, for the run and its preview.
+   */
+  private async runCommand(billingDate: string, nowMs: number, actor: string, approvalAbove: string | null): Promise<RunBilling> {
+    await this.runner.catchUp();
+    const model = this.runner.model;
+    const cutoff = model.position;
+    const plan = () => planBillingRun(model, { billingDate, cutoff, currency: this.currency, minorDigits: this.minorDigits });
+    return { type: 'RunBilling', billingDate, nowMs, cutoff, plan, currency: this.currency, actor, approvalAbove };
   }
 
   /**
