@@ -200,7 +200,7 @@ export class Webhooks {
     if (delivery === undefined) throw new NotFoundError(`webhook endpoint ${endpointId} has no delivery ${deliveryId}`);
     if (delivery.status === 'delivered') {
       const [event] = await this.options.ledger.store.readAll({ fromPosition: delivery.position, limit: 1 });
-      const message = event === undefined ? undefined : (await webhookMessagesOf(this.options.ledger, event)).find((candidate) => candidate.deliveryId === deliveryId);
+      const message = event === undefined ? undefined : (await webhookMessagesOf(this.options.ledger, event, new Set(record.events))).find((candidate) => candidate.deliveryId === deliveryId);
       if (event === undefined || message === undefined) throw new NotFoundError(`delivery ${deliveryId} names no event of the log`);
       const outcome = await this.attempt(record, event, message, new AbortController().signal);
       this.noteAttempt(state, delivery, outcome);
@@ -357,7 +357,7 @@ export class Webhooks {
     let passed = from;
     for (const event of events) {
       const within = state.deliveredWithin?.position === event.position ? state.deliveredWithin.deliveryIds : [];
-      const pending = (await webhookMessagesOf(this.options.ledger, event)).filter((message) => subscribed.has(message.type) && !within.includes(message.deliveryId));
+      const pending = (await webhookMessagesOf(this.options.ledger, event, subscribed)).filter((message) => !within.includes(message.deliveryId));
       const message = pending[0];
       if (message !== undefined) {
         next = { event, message, last: pending.length === 1 };
@@ -502,14 +502,15 @@ export interface WebhookMessage {
 }
 
 /**
- * The messages a log event carries, in order: its own (webhookTypeOf), then one
- * `credit_grant.expired` per grant whose expiry it made final (a billing run past the expiry,
- * or a grant recorded already expired), with `:expired:<grantId>` after the event id.
+ * The messages a log event carries to an endpoint subscribed to `subscribed`, in order: its own
+ * (webhookTypeOf), then one `credit_grant.expired` per grant whose expiry it made final (a
+ * billing run past the expiry, or a grant recorded already expired), with `:expired:<grantId>`
+ * after the event id. Expiries are looked for only for an endpoint that wants them.
  */
-export async function webhookMessagesOf(ledger: Ledger, event: RecordedEvent): Promise<WebhookMessage[]> {
+export async function webhookMessagesOf(ledger: Ledger, event: RecordedEvent, subscribed: ReadonlySet<WebhookEventType>): Promise<WebhookMessage[]> {
   const type = webhookTypeOf(event);
-  const messages: WebhookMessage[] = type === null ? [] : [{ deliveryId: event.eventId, type }];
-  if (event.type !== 'BillingRunCompleted' && event.type !== 'CreditGranted') return messages;
+  const messages: WebhookMessage[] = type === null || !subscribed.has(type) ? [] : [{ deliveryId: event.eventId, type }];
+  if (!subscribed.has('credit_grant.expired') || (event.type !== 'BillingRunCompleted' && event.type !== 'CreditGranted')) return messages;
   await ledger.runner.catchUp();
   for (const expiry of expiriesMadeFinalAt(ledger.runner.model, event.position)) {
     messages.push({ deliveryId: `${event.eventId}:expired:${expiry.grantId}`, type: 'credit_grant.expired', grantId: expiry.grantId });
