@@ -13,6 +13,26 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const testLimits = { deliveryTimeoutMs: 300, retryDelayBaseMs: 20, retryDelayMaxMs: 120, retryWindowMs: 60_000, idlePollMs: 50 };
 const arrivalTimeoutMs = 15_000;
 
+/**
+ * A ledger whose webhooks may reach the hosts `allow` names, with a receiver on loopback; both
+ * started before the describe's tests and closed after them.
+ */
+function withReceiver(allow: (receiver: Receiver) => string, limits: typeof testLimits): { api: ApiHarness; receiver: Receiver } {
+  const fixture = {} as { api: ApiHarness; receiver: Receiver };
+  beforeAll(async () => {
+    const receiver = await startReceiver();
+    fixture.receiver = receiver;
+    fixture.api = await startHarness('2025-10-20T12:00:00Z', {
+      webhooks: (ledger, directory) => new Webhooks({ ledger, dataDir: directory, policy: new WebhookUrlPolicy(parseWebhookAllowList(allow(receiver))), limits }),
+    });
+  });
+  afterAll(async () => {
+    await fixture.api?.close();
+    await fixture.receiver?.close();
+  });
+  return fixture;
+}
+
 describe('webhooks: signed, in order, at least once', () => {
   let api: ApiHarness;
   let receiver: Receiver;
@@ -182,22 +202,10 @@ describe('webhooks: signed, in order, at least once', () => {
 });
 
 describe('webhooks: retries run out, then an operator retries', () => {
-  let api: ApiHarness;
-  let receiver: Receiver;
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-    api = await startHarness('2025-10-20T12:00:00Z', {
-      webhooks: (ledger, directory) =>
-        new Webhooks({ ledger, dataDir: directory, policy: new WebhookUrlPolicy(parseWebhookAllowList(`127.0.0.1:${receiver.port}`)), limits: { ...testLimits, retryWindowMs: 250 } }),
-    });
-  });
-  afterAll(async () => {
-    await api?.close();
-    await receiver?.close();
-  });
+  const fixture = withReceiver((receiver) => `127.0.0.1:${receiver.port}`, { ...testLimits, retryWindowMs: 250 });
 
   it('marks the endpoint failing, then delivers on retry', async () => {
+    const { api, receiver } = fixture;
     expect((await api.post('/v1/webhooks', 'admin', { endpointId: 'crm', url: `${receiver.url}/in`, events: ['billing_run.completed'] })).status).toBe(201);
     receiver.mode = 'error';
     await recordContracts(api);
@@ -222,21 +230,10 @@ describe('webhooks: retries run out, then an operator retries', () => {
 });
 
 describe('webhooks: a closed period', () => {
-  let api: ApiHarness;
-  let receiver: Receiver;
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-    api = await startHarness('2025-10-20T12:00:00Z', {
-      webhooks: (ledger, directory) => new Webhooks({ ledger, dataDir: directory, policy: new WebhookUrlPolicy(parseWebhookAllowList('127.0.0.1')), limits: testLimits }),
-    });
-  });
-  afterAll(async () => {
-    await api?.close();
-    await receiver?.close();
-  });
+  const fixture = withReceiver(() => '127.0.0.1', testLimits);
 
   it('delivers period.closed with the seal, the same body as GET /v1/periods/{month} at the close', async () => {
+    const { api, receiver } = fixture;
     const registered = await api.post<Json>('/v1/webhooks', 'admin', { endpointId: 'books', url: `${receiver.url}/books`, events: ['period.closed'] });
     expect(registered.status).toBe(201);
     await recordContracts(api);
@@ -263,25 +260,13 @@ describe('webhooks: a closed period', () => {
 });
 
 describe('webhooks: credit expiries, once a billing run makes them final', () => {
-  let api: ApiHarness;
-  let receiver: Receiver;
-  let secret: string;
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-    api = await startHarness('2025-10-20T12:00:00Z', {
-      webhooks: (ledger, directory) => new Webhooks({ ledger, dataDir: directory, policy: new WebhookUrlPolicy(parseWebhookAllowList('127.0.0.1')), limits: testLimits }),
-    });
-  });
-  afterAll(async () => {
-    await api?.close();
-    await receiver?.close();
-  });
+  const fixture = withReceiver(() => '127.0.0.1', testLimits);
 
   it('delivers credit_grant.expired for what a run left of a grant, and for a grant recorded already expired', async () => {
+    const { api, receiver } = fixture;
     const registered = await api.post<Json>('/v1/webhooks', 'admin', { endpointId: 'crm', url: `${receiver.url}/credits`, events: ['credit_grant.expired', 'billing_run.completed'] });
     expect(registered.status).toBe(201);
-    secret = registered.body['secret'];
+    const secret: string = registered.body['secret'];
     await recordContracts(api);
     // Promotional credit for termination fees only: the worked example has none, so none is drawn.
     const unused = { grantId: 'P-UNUSED', tenantId: tenant.tenantId, kind: 'promotional', amount: '100.00', effectiveAt: '2025-11-01T00:00:00Z', expiresAt: '2025-11-15T00:00:00Z', appliesTo: ['termination_fee'] };
