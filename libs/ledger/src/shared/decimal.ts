@@ -99,11 +99,8 @@ const shortDecimalPattern = /^[0-9]{1,9}(\.[0-9]{1,6})?$/;
  */
 export function toMicros(value: string): bigint {
   // Most quantities are short: their millionths fit a safe integer, and one BigInt is made.
-  if (shortDecimalPattern.test(value)) {
-    const dot = value.indexOf('.');
-    if (dot < 0) return BigInt(Number(value) * 1_000_000);
-    return BigInt(Number(value.slice(0, dot)) * 1_000_000 + Number(value.slice(dot + 1).padEnd(microDigits, '0')));
-  }
+  const short = shortMicros(value);
+  if (short !== null) return BigInt(short);
   const negative = value.startsWith('-');
   const digits = negative ? value.slice(1) : value;
   const dot = digits.indexOf('.');
@@ -112,6 +109,18 @@ export function toMicros(value: string): bigint {
   if (fraction.length > microDigits) throw new RangeError(`${value} has more than ${microDigits} fractional digits`);
   const micros = BigInt(whole === '' ? '0' : whole) * microScale + BigInt(fraction.padEnd(microDigits, '0') || '0');
   return negative ? -micros : micros;
+}
+
+/**
+ * The millionths of a short non-negative decimal (at most 9 whole and 6 fractional digits) as a
+ * JS number, exact because it stays below 10^15; null for any other text, which the caller
+ * handles with a Decimal. The hot path of ingest compares readings in these integers.
+ */
+export function shortMicros(value: string): number | null {
+  if (!shortDecimalPattern.test(value)) return null;
+  const dot = value.indexOf('.');
+  if (dot < 0) return Number(value) * 1_000_000;
+  return Number(value.slice(0, dot)) * 1_000_000 + Number(value.slice(dot + 1).padEnd(microDigits, '0'));
 }
 
 export function fromMicros(micros: bigint): Decimal {

@@ -1,12 +1,12 @@
 import type { CorrectUsageBody, LedgerEvent, LedgerEventOf, UsageRecordBody } from '@compute-ledger/contracts';
 import { decimalFractionDigitsMax } from '@compute-ledger/contracts';
 import { assert } from '../../shared/assert.js';
-import { formatQuantity, shownQuantity, type Decimal } from '../../shared/decimal.js';
+import { formatQuantity, shortMicros, shownQuantity, type Decimal } from '../../shared/decimal.js';
 import { msPerHour, toInstant, toMs } from '../../shared/time.js';
 import { unreachable, type Decider } from '../decider.js';
 import { ConflictError, NotFoundError, RuleViolationError, UsageBatchRefusedError, ValidationError, type RecordError } from '../errors.js';
 import type { LeaseState } from '../lease/lease-state.js';
-import { allocatedGpuMs, type AllocationInterval } from '../site/capacity.js';
+import { allocatedGpuMs, allocatedGpuMsIfSafe, type AllocationInterval } from '../site/capacity.js';
 import { fingerprintJson, formatInterval, canonicalInstant, normalizeQuantity, parseDecimal } from '../values.js';
 
 /**
@@ -129,9 +129,24 @@ function refusalOf(record: UsageRecordBody, context: UsageLeaseContext, startMs:
     const note = lease.termination === null ? '' : `; the lease was terminated at ${toInstant(lease.termination.effectiveAtMs)}`;
     return `period ${formatInterval(startMs, endMs)} is not inside lease ${lease.leaseId}'s term ${formatInterval(lease.startsAtMs, lease.endsAtMs)}${note}`;
   }
+  if (withinBoundExactly(record.gpuHours, context, startMs, endMs)) return null;
   const gpuHours = parseGpuHours(record.gpuHours);
   if (typeof gpuHours === 'string') return gpuHours;
   return boundMessage(gpuHours, context, lease.leaseId, startMs, endMs, 'gpuHours');
+}
+
+/**
+ * The common case of the bound, in safe integers and without a Decimal: a short plain decimal
+ * of GPU-hours (at most 6 fractional digits, no leading zero) against the GPU-milliseconds
+ * allocated, as gpuHours x 3,600,000 <= allocatedMs, that is micros x 36 <= allocatedMs x 10.
+ * False means "not decided here": the exact Decimal path answers, with its message.
+ */
+function withinBoundExactly(gpuHours: string, context: UsageLeaseContext, startMs: number, endMs: number): boolean {
+  if (gpuHours.length > 1 && gpuHours.charCodeAt(0) === 0x30 && gpuHours.charCodeAt(1) !== 0x2e) return false;
+  const micros = shortMicros(gpuHours);
+  if (micros === null || !Number.isSafeInteger(micros * 36)) return false;
+  const allocatedMs = allocatedGpuMsIfSafe(context.allocations, startMs, endMs);
+  return allocatedMs !== null && Number.isSafeInteger(allocatedMs * 10) && micros * 36 <= allocatedMs * 10;
 }
 
 /**

@@ -55,18 +55,31 @@ export function peakLoad(allocations: Iterable<AllocationInterval>, fromMs: numb
  * because an hour is 3,600,000 ms and a division by it need not terminate.
  */
 export function allocatedGpuMs(allocations: Iterable<AllocationInterval>, startMs: number, endMs: number): Decimal {
-  // Products and sums are kept in a JS number while they are safe integers (so exact), which is
-  // almost always; only what would pass 2^53 goes through Decimal. This runs for every reading.
-  let exactGpuMs = 0;
-  let largeGpuMs = ZERO;
+  const exact = allocatedGpuMsIfSafe(allocations, startMs, endMs);
+  if (exact !== null) return new Decimal(exact);
+  let total = ZERO;
+  for (const allocation of allocations) {
+    const heldMs = overlapMs(allocation.startsAtMs, allocation.endsAtMs ?? Number.POSITIVE_INFINITY, startMs, endMs);
+    if (heldMs > 0) total = total.plus(new Decimal(heldMs).times(allocation.gpuCount));
+  }
+  return total;
+}
+
+/**
+ * The same GPU-milliseconds as a JS number when every product and the sum are safe integers
+ * (so exact), which is almost always; null when they would pass 2^53. This runs for every
+ * reading, and a number costs no allocation.
+ */
+export function allocatedGpuMsIfSafe(allocations: Iterable<AllocationInterval>, startMs: number, endMs: number): number | null {
+  let total = 0;
   for (const allocation of allocations) {
     const heldMs = overlapMs(allocation.startsAtMs, allocation.endsAtMs ?? Number.POSITIVE_INFINITY, startMs, endMs);
     if (heldMs <= 0) continue;
     const gpuMs = heldMs * allocation.gpuCount;
-    if (Number.isSafeInteger(gpuMs) && Number.isSafeInteger(exactGpuMs + gpuMs)) exactGpuMs += gpuMs;
-    else largeGpuMs = largeGpuMs.plus(new Decimal(heldMs).times(allocation.gpuCount));
+    if (!Number.isSafeInteger(gpuMs) || !Number.isSafeInteger(total + gpuMs)) return null;
+    total += gpuMs;
   }
-  return largeGpuMs.plus(exactGpuMs);
+  return total;
 }
 
 /**
