@@ -68,9 +68,10 @@ export interface SoakReport {
   /**
    * Requests answered per second in the run's first and last windows (a minute, or a fifth of a
    * shorter run): every request, and the reports alone (the GETs), the one kind that runs at
-   * both ends. The last window is the quiet phase, reports only, when the quiet phase is as long.
+   * both ends. The last window is the quiet phase, reports only, when the quiet phase is as long,
+   * so `lastMixed` is the window that ends where the quiet phase starts.
    */
-  rate: { windowSeconds: number; first: number; last: number; reportsFirst: number; reportsLast: number };
+  rate: { windowSeconds: number; first: number; last: number; lastMixed: number; reportsFirst: number; reportsLast: number };
   /**
    * RSS in MiB: at the start, the peak of the mixed phase, the peak of the quiet phase, at the
    * end; and at the end of the first window (the last sample before it) with the peak after it.
@@ -143,7 +144,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       failures: traffic.failures,
       latencyMs: traffic.latencies(),
       overallLatencyMs: traffic.overallLatency(),
-      rate: traffic.rates(windowMs, options.durationMs),
+      rate: traffic.rates(windowMs, options.durationMs, quietFromMs),
       rss: {
         startMiB: mib(samples[0]!.rss),
         mixedPeakMiB: mib(Math.max(...samples.filter((sample) => sample.atMs < quietFromMs).map((sample) => sample.rss))),
@@ -257,14 +258,15 @@ class Traffic {
     return latencyOf([...this.timings.values()].flat());
   }
 
-  /** Answers per second in the first `windowMs` of the traffic and in the last `windowMs` before `durationMs`. */
-  rates(windowMs: number, durationMs: number): SoakReport['rate'] {
+  /** Answers per second in the first `windowMs` of the traffic and in the last `windowMs` before `durationMs`, and before `quietFromMs`. */
+  rates(windowMs: number, durationMs: number, quietFromMs: number): SoakReport['rate'] {
     const perSecond = (answers: readonly number[], fromMs: number) => Math.round((answers.filter((atMs) => atMs >= fromMs && atMs < fromMs + windowMs).length * 10_000) / windowMs) / 10;
     const lastFromMs = durationMs - windowMs;
     return {
       windowSeconds: windowMs / 1000,
       first: perSecond(this.answeredAtMs, 0),
       last: perSecond(this.answeredAtMs, lastFromMs),
+      lastMixed: perSecond(this.answeredAtMs, Math.max(0, quietFromMs - windowMs)),
       reportsFirst: perSecond(this.reportAnsweredAtMs, 0),
       reportsLast: perSecond(this.reportAnsweredAtMs, lastFromMs),
     };
@@ -406,7 +408,7 @@ export function formatReport(report: SoakReport): string {
   return [
     `soak: ${report.seconds} s, ${report.requests} requests (${report.requestsPerSecond} requests/s), ${report.readings} readings ingested (${report.readingsPerSecond} readings/s while ingesting)`,
     `      ${report.reports} reports, ${report.billingRuns} billing runs, ${report.payments} payments, ${report.failures.length} failures`,
-    `      requests/s in the first ${report.rate.windowSeconds} s ${report.rate.first}, in the last ${report.rate.last}; reports alone ${report.rate.reportsFirst}, then ${report.rate.reportsLast}`,
+    `      requests/s in the first ${report.rate.windowSeconds} s ${report.rate.first}, in the last ${report.rate.last} (of mixed traffic ${report.rate.lastMixed}); reports alone ${report.rate.reportsFirst}, then ${report.rate.reportsLast}`,
     `      RSS ${report.rss.startMiB} MiB at start, peak ${report.rss.mixedPeakMiB} MiB under mixed traffic, peak ${report.rss.quietPeakMiB} MiB under reports only, ${report.rss.endMiB} MiB at the end`,
     `      RSS ${report.rss.firstWindowMiB} MiB after the first ${report.rate.windowSeconds} s, peak ${report.rss.afterFirstWindowPeakMiB} MiB after them`,
     `      heap floor in the quiet phase: ${report.heapFloorMiB.quietFirstHalf} MiB, then ${report.heapFloorMiB.quietSecondHalf} MiB`,
