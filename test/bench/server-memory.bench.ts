@@ -65,8 +65,8 @@ export const serverMemoryBenchmark: BenchmarkModule = {
       const large = await serverHolding(mode, directory, sizes.leases, sizes.largeHoursPerLease);
       const rssOf = (held: Held) => held.memory.rss / mebibyte;
       const count = (held: Held) => `${held.readings.toLocaleString('en-US')} readings (${held.events.toLocaleString('en-US')} events)`;
-      const smallRss = figure({ benchmark, case: `RSS after GC, ${sizes.leases} leases, ${count(small)}`, unit: 'MiB', samples: [rssOf(small)] });
-      const largeRss = figure({ benchmark, case: `RSS after GC, ${sizes.leases} leases, ${count(large)}`, unit: 'MiB', samples: [rssOf(large)], baseline: { name: `${small.readings.toLocaleString('en-US')} readings`, samples: [rssOf(small)] } });
+      const smallRss = figure({ benchmark, case: `RSS after GC, ${sizes.leases.toLocaleString('en-US')} leases, ${count(small)}`, unit: 'MiB', samples: [rssOf(small)] });
+      const largeRss = figure({ benchmark, case: `RSS after GC, ${sizes.leases.toLocaleString('en-US')} leases, ${count(large)}`, unit: 'MiB', samples: [rssOf(large)], baseline: { name: `${small.readings.toLocaleString('en-US')} readings`, samples: [rssOf(small)] } });
       const parts = (held: Held) => [
         figure({ benchmark, case: `heap used after GC, ${count(held)}`, unit: 'MiB', samples: [held.memory.heapUsed / mebibyte] }),
         figure({ benchmark, case: `outside the heap after GC (external, buffers included), ${count(held)}`, unit: 'MiB', samples: [held.memory.external / mebibyte] }),
