@@ -42,8 +42,8 @@ export interface ServerOptions {
 
 /**
  * Starts `ledger serve` on `directory`, runs `work` with a client of it, then stops it with
- * SIGTERM (the server saves its checkpoint and chain anchor). Its start is not part of any
- * measurement: `work` takes its own times.
+ * SIGTERM (the server saves its checkpoint and chain anchor), or SIGKILL with `stop: 'discard'`.
+ * Its start is not part of any measurement: `work` takes its own times.
  */
 export async function withServer<T>(directory: string, work: (client: Client, server: LedgerServer) => Promise<T>, options: ServerOptions = {}): Promise<T> {
   ensureBuilt();
