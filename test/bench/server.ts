@@ -30,14 +30,24 @@ export function ensureBuilt(): void {
 /** pino's error and fatal levels, as they appear in its JSON lines. */
 const errorLogPattern = /"level":(?:50|60)\b/;
 
+export interface ServerOptions {
+  /** More environment for the server process (NODE_OPTIONS, LEDGER_*). */
+  env?: Record<string, string>;
+  /**
+   * `discard`: SIGKILL after the work, for a ledger directory thrown away afterwards, so that
+   * no checkpoint of a large model is written for nothing. Default `graceful` (SIGTERM).
+   */
+  stop?: 'graceful' | 'discard';
+}
+
 /**
  * Starts `ledger serve` on `directory`, runs `work` with a client of it, then stops it with
- * SIGTERM (the server saves its checkpoint and chain anchor). Its start is not part of any
- * measurement: `work` takes its own times.
+ * SIGTERM (the server saves its checkpoint and chain anchor), or SIGKILL with `stop: 'discard'`.
+ * Its start is not part of any measurement: `work` takes its own times.
  */
-export async function withServer<T>(directory: string, work: (client: Client, server: LedgerServer) => Promise<T>): Promise<T> {
+export async function withServer<T>(directory: string, work: (client: Client, server: LedgerServer) => Promise<T>, options: ServerOptions = {}): Promise<T> {
   ensureBuilt();
-  const server = await startServer({ directory, startTimeoutMs: serverStartTimeoutMs });
+  const server = await startServer({ directory, startTimeoutMs: serverStartTimeoutMs, ...(options.env === undefined ? {} : { env: options.env }) });
   let result: T;
   try {
     result = await work(new Client(server.url), server);
@@ -45,8 +55,12 @@ export async function withServer<T>(directory: string, work: (client: Client, se
     await server.kill();
     throw error;
   }
-  const exit = await server.stop();
-  if (exit.code !== 0) throw new Error(`ledger serve stopped with ${exit.code ?? exit.signal}:\n${tail(server.output())}`);
+  if (options.stop === 'discard') {
+    await server.kill();
+  } else {
+    const exit = await server.stop();
+    if (exit.code !== 0) throw new Error(`ledger serve stopped with ${exit.code ?? exit.signal}:\n${tail(server.output())}`);
+  }
   if (errorLogPattern.test(server.output())) throw new Error(`ledger serve logged errors:\n${tail(server.output())}`);
   return result;
 }

@@ -15,7 +15,8 @@ import { serverEnv, startServer, temporaryDirectory, type KeyName } from './supp
  *   npm run soak                                    5 minutes (the full form)
  *   npx tsx test/reliability/soak-run.ts --seconds 60
  *
- * test/reliability/soak.e2e.spec.ts runs the short form in `npm test`.
+ * test/reliability/soak.e2e.spec.ts runs the short form in `npm test`; test/bench/soak.bench.ts
+ * puts the full form's figures in the benchmark table.
  */
 
 export interface SoakOptions {
@@ -60,9 +61,22 @@ export interface SoakReport {
   payments: number;
   /** Answers that were not 2xx, and requests that failed outright: both must be empty. */
   failures: string[];
-  latencyMs: Record<string, { p50: number; p99: number; count: number }>;
-  /** RSS in MiB: at the start, the peak of the mixed phase, the peak of the quiet phase, and at the end. */
-  rss: { startMiB: number; mixedPeakMiB: number; quietPeakMiB: number; endMiB: number };
+  /** By kind of request (its path without query or ids). */
+  latencyMs: Record<string, Latency>;
+  /** Every request, whatever its kind. */
+  overallLatencyMs: Latency;
+  /**
+   * Requests answered per second in the run's first and last windows (a minute, or a fifth of a
+   * shorter run): every request, and the reports alone (the GETs), the one kind that runs at
+   * both ends. The last window is the quiet phase, reports only, when the quiet phase is as long,
+   * so `lastMixed` is the window that ends where the quiet phase starts.
+   */
+  rate: { windowSeconds: number; first: number; last: number; lastMixed: number; reportsFirst: number; reportsLast: number };
+  /**
+   * RSS in MiB: at the start, the peak of the mixed phase, the peak of the quiet phase, at the
+   * end; and at the end of the first window (the last sample before it) with the peak after it.
+   */
+  rss: { startMiB: number; mixedPeakMiB: number; quietPeakMiB: number; endMiB: number; firstWindowMiB: number; afterFirstWindowPeakMiB: number };
   /**
    * The lowest V8 heap in use in each half of the quiet phase. The heap drops to what is live
    * after each collection, so its floor rises only when something is kept: a leak. RSS follows
@@ -75,8 +89,16 @@ export interface SoakReport {
   verify: { code: number | null; output: string };
 }
 
+export interface Latency {
+  p50: number;
+  p99: number;
+  count: number;
+}
+
 const mebibyte = 1024 * 1024;
 const memorySampleEveryMs = 500;
+/** The windows the request rate is compared over: a minute, or a fifth of a run shorter than five. */
+const rateWindowMaxMs = 60_000;
 const failuresKeptMax = 20;
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
@@ -102,6 +124,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (stop.code !== 0) traffic.fail(`the server stopped with ${stop.code ?? stop.signal}: ${server.output().split('\n').slice(-5).join('\n')}`);
     const verify = await ledger(['verify'], serverEnv(directory.path), directory.path);
     const quietFromMs = options.durationMs - options.quietMs;
+    const windowMs = Math.min(rateWindowMaxMs, options.durationMs / 5);
+    const firstWindow = samples.filter((sample) => sample.atMs <= windowMs);
+    const afterFirstWindow = samples.filter((sample) => sample.atMs > windowMs);
+    if (afterFirstWindow.length === 0) afterFirstWindow.push(samples.at(-1)!);
     const quiet = samples.filter((sample) => sample.atMs >= quietFromMs);
     const halves = [quiet.slice(0, Math.ceil(quiet.length / 2)), quiet.slice(Math.ceil(quiet.length / 2))];
     const floor = (part: readonly Sample[]) => Math.min(...part.map((sample) => sample.heapUsed));
@@ -117,11 +143,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       payments: traffic.payments,
       failures: traffic.failures,
       latencyMs: traffic.latencies(),
+      overallLatencyMs: traffic.overallLatency(),
+      rate: traffic.rates(windowMs, options.durationMs, quietFromMs),
       rss: {
         startMiB: mib(samples[0]!.rss),
         mixedPeakMiB: mib(Math.max(...samples.filter((sample) => sample.atMs < quietFromMs).map((sample) => sample.rss))),
         quietPeakMiB: mib(Math.max(...quiet.map((sample) => sample.rss))),
         endMiB: mib(samples.at(-1)!.rss),
+        firstWindowMiB: mib((firstWindow.at(-1) ?? samples[0]!).rss),
+        afterFirstWindowPeakMiB: mib(Math.max(...afterFirstWindow.map((sample) => sample.rss))),
       },
       heapFloorMiB: { quietFirstHalf: mib(floor(halves[0]!)), quietSecondHalf: mib(floor(halves[1]!)) },
       rssSamples: samples.filter((_, index) => index % 4 === 0).map((sample) => [Math.round(sample.atMs / 100) / 10, mib(sample.rss)]),
@@ -175,6 +205,10 @@ class Traffic {
   readonly failures: string[] = [];
   private failureCount = 0;
   private readonly timings = new Map<string, number[]>();
+  /** When each answer came, in ms from the start of the traffic: every request, and the reports. */
+  private readonly answeredAtMs: number[] = [];
+  private readonly reportAnsweredAtMs: number[] = [];
+  private startMs = 0;
   private readonly source: UsageSource;
   private batchNumber = 0;
   private readingsSent = 0;
@@ -194,6 +228,7 @@ class Traffic {
   }
 
   async run(startMs: number): Promise<void> {
+    this.startMs = startMs;
     this.endAtMs = startMs + this.options.durationMs;
     this.quietAtMs = this.endAtMs - this.options.quietMs;
     const loops = [
@@ -215,12 +250,26 @@ class Traffic {
 
   latencies(): SoakReport['latencyMs'] {
     const result: SoakReport['latencyMs'] = {};
-    for (const [kind, values] of this.timings) {
-      const sorted = [...values].sort((a, b) => a - b);
-      const at = (fraction: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]! * 10) / 10;
-      result[kind] = { p50: at(0.5), p99: at(0.99), count: sorted.length };
-    }
+    for (const [kind, values] of this.timings) result[kind] = latencyOf(values);
     return result;
+  }
+
+  overallLatency(): Latency {
+    return latencyOf([...this.timings.values()].flat());
+  }
+
+  /** Answers per second in the first `windowMs` of the traffic and in the last `windowMs` before `durationMs`, and before `quietFromMs`. */
+  rates(windowMs: number, durationMs: number, quietFromMs: number): SoakReport['rate'] {
+    const perSecond = (answers: readonly number[], fromMs: number) => Math.round((answers.filter((atMs) => atMs >= fromMs && atMs < fromMs + windowMs).length * 10_000) / windowMs) / 10;
+    const lastFromMs = durationMs - windowMs;
+    return {
+      windowSeconds: windowMs / 1000,
+      first: perSecond(this.answeredAtMs, 0),
+      last: perSecond(this.answeredAtMs, lastFromMs),
+      lastMixed: perSecond(this.answeredAtMs, Math.max(0, quietFromMs - windowMs)),
+      reportsFirst: perSecond(this.reportAnsweredAtMs, 0),
+      reportsLast: perSecond(this.reportAnsweredAtMs, lastFromMs),
+    };
   }
 
   private mixed(): boolean {
@@ -240,6 +289,9 @@ class Traffic {
       const values = this.timings.get(kind) ?? [];
       values.push(performance.now() - startedMs);
       this.timings.set(kind, values);
+      const answeredAtMs = Date.now() - this.startMs;
+      this.answeredAtMs.push(answeredAtMs);
+      if (method === 'GET') this.reportAnsweredAtMs.push(answeredAtMs);
       if (answer.status >= 300) this.fail(`${method} ${path}: ${answer.status} ${answer.text.slice(0, 300)}`);
       return answer;
     } catch (error) {
@@ -311,6 +363,13 @@ class Traffic {
   }
 }
 
+/** The median and 99th percentile of `values` (ms, to a tenth), and how many there were. */
+function latencyOf(values: readonly number[]): Latency {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (fraction: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]! * 10) / 10;
+  return { p50: at(0.5), p99: at(0.99), count: sorted.length };
+}
+
 export interface MemoryBounds {
   /** What the server may keep per reading, RSS counted (see soak.e2e.spec.ts for the reasoning). */
   bytesPerReadingMax: number;
@@ -349,10 +408,13 @@ export function formatReport(report: SoakReport): string {
   return [
     `soak: ${report.seconds} s, ${report.requests} requests (${report.requestsPerSecond} requests/s), ${report.readings} readings ingested (${report.readingsPerSecond} readings/s while ingesting)`,
     `      ${report.reports} reports, ${report.billingRuns} billing runs, ${report.payments} payments, ${report.failures.length} failures`,
+    `      requests/s in the first ${report.rate.windowSeconds} s ${report.rate.first}, in the last ${report.rate.last} (of mixed traffic ${report.rate.lastMixed}); reports alone ${report.rate.reportsFirst}, then ${report.rate.reportsLast}`,
     `      RSS ${report.rss.startMiB} MiB at start, peak ${report.rss.mixedPeakMiB} MiB under mixed traffic, peak ${report.rss.quietPeakMiB} MiB under reports only, ${report.rss.endMiB} MiB at the end`,
+    `      RSS ${report.rss.firstWindowMiB} MiB after the first ${report.rate.windowSeconds} s, peak ${report.rss.afterFirstWindowPeakMiB} MiB after them`,
     `      heap floor in the quiet phase: ${report.heapFloorMiB.quietFirstHalf} MiB, then ${report.heapFloorMiB.quietSecondHalf} MiB`,
     `      ledger verify: exit ${report.verify.code}`,
     'latency:',
+    `  ${'every request'.padEnd(34)} p50 ${String(report.overallLatencyMs.p50).padStart(7)} ms   p99 ${String(report.overallLatencyMs.p99).padStart(7)} ms   (${report.overallLatencyMs.count})`,
     ...latency,
     ...report.failures.map((failure) => `failure: ${failure}`),
   ].join('\n');
