@@ -7,12 +7,11 @@ import type { BenchMode, BenchmarkModule, Figure, TargetSpec } from './figures.j
  * traffic of usage ingest, reports, billing runs, payments and credit notes for 5 minutes, the
  * last of them reports only, then `ledger verify`), run by that module and reported here:
  *
- * - Requests answered per second in the first minute and in the last, and their ratio: a
- *   server whose answers cost more as it holds more readings slows down as it writes. The last
- *   minute is the quiet phase (reports only), which has no ingest to compete with and favors
- *   the ratio; so two more rows, with no target of their own: the last minute of mixed traffic
- *   (before the quiet phase; ingest may have stopped at the soak's bound of readings by then),
- *   and the report requests' own rate at both ends, the one kind that runs throughout.
+ * - Requests answered per second in the first minute and in the last minute of mixed traffic
+ *   (the one that ends where the quiet phase starts), and their ratio: a server whose answers
+ *   cost more as it holds more readings slows down as it writes. The soak paces its readings
+ *   evenly over the mixed phase, so both minutes carry the same ingest. The last minute of the
+ *   run, reports only, and the report requests' own rate at both ends are rows with no target.
  * - The 99th percentile of every request's latency.
  * - The server's RSS at the end, and its peak after the first minute, against its RSS at the
  *   end of the first minute. The issue asks for RSS flat after minute 1 and names no figure:
@@ -50,12 +49,12 @@ export const soakBenchmark: BenchmarkModule = {
     const rss = (name: string, value: number) => figure({ benchmark, case: name, unit: 'MiB', samples: [value], baseline: { name: `after ${window}`, samples: [report.rss.firstWindowMiB] } });
     return [
       figure({ benchmark, case: `requests answered, first ${window} (mixed traffic)`, unit: 'requests/s', samples: [report.rate.first] }),
-      withTarget(figure({ benchmark, case: `requests answered, last ${window} (reports only)`, unit: 'requests/s', samples: [report.rate.last], baseline: { name: `first ${window}`, samples: [report.rate.first] } }), {
+      withTarget(figure({ benchmark, case: `requests answered, last ${window} of mixed traffic`, unit: 'requests/s', samples: [report.rate.lastMixed], baseline: { name: `first ${window}`, samples: [report.rate.first] } }), {
         on: 'ratio',
         atLeast: 0.8,
         text: '>= 0.8x the first',
       }),
-      figure({ benchmark, case: `requests answered, last ${window} of mixed traffic`, unit: 'requests/s', samples: [report.rate.lastMixed], baseline: { name: `first ${window}`, samples: [report.rate.first] } }),
+      figure({ benchmark, case: `requests answered, last ${window} (reports only)`, unit: 'requests/s', samples: [report.rate.last], baseline: { name: `first ${window}`, samples: [report.rate.first] } }),
       figure({ benchmark, case: `report requests answered, last ${window}`, unit: 'requests/s', samples: [report.rate.reportsLast], baseline: { name: `first ${window}`, samples: [report.rate.reportsFirst] } }),
       withTarget(figure({ benchmark, case: `p99 latency of every request (${report.overallLatencyMs.count.toLocaleString('en-US')})`, unit: 'ms', samples: [report.overallLatencyMs.p99] }), { on: 'value', below: 250, text: '< 250 ms' }),
       withTarget(rss(`RSS at the end (${report.seconds} s, ${report.readings.toLocaleString('en-US')} readings)`, report.rss.endMiB), flatRss),

@@ -300,10 +300,20 @@ class Traffic {
     }
   }
 
+  /**
+   * Readings are paced over the mixed phase (`readingsMax` spread evenly up to the quiet
+   * phase), so that every window of mixed traffic writes as much as the first and a server
+   * that slows down as its log grows shows it in the last window, not only in the first. A
+   * server slower than the pace is sent batches back to back.
+   */
   private async ingest(): Promise<void> {
     if (this.ingestStartMs === 0) this.ingestStartMs = Date.now();
+    const mixedMs = this.quietAtMs - this.ingestStartMs;
     // Readings are counted against the bound when sent, so that workers together never pass it.
     while (this.mixed() && this.readingsSent + this.options.batchRecords <= this.options.readingsMax) {
+      const dueAtMs = this.ingestStartMs + (this.readingsSent / this.options.readingsMax) * mixedMs;
+      if (dueAtMs > Date.now()) await new Promise((resolve) => setTimeout(resolve, dueAtMs - Date.now()));
+      if (!this.mixed() || this.readingsSent + this.options.batchRecords > this.options.readingsMax) break;
       const records = this.source.batch(`soak-${this.batchNumber}`, this.options.batchRecords);
       this.batchNumber += 1;
       this.readingsSent += records.length;
