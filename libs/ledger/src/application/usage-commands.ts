@@ -56,6 +56,10 @@ export class UsageCommands {
    * leaves the first leases' readings recorded, and sending the batch again records the rest
    * (the recorded ones count as duplicates).
    *
+   * An event id the store finds taken means another writer recorded some of the same readings
+   * first: the batch is decided again, and they are duplicates (a reading recorded for another
+   * lease is refused when the batch is decided).
+   *
    * Records are as parsed by `UsageBatchBody` (the API and the command line parse them): the
    * events built from them are not parsed again.
    */
@@ -85,7 +89,7 @@ export class UsageCommands {
       }
       writtenByEarlierAttempts -= writtenNow;
       return { batch, writtenNow };
-    }, { translate: (error) => refusedReading(error, records) });
+    }, { takenIdIsRace: true, translate: (error) => refusedReading(error, records) });
     const accepted = decision.writtenNow + writtenByEarlierAttempts;
     const duplicates = decision.batch.duplicates + (decision.batch.accepted - decision.writtenNow) - writtenByEarlierAttempts;
     return { outcome: accepted > 0 ? 'created' : 'unchanged', accepted, duplicates };

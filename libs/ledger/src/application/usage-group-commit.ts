@@ -113,15 +113,19 @@ export class UsageGroupCommit {
   }
 
   /**
-   * Decides and appends a group, retried as any command is when another process moved one of
-   * its streams first. When the store fails the group's transaction, nothing of it is recorded,
-   * and each of its batches is recorded again on its own, in arrival order: the group is this
-   * process's way of writing, not a unit the clients asked for, and one batch must not fail the
-   * others (a reading another process has just recorded for another lease fails the whole
-   * transaction; alone, only the batch that sent it is refused for it). A failure of the store
-   * itself (a full disk, a lost connection) then fails each batch alone, so every request of the
-   * group gets it. Refused batches are decided again too: a refusal may rest on a reading of an
-   * earlier batch of the group that is not recorded after all.
+   * Decides and appends a group. It is decided again, as any command is, when another process
+   * got to one of its streams first: moved its revision, or took one of its event ids (the same
+   * readings sent through both at once; once caught up they are duplicates, and a reading
+   * recorded for another lease is refused when the batch is decided).
+   *
+   * When the store fails the group's transaction otherwise, nothing of it is recorded, and each
+   * of its batches is recorded again on its own, in arrival order. The group is this process's
+   * way of writing, not a unit the clients asked for: a batch that cannot be recorded must not
+   * take the others of its group down with it, and alone it gets the answer it would have had
+   * without the group. A failure of the store itself (a full disk, a lost connection) then fails
+   * each batch alone too, so every request of the group gets it. Refused batches are decided
+   * again as well: a refusal may rest on a reading of an earlier batch of the group that is not
+   * recorded after all.
    */
   private async commit(group: readonly WaitingBatch[]): Promise<void> {
     const [only] = group;
@@ -129,6 +133,7 @@ export class UsageGroupCommit {
     let outcome: GroupBatchDecision[];
     try {
       outcome = await this.handler.attempt(() => this.decideAndAppend(group), {
+        takenIdIsRace: true,
         translate: group.length === 1 ? (error) => refusedReading(error, only.records) : undefined,
       });
     } catch (error) {
@@ -279,8 +284,8 @@ function readingsOfAnotherLease(records: UsageBatchBody['records'], leaseOfRecor
 }
 
 /**
- * A reading id recorded for another lease by another process after this one caught up: the
- * store refuses its event id; name the record.
+ * A reading id the store still finds taken after the last attempt (recorded for another lease
+ * by another process each time this one caught up): name the record.
  */
 export function refusedReading(error: unknown, records: UsageBatchBody['records']): Error | null {
   if (!(error instanceof DuplicateEventIdError)) return null;
