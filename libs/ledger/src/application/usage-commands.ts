@@ -42,7 +42,7 @@ export class UsageCommands {
   constructor(
     private readonly handler: CommandHandler,
     private readonly streams: AggregateStreams,
-    private readonly runner: ModelRunner,
+    runner: ModelRunner,
     private readonly usage: UsageLookup,
   ) {
     this.groups = new UsageGroupCommit(handler, streams, runner, usage);
