@@ -26,3 +26,13 @@ export const usageLookupGapEventsMax = 64;
  * folded again from the log when next needed.
  */
 export const streamCacheEntriesMax = 50_000;
+
+/**
+ * Records of the usage batches one group commit writes in a single store transaction: batches
+ * sent at the same moment are decided one after another and appended together, so the cost of
+ * a transaction (catching the model up, loading the leases, the commit's fsync) is paid once per
+ * group rather than once per batch. One largest batch (usageBatchRecordsMax), so that a group
+ * holds the store's write lock no longer than one such batch does, and the store's own bound on
+ * one appendMany (appendEventsMax) always holds.
+ */
+export const usageGroupRecordsMax = 10_000;
