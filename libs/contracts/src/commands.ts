@@ -26,6 +26,7 @@ import {
   usageBatchRecordsMax,
   usageReadingsPageDefault,
   usageReadingsPageMax,
+  usageSourceLengthMax,
 } from './primitives.js';
 
 /**
@@ -99,7 +100,7 @@ export const UsageCloudEventData = z.strictObject({ periodStart: RequestInstant,
 export const UsageCloudEvent = z.object({
   specversion: z.literal('1.0', { error: 'must be "1.0": the ledger reads CloudEvents 1.0' }),
   id: Identifier.describe('the readingId'),
-  source: z.string().min(1).max(256).describe('the meter'),
+  source: z.string().min(1).max(usageSourceLengthMax).describe('the meter'),
   type: z.literal('gpu.usage.v1', { error: 'must be "gpu.usage.v1", the type of a usage reading' }),
   subject: Identifier.describe('the leaseId'),
   time: z.string().optional(),

@@ -21,6 +21,7 @@ import {
   reasonLengthMax,
   slaTiersMax,
   taxIdLengthMax,
+  usageSourceLengthMax,
 } from './primitives.js';
 import { PeriodClosed } from './periods.js';
 
@@ -174,7 +175,7 @@ export const UsageRecorded = z.strictObject({
   periodStart: Instant,
   periodEnd: Instant,
   gpuHours: GpuHours,
-  source: z.string().min(1).max(256).optional(),
+  source: z.string().min(1).max(usageSourceLengthMax).optional(),
 });
 
 export const UsageCorrected = z.strictObject({

@@ -7,6 +7,9 @@ import { z } from 'zod';
 
 /** Limits, each named once. */
 export const identifierLengthMax = 128;
+
+/** Longest meter name a usage reading may carry as its `source`. */
+export const usageSourceLengthMax = 256;
 export const decimalFractionDigitsMax = 6;
 export const nameLengthMax = 200;
 export const reasonLengthMax = 1_000;
@@ -56,10 +59,18 @@ const instantPattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,
 export function isInstant(value: string): boolean {
   const match = instantPattern.exec(value);
   if (match === null) return false;
-  const parsed = new Date(value);
-  if (Number.isNaN(parsed.getTime())) return false;
-  // Date normalizes 2025-02-30 to March 2; a real instant round-trips to the same fields.
-  return parsed.toISOString().slice(0, 19) === value.slice(0, 19);
+  // A real calendar instant: the fields in range, the day within its month (proleptic
+  // Gregorian, as Date). Checked by arithmetic rather than a Date round trip: every usage
+  // reading has two instants.
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && Number(match[4]) <= 23 && Number(match[5]) <= 59 && Number(match[6]) <= 59;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** An instant: ISO-8601 UTC with `Z`, at most millisecond precision (`2026-11-10T00:00:00Z`). */
