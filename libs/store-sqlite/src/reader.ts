@@ -1,6 +1,6 @@
 import { normalizeInstant, readPageEventsMax, readStreamEventsMax } from '@compute-ledger/ledger';
-import type { FoldedEvent, JsonObject, ReadAllOptions, RecordedEvent } from '@compute-ledger/ledger';
-import type { EventRow, Statements } from './statements.js';
+import type { FoldedEvent, FoldRow, JsonObject, ReadAllOptions, RecordedEvent } from '@compute-ledger/ledger';
+import type { EventRow, Statements, StoredFoldRow } from './statements.js';
 
 /** The read side of the SQLite store: every read goes to the file, so it sees other processes' commits. */
 export class SqliteReader {
@@ -22,15 +22,22 @@ export class SqliteReader {
   }
 
   readForFold(fromPosition: number, limit: number): FoldedEvent[] {
-    checkCount('fromPosition', fromPosition, 0, Number.MAX_SAFE_INTEGER);
-    checkCount('limit', limit, 1, readPageEventsMax);
-    const rows = this.statements.readForFold.all(fromPosition, limit);
+    const rows = this.readFoldRows(fromPosition, limit);
     const events: FoldedEvent[] = new Array<FoldedEvent>(rows.length);
     for (let index = 0; index < rows.length; index += 1) {
-      const [position, streamKey, revision, eventId, type, schemaVersion, data] = rows[index]!;
-      events[index] = { position, streamId: this.streamIdOf(streamKey, position), revision, eventId, type, schemaVersion, data: JSON.parse(data) as JsonObject };
+      const [position, streamId, revision, eventId, type, schemaVersion, data] = rows[index]!;
+      events[index] = { position, streamId, revision, eventId, type, schemaVersion, data: JSON.parse(data) as JsonObject };
     }
     return events;
+  }
+
+  /** The rows of readForFold as the statement answers them, each stream key replaced by its id in place. */
+  readFoldRows(fromPosition: number, limit: number): FoldRow[] {
+    checkCount('fromPosition', fromPosition, 0, Number.MAX_SAFE_INTEGER);
+    checkCount('limit', limit, 1, readPageEventsMax);
+    const rows: (StoredFoldRow | FoldRow)[] = this.statements.readForFold.all(fromPosition, limit);
+    for (const row of rows) row[1] = this.streamIdOf(row[1] as number, row[0]);
+    return rows as FoldRow[];
   }
 
   private streamIdOf(streamKey: number, position: number): string {

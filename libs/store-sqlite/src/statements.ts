@@ -12,7 +12,7 @@ import { streamMarkRevisions } from './schema.js';
 export type EventRow = [number, string | null, number, string, string, number, string, string, string, string];
 
 /** position, stream_key, revision, event_id, type, schema_version, data */
-export type FoldRow = [number, number, number, string, string, number, string];
+export type StoredFoldRow = [number, number, number, string, string, number, string];
 
 /** event_id, position, revision, stream_id, type, schema_version, data */
 export type RecordedEventRow = [string, number, number, string | null, string, number, string];
@@ -54,7 +54,7 @@ export interface Statements {
   eventByKey: Statement<[number], RecordedEventRow>;
   eventByCollidedId: Statement<[string], RecordedEventRow>;
   readAll: Statement<[number, number, number], EventRow>;
-  readForFold: Statement<[number, number], FoldRow>;
+  readForFold: Statement<[number, number], StoredFoldRow>;
   streamIdOfKey: Statement<[number], string>;
   streamMarkFrom: Statement<[number, number], number>;
   walkStream: Statement<[WalkRange], EventRow>;
@@ -120,7 +120,7 @@ function prepareReads(db: Database) {
       .raw(),
     // No join: the reader names streams from their keys, of which a log has far fewer than events.
     readForFold: db
-      .prepare<[number, number], FoldRow>(
+      .prepare<[number, number], StoredFoldRow>(
         'SELECT position, stream_key, revision, event_id, type, schema_version, data FROM events WHERE position >= ? ORDER BY position LIMIT ?',
       )
       .raw(),
