@@ -331,9 +331,9 @@ export class LedgerModel {
   applyUsageRow(row: FoldRow): boolean {
     const fields = this.rowFields;
     if (!readUsageRecordedRow(row, fields)) return false;
-    const [position, streamId, revision, eventId] = row;
-    this.advance(position, streamId, revision);
-    this.foldReading(position, eventId, fields.readingId, fields.leaseId, fields.month, fields.gpuHours);
+    const position = row[0];
+    this.advance(position, row[1], row[2]);
+    this.foldReading(position, row[3], fields.readingId, fields.leaseId, fields.month, fields.gpuHours);
     return true;
   }
 
