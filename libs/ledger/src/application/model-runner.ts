@@ -168,13 +168,14 @@ export class ModelRunner {
   }
 
   private applyRow(row: FoldRow): void {
-    const [position, streamId, revision, eventId, type, schemaVersion, text] = row;
+    const position = row[0];
     if (position <= this.model.position) return;
     if (!this.model.applyUsageRow(row)) {
+      const [, streamId, revision, eventId, type, schemaVersion, text] = row;
       const data = JSON.parse(text) as JsonObject;
       this.model.apply({ position, streamId, revision, eventId, type, schemaVersion, data }, readLedgerEvent(type, schemaVersion, data, { trusted: true }));
     }
-    if (type !== 'ModelCheckpointed') this.lastFactAt = position;
+    if (row[4] !== 'ModelCheckpointed') this.lastFactAt = position;
   }
 
   /** Applies the events the model has not seen yet; a subscription may deliver some twice. */
