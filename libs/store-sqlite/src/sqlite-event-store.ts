@@ -4,6 +4,7 @@ import type {
   AppendResult,
   EventStore,
   FoldedEvent,
+  FoldRow,
   ReadAllOptions,
   RecordedEvent,
   StreamWrite,
@@ -71,6 +72,11 @@ export class SqliteEventStore extends AdapterStore<CatchUpSubscription> implemen
   async readForFold(fromPosition: number, limit: number): Promise<FoldedEvent[]> {
     this.checkOpen();
     return this.reader.readForFold(fromPosition, limit);
+  }
+
+  async readFoldRows(fromPosition: number, limit: number): Promise<FoldRow[]> {
+    this.checkOpen();
+    return this.reader.readFoldRows(fromPosition, limit);
   }
 
   async headPosition(): Promise<number> {

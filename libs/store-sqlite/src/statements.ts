@@ -11,8 +11,15 @@ import { streamMarkRevisions } from './schema.js';
 /** position, stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at, hash */
 export type EventRow = [number, string | null, number, string, string, number, string, string, string, string];
 
-/** position, stream_key, revision, event_id, type, schema_version, data */
-export type FoldRow = [number, number, number, string, string, number, string];
+/** position, stream_key, revision, event_id, type (null: the type asked to be left out), schema_version, data */
+export type StoredFoldRow = [number, number, number, string, string | null, number, string];
+
+/** A page of readForFold, and the type its rows leave out (see SqliteReader.readFoldRows). */
+export interface FoldRange {
+  from: number;
+  limit: number;
+  repeatedType: string;
+}
 
 /** event_id, position, revision, stream_id, type, schema_version, data */
 export type RecordedEventRow = [string, number, number, string | null, string, number, string];
@@ -54,7 +61,7 @@ export interface Statements {
   eventByKey: Statement<[number], RecordedEventRow>;
   eventByCollidedId: Statement<[string], RecordedEventRow>;
   readAll: Statement<[number, number, number], EventRow>;
-  readForFold: Statement<[number, number], FoldRow>;
+  readForFold: Statement<[FoldRange], StoredFoldRow>;
   streamIdOfKey: Statement<[number], string>;
   streamMarkFrom: Statement<[number, number], number>;
   walkStream: Statement<[WalkRange], EventRow>;
@@ -120,8 +127,8 @@ function prepareReads(db: Database) {
       .raw(),
     // No join: the reader names streams from their keys, of which a log has far fewer than events.
     readForFold: db
-      .prepare<[number, number], FoldRow>(
-        'SELECT position, stream_key, revision, event_id, type, schema_version, data FROM events WHERE position >= ? ORDER BY position LIMIT ?',
+      .prepare<[FoldRange], StoredFoldRow>(
+        'SELECT position, stream_key, revision, event_id, NULLIF(type, @repeatedType), schema_version, data FROM events WHERE position >= @from ORDER BY position LIMIT @limit',
       )
       .raw(),
     streamIdOfKey: db.prepare<[number], string>('SELECT stream_id FROM streams WHERE stream_key = ?').pluck(),

@@ -1,5 +1,5 @@
 import { readLedgerEvent, type LedgerEvent } from '@compute-ledger/contracts';
-import type { EventStore, FoldedEvent, Subscription } from '../store/event-store.js';
+import type { EventStore, FoldedEvent, FoldRow, JsonObject, Subscription } from '../store/event-store.js';
 import { LedgerModel, type LeaseFold } from '../projections/ledger-model.js';
 import { commitCheckpointFile, modelCheckpointedEvent, modelCheckpointStream, writeCheckpointFile } from './model-checkpoint.js';
 import { rmSync } from 'node:fs';
@@ -134,10 +134,7 @@ export class ModelRunner {
     for (let page = 0; ; page += 1) {
       const limit = Math.min(catchUpPageEventsMax, lastPosition - this.model.position);
       if (limit <= 0) return;
-      const events = await this.store.readForFold(this.model.position + 1, limit);
-      const upTo = events.filter((event) => event.position <= lastPosition);
-      this.applyNew(upTo);
-      if (events.length < limit || upTo.length < events.length) return;
+      if (!(await this.foldPage(this.model.position + 1, limit, lastPosition))) return;
       // More than a page behind: perhaps a rebuild. A long replay sizes the reading index once for
       // the events ahead, most of which are readings, instead of doubling it step by step. (An
       // ordinary catch-up ends within its first page and never asks for the head.)
@@ -145,9 +142,40 @@ export class ModelRunner {
     }
   }
 
+  /**
+   * Folds the page of at most `limit` events from `from`, up to `lastPosition`; answers whether
+   * more may follow (the page was full and none of it lay beyond). From a store that has them,
+   * the page is read as rows, and readings are folded from their text (LedgerModel.applyUsageRow).
+   */
+  private async foldPage(from: number, limit: number, lastPosition: number): Promise<boolean> {
+    if (this.store.readFoldRows === undefined) {
+      const events = await this.store.readForFold(from, limit);
+      const upTo = events.filter((event) => event.position <= lastPosition);
+      this.applyNew(upTo);
+      return events.length === limit && upTo.length === events.length;
+    }
+    const rows = await this.store.readFoldRows(from, limit);
+    for (const row of rows) {
+      if (row[0] > lastPosition) return false;
+      this.applyRow(row);
+    }
+    return rows.length === limit;
+  }
+
   private async reserveForReplay(): Promise<void> {
     const ahead = (await this.store.headPosition()) - this.model.position;
     if (ahead >= replayReserveEventsMin) this.model.readings.reserve(this.model.readings.size + ahead);
+  }
+
+  private applyRow(row: FoldRow): void {
+    const position = row[0];
+    if (position <= this.model.position) return;
+    if (!this.model.applyUsageRow(row)) {
+      const [, streamId, revision, eventId, type, schemaVersion, text] = row;
+      const data = JSON.parse(text) as JsonObject;
+      this.model.apply({ position, streamId, revision, eventId, type, schemaVersion, data }, readLedgerEvent(type, schemaVersion, data, { trusted: true }));
+    }
+    if (row[4] !== 'ModelCheckpointed') this.lastFactAt = position;
   }
 
   /** Applies the events the model has not seen yet; a subscription may deliver some twice. */

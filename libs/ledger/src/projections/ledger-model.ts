@@ -1,10 +1,11 @@
 import type { EventDataOf, InvoiceLine, LedgerEvent, LineSource, TenantBillingDetails } from '@compute-ledger/contracts';
 import type { LeaseState } from '../domain/lease/lease-state.js';
-import type { FoldedEvent } from '../store/event-store.js';
+import type { FoldedEvent, FoldRow } from '../store/event-store.js';
 import { isUsageRecordedEventId, usageRecordedEventId } from '../domain/streams.js';
 import { BigIntColumn, IndexColumn, lastIndexAtOrBefore, NumberColumn } from '../shared/columns.js';
 import { ReadingIndex } from './reading-index.js';
-import { assert, unreachable } from '../shared/assert.js';
+import { assert, InvariantError, unreachable } from '../shared/assert.js';
+import { readUsageRecordedRow, type UsageRecordedFields } from './usage-recorded-text.js';
 import { ModelMemos } from './memos.js';
 import { grantTermsOf, type GrantWithDraws } from '../charging/credits.js';
 import type { Decimal } from '../shared/decimal.js';
@@ -239,15 +240,15 @@ export class LedgerModel {
   private readonly creditNotesByDocument = new Map<string, CreditNoteRecord>();
   /** What the reports derive from this model's immutable facts, derived once (projections/memos.ts). */
   readonly memos = new ModelMemos();
+  /** Where applyUsageRow reads a row's fields, the same object for every row. */
+  private readonly rowFields: UsageRecordedFields = { readingId: '', leaseId: '', month: '', gpuHours: '' };
 
   constructor(private readonly foldLease: LeaseFold) {}
 
   /** Folds one recorded event; events must arrive in global order, each once. */
   apply(recorded: FoldedEvent, event: LedgerEvent): void {
-    assert(recorded.position > this.position, `event at ${recorded.position} arrives after ${this.position}`);
-    this.position = recorded.position;
-    this.streamRevisions.set(recorded.streamId, recorded.revision);
-    const position = recorded.position;
+    const { position } = recorded;
+    this.advance(position, recorded.streamId, recorded.revision);
     switch (event.type) {
       case 'TenantRegistered':
         this.tenants.set(event.data.tenantId, { ...event.data, position });
@@ -322,6 +323,27 @@ export class LedgerModel {
     }
   }
 
+  /**
+   * Folds a row of the log when it is a UsageRecorded event the store wrote in its own layout,
+   * from the text of its data (usage-recorded-text.ts): what apply folds for the event, without
+   * parsing it. Answers whether it folded the row; any other row is for apply.
+   */
+  applyUsageRow(row: FoldRow): boolean {
+    const fields = this.rowFields;
+    if (!readUsageRecordedRow(row, fields)) return false;
+    const position = row[0];
+    this.advance(position, row[1], row[2]);
+    this.foldReading(position, row[3], fields.readingId, fields.leaseId, fields.month, fields.gpuHours);
+    return true;
+  }
+
+  private advance(position: number, streamId: string, revision: number): void {
+    // Not assert: its message would be built for every event of a replay.
+    if (!(position > this.position)) throw new InvariantError(`event at ${position} arrives after ${this.position}`);
+    this.position = position;
+    this.streamRevisions.set(streamId, revision);
+  }
+
   private applyLeaseEvent(recorded: FoldedEvent, event: LedgerEvent): void {
     const leaseId = (event.data as { leaseId: string }).leaseId;
     const existing = this.leases.get(leaseId);
@@ -337,14 +359,18 @@ export class LedgerModel {
   }
 
   private applyReading(recorded: FoldedEvent, data: EventDataOf<'UsageRecorded'>): void {
-    const { readingId } = data;
-    const series = this.seriesOf(data.leaseId, monthOfInstant(data.periodStart));
-    const micros = toMicros(data.gpuHours);
+    this.foldReading(recorded.position, recorded.eventId, data.readingId, data.leaseId, monthOfInstant(data.periodStart), data.gpuHours);
+  }
+
+  /** A reading into its (lease, month) series and the reading index: the fold of UsageRecorded, from an event or a row. */
+  private foldReading(position: number, eventId: string, readingId: string, leaseId: string, month: string, gpuHours: string): void {
+    const series = this.seriesOf(leaseId, month);
+    const micros = toMicros(gpuHours);
     const slot = this.readings.add(readingId, series.index, micros);
     series.readings += 1;
-    this.pushUsage(series, recorded.position, slot, micros);
-    if (!isUsageRecordedEventId(recorded.eventId, readingId)) {
-      this.usageSourceOverrides.set(recorded.position, { position: recorded.position, eventId: recorded.eventId, type: recorded.type });
+    this.pushUsage(series, position, slot, micros);
+    if (!isUsageRecordedEventId(eventId, readingId)) {
+      this.usageSourceOverrides.set(position, { position, eventId, type: 'UsageRecorded' });
     }
   }
 

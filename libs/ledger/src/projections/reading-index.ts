@@ -48,7 +48,9 @@ export class ReadingIndex {
 
   /** Makes room for `count` readings in all, so that adding them does not grow the table step by step. */
   reserve(count: number): void {
-    while (count > this.places * tableLoadMax) this.growTable();
+    let places = this.places;
+    while (count > places * tableLoadMax) places *= 2;
+    if (places > this.places) this.growTable(places);
   }
 
   private get places(): number {
@@ -66,7 +68,7 @@ export class ReadingIndex {
     this.micros.push(micros);
     this.table[place] = hash;
     this.table[place + 1] = slot + 1;
-    if (this.size > this.places * tableLoadMax) this.growTable();
+    if (this.size > this.places * tableLoadMax) this.growTable(this.places * 2);
     return slot;
   }
 
@@ -119,10 +121,10 @@ export class ReadingIndex {
     return (this.arena.length - 1) * arenaBufferStride + offset;
   }
 
-  /** Doubles the table and puts every entry back: hashes are in the table, so no id is read again. */
-  private growTable(): void {
+  /** Makes the table `places` large (a power of two) and puts every entry back: hashes are in the table, so no id is read again. */
+  private growTable(places: number): void {
     const old = this.table;
-    const table = new Uint32Array(old.length * 2);
+    const table = new Uint32Array(places * 2);
     const mask = table.length - 1;
     for (let from = 0; from < old.length; from += 2) {
       const entry = old[from + 1]!;

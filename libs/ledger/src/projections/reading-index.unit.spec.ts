@@ -30,6 +30,17 @@ describe('ReadingIndex', () => {
     expect(index.size).toBe(300_000);
   });
 
+  it('keeps the readings it holds when room is reserved for more, in one growth or none', () => {
+    const index = new ReadingIndex();
+    const ids = Array.from({ length: 50_000 }, (_, reading) => `R-${reading}`);
+    for (const id of ids.slice(0, 1_000)) index.add(id, 1, 7n);
+    index.reserve(ids.length);
+    index.reserve(10);
+    ids.slice(1_000).forEach((id, offset) => expect(index.add(id, 2, BigInt(offset))).toBe(1_000 + offset));
+    expect(ids.every((id, slot) => index.slotOf(id) === slot)).toBe(true);
+    expect([index.seriesIndexAt(999), index.microsAt(999), index.seriesIndexAt(1_000), index.microsAt(49_999)]).toEqual([1, 7n, 2, 48_999n]);
+  });
+
   it('agrees with a Map on any ids, including ones whose 32-bit hashes collide', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,20}$/), { maxLength: 300 }), fc.array(fc.string(), { maxLength: 30 }), (ids, probes) => {
