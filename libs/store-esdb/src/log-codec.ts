@@ -52,17 +52,7 @@ interface SingleEventEnvelope {
 }
 
 /** A ledger event as a record's data holds it: the port's event without its position. */
-interface RecordEntry {
-  streamId: string;
-  revision: number;
-  eventId: string;
-  type: string;
-  schemaVersion: number;
-  data: JsonObject;
-  metadata: EventMetadata;
-  recordedAt: string;
-  hash: string;
-}
+type RecordEntry = Omit<RecordedEvent, 'position'>;
 
 /**
  * One server event of the log, read back: its server revision and the ledger events it

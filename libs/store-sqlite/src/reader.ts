@@ -1,4 +1,4 @@
-import { normalizeInstant, readPageEventsMax, readStreamEventsMax } from '@compute-ledger/ledger';
+import { foldedEventOfRow, normalizeInstant, readPageEventsMax, readStreamEventsMax } from '@compute-ledger/ledger';
 import type { FoldedEvent, FoldRow, JsonObject, ReadAllOptions, RecordedEvent } from '@compute-ledger/ledger';
 import type { EventRow, Statements, StoredFoldRow } from './statements.js';
 
@@ -28,13 +28,7 @@ export class SqliteReader {
   }
 
   readForFold(fromPosition: number, limit: number): FoldedEvent[] {
-    const rows = this.readFoldRows(fromPosition, limit);
-    const events: FoldedEvent[] = new Array<FoldedEvent>(rows.length);
-    for (let index = 0; index < rows.length; index += 1) {
-      const [position, streamId, revision, eventId, type, schemaVersion, data] = rows[index]!;
-      events[index] = { position, streamId, revision, eventId, type, schemaVersion, data: JSON.parse(data) as JsonObject };
-    }
-    return events;
+    return this.readFoldRows(fromPosition, limit).map(foldedEventOfRow);
   }
 
   /** The rows of readForFold as the statement answers them, completed in place: each stream key replaced by its id, each type left out put back. */

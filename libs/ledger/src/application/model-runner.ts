@@ -1,5 +1,5 @@
 import { readLedgerEvent, type LedgerEvent } from '@compute-ledger/contracts';
-import type { EventStore, FoldedEvent, FoldRow, JsonObject, Subscription } from '../store/event-store.js';
+import { foldedEventOfRow, type EventStore, type FoldedEvent, type FoldRow, type Subscription } from '../store/event-store.js';
 import { LedgerModel, type LeaseFold } from '../projections/ledger-model.js';
 import { commitCheckpointFile, modelCheckpointedEvent, modelCheckpointStream, writeCheckpointFile } from './model-checkpoint.js';
 import { rmSync } from 'node:fs';
@@ -167,15 +167,11 @@ export class ModelRunner {
     if (ahead >= replayReserveEventsMin) this.model.readings.reserve(this.model.readings.size + ahead);
   }
 
+  /** Like applyNew for one row: a reading in the store's layout is folded from its text, any other row parsed. */
   private applyRow(row: FoldRow): void {
-    const position = row[0];
-    if (position <= this.model.position) return;
-    if (!this.model.applyUsageRow(row)) {
-      const [, streamId, revision, eventId, type, schemaVersion, text] = row;
-      const data = JSON.parse(text) as JsonObject;
-      this.model.apply({ position, streamId, revision, eventId, type, schemaVersion, data }, readLedgerEvent(type, schemaVersion, data, { trusted: true }));
-    }
-    if (row[4] !== 'ModelCheckpointed') this.lastFactAt = position;
+    if (row[0] <= this.model.position) return;
+    if (this.model.applyUsageRow(row)) this.lastFactAt = row[0];
+    else this.applyNew([foldedEventOfRow(row)]);
   }
 
   /** Applies the events the model has not seen yet; a subscription may deliver some twice. */

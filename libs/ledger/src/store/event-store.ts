@@ -58,6 +58,12 @@ export type FoldedEvent = Pick<RecordedEvent, 'position' | 'streamId' | 'revisio
  */
 export type FoldRow = [position: number, streamId: string, revision: number, eventId: string, type: string, schemaVersion: number, data: string];
 
+/** A fold row as a FoldedEvent, its data parsed. */
+export function foldedEventOfRow(row: FoldRow): FoldedEvent {
+  const [position, streamId, revision, eventId, type, schemaVersion, data] = row;
+  return { position, streamId, revision, eventId, type, schemaVersion, data: JSON.parse(data) as JsonObject };
+}
+
 export interface AppendResult {
   /**
    * Revision of the stream's last event after the append. For an idempotent retry that wrote
