@@ -8,7 +8,7 @@ import { SignLeaseBody } from '@compute-ledger/contracts';
 import { ApiKeys, createLogger, startApiServer, openLedgerAt } from '@compute-ledger/api';
 import type { UsageBatchResult } from '@compute-ledger/ledger';
 import { apiKeysSpec, keys } from '../e2e/support/api-harness.js';
-import { forcedGc, heapUsedAfterGc } from '../support/heap.js';
+import { forcedGc, heapUsedAfterGc, mebibyte } from '../support/heap.js';
 import { allocationBody, leaseBody, siteBody, tenantBody, UsageSource, type FleetLease, type UsageRecord } from '../reliability/support/fleet.js';
 import { figure, inTemporaryDirectory, perSecond, withTarget } from './figures.js';
 import type { BenchMode, BenchmarkModule, Figure } from './figures.js';
@@ -193,7 +193,7 @@ async function heapGrowthOverHttp(template: string, directory: string, leases: r
     const before = await heapUsedAfterGc(gc);
     await sendAll('memory', sizes.memoryReadings);
     const after = await heapUsedAfterGc(gc);
-    const perHundredThousandMiB = ((after - before) / sizes.memoryReadings) * 100_000 / (1024 * 1024);
+    const perHundredThousandMiB = ((after - before) / sizes.memoryReadings) * 100_000 / mebibyte;
     return figure({
       benchmark,
       case: `heap growth per 100,000 readings over HTTP after GC (${sizes.memoryReadings.toLocaleString('en-US')} readings, ${sizes.clients} clients x batches of ${sizes.batchRecords.toLocaleString('en-US')}; the reading index is off the heap)`,

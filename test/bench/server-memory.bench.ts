@@ -7,6 +7,7 @@ import { figure, withTarget, inTemporaryDirectory } from './figures.js';
 import type { BenchMode, BenchmarkModule, Figure } from './figures.js';
 import { storePath, withServer, type Client } from './server.js';
 import type { LedgerServer } from '../reliability/support/ledger-server.js';
+import { mebibyte } from '../support/heap.js';
 
 /**
  * The server's memory as the readings it holds grow tenfold: a real `ledger serve` (the built
@@ -40,7 +41,6 @@ const benchmark = 'server-memory';
 const probeScript = fileURLToPath(new URL('./gc-probe.mjs', import.meta.url));
 /** How long the collections may take to report (a 10 M model's heap takes a few seconds to mark). */
 const probeTimeoutMs = 60_000;
-const mebibyte = 1024 * 1024;
 
 /** process.memoryUsage() of the server after its collections, as gc-probe.mjs writes it. */
 interface ProbedMemory {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type ApiHarness } from '../e2e/support/api-harness.js';
-import { forcedGc, heapUsedAfterGc } from '../support/heap.js';
+import { forcedGc, heapUsedAfterGc, mebibyte } from '../support/heap.js';
 import { allocationBody, leaseBody, siteBody, tenantBody, UsageSource, type FleetLease } from './support/fleet.js';
 
 /**
@@ -17,7 +17,7 @@ import { allocationBody, leaseBody, siteBody, tenantBody, UsageSource, type Flee
  * measure is the lowest of a few collections, which sheds what a collection happens to keep.
  */
 
-const heapGrowthPer100kReadingsMaxBytes = 2 * 1024 * 1024;
+const heapGrowthPer100kReadingsMaxBytes = 2 * mebibyte;
 const measuredReadings = 100_000;
 const warmUpReadings = 20_000;
 const batchRecords = 1_000;
@@ -73,5 +73,5 @@ async function ingest(source: UsageSource, prefix: string, readings: number): Pr
 }
 
 function mib(bytes: number): string {
-  return (bytes / 1024 / 1024).toFixed(1);
+  return (bytes / mebibyte).toFixed(1);
 }

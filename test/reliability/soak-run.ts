@@ -5,6 +5,7 @@ import { buildOnce, ledger } from '../cli/support.js';
 import { Client, type Answer, type Json } from './support/client.js';
 import { seedFleet, UsageSource, type Fleet } from './support/fleet.js';
 import { serverEnv, startServer, temporaryDirectory, type KeyName } from './support/ledger-server.js';
+import { mebibyte } from '../support/heap.js';
 
 /**
  * A soak: one `ledger serve` on loopback under mixed traffic for a bounded time (usage ingest,
@@ -95,7 +96,6 @@ export interface Latency {
   count: number;
 }
 
-const mebibyte = 1024 * 1024;
 const memorySampleEveryMs = 500;
 /** The windows the request rate is compared over: a minute, or a fifth of a run shorter than five. */
 const rateWindowMaxMs = 60_000;

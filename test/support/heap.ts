@@ -6,6 +6,8 @@ import { runInNewContext } from 'node:vm';
  * count garbage not yet collected (the memory-bound test, the benchmark's memory figure).
  */
 
+export const mebibyte = 1024 * 1024;
+
 /** `gc` of a process started with --expose-gc, or else exposed now (V8 lets a running process do so). */
 export function forcedGc(): () => void {
   const exposed = (globalThis as { gc?: () => void }).gc;
