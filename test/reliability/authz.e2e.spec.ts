@@ -195,7 +195,7 @@ describe('refusals and logs', () => {
     }
     // A failed write as every role, so each key goes through the error path too.
     for (const as of roles) await client.request('POST', '/v1/billing-runs', { as, body: { billingDate: 'not a date' } });
-    expect((await server.stop()).code).toBe(0);
+    await server.stopCleanly();
     const output = server.output();
     expect(output.length).toBeGreaterThan(10_000);
     const found = Object.entries({ ...keys, bogus }).filter(([, key]) => output.includes(key)).map(([name]) => name);

@@ -101,7 +101,7 @@ describe('work bounded by the instant asked about', () => {
   });
 
   it('answers every report within the budget, and after a restart, when the log holds a lease ending in 9999 from before the limits', async () => {
-    expect((await server!.stop()).code).toBe(0);
+    await server!.stopCleanly();
     server = undefined;
     // Written to the log as a ledger without the limits recorded it: through the store, which
     // chains it like any other event.

@@ -79,7 +79,7 @@ describe('ledger serve killed with SIGKILL after a periodic checkpoint', () => {
 
     // A clean stop ends the periodic checkpoints and writes the last one; the model it holds
     // (the periodic checkpoint plus the replayed events) equals a rebuild from the first event.
-    expect((await server.stop()).code).toBe(0);
+    await server.stopCleanly();
     server = undefined;
     const verify = await ledger(['verify', '--json'], serverEnv(directory.path), directory.path);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);

@@ -26,7 +26,7 @@ beforeAll(async () => {
   directory = temporaryDirectory('commit-crash');
   server = await startServer({ directory: directory.path });
   fleet = await seedFleet(new Client(server.url), { tenants: 3, leasesPerTenant: 2 });
-  expect((await server.stop()).code).toBe(0);
+  await server.stopCleanly();
   server = undefined;
 }, 120_000);
 
@@ -56,7 +56,7 @@ async function logged(text: string): Promise<void> {
 }
 
 async function stop(): Promise<void> {
-  expect((await server!.stop()).code).toBe(0);
+  await server!.stopCleanly();
   server = undefined;
 }
 

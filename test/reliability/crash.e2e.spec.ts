@@ -176,7 +176,7 @@ describe('ledger serve killed with SIGKILL', () => {
   }, 60_000);
 
   it('rebuilds from the log exactly what the restarted server holds (ledger verify)', async () => {
-    expect((await server.stop()).code).toBe(0);
+    await server.stopCleanly();
     const verify = await ledger(['verify', '--json'], serverEnv(directory.path), directory.path);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, chain: { ok: true }, rebuild: { ok: true } });

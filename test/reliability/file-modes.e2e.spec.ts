@@ -43,7 +43,7 @@ describe('file modes of the data directory', () => {
       expect(answer.status).toBe(201);
       for (const suffix of ['', '-wal', '-shm']) expect(modeOf(`${storePath(directory)}${suffix}`), suffix).toBe('0600');
     } finally {
-      expect((await server.stop()).code).toBe(0);
+      await server.stopCleanly();
     }
     expect(existsSync(join(directory, 'model.checkpoint'))).toBe(true);
     // Files 0600; the folders the ledger keeps in it (the webhooks' files, the demo's keys) 0700.

@@ -41,7 +41,7 @@ beforeAll(async () => {
   await client.expect(202, 'POST', '/v1/usage', { as: 'metering', body: { records: new UsageSource([lease]).batch('f', 30) } });
   await client.expect(201, 'POST', '/v1/billing-runs', { as: 'billing', body: { billingDate: '2025-02-01T00:00:00Z' } });
   total = (await client.expect<Json>(200, 'GET', '/v1/invoices/INV-000001', { as: 'finance' })).body['total'] as string;
-  expect((await server.stop()).code).toBe(0);
+  await server.stopCleanly();
   const { body } = await auditVerify(base, []);
   expect(body).toMatchObject({ ok: true, model: { matchesLog: true } });
   pinned = { position: body['headPosition'] as number, hash: body['headHash'] as string };

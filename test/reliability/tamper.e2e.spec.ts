@@ -35,7 +35,7 @@ beforeAll(async () => {
   await client.expect(201, 'POST', '/v1/tenants', { as: 'finance', body: tenantBody(lease.tenantId) });
   await client.expect(201, 'POST', '/v1/leases', { as: 'finance', body: leaseBody(lease) });
   await client.expect(201, 'POST', '/v1/allocations', { as: 'operations', body: allocationBody(lease) });
-  expect((await first.stop()).code).toBe(0);
+  await first.stopCleanly();
   anchorPosition = verifiedRecord(base).position;
   // A second run records usage and dies: its events lie after the last verified position.
   const second = await startServer({ directory: base });

@@ -62,6 +62,8 @@ export interface LedgerServer {
   kill(): Promise<Exit>;
   /** SIGTERM: a graceful stop. */
   stop(): Promise<Exit>;
+  /** SIGTERM, and throws unless the process exits 0: the error says how it ended and what it wrote. */
+  stopCleanly(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -130,15 +132,21 @@ export async function startServer(options: StartOptions): Promise<LedgerServer> 
       reject(new Error(`ledger serve exited (${exit.code ?? exit.signal}) before listening:\n${output()}`));
     });
   });
+  let killedAfterMs: number | null = null;
   const signal = async (name: NodeJS.Signals, timeoutMs: number): Promise<Exit> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const sentMs = performance.now();
+    const timer = setTimeout(() => {
+      killedAfterMs = Math.round(performance.now() - sentMs);
+      child.kill('SIGKILL');
+    }, timeoutMs);
     try {
       return await exited;
     } finally {
       clearTimeout(timer);
     }
   };
+  const stop = () => signal('SIGTERM', serverStopTimeoutMs);
   return {
     url,
     pid: child.pid ?? -1,
@@ -146,7 +154,13 @@ export async function startServer(options: StartOptions): Promise<LedgerServer> 
     output,
     exited,
     kill: () => signal('SIGKILL', serverStopTimeoutMs),
-    stop: () => signal('SIGTERM', serverStopTimeoutMs),
+    stop,
+    stopCleanly: async () => {
+      const exit = await stop();
+      if (exit.code === 0) return;
+      const how = killedAfterMs === null ? `exit code ${exit.code}, signal ${exit.signal}` : `still running ${killedAfterMs} ms after SIGTERM, so killed`;
+      throw new Error(`ledger serve did not stop cleanly (${how}):\n${output()}`);
+    },
   };
 }
 
