@@ -349,6 +349,67 @@ export function describeEventStoreContract(name: string, factory: ContractFactor
       });
     });
 
+    describe('event ids and positions', () => {
+      it('finds each recorded id at its position, whichever append and stream recorded it, and leaves unknown ids out', async () => {
+        await store.append('lease-1', usageEvents(3), 'no_stream');
+        await store.append('lease-2', usageEvents(2), 'no_stream');
+        await store.append('lease-1', [usageEvent()], 2);
+        const log = await readWholeLog(store);
+        const asked = [usageEvent().eventId, ...log.map((event) => event.eventId).reverse(), `${log[0]!.eventId}-other`, log[0]!.eventId.slice(0, -1)];
+        expect(await store.positionsOfEventIds(asked)).toEqual(new Map(log.map((event) => [event.eventId, event.position])));
+        expect(await store.positionsOfEventIds([log[4]!.eventId])).toEqual(new Map([[log[4]!.eventId, log[4]!.position]]));
+      });
+
+      it('names the event id at each position, and leaves out positions the log does not hold', async () => {
+        await store.append('lease-1', usageEvents(2), 'no_stream');
+        await store.append('lease-2', usageEvents(3), 'no_stream');
+        const log = await readWholeLog(store);
+        const head = await store.headPosition();
+        const beyond = [head + 1, head + 2, head + 1_000_000, -1, 0.5, Number.NaN];
+        const asked = [...beyond, ...log.map((event) => event.position).reverse()];
+        expect(await store.eventIdsAt(asked)).toEqual(new Map(log.map((event) => [event.position, event.eventId])));
+        expect(await store.eventIdsAt([head + 1])).toEqual(new Map());
+      });
+
+      it('answers an id or a position asked more than once once, and an empty question or an empty log with an empty map', async () => {
+        expect(await store.positionsOfEventIds([])).toEqual(new Map());
+        expect(await store.eventIdsAt([])).toEqual(new Map());
+        const never = usageEvent().eventId;
+        expect(await store.positionsOfEventIds([never, never])).toEqual(new Map());
+        expect(await store.eventIdsAt([0, 0, 1])).toEqual(new Map());
+        const events = usageEvents(2);
+        await store.append('lease-1', events, 'no_stream');
+        const [first, second] = await readWholeLog(store);
+        const ids = [first!.eventId, second!.eventId, first!.eventId, never, first!.eventId];
+        expect(await store.positionsOfEventIds(ids)).toEqual(new Map([[first!.eventId, first!.position], [second!.eventId, second!.position]]));
+        const positions = [second!.position, first!.position, second!.position];
+        expect(await store.eventIdsAt(positions)).toEqual(new Map([[first!.position, first!.eventId], [second!.position, second!.eventId]]));
+      });
+
+      it('holds no id of a refused append, and a retry keeps its ids where they were first recorded', async () => {
+        const events = usageEvents(2);
+        const first = await store.append('lease-1', events, 'no_stream');
+        const refused = usageEvents(2);
+        await expect(store.append('lease-1', refused, 'no_stream')).rejects.toThrow(ConcurrencyError);
+        await store.append('lease-2', usageEvents(1), 'no_stream');
+        expect((await store.append('lease-1', events, 'any')).written).toBe(false);
+        const log = await readWholeLog(store);
+        expect(log[1]?.position).toBe(first.position);
+        const ids = [...events, ...refused].map((event) => event.eventId);
+        expect(await store.positionsOfEventIds(ids)).toEqual(new Map(log.slice(0, 2).map((event) => [event.eventId, event.position])));
+      });
+
+      it('answers more ids and positions than an adapter reads at once, most of the ids not recorded', async () => {
+        for (let round = 0; round < 5; round += 1) await store.append(`lease-${round % 2}`, usageEvents(1_000), 'any');
+        const log = await readWholeLog(store, 1_000);
+        const absent = Array.from({ length: 10_000 }, (_, index) => `absent-${process.pid}-${index}`);
+        const asked = absent.flatMap((eventId, index) => (index % 2 === 0 ? [eventId, log[index / 2]!.eventId] : [eventId]));
+        expect(await store.positionsOfEventIds(asked)).toEqual(new Map(log.map((event) => [event.eventId, event.position])));
+        const positions = [...log.map((event) => event.position), ...Array.from({ length: 5_000 }, (_, index) => log.length + index)];
+        expect(await store.eventIdsAt(positions)).toEqual(new Map(log.map((event) => [event.position, event.eventId])));
+      });
+    });
+
     describe('subscriptions', () => {
       it('catches up from the start, then delivers live appends in order, each once', async () => {
         await store.append('lease-1', usageEvents(5), 'no_stream');
@@ -556,6 +617,20 @@ export function describeEventStoreContract(name: string, factory: ContractFactor
           { numRuns: 25 },
         );
       });
+
+      it('finds ids and positions where a simple model of the log puts them, for random appends, retries and questions', async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.array(appendCommand, { minLength: 1, maxLength: 15 }), fc.array(lookupQuestion, { minLength: 1, maxLength: 4 }), async (commands, questions) => {
+            const modelSubject = await factory.create({ clock: clock.read });
+            try {
+              await checkLookupsAgainstModel(modelSubject.store, commands, questions);
+            } finally {
+              await modelSubject.dispose();
+            }
+          }),
+          { numRuns: 25 },
+        );
+      });
     });
   });
 }
@@ -620,6 +695,60 @@ async function checkAgainstModel(store: EventStore, commands: readonly AppendCom
   const total = [...model.values()].reduce((count, events) => count + events.length, 0);
   expect(await readWholeLog(store)).toHaveLength(total);
   expect(await store.verify()).toMatchObject({ ok: true, eventsChecked: total });
+}
+
+/** Which ids and positions one question asks: indexes into the model's log, shifted past its end to ask what is not there. */
+interface LookupQuestion {
+  /** Indexes into the recorded ids; one at or past their count asks an id never recorded. */
+  ids: number[];
+  /** Offsets from the first position: at or past the count of events asks beyond the head, below 0 before the log. */
+  positions: number[];
+}
+
+const lookupQuestion: fc.Arbitrary<LookupQuestion> = fc.record({
+  ids: fc.array(fc.nat({ max: 60 }), { maxLength: 30 }),
+  positions: fc.array(fc.integer({ min: -3, max: 60 }), { maxLength: 30 }),
+});
+
+/**
+ * Runs the appends against the store and keeps the log they make as the model does (the ids in
+ * append order, the position an append answers for its last event), then asks the questions:
+ * every recorded id is at its place in the log, every other id and position is absent.
+ */
+async function checkLookupsAgainstModel(store: EventStore, commands: readonly AppendCommand[], questions: readonly LookupQuestion[]): Promise<void> {
+  const modelLog: string[] = [];
+  const lastOfAppends = new Map<string, number>();
+  const successes: { streamId: string; events: EventToAppend[] }[] = [];
+  for (const command of commands) {
+    const earlier = command.retryOf === null || successes.length === 0 ? undefined : successes[command.retryOf % successes.length];
+    if (earlier !== undefined) {
+      // A retry records nothing: its ids stay where the first attempt put them.
+      expect((await store.append(earlier.streamId, earlier.events, 'any')).written).toBe(false);
+      continue;
+    }
+    const streamId = `stream-${command.stream}`;
+    const events = usageEvents(command.eventCount);
+    const result = await store.append(streamId, events, 'any');
+    modelLog.push(...events.map((event) => event.eventId));
+    lastOfAppends.set(events[events.length - 1]!.eventId, result.position);
+    successes.push({ streamId, events });
+  }
+  const log = await readWholeLog(store);
+  expect(log.map((event) => event.eventId)).toEqual(modelLog);
+  const positionOf = new Map(log.map((event) => [event.eventId, event.position]));
+  for (const [eventId, position] of lastOfAppends) expect(positionOf.get(eventId)).toBe(position);
+  const firstPosition = log[0]?.position ?? 0;
+  for (const question of questions) {
+    const ids = question.ids.map((index) => modelLog[index] ?? `never-recorded-${index}`);
+    const expectedPositions = new Map(ids.flatMap((eventId) => (positionOf.has(eventId) ? [[eventId, positionOf.get(eventId)!] as const] : [])));
+    expect(await store.positionsOfEventIds(ids)).toEqual(expectedPositions);
+    const positions = question.positions.map((offset) => firstPosition + offset);
+    const expectedIds = new Map(positions.flatMap((position) => {
+      const event = log.find((recorded) => recorded.position === position);
+      return event === undefined ? [] : [[position, event.eventId] as const];
+    }));
+    expect(await store.eventIdsAt(positions)).toEqual(expectedIds);
+  }
 }
 
 function expectationFor(kind: ExpectationKind, currentRevision: number): ExpectedRevision {

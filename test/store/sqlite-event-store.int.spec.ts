@@ -228,6 +228,21 @@ describe('SQLite event store', () => {
       await store.close();
     });
 
+    it('finds an id kept as a collision, and not an id whose key only another event owns', async () => {
+      const event = usageEvent();
+      const keyOfEvent = await eventKeyOf(event);
+      const store = openSqliteEventStore({ path });
+      await store.append('lease-1', usageEvents(3), 'no_stream');
+      const [, owner] = await readWholeLog(store);
+      withRawConnection(path, (db) => db.prepare('INSERT INTO event_keys VALUES (?, 1)').run(keyOfEvent));
+      // The key's owner, at position 1, has another id: the id is not recorded.
+      expect(await store.positionsOfEventIds([event.eventId])).toEqual(new Map());
+      await store.append('lease-2', [event], 'no_stream');
+      expect(await store.positionsOfEventIds([event.eventId, owner!.eventId, event.eventId])).toEqual(new Map([[event.eventId, 3], [owner!.eventId, 1]]));
+      expect(await store.eventIdsAt([3, 1])).toEqual(new Map([[3, event.eventId], [1, owner!.eventId]]));
+      await store.close();
+    });
+
     /** The key the store gives an event id, read from a scratch ledger. */
     async function eventKeyOf(event: EventToAppend): Promise<number> {
       const scratchPath = join(directory.path, 'scratch.sqlite');

@@ -111,6 +111,26 @@ export class InMemoryEventStore implements EventStore {
     };
   }
 
+  async positionsOfEventIds(eventIds: readonly string[]): Promise<Map<string, number>> {
+    await yieldToEventLoop();
+    const positions = new Map<string, number>();
+    for (const eventId of eventIds) {
+      const event = this.byEventId.get(eventId);
+      if (event !== undefined) positions.set(eventId, event.position);
+    }
+    return positions;
+  }
+
+  async eventIdsAt(positions: readonly number[]): Promise<Map<number, string>> {
+    await yieldToEventLoop();
+    const eventIds = new Map<number, string>();
+    for (const position of positions) {
+      const event = this.log[position];
+      if (event !== undefined) eventIds.set(position, event.eventId);
+    }
+    return eventIds;
+  }
+
   async headPosition(): Promise<number> {
     return this.log.length - 1;
   }

@@ -173,6 +173,25 @@ export class EsdbEventStore extends AdapterStore<EsdbSubscription> implements Ev
     return this.readAll({ fromPosition, limit });
   }
 
+  /** One fold to the head (one read when nothing is new), then one lookup per id in the fold's index of every id (log-state.ts). */
+  async positionsOfEventIds(eventIds: readonly string[]): Promise<Map<string, number>> {
+    this.checkOpen();
+    return this.folded((state) => {
+      const positions = new Map<string, number>();
+      for (const eventId of eventIds) {
+        const position = state.positionOf(eventId);
+        if (position !== undefined) positions.set(eventId, position);
+      }
+      return positions;
+    });
+  }
+
+  /** Reads the events at the positions from the log, as a stream read does (reader.ts says what it costs). */
+  async eventIdsAt(positions: readonly number[]): Promise<Map<number, string>> {
+    this.checkOpen();
+    return this.reader.eventIdsAt(positions, this.folded);
+  }
+
   async headPosition(): Promise<number> {
     this.checkOpen();
     return this.reader.headPosition();

@@ -20,6 +20,12 @@ export const streamReadRunsInFlightMax = 8;
  */
 export const recordsPerReadMax = 64;
 
+/**
+ * Positions read per readPositions call by eventIdsAt, so that at most this many decoded events
+ * are held at once however many positions are asked.
+ */
+export const eventIdsAtChunkPositions = 4_096;
+
 /** Folds the log to its head, then answers `look` on the folded state (the writer's queue). */
 export type Folded = <T>(look: (state: LogState) => T) => Promise<T>;
 
@@ -111,6 +117,31 @@ export class EsdbReader {
       }
     }
     return events;
+  }
+
+  /**
+   * The event id at each of these positions, of those the log holds (0 to the head, after a fold
+   * to the head). The fold keeps ids by position only the other way round (LogState.positionOf),
+   * so the ids are read from the log: the distinct positions in ascending order, in chunks of
+   * eventIdsAtChunkPositions, each chunk read by readPositions. That costs what reading the
+   * records that hold the positions costs: one server read per run of up to recordsPerReadMax
+   * adjacent records, streamReadRunsInFlightMax at a time, every event of those records sent
+   * and decoded whole. Positions close together share records and reads: the readings of one
+   * append are a few records, read in one call, however many of them are asked.
+   */
+  async eventIdsAt(positions: readonly number[], folded: Folded): Promise<Map<number, string>> {
+    const wanted = await folded((state) => {
+      const held = Float64Array.from(positions.filter((position) => Number.isSafeInteger(position) && position >= 0 && position <= state.headPosition)).sort();
+      const sorted = held.filter((position, index) => index === 0 || position !== held[index - 1]);
+      return { sorted: Array.from(sorted), records: Array.from(sorted, (position) => state.recordOf(position)) };
+    });
+    const eventIds = new Map<number, string>();
+    for (let first = 0; first < wanted.sorted.length; first += eventIdsAtChunkPositions) {
+      const last = first + eventIdsAtChunkPositions;
+      const events = await this.readPositions(wanted.sorted.slice(first, last), wanted.records.slice(first, last));
+      for (const event of events) eventIds.set(event.position, event.eventId);
+    }
+    return eventIds;
   }
 
   /**

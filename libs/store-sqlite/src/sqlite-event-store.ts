@@ -14,6 +14,7 @@ import type {
 } from '@compute-ledger/ledger';
 import { openLedgerDatabase } from './open-database.js';
 import { SqliteReader } from './reader.js';
+import { findEventIdsAt, findEventPositions } from './recorded-events.js';
 import { prepareStatements } from './statements.js';
 import type { Statements } from './statements.js';
 import { CatchUpSubscription } from './subscription.js';
@@ -77,6 +78,18 @@ export class SqliteEventStore extends AdapterStore<CatchUpSubscription> implemen
   async readFoldRows(fromPosition: number, limit: number): Promise<FoldRow[]> {
     this.checkOpen();
     return this.reader.readFoldRows(fromPosition, limit);
+  }
+
+  /** One or two primary-key lookups per id (recorded-events.ts), all chunks on one snapshot of the file. */
+  async positionsOfEventIds(eventIds: readonly string[]): Promise<Map<string, number>> {
+    this.checkOpen();
+    return this.db.transaction(() => findEventPositions(this.statements, eventIds))();
+  }
+
+  /** One primary-key lookup per distinct position, in position order (recorded-events.ts), all chunks on one snapshot of the file. */
+  async eventIdsAt(positions: readonly number[]): Promise<Map<number, string>> {
+    this.checkOpen();
+    return this.db.transaction(() => findEventIdsAt(this.statements, positions))();
   }
 
   async headPosition(): Promise<number> {

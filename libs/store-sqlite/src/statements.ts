@@ -24,6 +24,15 @@ export interface FoldRange {
 /** event_id, position, revision, stream_id, type, schema_version, data */
 export type RecordedEventRow = [string, number, number, string | null, string, number, string];
 
+/** event_key, event_id, position: the event that owns a key in event_keys */
+export type KeyOwnerRow = [number, string, number];
+
+/** event_id, position */
+export type EventIdPositionRow = [string, number];
+
+/** position, event_id */
+export type PositionEventIdRow = [number, string];
+
 /** position, hash, recorded_at */
 export type HeadRow = [number, string, string];
 
@@ -58,8 +67,11 @@ export interface Statements {
   indexEventKeys: Statement<[number, number]>;
   insertEventKey: Statement<[number, number]>;
   insertCollision: Statement<[string, number]>;
-  eventByKey: Statement<[number], RecordedEventRow>;
-  eventByCollidedId: Statement<[string], RecordedEventRow>;
+  eventKeyTaken: Statement<[number], number>;
+  keyOwners: Statement<[string], KeyOwnerRow>;
+  collidedIdPositions: Statement<[string], EventIdPositionRow>;
+  recordedEventAt: Statement<[number], RecordedEventRow>;
+  eventIdsAt: Statement<[string], PositionEventIdRow>;
   readAll: Statement<[number, number, number], EventRow>;
   readForFold: Statement<[FoldRange], StoredFoldRow>;
   streamIdOfKey: Statement<[number], string>;
@@ -76,7 +88,7 @@ const eventColumns = 'e.position, s.stream_id, e.revision, e.event_id, e.type, e
 const recordedEventColumns = 'e.event_id, e.position, e.revision, s.stream_id, e.type, e.schema_version, e.data';
 
 export function prepareStatements(db: Database): Statements {
-  return { ...prepareWrites(db), ...prepareReads(db), ...prepareChecks(db) };
+  return { ...prepareWrites(db), ...prepareLookups(db), ...prepareReads(db), ...prepareChecks(db) };
 }
 
 function prepareWrites(db: Database) {
@@ -100,17 +112,37 @@ function prepareWrites(db: Database) {
     ),
     insertEventKey: db.prepare<[number, number]>('INSERT INTO event_keys (event_key, position) VALUES (?, ?)'),
     insertCollision: db.prepare<[string, number]>('INSERT INTO event_key_collisions (event_id, position) VALUES (?, ?)'),
-    eventByKey: db
-      .prepare<[number], RecordedEventRow>(
-        `SELECT ${recordedEventColumns} FROM event_keys k CROSS JOIN events e ON e.position = k.position
-         LEFT JOIN streams s ON s.stream_key = e.stream_key WHERE k.event_key = ?`,
+    eventKeyTaken: db.prepare<[number], number>('SELECT 1 FROM event_keys WHERE event_key = ?').pluck(),
+  };
+}
+
+/**
+ * The lookups of the event index (recorded-events.ts), each over a JSON array of any length,
+ * so that a chunk of ids or positions is one statement: the array is walked in order and each
+ * element is one primary-key lookup.
+ */
+function prepareLookups(db: Database) {
+  return {
+    // The event that owns each key of a JSON array of keys (a key no event owns answers no row).
+    keyOwners: db
+      .prepare<[string], KeyOwnerRow>(
+        `SELECT k.event_key, e.event_id, e.position FROM json_each(?) j
+         CROSS JOIN event_keys k ON k.event_key = j.value CROSS JOIN events e ON e.position = k.position`,
       )
       .raw(),
-    eventByCollidedId: db
-      .prepare<[string], RecordedEventRow>(
-        `SELECT ${recordedEventColumns} FROM event_key_collisions c CROSS JOIN events e ON e.position = c.position
-         LEFT JOIN streams s ON s.stream_key = e.stream_key WHERE c.event_id = ?`,
+    // The events kept as key collisions under each id of a JSON array of ids.
+    collidedIdPositions: db
+      .prepare<[string], EventIdPositionRow>(
+        `SELECT c.event_id, e.position FROM json_each(?) j
+         CROSS JOIN event_key_collisions c ON c.event_id = j.value CROSS JOIN events e ON e.position = c.position`,
       )
+      .raw(),
+    recordedEventAt: db
+      .prepare<[number], RecordedEventRow>(`SELECT ${recordedEventColumns} FROM events e LEFT JOIN streams s ON s.stream_key = e.stream_key WHERE e.position = ?`)
+      .raw(),
+    // The id of the event at each position of a JSON array of positions (a position without an event answers no row).
+    eventIdsAt: db
+      .prepare<[string], PositionEventIdRow>('SELECT e.position, e.event_id FROM json_each(?) j CROSS JOIN events e ON e.position = j.value')
       .raw(),
   };
 }

@@ -154,6 +154,13 @@ export interface EventStore {
    */
   readFoldRows?(fromPosition: number, limit: number): Promise<FoldRow[]>;
   subscribe(options: SubscribeOptions): Subscription;
+  /**
+   * Where the events with these ids are: each id the store holds, with its position; ids it does
+   * not hold are absent from the answer. Any number of ids (the adapter reads them in chunks).
+   */
+  positionsOfEventIds(eventIds: readonly string[]): Promise<Map<string, number>>;
+  /** The event id of the event at each of these positions; a position the log does not hold is absent. Any number of positions. */
+  eventIdsAt(positions: readonly number[]): Promise<Map<number, string>>;
   /** Position of the last event in the log, or -1 when it is empty. */
   headPosition(): Promise<number>;
   /** Position of the last event recorded at or before `knownAt`, or -1 when there is none. */
