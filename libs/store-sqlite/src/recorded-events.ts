@@ -12,14 +12,10 @@ export const lookupChunkElements = 4_096;
 
 /**
  * Whether a write is already recorded, by the port's idempotency rule (findRecordedWrite in
- * libs/ledger/src/store/idempotency.ts), over the file's event index: the write's ids are
- * found by findEventPositions (`eventKeys[firstEventIndex + i]` is the key of the write's
- * event i), then the events at those positions are read.
+ * libs/ledger/src/store/idempotency.ts): `positions` says where its ids are in the file (from
+ * findEventPositions; it may hold other ids too), and the events at those positions are read.
  */
-export function findRecordedWrite(statements: Statements, write: StreamWrite, eventKeys: Float64Array, firstEventIndex: number): AppendResult | undefined {
-  const { events } = write;
-  const eventIds = events.map((event) => event.eventId);
-  const positions = findEventPositions(statements, eventIds, eventKeys.subarray(firstEventIndex, firstEventIndex + events.length));
+export function findRecordedWrite(statements: Statements, write: StreamWrite, positions: ReadonlyMap<string, number>): AppendResult | undefined {
   if (positions.size === 0) return undefined;
   return findRecordedCopies(write, (event) => {
     const position = positions.get(event.eventId);

@@ -11,7 +11,7 @@ import {
 } from '@compute-ledger/ledger';
 import type { AppendResult, StreamWrite } from '@compute-ledger/ledger';
 import { validateBatch } from './batch-validation.js';
-import { findRecordedWrite, isEventKeyTaken } from './recorded-events.js';
+import { findEventPositions, findRecordedWrite, isEventKeyTaken } from './recorded-events.js';
 import type { Statements } from './statements.js';
 
 /**
@@ -47,6 +47,12 @@ interface BatchContext {
   recordedAtJson: string;
   /** Heads this transaction moved, to be saved at its end. */
   movedHeads: StreamHead[];
+  /**
+   * On the careful path, where the batch's ids already are, looked up once before anything is
+   * written: the batch's own ids are distinct (validateBatch), so its writes cannot record one
+   * of them before a later write asks.
+   */
+  recordedPositions: ReadonlyMap<string, number>;
 }
 
 export interface WriteOutcome {
@@ -128,7 +134,9 @@ export class SqliteWriter {
     const firstPosition = this.headPosition + 1;
     const recordedAt = this.nextRecordedAt();
     this.transactionSerial += 1;
-    const batch: BatchContext = { path, serial: this.transactionSerial, recordedAt, recordedAtJson: JSON.stringify(recordedAt), movedHeads: [] };
+    const recordedPositions =
+      path === 'careful' ? findEventPositions(this.statements, writes.flatMap((write) => write.events.map((event) => event.eventId)), eventKeys) : new Map<string, number>();
+    const batch: BatchContext = { path, serial: this.transactionSerial, recordedAt, recordedAtJson: JSON.stringify(recordedAt), movedHeads: [], recordedPositions };
     const results: AppendResult[] = [];
     let eventIndex = 0;
     for (const write of writes) {
@@ -148,12 +156,12 @@ export class SqliteWriter {
   private writeOne(write: StreamWrite, eventKeys: Float64Array, firstEventIndex: number, batch: BatchContext): AppendResult {
     const { path } = batch;
     if (path === 'careful') {
-      const recorded = findRecordedWrite(this.statements, write, eventKeys, firstEventIndex);
+      const recorded = findRecordedWrite(this.statements, write, batch.recordedPositions);
       if (recorded) return recorded;
     }
     const head = this.streamHead(write.streamId);
     if (!expectedRevisionHolds(write.expectedRevision, head.revision)) {
-      const recorded = path === 'optimistic' ? findRecordedWrite(this.statements, write, eventKeys, firstEventIndex) : undefined;
+      const recorded = path === 'optimistic' ? findRecordedWrite(this.statements, write, this.positionsOfWrite(write, eventKeys, firstEventIndex)) : undefined;
       if (recorded) return recorded;
       checkExpectedRevision(write.streamId, write.expectedRevision, head.revision);
     }
@@ -201,6 +209,12 @@ export class SqliteWriter {
       batch.movedHeads.push(head);
     }
     return { nextRevision: revision, position, written: true };
+  }
+
+  /** Where the write's ids already are (`eventKeys[firstEventIndex + i]` is the key of its event i). */
+  private positionsOfWrite(write: StreamWrite, eventKeys: Float64Array, firstEventIndex: number): Map<string, number> {
+    const { events } = write;
+    return findEventPositions(this.statements, events.map((event) => event.eventId), eventKeys.subarray(firstEventIndex, firstEventIndex + events.length));
   }
 
   /** The careful path indexes each new id as it goes, so that a later id of the batch sees it taken. */
