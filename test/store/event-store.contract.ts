@@ -285,6 +285,25 @@ export function describeEventStoreContract(name: string, factory: ContractFactor
       });
     });
 
+    describe('idempotent appends in a batch', () => {
+      it.skipIf(!factory.supportsAppendMany)('appendMany with a retried write among new ones answers the recorded result for it and writes the others', async () => {
+        // With `any` the retry's expectation holds, so nothing but its ids tells that it is recorded.
+        const recorded: StreamWrite = { streamId: 'lease-1', events: usageEvents(2), expectedRevision: 'any' };
+        const [first] = await appendMany(store, [recorded]);
+        const fresh: StreamWrite[] = [
+          { streamId: 'lease-2', events: usageEvents(2), expectedRevision: 'no_stream' },
+          { streamId: 'lease-1', events: usageEvents(1), expectedRevision: 1 },
+        ];
+        const results = await appendMany(store, [fresh[0]!, recorded, fresh[1]!]);
+        expect(results[1]).toEqual({ ...first, written: false });
+        expect(results.map((result) => [result.nextRevision, result.written])).toEqual([[1, true], [1, false], [2, true]]);
+        const log = await readWholeLog(store);
+        expect(log.map((event) => event.eventId)).toEqual([...recorded.events, ...fresh[0]!.events, ...fresh[1]!.events].map((event) => event.eventId));
+        const ids = log.map((event) => event.eventId);
+        expect(await store.positionsOfEventIds(ids)).toEqual(new Map(log.map((event) => [event.eventId, event.position])));
+      });
+    });
+
     describe('order and reads', () => {
       it('gives every event a strictly increasing global position, in append order', async () => {
         const appended: string[] = [];
@@ -595,6 +614,8 @@ export function describeEventStoreContract(name: string, factory: ContractFactor
         const verified = await store.verify();
         store = await subject.reopen!();
         expect(await readWholeLog(store)).toEqual(before);
+        expect(await store.positionsOfEventIds(before.map((event) => event.eventId))).toEqual(new Map(before.map((event) => [event.eventId, event.position])));
+        expect(await store.eventIdsAt(before.map((event) => event.position))).toEqual(new Map(before.map((event) => [event.position, event.eventId])));
         const next = await store.append('lease-1', [usageEvent()], 2);
         expect(next.nextRevision).toBe(3);
         const after = await store.verify();

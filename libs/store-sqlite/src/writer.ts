@@ -66,8 +66,12 @@ type Path = 'optimistic' | 'careful';
 
 type WriteTransaction = Transaction<(writes: readonly StreamWrite[], eventKeys: Float64Array, path: Path) => WriteOutcome>;
 
-/** Thrown inside the optimistic transaction to roll it back and run the careful one. */
-class EventKeyTaken extends Error {}
+/**
+ * Thrown inside the optimistic transaction to roll it back and run the careful one: a key of
+ * the batch is taken, or a write's expectation fails on a stream an earlier write of the batch
+ * moved (which may be a retry the optimistic path wrote again as new).
+ */
+class DecideCarefully extends Error {}
 
 /**
  * The write side of the SQLite store.
@@ -84,7 +88,11 @@ class EventKeyTaken extends Error {}
  * INSERT at the end. If that INSERT finds a key already taken (a retry, or rarely two ids with
  * the same 53-bit key), the whole transaction is rolled back and run again on the careful path,
  * which looks every id up before it writes. A write whose expected revision fails is looked up
- * at once on either path, since it may be a retry of an append that moved the stream.
+ * at once on either path, since it may be a retry of an append that moved the stream. On the
+ * optimistic path it may also have failed because an earlier write of the batch to the same
+ * stream was a retry, written again as if new (its keys are only found taken at the end): then
+ * the careful path decides too, so such a batch answers the retry as recorded and writes the
+ * rest, as it would had the retry come alone.
  *
  * Caches. The head of the log (position, hash, recordedAt) and the heads of recently used
  * streams are kept between transactions. Another process may have written in between: `PRAGMA
@@ -119,7 +127,7 @@ export class SqliteWriter {
       return this.transaction.immediate(writes, eventKeys, 'optimistic');
     } catch (error) {
       this.dropCaches();
-      if (!(error instanceof EventKeyTaken)) throw error;
+      if (!(error instanceof DecideCarefully)) throw error;
     }
     try {
       return this.transaction.immediate(writes, eventKeys, 'careful');
@@ -161,8 +169,11 @@ export class SqliteWriter {
     }
     const head = this.streamHead(write.streamId);
     if (!expectedRevisionHolds(write.expectedRevision, head.revision)) {
-      const recorded = path === 'optimistic' ? findRecordedWrite(this.statements, write, this.positionsOfWrite(write, eventKeys, firstEventIndex)) : undefined;
-      if (recorded) return recorded;
+      if (path === 'optimistic') {
+        const recorded = findRecordedWrite(this.statements, write, this.positionsOfWrite(write, eventKeys, firstEventIndex));
+        if (recorded) return recorded;
+        if (head.movedInTransaction === batch.serial) throw new DecideCarefully();
+      }
       checkExpectedRevision(write.streamId, write.expectedRevision, head.revision);
     }
     return this.insertEvents(write, head, eventKeys, firstEventIndex, batch);
@@ -230,7 +241,7 @@ export class SqliteWriter {
     try {
       this.statements.indexEventKeys.run(firstPosition, this.headPosition);
     } catch (error) {
-      if (error instanceof SqliteError && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new EventKeyTaken();
+      if (error instanceof SqliteError && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DecideCarefully();
       throw error;
     }
   }
