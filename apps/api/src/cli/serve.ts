@@ -32,6 +32,42 @@ const logLevels: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info',
 
 /** `ledger serve`: the HTTP API until SIGINT or SIGTERM, then a graceful stop. */
 export async function serve(context: CliContext, options: ServeOptions): Promise<number> {
+  // Listened for from the first moment: a supervisor may stop the ledger as soon as it says it
+  // listens, or while it starts; either way the stop is graceful, never the signal's default.
+  const stopSignal = new StopSignal();
+  try {
+    return await serveUntilStopped(context, options, stopSignal);
+  } finally {
+    stopSignal.dispose();
+  }
+}
+
+/**
+ * SIGINT or SIGTERM, the first of them: `received` resolves with it. A second signal while the
+ * ledger stops is left to its default, so that a second Ctrl-C ends a stop that hangs.
+ */
+class StopSignal {
+  readonly received: Promise<NodeJS.Signals>;
+  private readonly listener: (signal: NodeJS.Signals) => void;
+
+  constructor() {
+    let resolve!: (signal: NodeJS.Signals) => void;
+    this.received = new Promise((resolved) => (resolve = resolved));
+    this.listener = (signal) => {
+      this.dispose();
+      resolve(signal);
+    };
+    process.once('SIGINT', this.listener);
+    process.once('SIGTERM', this.listener);
+  }
+
+  dispose(): void {
+    process.removeListener('SIGINT', this.listener);
+    process.removeListener('SIGTERM', this.listener);
+  }
+}
+
+async function serveUntilStopped(context: CliContext, options: ServeOptions, stopSignal: StopSignal): Promise<number> {
   const { io, config } = context;
   // Before anything is created or opened: a misconfigured issuer stops the start, its variable named.
   const issuer = readIssuer(io.env);
@@ -73,30 +109,24 @@ export async function serve(context: CliContext, options: ServeOptions): Promise
   const periodicCheckpoint = PeriodicCheckpoint.start(ledger, { intervalMs: config.checkpointIntervalSeconds * 1000, eventsMin: config.checkpointEventsMin, logger });
   io.stdout.write(banner(server.url, keySource, seeded, options.demo === true));
 
+  const signal = await stopSignal.received;
+  logger.info({ signal }, 'stopping');
   return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'stopping');
-      const forced = setTimeout(() => resolve(1), shutdownTimeoutMs);
-      forced.unref();
-      // No periodic checkpoint starts from here on; the ledger writes the last one as it closes.
-      void periodicCheckpoint
-        .stop()
-        .then(() => server.close())
-        .then(() => recordVerifiedHead(verification, ledger, logger))
-        .then(() => ledger.close())
-        .then(
-          () => resolve(0),
-          (error: unknown) => {
-            logger.error({ err: error }, 'stopping failed');
-            resolve(1);
-          },
-        );
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const forced = setTimeout(() => resolve(1), shutdownTimeoutMs);
+    forced.unref();
+    // No periodic checkpoint starts from here on; the ledger writes the last one as it closes.
+    void periodicCheckpoint
+      .stop()
+      .then(() => server.close())
+      .then(() => recordVerifiedHead(verification, ledger, logger))
+      .then(() => ledger.close())
+      .then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'stopping failed');
+          resolve(1);
+        },
+      );
   });
 }
 
