@@ -142,7 +142,7 @@ async function play(history: History): Promise<{ ledger: Ledger; setNow: (ms: nu
 }
 
 describe('ledger invariants over random histories', () => {
-  it('balances, settles every charge exactly, adds up movements, and rebuilds byte for byte', async () => {
+  it('balances, settles every charge exactly, adds up movements, names each source by its event, and rebuilds byte for byte', async () => {
     await fc.assert(
       fc.asyncProperty(historyArbitrary, async (history) => {
         const { ledger } = await play(history);
@@ -173,6 +173,13 @@ describe('ledger invariants over random histories', () => {
             const report = await ledger.reports.mrrMovements({ month: monthStart(month).slice(0, 7) });
             const computed = new Decimal(report.startingMrr).plus(report.new).plus(report.reactivation).plus(report.expansion).minus(report.contraction).minus(report.churn);
             expect(computed.toFixed(2)).toBe(report.endingMrr);
+          }
+          // Lineage: every source of every document names the event at its position, by id and type
+          // (the model keeps no reading ids: a reading's event id is the store's answer).
+          const sources = [...model.documents.values()].flatMap((document) => document.data.lines.flatMap((line) => line.sources));
+          const logged = new Map((await ledger.store.readForFold(0, model.position + 1)).map((event) => [event.position, event] as const));
+          for (const source of sources) {
+            expect(`${source.position} ${source.eventId} ${source.type}`).toBe(`${source.position} ${logged.get(source.position)?.eventId} ${logged.get(source.position)?.type}`);
           }
           // A rebuild from the first event equals the live model.
           const verified = await ledger.verify();

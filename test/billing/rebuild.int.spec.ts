@@ -38,7 +38,7 @@ describe('rebuilding the model from a SQLite log', () => {
       const fromEvents = new ModelRunner(parsedEventsOnly(store), foldLease);
       await fromEvents.catchUp();
       expect(fromRows.model.position).toBe(await store.headPosition());
-      expect(fromRows.model.readings.size).toBe(november.length + 100 + 1);
+      expect(fromRows.model.readingsRecorded).toBe(november.length + 100 + 1);
       expect(modelDigest(fromRows.model)).toBe(modelDigest(fromEvents.model));
       expect(modelDigest(fromRows.model)).toBe(modelDigest(ledger.runner.model));
       // 504 readings of 1,050 GPU-hours, one corrected down by 49.5, plus the late 600: 529,200 - 49.5 + 600 = 529,750.5

@@ -73,6 +73,8 @@ describe('the worked example of DOMAIN.md over HTTP', () => {
     expect(usage.body).toMatchObject({ leaseId: 'L-1001', month: '2025-11', meteredGpuHours: '529800', committedGpuHours: '504000', allocatedGpuHours: '604800' }); // 1,200 x 504 h allocated
     expect(usage.body.readings).toHaveLength(505);
     expect(usage.body.nextCursor).toBeNull();
+    // The last reading is the late one, named by its event.
+    expect(usage.body.readings[504]).toMatchObject({ eventId: 'reading:L-1001:late:2025-11-30T23', type: 'UsageRecorded' });
   });
 
   it('pages through the readings of a month, with the totals of the whole month on every page', async () => {

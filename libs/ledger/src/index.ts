@@ -37,6 +37,7 @@ export { decideCreditGrant, type CreditGrantFacts, type RecordCreditGrant } from
 // Charges, billing and the projections
 export { chargeKindOrder, chargesFor } from './charging/charges.js';
 export { planBillingRun } from './charging/run-plan.js';
+export { fillUsageEventIds } from './application/usage-event-ids.js';
 export { LedgerModel, type PeriodCloseRecord } from './projections/ledger-model.js';
 export { reconciliationReport, revenueReport, trialBalanceReport, type ReportScope } from './projections/reports.js';
 export { journalEntries } from './projections/journal.js';

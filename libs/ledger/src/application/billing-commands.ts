@@ -8,6 +8,7 @@ import type { AggregateStreams } from './aggregate-streams.js';
 import type { CommandHandler } from './command-handler.js';
 import type { CommandContext } from './event-codec.js';
 import type { ModelRunner } from './model-runner.js';
+import { fillUsageEventIds, lineSourcesOf } from './usage-event-ids.js';
 
 /**
  * Billing runs, payments and credit notes by hand, decided by the billing decider on the one
@@ -69,7 +70,9 @@ export class BillingCommands {
     // Decided as if now were after the billing date (a preview may look at a month still to
     // come), with no draft: every document it would issue is shown, unnumbered.
     const command = await this.runCommand(billingDate, Number.MAX_SAFE_INTEGER, 'preview', null);
-    const documents = decideBilling(command, state).flatMap((event) => (event.type === 'InvoiceIssued' ? [event.data] : []));
+    const events = decideBilling(command, state);
+    await fillUsageEventIds(this.handler.store, lineSourcesOf(events));
+    const documents = events.flatMap((event) => (event.type === 'InvoiceIssued' ? [event.data] : []));
     return { billingDate, cutoffPosition: command.cutoff, documents: documents.map(({ invoiceId: _invoiceId, ...document }) => ({ number: null, ...document })) };
   }
 
@@ -159,6 +162,7 @@ export class BillingCommands {
       async (loaded) => {
         const built = await command();
         events = decideBilling(built, loaded);
+        await fillUsageEventIds(this.handler.store, lineSourcesOf(events));
         state = loaded;
         return events;
       },

@@ -1,6 +1,8 @@
 import { readLedgerEvent, type LedgerEvent } from '@compute-ledger/contracts';
 import { foldedEventOfRow, type EventStore, type FoldedEvent, type FoldRow, type Subscription } from '../store/event-store.js';
 import { LedgerModel, type LeaseFold } from '../projections/ledger-model.js';
+import { usageRecordedEventId } from '../domain/streams.js';
+import { monthOfInstant } from '../shared/time.js';
 import { commitCheckpointFile, modelCheckpointedEvent, modelCheckpointStream, writeCheckpointFile } from './model-checkpoint.js';
 import { rmSync } from 'node:fs';
 
@@ -16,7 +18,6 @@ import { rmSync } from 'node:fs';
  * fifth slower.
  */
 export const catchUpPageEventsMax = 1_000;
-const replayReserveEventsMin = 100_000;
 
 export class ModelRunner {
   readonly model: LedgerModel;
@@ -63,7 +64,7 @@ export class ModelRunner {
       // Appends of this process are folded as they are made (foldAppended): not read again.
       heldPosition: () => this.model.position,
       onEvents: (events) => {
-        const next = this.pending.then(() => this.applyNew(events));
+        const next = this.pending.then(() => this.applyNewLearning(events));
         this.pending = next.catch(() => undefined);
         return next;
       },
@@ -78,9 +79,10 @@ export class ModelRunner {
    * order, each with the event as the store recorded it (`decoded` is its data, as read back).
    */
   foldAppended(events: readonly { recorded: FoldedEvent; decoded: LedgerEvent }[]): void {
-    const next = this.pending.then(() => {
+    const next = this.pending.then(async () => {
       const first = events[0];
       if (first === undefined || first.recorded.position !== this.model.position + 1) return;
+      await this.learnReadingsOf(events.map(({ decoded }) => decoded));
       for (const { recorded, decoded } of events) this.model.apply(recorded, decoded);
     });
     this.pending = next.catch(() => undefined);
@@ -131,14 +133,10 @@ export class ModelRunner {
   }
 
   private async readToHead(lastPosition = Number.MAX_SAFE_INTEGER): Promise<void> {
-    for (let page = 0; ; page += 1) {
+    for (;;) {
       const limit = Math.min(catchUpPageEventsMax, lastPosition - this.model.position);
       if (limit <= 0) return;
       if (!(await this.foldPage(this.model.position + 1, limit, lastPosition))) return;
-      // More than a page behind: perhaps a rebuild. A long replay sizes the reading index once for
-      // the events ahead, most of which are readings, instead of doubling it step by step. (An
-      // ordinary catch-up ends within its first page and never asks for the head.)
-      if (page === 0) await this.reserveForReplay();
     }
   }
 
@@ -151,20 +149,44 @@ export class ModelRunner {
     if (this.store.readFoldRows === undefined) {
       const events = await this.store.readForFold(from, limit);
       const upTo = events.filter((event) => event.position <= lastPosition);
-      this.applyNew(upTo);
+      await this.applyNewLearning(upTo);
       return events.length === limit && upTo.length === events.length;
     }
     const rows = await this.store.readFoldRows(from, limit);
-    for (const row of rows) {
-      if (row[0] > lastPosition) return false;
-      this.applyRow(row);
-    }
-    return rows.length === limit;
+    const upTo = rows.filter((row) => row[0] <= lastPosition);
+    await this.learnReadingsOf(upTo.filter((row) => row[4] === 'UsageCorrected').map((row) => this.decoded(foldedEventOfRow(row))));
+    for (const row of upTo) this.applyRow(row);
+    return rows.length === limit && upTo.length === rows.length;
   }
 
-  private async reserveForReplay(): Promise<void> {
-    const ahead = (await this.store.headPosition()) - this.model.position;
-    if (ahead >= replayReserveEventsMin) this.model.readings.reserve(this.model.readings.size + ahead);
+  /** applyNew, once the readings its corrections name are known to the model. */
+  private async applyNewLearning(events: readonly FoldedEvent[]): Promise<void> {
+    const fresh = events.filter((recorded) => recorded.position > this.model.position);
+    await this.learnReadingsOf(fresh.filter((recorded) => recorded.type === 'UsageCorrected').map((recorded) => this.decoded(recorded)));
+    this.applyNew(fresh);
+  }
+
+  /**
+   * Before corrections are folded: the readings they correct that the model does not know by
+   * id (LedgerModel.needsReading) are read from the store, found by the event id their reading
+   * id gives, and learnt. Corrections are few; readings are not, and the model keeps none.
+   */
+  private async learnReadingsOf(events: readonly LedgerEvent[]): Promise<void> {
+    const readingIds = new Set<string>();
+    for (const event of events) if (event.type === 'UsageCorrected' && this.model.needsReading(event.data.readingId)) readingIds.add(event.data.readingId);
+    if (readingIds.size === 0) return;
+    const positions = await this.store.positionsOfEventIds([...readingIds].map(usageRecordedEventId));
+    for (const position of positions.values()) {
+      const [recorded] = await this.store.readForFold(position, 1);
+      if (recorded === undefined || recorded.position !== position) continue;
+      const event = this.decoded(recorded);
+      if (event.type !== 'UsageRecorded' || !this.model.needsReading(event.data.readingId)) continue;
+      this.model.learnReading(event.data.readingId, event.data.leaseId, monthOfInstant(event.data.periodStart), event.data.gpuHours);
+    }
+  }
+
+  private decoded(recorded: FoldedEvent): LedgerEvent {
+    return readLedgerEvent(recorded.type, recorded.schemaVersion, recorded.data, { trusted: true });
   }
 
   /** Like applyNew for one row: a reading in the store's layout is folded from its text, any other row parsed. */
@@ -178,7 +200,7 @@ export class ModelRunner {
   private applyNew(events: readonly FoldedEvent[]): void {
     for (const recorded of events) {
       if (recorded.position <= this.model.position) continue;
-      this.model.apply(recorded, readLedgerEvent(recorded.type, recorded.schemaVersion, recorded.data, { trusted: true }));
+      this.model.apply(recorded, this.decoded(recorded));
       if (recorded.type !== 'ModelCheckpointed') this.lastFactAt = recorded.position;
     }
   }

@@ -46,6 +46,7 @@ import { ZERO, dec, formatMoney, formatQuantity } from '../shared/decimal.js';
 import { monthInterval, nextMonth, toInstant, toMs } from '../shared/time.js';
 import type { CreditNoteRecord, DocumentRecord, PeriodCloseRecord } from '../projections/ledger-model.js';
 import type { EventStore } from '../store/event-store.js';
+import { fillUsageEventIds } from './usage-event-ids.js';
 import type { ModelRunner } from './model-runner.js';
 import type { Clock } from './clock.js';
 
@@ -359,6 +360,7 @@ export class ReportService {
     if (lease === null) throw new NotFoundError(`lease ${leaseId} does not exist`);
     const { startMs, endMs } = monthInterval(query.month);
     const page = scope.model.usagePageAt(leaseId, query.month, scope.cutoff, after, limit);
+    await fillUsageEventIds(this.options.store, page.sources);
     return {
       leaseId,
       month: query.month,

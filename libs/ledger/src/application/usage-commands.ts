@@ -1,7 +1,7 @@
 import type { CorrectUsageBody, UsageBatchBody } from '@compute-ledger/contracts';
 import { usageBatchRecordsMax } from '@compute-ledger/contracts';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
-import { decideMetering, initialUsageState } from '../domain/metering/usage.js';
+import { decideMetering } from '../domain/metering/usage.js';
 import { leaseStream, siteStream, usageStream } from '../domain/streams.js';
 import { assert } from '../shared/assert.js';
 import type { AggregateStreams } from './aggregate-streams.js';
@@ -97,7 +97,7 @@ export class UsageCommands {
 
   async correctUsage(body: CorrectUsageBody, context: CommandContext): Promise<CorrectionResult> {
     await this.usage.catchUp();
-    const leaseId = this.usage.leaseOfReading(body.readingId);
+    const leaseId = await this.usage.leaseOfReading(body.readingId);
     if (leaseId === undefined) throw new NotFoundError(`reading ${body.readingId} does not exist`);
     const streamId = usageStream(leaseId);
     const outcome = await this.handler.attempt(async () => {
@@ -105,8 +105,8 @@ export class UsageCommands {
       const lease = leaseEntry.state;
       const siteEntry = lease === null ? null : await this.streams.sites.load(siteStream(lease.siteId));
       await this.usage.catchUp();
-      const snapshot = this.usage.snapshot([body.readingId], [leaseId]);
-      const usage = (await this.usage.statesOf(snapshot)).get(leaseId) ?? initialUsageState();
+      const snapshot = await this.usage.snapshot([body.readingId], [leaseId]);
+      const usage = snapshot.stateOf(leaseId);
       const revision = snapshot.revisionOf(leaseId);
       const command = { type: 'CorrectUsage', data: body, context: usageContext(leaseEntry.state, siteEntry?.state ?? null) } as const;
       const events = decideMetering(command, usage);
@@ -117,8 +117,8 @@ export class UsageCommands {
     });
     // The correction as recorded (by this request, or by the one it repeats).
     await this.usage.catchUp();
-    const usage = (await this.usage.statesOf(this.usage.snapshot([body.readingId], [leaseId]))).get(leaseId);
-    const correction = usage?.corrections.get(body.correctionId);
+    const usage = (await this.usage.snapshot([body.readingId], [leaseId])).stateOf(leaseId);
+    const correction = usage.corrections.get(body.correctionId);
     assert(correction !== undefined, `correction ${body.correctionId} exists once recorded`);
     return { outcome, correction: { correctionId: correction.correctionId, readingId: correction.readingId, leaseId, gpuHours: correction.gpuHours } };
   }

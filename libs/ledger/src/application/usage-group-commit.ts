@@ -2,7 +2,7 @@ import type { LedgerEvent, UsageBatchBody } from '@compute-ledger/contracts';
 import { usageBatchRecordsMax } from '@compute-ledger/contracts';
 import { UsageBatchRefusedError, type RecordError } from '../domain/errors.js';
 import type { LeaseState } from '../domain/lease/lease-state.js';
-import { decideUsageBatch, evolveMetering, initialUsageState, type UsageBatchLease, type UsageLeaseContext } from '../domain/metering/usage.js';
+import { decideUsageBatch, evolveMetering, type UsageBatchLease, type UsageLeaseContext } from '../domain/metering/usage.js';
 import { allocationsOfLease, type SiteState } from '../domain/site/site.js';
 import { leaseStream, readingIdOfEventId, siteStream, usageStream } from '../domain/streams.js';
 import { assert } from '../shared/assert.js';
@@ -184,8 +184,9 @@ export class UsageGroupCommit {
    * readings. A batch touches thousands of streams; those that have not moved since this process
    * last read or appended them are not read again.
    *
-   * Whether a reading is already recorded is the model's answer, caught up with the log first;
-   * only readings it knows are read back from the log, to compare their content. A reading
+   * Whether a reading is already recorded is the store's index of event ids at the model's
+   * position, caught up with the log first; only readings recorded are read back from the log,
+   * to compare their content. A reading
    * recorded by another process after that is caught by the append, which expects each usage
    * stream's revision and whose store refuses an event id already taken.
    *
@@ -201,14 +202,13 @@ export class UsageGroupCommit {
     const siteEntries = new Map(await Promise.all(siteIds.map(async (siteId) => [siteId, await this.streams.sites.load(siteStream(siteId), head)] as const)));
     const existing = leaseIds.filter((leaseId) => leaseEntries.get(leaseId)?.state !== null);
     await this.usage.catchUp();
-    const snapshot = this.usage.snapshot(readingIdsOf(group), existing);
-    const usageStates = snapshot.readings.size === 0 ? null : await this.usage.statesOf(snapshot);
+    const snapshot = await this.usage.snapshot(readingIdsOf(group), existing);
     const leases = new Map<string, UsageBatchLease & { revision: number }>();
     for (const leaseId of leaseIds) {
       const lease = leaseEntries.get(leaseId)?.state ?? null;
       leases.set(leaseId, {
         context: usageContext(lease, lease === null ? null : (siteEntries.get(lease.siteId)?.state ?? null)),
-        usage: usageStates?.get(leaseId) ?? initialUsageState(),
+        usage: snapshot.stateOf(leaseId),
         revision: lease === null ? -1 : snapshot.revisionOf(leaseId),
       });
     }
@@ -217,9 +217,9 @@ export class UsageGroupCommit {
       assert(found !== undefined, `lease ${leaseId} of the group is loaded`);
       return found;
     };
-    // The lease each reading already belongs to: recorded before (the model), or by an earlier batch of the group.
+    // The lease each reading already belongs to: recorded before (the log), or by an earlier batch of the group.
     const recordedInGroup = new Map<string, string>();
-    const leaseOfRecorded = (readingId: string): string | undefined => snapshot.readings.get(readingId)?.series.leaseId ?? recordedInGroup.get(readingId);
+    const leaseOfRecorded = (readingId: string): string | undefined => snapshot.readings.get(readingId) ?? recordedInGroup.get(readingId);
     const writesByLease = new Map<string, { revision: number; events: EventToAppend[]; shares: { batch: number; events: number }[] }>();
     const batches = group.map((request, batchIndex): GroupBatchDecision => {
       let batch;

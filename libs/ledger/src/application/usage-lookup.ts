@@ -1,27 +1,27 @@
 import { readLedgerEvent } from '@compute-ledger/contracts';
 import { evolveMetering, initialUsageState, isMeteringEvent, type UsageState } from '../domain/metering/usage.js';
-import { usageStream } from '../domain/streams.js';
-import type { UsageSeries } from '../projections/ledger-model.js';
+import { usageRecordedEventId, usageStream } from '../domain/streams.js';
 import { assert } from '../shared/assert.js';
 import type { EventStore } from '../store/event-store.js';
 import { usageLookupGapEventsMax, usageLookupPageEventsMax } from './limits.js';
 import type { ModelRunner } from './model-runner.js';
 
 /**
- * What the command side asks about readings and allocations, answered by the ledger model and
- * the log, so that it keeps nothing per reading itself (its memory grows with leases and
- * months, never with readings):
- * - whether a reading exists, and for which lease: the model's reading index, which holds every
- *   reading it has folded, off the garbage-collected heap;
+ * What the command side asks about readings and allocations, answered by the log and the ledger
+ * model, so that neither keeps anything per reading (memory grows with leases and months, never
+ * with readings):
+ * - whether a reading exists, where and for which lease: the store's index of event ids (a
+ *   reading's event id is the one its reading id gives), and for the few readings recorded under
+ *   another id, the model's known readings (LedgerModel.knownReadings);
  * - what a reading was recorded with, and its corrections (a resend is compared with the first,
- *   a correction is idempotent by the second): read from the log at the positions the model's
- *   usage series name, only for the readings a request names that are already recorded;
+ *   a correction is idempotent by the second): read from the log at those positions, only for
+ *   the readings a request names that are already recorded;
  * - the revision of a lease's usage stream, to append at: the model's stream revisions.
  *
- * Before a command decides, the model is brought up to the head of the log (`catchUp`), so a
- * reading recorded by another process is known. What is appended after that is caught by the
- * append itself: it expects the usage stream's revision, and the store refuses an event id
- * already taken.
+ * Before a command decides, the model is brought up to the head of the log (`catchUp`), and
+ * what is read is what the log held at the model's position then. What is appended after that
+ * is caught by the append itself: it expects the usage stream's revision, and the store refuses
+ * an event id already taken.
  */
 export class UsageLookup {
   constructor(
@@ -35,79 +35,64 @@ export class UsageLookup {
   }
 
   /**
-   * The readings among `readingIds` that the model knows, with the usage streams of `leaseIds`,
-   * as the model stands now. Synchronous, so that readings and revisions are of one position.
+   * The readings among `readingIds` that were recorded by the model's position, with the usage
+   * state of each lease of `leaseIds` holding them, and those leases' usage stream revisions at
+   * that position.
    */
-  snapshot(readingIds: Iterable<string>, leaseIds: Iterable<string>): UsageSnapshot {
+  async snapshot(readingIds: Iterable<string>, leaseIds: Iterable<string>): Promise<UsageSnapshot> {
     const { model } = this.runner;
-    const readings = new Map<string, RecordedReadingRef>();
-    for (const readingId of readingIds) {
-      if (readings.has(readingId)) continue;
-      const slot = model.readings.slotOf(readingId);
-      if (slot === undefined) continue;
-      const series = model.seriesList[model.readings.seriesIndexAt(slot)];
-      assert(series !== undefined, `reading ${readingId} names a series of the model`);
-      readings.set(readingId, { slot, series });
-    }
+    // What the model holds is taken before the first wait, so that all of it is of one position.
+    const position = model.position;
     const revisions = new Map<string, number>();
     for (const leaseId of leaseIds) revisions.set(leaseId, model.streamRevisions.get(usageStream(leaseId)) ?? -1);
-    return new UsageSnapshot(model.position, readings, revisions);
-  }
-
-  /** The lease a reading was recorded for, as the model knows it now, or undefined. */
-  leaseOfReading(readingId: string): string | undefined {
-    const { model } = this.runner;
-    const slot = model.readings.slotOf(readingId);
-    return slot === undefined ? undefined : model.seriesList[model.readings.seriesIndexAt(slot)]?.leaseId;
-  }
-
-  /** The site an allocation belongs to, as the model knows it now, or undefined. */
-  siteOfAllocation(allocationId: string): string | undefined {
-    return this.runner.model.allocations.get(allocationId)?.siteId;
-  }
-
-  /**
-   * The usage state of each lease of the snapshot, holding only the snapshot's readings of that
-   * lease: their recording and corrections, read from the log and folded in log order. Leases
-   * without such readings get an empty state.
-   */
-  async statesOf(snapshot: UsageSnapshot): Promise<Map<string, UsageState>> {
+    const ids = [...new Set(readingIds)];
+    const positions = new Set<number>();
+    for (const readingId of ids) for (const known of model.knownReadings.get(readingId)?.positions ?? []) positions.add(known);
+    if (ids.length > 0) {
+      for (const found of (await this.store.positionsOfEventIds(ids.map(usageRecordedEventId))).values()) if (found <= position) positions.add(found);
+    }
     const states = new Map<string, UsageState>();
-    for (const leaseId of snapshot.leaseIds()) states.set(leaseId, initialUsageState());
-    const positions = positionsOf(snapshot);
+    const readings = new Map<string, string>();
     for (const [from, to] of readRanges(positions)) {
       const page = await this.store.readForFold(from, to - from + 1);
       for (const recorded of page) {
         if (recorded.position > to) break;
         if (!positions.has(recorded.position)) continue;
         const event = readLedgerEvent(recorded.type, recorded.schemaVersion, recorded.data, { trusted: true });
-        assert(isMeteringEvent(event), `position ${recorded.position} of a usage series holds a usage event`);
+        assert(isMeteringEvent(event), `position ${recorded.position} of a reading holds a usage event`);
         let state = states.get(event.data.leaseId);
         if (state === undefined) {
           state = initialUsageState();
           states.set(event.data.leaseId, state);
         }
         evolveMetering(state, event);
+        readings.set(event.data.readingId, event.data.leaseId);
         positions.delete(recorded.position);
       }
     }
-    assert(positions.size === 0, `every usage event the model names is in the log (${positions.size} missing)`);
-    return states;
+    assert(positions.size === 0, `every usage event found for a reading is in the log (${positions.size} missing)`);
+    return new UsageSnapshot(position, readings, states, revisions);
+  }
+
+  /** The lease a reading was recorded for, as the log holds it at the model's position, or undefined. */
+  async leaseOfReading(readingId: string): Promise<string | undefined> {
+    return (await this.snapshot([readingId], [])).readings.get(readingId);
+  }
+
+  /** The site an allocation belongs to, as the model knows it now, or undefined. */
+  siteOfAllocation(allocationId: string): string | undefined {
+    return this.runner.model.allocations.get(allocationId)?.siteId;
   }
 }
 
-/** A reading the model knows: its slot in the reading index and its series. */
-interface RecordedReadingRef {
-  slot: number;
-  series: UsageSeries;
-}
-
-/** Readings and usage stream revisions as the model held them at one position. */
+/** Readings, their leases' usage states and usage stream revisions as the log held them at one position. */
 export class UsageSnapshot {
   constructor(
     /** The model's position when the snapshot was taken. */
     readonly position: number,
-    readonly readings: ReadonlyMap<string, RecordedReadingRef>,
+    /** The lease of each reading asked for that was recorded by then. */
+    readonly readings: ReadonlyMap<string, string>,
+    private readonly states: ReadonlyMap<string, UsageState>,
     private readonly revisions: ReadonlyMap<string, number>,
   ) {}
 
@@ -118,34 +103,10 @@ export class UsageSnapshot {
     return revision;
   }
 
-  leaseIds(): Iterable<string> {
-    return this.revisions.keys();
+  /** The lease's usage state holding the snapshot's readings of that lease (their recording and corrections), folded in log order (a new empty one when it holds none). */
+  stateOf(leaseId: string): UsageState {
+    return this.states.get(leaseId) ?? initialUsageState();
   }
-}
-
-/**
- * Positions of the usage events of the snapshot's readings (each reading's recording and its
- * corrections), found by one pass over each series that holds some of them.
- */
-function positionsOf(snapshot: UsageSnapshot): Set<number> {
-  const slotsBySeries = new Map<UsageSeries, Set<number>>();
-  for (const { slot, series } of snapshot.readings.values()) {
-    let slots = slotsBySeries.get(series);
-    if (slots === undefined) {
-      slots = new Set();
-      slotsBySeries.set(series, slots);
-    }
-    slots.add(slot);
-  }
-  const positions = new Set<number>();
-  for (const [series, slots] of slotsBySeries) {
-    for (let index = 0; index < series.slots.length; index += 1) {
-      const position = series.positions.at(index);
-      if (position > snapshot.position) break;
-      if (slots.has(series.slots.at(index))) positions.add(position);
-    }
-  }
-  return positions;
 }
 
 /** Sorted positions as ranges to read, joining neighbours less than a gap apart, each at most a page. */

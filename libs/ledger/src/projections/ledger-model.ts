@@ -1,9 +1,8 @@
 import type { EventDataOf, InvoiceLine, LedgerEvent, LineSource, TenantBillingDetails } from '@compute-ledger/contracts';
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import type { FoldedEvent, FoldRow } from '../store/event-store.js';
-import { isUsageRecordedEventId, usageRecordedEventId } from '../domain/streams.js';
-import { BigIntColumn, IndexColumn, lastIndexAtOrBefore, NumberColumn } from '../shared/columns.js';
-import { ReadingIndex } from './reading-index.js';
+import { isUsageRecordedEventId } from '../domain/streams.js';
+import { BigIntColumn, lastIndexAtOrBefore, NumberColumn } from '../shared/columns.js';
 import { assert, InvariantError, unreachable } from '../shared/assert.js';
 import { readUsageRecordedRow, type UsageRecordedFields } from './usage-recorded-text.js';
 import { ModelMemos } from './memos.js';
@@ -82,15 +81,15 @@ export interface LeaseRecord {
 }
 
 /**
- * Metered GPU-hours of one (lease, month): after each usage event, its position, the reading it
- * recorded or corrected (a slot of the model's reading index) and the cumulative total. Columns,
- * not objects: a fleet's months hold millions of entries.
+ * Metered GPU-hours of one (lease, month): after each usage event, its position and the
+ * cumulative total, and nothing else (16 bytes an event). Columns, not objects: a fleet's months
+ * hold millions of entries. Which reading an event recorded is the log's to say: the model keeps
+ * no index of readings (see KnownReading).
  */
 export class UsageSeries {
   readonly positions = new NumberColumn();
   /** Cumulative metered GPU-hours after each event, in exact millionths. */
   readonly totals = new BigIntColumn();
-  readonly slots = new IndexColumn();
   /** Distinct readings in the series. */
   readings = 0;
   /** The last of `totals`, kept as a bigint: reading it back from its column would make a new one each time. */
@@ -102,6 +101,28 @@ export class UsageSeries {
     readonly month: string,
   ) {}
 }
+/**
+ * The event id of a usage source that recorded a reading under the id its reading gives
+ * (usageRecordedEventId): the model keeps no reading ids, so the store fills it in
+ * (application/usage-event-ids.ts) before a source leaves the ledger.
+ */
+export const usageEventIdFromStore = '';
+
+/**
+ * A reading the model finds by its id, which it needs for few readings only: one recorded
+ * under an event id other than the one its reading id gives (the store's index of event ids
+ * cannot find it by the reading), and one that was corrected (folding a correction takes the
+ * value it replaces). Every other reading is found through the store's index of event ids.
+ */
+export interface KnownReading {
+  leaseId: string;
+  month: string;
+  /** Its current value, in millionths. */
+  micros: bigint;
+  /** Positions of its recording (when the model folded it as known) and of its corrections, in log order. */
+  positions: number[];
+}
+
 export interface DocumentRecord {
   position: number;
   eventId: string;
@@ -204,9 +225,10 @@ export class LedgerModel {
   readonly usage = new Map<string, Map<string, UsageSeries>>();
   /** The series each lease's last reading went to. */
   private readonly latestSeries = new Map<string, UsageSeries>();
-  /** Every series in order of creation (log order): a reading names its series by index. */
+  /** Every series in order of creation (log order). */
   readonly seriesList: UsageSeries[] = [];
-  readonly readings = new ReadingIndex();
+  /** Readings recorded under another event id, and corrected readings, by reading id (KnownReading). */
+  readonly knownReadings = new Map<string, KnownReading>();
   /**
    * Line sources of usage events whose event id is not the one a reading's id gives
    * (`usageRecordedEventId`): corrections, and readings recorded under another id. By position.
@@ -362,32 +384,61 @@ export class LedgerModel {
     this.foldReading(recorded.position, recorded.eventId, data.readingId, data.leaseId, monthOfInstant(data.periodStart), data.gpuHours);
   }
 
-  /** A reading into its (lease, month) series and the reading index: the fold of UsageRecorded, from an event or a row. */
+  /**
+   * A reading into its (lease, month) series: the fold of UsageRecorded, from an event or a row.
+   * That a reading is recorded once is the store's to hold (its event id is unique); one under
+   * another event id is known by its reading id, and must not repeat one known so.
+   */
   private foldReading(position: number, eventId: string, readingId: string, leaseId: string, month: string, gpuHours: string): void {
     const series = this.seriesOf(leaseId, month);
     const micros = toMicros(gpuHours);
-    const slot = this.readings.add(readingId, series.index, micros);
     series.readings += 1;
-    this.pushUsage(series, position, slot, micros);
+    this.pushUsage(series, position, micros);
     if (!isUsageRecordedEventId(eventId, readingId)) {
       this.usageSourceOverrides.set(position, { position, eventId, type: 'UsageRecorded' });
+      assert(!this.knownReadings.has(readingId), `reading ${readingId} is recorded once`);
+      this.knownReadings.set(readingId, { leaseId, month, micros, positions: [position] });
     }
   }
 
+  /** Readings recorded, over every series (O(series)). */
+  get readingsRecorded(): number {
+    let readings = 0;
+    for (const series of this.seriesList) readings += series.readings;
+    return readings;
+  }
+
+  /** Whether folding a correction of this reading needs it learnt first (learnReading): the model does not know it by its id. */
+  needsReading(readingId: string): boolean {
+    return !this.knownReadings.has(readingId);
+  }
+
+  /**
+   * Makes a reading recorded under the event id its reading id gives known by its id, with the
+   * value it was recorded with, so that its correction can be folded: what the runner reads
+   * from the store before it folds a correction (ModelRunner).
+   */
+  learnReading(readingId: string, leaseId: string, month: string, gpuHours: string): void {
+    assert(!this.knownReadings.has(readingId), `reading ${readingId} is learnt once`);
+    this.knownReadings.set(readingId, { leaseId, month, micros: toMicros(gpuHours), positions: [] });
+  }
+
   private applyCorrection(recorded: FoldedEvent, data: EventDataOf<'UsageCorrected'>): void {
-    const slot = this.readings.slotOf(data.readingId);
-    assert(slot !== undefined, `correction of unknown reading ${data.readingId}`);
-    const series = this.seriesList[this.readings.seriesIndexAt(slot)]!;
+    const reading = this.knownReadings.get(data.readingId);
+    assert(reading !== undefined, `correction of unknown reading ${data.readingId}`);
+    assert(reading.leaseId === data.leaseId, `correction ${data.correctionId} names the lease of reading ${data.readingId}`);
+    const series = this.usage.get(reading.leaseId)?.get(reading.month);
+    assert(series !== undefined, `correction of reading ${data.readingId} follows its recording`);
     const micros = toMicros(data.gpuHours);
-    const delta = micros - this.readings.microsAt(slot);
-    this.readings.setMicros(slot, micros);
-    this.pushUsage(series, recorded.position, slot, delta);
+    const delta = micros - reading.micros;
+    reading.micros = micros;
+    reading.positions.push(recorded.position);
+    this.pushUsage(series, recorded.position, delta);
     this.usageSourceOverrides.set(recorded.position, { position: recorded.position, eventId: recorded.eventId, type: recorded.type });
   }
 
-  private pushUsage(series: UsageSeries, position: number, slot: number, deltaMicros: bigint): void {
+  private pushUsage(series: UsageSeries, position: number, deltaMicros: bigint): void {
     series.positions.push(position);
-    series.slots.push(slot);
     series.total += deltaMicros;
     series.totals.push(series.total);
   }
@@ -578,11 +629,12 @@ export class LedgerModel {
     return { sources, lastPosition: stop < end && stop > start ? series.positions.at(stop - 1) : null };
   }
 
+  /** A usage event as a line source; one that recorded a reading under its reading's id gets its id from the store (usageEventIdFromStore). */
   private usageSource(series: UsageSeries, index: number): LineSource {
     const position = series.positions.at(index);
     const override = this.usageSourceOverrides.get(position);
-    if (override !== undefined) return override;
-    return { position, eventId: usageRecordedEventId(this.readings.idAt(series.slots.at(index))), type: 'UsageRecorded' };
+    if (override !== undefined) return { ...override };
+    return { position, eventId: usageEventIdFromStore, type: 'UsageRecorded' };
   }
 
   /**

@@ -10,15 +10,16 @@ import { compareIds, LedgerModel, type LeaseFold } from './ledger-model.js';
  * how "a rebuild equals the live model" is checked (a digest of each), and a snapshot saved with
  * its position lets a restart resume from there instead of replaying the whole log.
  *
- * Lines, not one document: a fleet's readings run to tens of millions, more text than one
- * string may hold. The first line holds everything but usage; then one line per usage series
- * and pages of readings, both in the order the log created them, which a rebuild repeats.
+ * Lines, not one document: a fleet's usage events run to tens of millions, more text than one
+ * string may hold. The first line holds everything but usage; then one line per usage series,
+ * in the order the log created them, which a rebuild repeats; then pages of the readings the
+ * model knows by id (KnownReading), by reading id.
  */
 
-export const modelSnapshotVersion = 2;
+export const modelSnapshotVersion = 3;
 
-/** Readings per line of a snapshot. */
-const readingsPerLine = 10_000;
+/** Known readings per line of a snapshot. */
+const knownReadingsPerLine = 10_000;
 
 interface SnapshotHead {
   version: number;
@@ -30,7 +31,7 @@ interface SnapshotHead {
   leases: { leaseId: string; events: { position: number; eventId: string; type: string; data: unknown }[] }[];
   usageSourceOverrides: LineSource[];
   series: number;
-  readings: number;
+  knownReadings: number;
   documents: unknown[];
   runs: unknown[];
   creditNotes: unknown[];
@@ -43,10 +44,10 @@ interface SnapshotHead {
   drafts?: unknown[];
 }
 
-/** leaseId, month, distinct readings, positions, cumulative totals in millionths, reading slots */
-type SeriesLine = [string, string, number, number[], string[], number[]];
-/** reading id, series index, current value in millionths */
-type ReadingEntry = [string, number, string];
+/** leaseId, month, distinct readings, positions, cumulative totals in millionths */
+type SeriesLine = [string, string, number, number[], string[]];
+/** reading id, lease id, month, current value in millionths, positions */
+type KnownReadingEntry = [string, string, string, string, number[]];
 
 function sortedValues<T>(map: Map<string, T>): T[] {
   return [...map.keys()].sort(compareIds).map((key) => map.get(key)!);
@@ -66,7 +67,7 @@ function snapshotHead(model: LedgerModel): SnapshotHead {
     })),
     usageSourceOverrides: [...model.usageSourceOverrides.values()],
     series: model.seriesList.length,
-    readings: model.readings.size,
+    knownReadings: model.knownReadings.size,
     documents: model.documentOrder.map((id) => model.documents.get(id)!),
     runs: model.runs,
     creditNotes: sortedValues(model.creditNotes),
@@ -91,16 +92,15 @@ export function writeModelSnapshot(model: LedgerModel, write: (line: string) => 
       series.readings,
       series.positions.toArray(),
       series.totals.toArray().map((total) => total.toString()),
-      series.slots.toArray(),
     ];
     write(`${JSON.stringify(line)}\n`);
   }
-  const { readings } = model;
-  for (let first = 0; first < readings.size; first += readingsPerLine) {
-    const page: ReadingEntry[] = [];
-    for (let slot = first; slot < Math.min(readings.size, first + readingsPerLine); slot += 1) {
-      page.push([readings.idAt(slot), readings.seriesIndexAt(slot), readings.microsAt(slot).toString()]);
-    }
+  const readingIds = [...model.knownReadings.keys()].sort(compareIds);
+  for (let first = 0; first < readingIds.length; first += knownReadingsPerLine) {
+    const page = readingIds.slice(first, first + knownReadingsPerLine).map((readingId): KnownReadingEntry => {
+      const { leaseId, month, micros, positions } = model.knownReadings.get(readingId)!;
+      return [readingId, leaseId, month, micros.toString(), positions];
+    });
     write(`${JSON.stringify(page)}\n`);
   }
 }
@@ -142,21 +142,21 @@ export function restoreModel(lines: Iterator<string>, foldLease: LeaseFold): Led
   }
   for (const source of head.usageSourceOverrides) model.usageSourceOverrides.set(source.position, source);
   for (let index = 0; index < head.series; index += 1) {
-    const [leaseId, month, readings, positions, totals, slots] = JSON.parse(next('usage series')) as SeriesLine;
+    const [leaseId, month, readings, positions, totals] = JSON.parse(next('usage series')) as SeriesLine;
     const series = model.restoreSeries(leaseId, month);
     series.readings = readings;
     for (let entry = 0; entry < positions.length; entry += 1) {
       series.positions.push(positions[entry]!);
       series.total = BigInt(totals[entry]!);
       series.totals.push(series.total);
-      series.slots.push(slots[entry]!);
     }
   }
-  model.readings.reserve(head.readings);
-  while (model.readings.size < head.readings) {
-    for (const [readingId, seriesIndex, micros] of JSON.parse(next('readings')) as ReadingEntry[]) model.readings.add(readingId, seriesIndex, BigInt(micros));
+  while (model.knownReadings.size < head.knownReadings) {
+    for (const [readingId, leaseId, month, micros, positions] of JSON.parse(next('known readings')) as KnownReadingEntry[]) {
+      model.knownReadings.set(readingId, { leaseId, month, micros: BigInt(micros), positions });
+    }
   }
-  if (model.readings.size !== head.readings || lines.next().done !== true) throw new Error('the model snapshot does not end where its head says');
+  if (model.knownReadings.size !== head.knownReadings || lines.next().done !== true) throw new Error('the model snapshot does not end where its head says');
   model.restoreBilling(head.documents as never, head.runs as never, head.creditNotes as never, head.payments as never, (head.drafts ?? []) as never);
   model.closes.push(...((head.closes ?? []) as LedgerModel['closes']));
   for (const grant of (head.grants ?? []) as Records<'grants'>) model.grants.set(grant.data.grantId, grant);

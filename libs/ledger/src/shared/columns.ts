@@ -79,18 +79,6 @@ export class NumberColumn extends Column<number, Float64Array> {
   }
 }
 
-/** Uint32: indexes into other columns, hashes. */
-export class IndexColumn extends Column<number, Uint32Array> {
-  constructor() {
-    super((capacity) => new Uint32Array(capacity), (into, from) => into.set(from));
-  }
-
-  override push(value: number): void {
-    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`${value} is not an index a Uint32 column holds`);
-    super.push(value);
-  }
-}
-
 const int64Min = -(2n ** 63n);
 const int64Max = 2n ** 63n - 1n;
 
