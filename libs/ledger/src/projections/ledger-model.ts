@@ -2,7 +2,7 @@ import type { EventDataOf, InvoiceLine, LedgerEvent, LineSource, TenantBillingDe
 import type { LeaseState } from '../domain/lease/lease-state.js';
 import type { FoldedEvent, FoldRow } from '../store/event-store.js';
 import { isUsageRecordedEventId } from '../domain/streams.js';
-import { BigIntColumn, lastIndexAtOrBefore, NumberColumn } from '../shared/columns.js';
+import { BigIntColumn, lastIndexAtOrBefore, PositionColumn } from '../shared/columns.js';
 import { assert, InvariantError, unreachable } from '../shared/assert.js';
 import { readUsageRecordedRow, type UsageRecordedFields } from './usage-recorded-text.js';
 import { ModelMemos } from './memos.js';
@@ -82,12 +82,12 @@ export interface LeaseRecord {
 
 /**
  * Metered GPU-hours of one (lease, month): after each usage event, its position and the
- * cumulative total, and nothing else (16 bytes an event). Columns, not objects: a fleet's months
+ * cumulative total, and nothing else (12 bytes an event). Columns, not objects: a fleet's months
  * hold millions of entries. Which reading an event recorded is the log's to say: the model keeps
  * no index of readings (see KnownReading).
  */
 export class UsageSeries {
-  readonly positions = new NumberColumn();
+  readonly positions = new PositionColumn();
   /** Cumulative metered GPU-hours after each event, in exact millionths. */
   readonly totals = new BigIntColumn();
   /** Distinct readings in the series. */
@@ -100,6 +100,25 @@ export class UsageSeries {
     readonly leaseId: string,
     readonly month: string,
   ) {}
+
+  private movedOn = false;
+
+  /** Gives back the room its columns hold for more events. */
+  trim(): void {
+    this.positions.trim();
+    this.totals.trim();
+  }
+
+  /**
+   * Trims the series the first time its lease's readings move on to another month: from then on
+   * it takes late readings only. Once: a lease whose readings alternate between two months
+   * would otherwise copy its columns at every reading.
+   */
+  leftBehind(): void {
+    if (this.movedOn) return;
+    this.movedOn = true;
+    this.trim();
+  }
 }
 /**
  * The event id of a usage source that recorded a reading under the id its reading gives
@@ -447,6 +466,8 @@ export class LedgerModel {
     // Readings of a lease mostly come month after month: try the lease's latest series first.
     const latest = this.latestSeries.get(leaseId);
     if (latest !== undefined && latest.month === month) return latest;
+    // The lease's readings moved on to another month: the one they leave takes late readings only.
+    latest?.leftBehind();
     let byMonth = this.usage.get(leaseId);
     if (byMonth === undefined) {
       byMonth = new Map();

@@ -150,6 +150,7 @@ export function restoreModel(lines: Iterator<string>, foldLease: LeaseFold): Led
       series.total = BigInt(totals[entry]!);
       series.totals.push(series.total);
     }
+    series.trim();
   }
   while (model.knownReadings.size < head.knownReadings) {
     for (const [readingId, leaseId, month, micros, positions] of JSON.parse(next('known readings')) as KnownReadingEntry[]) {

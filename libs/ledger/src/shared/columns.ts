@@ -6,7 +6,8 @@
  * A column starts small and doubles up to one chunk of 65,536 values; past that it adds whole
  * chunks. So a short column wastes little, and a long one is never copied: growing never holds
  * the old and the new storage at once, which for a column of ten million values would be a
- * spike of a few hundred megabytes.
+ * spike of a few hundred megabytes. A column that stops growing (a month's usage once the next
+ * month began) is trimmed to what it holds.
  */
 
 const chunkShift = 16;
@@ -16,6 +17,7 @@ const chunkMask = chunkEntries - 1;
 interface ColumnArray<V> {
   readonly length: number;
   [index: number]: V;
+  subarray(begin: number, end: number): ColumnArray<V>;
 }
 
 class Column<V extends number | bigint, A extends ColumnArray<V>> {
@@ -59,6 +61,15 @@ class Column<V extends number | bigint, A extends ColumnArray<V>> {
     this.chunkOf(index)[index & chunkMask] = value;
   }
 
+  /** Gives back the room the tail holds beyond its values; a later push grows it again. */
+  trim(): void {
+    const inTail = this.filled & chunkMask;
+    if (inTail === 0 || inTail === this.tail.length) return;
+    const exact = this.allocate(inTail);
+    this.copy(exact, this.tail.subarray(0, inTail) as A);
+    this.tail = exact;
+  }
+
   toArray(): V[] {
     const values = new Array<V>(this.filled);
     for (let index = 0; index < this.filled; index += 1) values[index] = this.at(index);
@@ -76,6 +87,55 @@ class Column<V extends number | bigint, A extends ColumnArray<V>> {
 export class NumberColumn extends Column<number, Float64Array> {
   constructor() {
     super((capacity) => new Float64Array(capacity), (into, from) => into.set(from));
+  }
+}
+
+class Uint32Column extends Column<number, Uint32Array> {
+  constructor() {
+    super((capacity) => new Uint32Array(capacity), (into, from) => into.set(from));
+  }
+}
+
+const uint32Max = 0xffffffff;
+
+/**
+ * Log positions: 4 bytes each while they are below 2^32 (a log of four billion events), then
+ * 8: the first position beyond widens the column once, copying what it holds.
+ */
+export class PositionColumn {
+  private narrow: Uint32Column | null = new Uint32Column();
+  private wide: NumberColumn | null = null;
+
+  get length(): number {
+    return this.narrow?.length ?? this.wide!.length;
+  }
+
+  push(position: number): void {
+    if (this.narrow !== null) {
+      if (Number.isInteger(position) && position >= 0 && position <= uint32Max) return this.narrow.push(position);
+      this.widen();
+    }
+    this.wide!.push(position);
+  }
+
+  at(index: number): number {
+    return this.narrow !== null ? this.narrow.at(index) : this.wide!.at(index);
+  }
+
+  trim(): void {
+    (this.narrow ?? this.wide!).trim();
+  }
+
+  toArray(): number[] {
+    return (this.narrow ?? this.wide!).toArray();
+  }
+
+  private widen(): void {
+    const wide = new NumberColumn();
+    const narrow = this.narrow!;
+    for (let index = 0; index < narrow.length; index += 1) wide.push(narrow.at(index));
+    this.wide = wide;
+    this.narrow = null;
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BigIntColumn, lastIndexAtOrBefore, NumberColumn } from './columns.js';
+import { BigIntColumn, lastIndexAtOrBefore, NumberColumn, PositionColumn } from './columns.js';
 
 describe('columns', () => {
   it('keep every value pushed, in order, across the doublings of their storage', () => {
@@ -36,5 +36,30 @@ describe('columns', () => {
     expect(() => column.at(1)).toThrow(RangeError);
     expect(() => column.set(-1, 0)).toThrow(RangeError);
     expect(column.at(column.length - 1)).toBe(1);
+  });
+});
+
+describe('a position column', () => {
+  it('holds positions in 4 bytes below 2^32 and widens once, keeping every value, at the first beyond', () => {
+    const positions = new PositionColumn();
+    const values = [0, 1, 2 ** 32 - 1];
+    for (const value of values) positions.push(value);
+    positions.push(2 ** 32);
+    positions.push(2 ** 53 - 1);
+    expect(positions.toArray()).toEqual([...values, 2 ** 32, 2 ** 53 - 1]);
+    expect(lastIndexAtOrBefore(positions, 2 ** 32)).toBe(3);
+  });
+});
+
+describe('trimming a column', () => {
+  it('keeps its values across chunks, and it grows again after', () => {
+    const column = new BigIntColumn();
+    const count = 65_536 + 1_000;
+    for (let index = 0; index < count; index += 1) column.push(BigInt(index) * 3n);
+    column.trim();
+    column.trim();
+    for (let index = count; index < count + 70_000; index += 1) column.push(BigInt(index) * 3n);
+    expect(column.length).toBe(count + 70_000);
+    for (const index of [0, 65_535, 65_536, count - 1, count, count + 69_999]) expect(column.at(index)).toBe(BigInt(index) * 3n);
   });
 });
