@@ -40,8 +40,8 @@ import { copyLedgerDirectory, storePath, withServer, type Client } from './serve
  * does) on a copy of the template, so that its heap is this process's: after a warm-up of
  * `memoryWarmupReadings`, `clients` clients send `memoryReadings` more over HTTP, and
  * heapUsed after forced full collections (the lowest of a few) is compared before and after.
- * The model's reading index and usage columns are outside that heap (buffers and typed
- * arrays); anything kept per reading on the heap shows here. One run.
+ * The model's usage columns are outside that heap (typed arrays); anything kept per reading on
+ * the heap shows here. One run.
  */
 
 interface Sizes {
@@ -196,7 +196,7 @@ async function heapGrowthOverHttp(template: string, directory: string, leases: r
     const perHundredThousandMiB = ((after - before) / sizes.memoryReadings) * 100_000 / mebibyte;
     return figure({
       benchmark,
-      case: `heap growth per 100,000 readings over HTTP after GC (${sizes.memoryReadings.toLocaleString('en-US')} readings, ${sizes.clients} clients x batches of ${sizes.batchRecords.toLocaleString('en-US')}; the reading index is off the heap)`,
+      case: `heap growth per 100,000 readings over HTTP after GC (${sizes.memoryReadings.toLocaleString('en-US')} readings, ${sizes.clients} clients x batches of ${sizes.batchRecords.toLocaleString('en-US')}; the usage columns are off the heap)`,
       unit: 'MiB',
       samples: [perHundredThousandMiB],
     });

@@ -31,12 +31,11 @@ import { openLedgerAt } from '@compute-ledger/api';
  * bodies of 10,000 readings, as `POST /v1/usage` hands them over. Its time is everything
  * recordUsage does: loading the leases and sites the batch touches (from its stream caches,
  * caught up with the store), validating every reading against its lease and allocations,
- * deduplicating reading ids (within the batch, and against the readings already recorded
- * through the model's reading index), building the events, appending one write per lease
+ * deduplicating reading ids (within the batch, and against the readings already recorded,
+ * through the store's index of event ids), building the events, appending one write per lease
  * in a single appendMany transaction (event-id index, stream revisions, hash chain), and folding
- * the new events into the ledger model from memory: the commands find readings through the
- * model's reading index, so that fold is part of ingest (a server does it once, for commands
- * and reports alike). The ledger is opened with `openLedgerAt('sqlite:<file>')`. The
+ * the new events into the ledger model from memory: the commands read stream revisions from the
+ * model, so that fold is part of ingest (a server does it once, for commands and reports alike). The ledger is opened with `openLedgerAt('sqlite:<file>')`. The
  * clock stops after `ledger.close()` (the last WAL checkpoint), as the raw side's stops after
  * its close.
  *

@@ -6,9 +6,8 @@ import { allocationBody, leaseBody, siteBody, tenantBody, UsageSource, type Flee
 /**
  * The server's memory grows with leases and months, never with readings: 100,000 readings
  * ingested over HTTP leave the garbage-collected heap, after a full collection, less than
- * `heapGrowthPer100kReadingsMaxBytes` larger. The model's reading index and usage columns hold
- * their per-reading bytes outside that heap (buffers and typed arrays), so what is measured is
- * everything else: a per-reading object anywhere (a cache, a map of ids) would cost tens of
+ * `heapGrowthPer100kReadingsMaxBytes` larger. The model's usage columns hold their 12 bytes a
+ * usage event outside that heap (typed arrays), so what is measured is everything else: a per-reading object anywhere (a cache, a map of ids) would cost tens of
  * bytes a reading, megabytes here. Measured: about 4 bytes a reading; before the commands
  * stopped keeping readings, about 260 (25 MiB).
  *

@@ -23,8 +23,8 @@ const shortSoak: SoakOptions = {
 /**
  * Memory bounds of the short form: a gross check, since a few seconds are too short to tell a
  * slow leak from a collection not yet run (the full soak measures the heap's floor over a
- * minute of reports for that). The server keeps about 1.5 KiB per reading (the model's lineage
- * and its reading index), and V8 lets a busy heap grow to a multiple
+ * minute of reports for that). The server keeps 12 bytes a reading in the model's usage
+ * columns, and V8 lets a busy heap grow to a multiple
  * of what is live before a full collection: RSS may hold the readings twice over plus a fixed
  * allowance, and may not climb far past the mixed phase's peak once only reports run.
  */
