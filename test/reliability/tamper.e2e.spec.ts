@@ -1,6 +1,6 @@
 import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { openSqliteEventStore } from '@compute-ledger/store-sqlite';
 import { buildOnce, ledger } from '../cli/support.js';
 import { flipDataByte, withRawConnection } from '../store/sqlite-fixtures.js';
