@@ -3,6 +3,7 @@ import { foldedEventOfRow, type EventStore, type FoldedEvent, type FoldRow, type
 import { LedgerModel, type LeaseFold } from '../projections/ledger-model.js';
 import { usageRecordedEventId } from '../domain/streams.js';
 import { monthOfInstant } from '../shared/time.js';
+import { eventsAt } from './usage-lookup.js';
 import { commitCheckpointFile, modelCheckpointedEvent, modelCheckpointStream, writeCheckpointFile } from './model-checkpoint.js';
 import { rmSync } from 'node:fs';
 
@@ -176,9 +177,7 @@ export class ModelRunner {
     for (const event of events) if (event.type === 'UsageCorrected' && this.model.needsReading(event.data.readingId)) readingIds.add(event.data.readingId);
     if (readingIds.size === 0) return;
     const positions = await this.store.positionsOfEventIds([...readingIds].map(usageRecordedEventId));
-    for (const position of positions.values()) {
-      const [recorded] = await this.store.readForFold(position, 1);
-      if (recorded === undefined || recorded.position !== position) continue;
+    for await (const recorded of eventsAt(this.store, new Set(positions.values()))) {
       const event = this.decoded(recorded);
       if (event.type !== 'UsageRecorded' || !this.model.needsReading(event.data.readingId)) continue;
       this.model.learnReading(event.data.readingId, event.data.leaseId, monthOfInstant(event.data.periodStart), event.data.gpuHours);

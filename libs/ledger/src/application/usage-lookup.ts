@@ -2,7 +2,7 @@ import { readLedgerEvent } from '@compute-ledger/contracts';
 import { evolveMetering, initialUsageState, isMeteringEvent, type UsageState } from '../domain/metering/usage.js';
 import { usageRecordedEventId, usageStream } from '../domain/streams.js';
 import { assert } from '../shared/assert.js';
-import type { EventStore } from '../store/event-store.js';
+import type { EventStore, FoldedEvent } from '../store/event-store.js';
 import { usageLookupGapEventsMax, usageLookupPageEventsMax } from './limits.js';
 import type { ModelRunner } from './model-runner.js';
 
@@ -53,24 +53,20 @@ export class UsageLookup {
     }
     const states = new Map<string, UsageState>();
     const readings = new Map<string, string>();
-    for (const [from, to] of readRanges(positions)) {
-      const page = await this.store.readForFold(from, to - from + 1);
-      for (const recorded of page) {
-        if (recorded.position > to) break;
-        if (!positions.has(recorded.position)) continue;
-        const event = readLedgerEvent(recorded.type, recorded.schemaVersion, recorded.data, { trusted: true });
-        assert(isMeteringEvent(event), `position ${recorded.position} of a reading holds a usage event`);
-        let state = states.get(event.data.leaseId);
-        if (state === undefined) {
-          state = initialUsageState();
-          states.set(event.data.leaseId, state);
-        }
-        evolveMetering(state, event);
-        readings.set(event.data.readingId, event.data.leaseId);
-        positions.delete(recorded.position);
+    let read = 0;
+    for await (const recorded of eventsAt(this.store, positions)) {
+      const event = readLedgerEvent(recorded.type, recorded.schemaVersion, recorded.data, { trusted: true });
+      assert(isMeteringEvent(event), `position ${recorded.position} of a reading holds a usage event`);
+      let state = states.get(event.data.leaseId);
+      if (state === undefined) {
+        state = initialUsageState();
+        states.set(event.data.leaseId, state);
       }
+      evolveMetering(state, event);
+      readings.set(event.data.readingId, event.data.leaseId);
+      read += 1;
     }
-    assert(positions.size === 0, `every usage event found for a reading is in the log (${positions.size} missing)`);
+    assert(read === positions.size, `every usage event found for a reading is in the log (${positions.size - read} missing)`);
     return new UsageSnapshot(position, readings, states, revisions);
   }
 
@@ -106,6 +102,16 @@ export class UsageSnapshot {
   /** The lease's usage state holding the snapshot's readings of that lease (their recording and corrections), folded in log order (a new empty one when it holds none). */
   stateOf(leaseId: string): UsageState {
     return this.states.get(leaseId) ?? initialUsageState();
+  }
+}
+
+/** The events at `positions` that the log holds, in log order, read a range of neighbours at a time. */
+export async function* eventsAt(store: EventStore, positions: ReadonlySet<number>): AsyncGenerator<FoldedEvent> {
+  for (const [from, to] of readRanges(positions)) {
+    for (const recorded of await store.readForFold(from, to - from + 1)) {
+      if (recorded.position > to) break;
+      if (positions.has(recorded.position)) yield recorded;
+    }
   }
 }
 

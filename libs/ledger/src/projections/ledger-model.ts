@@ -94,14 +94,14 @@ export class UsageSeries {
   readings = 0;
   /** The last of `totals`, kept as a bigint: reading it back from its column would make a new one each time. */
   total = 0n;
+  /** Whether its lease's readings have moved on to another month (leftBehind). */
+  private movedOn = false;
 
   constructor(
     readonly index: number,
     readonly leaseId: string,
     readonly month: string,
   ) {}
-
-  private movedOn = false;
 
   /** Gives back the room its columns hold for more events. */
   trim(): void {
@@ -120,6 +120,7 @@ export class UsageSeries {
     this.trim();
   }
 }
+
 /**
  * The event id of a usage source that recorded a reading under the id its reading gives
  * (usageRecordedEventId): the model keeps no reading ids, so the store fills it in
@@ -654,7 +655,7 @@ export class LedgerModel {
   private usageSource(series: UsageSeries, index: number): LineSource {
     const position = series.positions.at(index);
     const override = this.usageSourceOverrides.get(position);
-    if (override !== undefined) return { ...override };
+    if (override !== undefined) return override;
     return { position, eventId: usageEventIdFromStore, type: 'UsageRecorded' };
   }
 
