@@ -29,9 +29,13 @@ export function overlapMs(aStartMs: number, aEndMs: number, bStartMs: number, bE
   return Math.max(0, Math.min(aEndMs, bEndMs) - Math.max(aStartMs, bStartMs));
 }
 
-/** The month (`YYYY-MM`) of an epoch instant, in UTC. */
+/** The month (`YYYY-MM`) of an epoch instant, in UTC (as `toISOString` writes it, without formatting the whole instant). */
 export function monthOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 7);
+  const date = new Date(ms);
+  const year = date.getUTCFullYear();
+  if (!(year >= 1000 && year <= 9999)) return date.toISOString().slice(0, 7);
+  const month = date.getUTCMonth() + 1;
+  return `${year}-${month < 10 ? '0' : ''}${month}`;
 }
 
 /**
@@ -42,10 +46,23 @@ export function monthOfInstant(instant: string): string {
   return instant.slice(0, 7);
 }
 
-export function monthInterval(month: string): MonthInterval {
-  const year = Number(month.slice(0, 4));
-  const monthIndex = Number(month.slice(5, 7)) - 1;
-  return { month, startMs: Date.UTC(year, monthIndex, 1), endMs: Date.UTC(year, monthIndex + 1, 1) };
+/**
+ * Intervals of the months asked about, made once: reports ask for the same few months for every
+ * lease. Bounded, as months come from requests too; the entries are frozen, being shared.
+ */
+const monthIntervals = new Map<string, Readonly<MonthInterval>>();
+const monthIntervalsMax = 4_096;
+
+export function monthInterval(month: string): Readonly<MonthInterval> {
+  let interval = monthIntervals.get(month);
+  if (interval === undefined) {
+    const year = Number(month.slice(0, 4));
+    const monthIndex = Number(month.slice(5, 7)) - 1;
+    interval = Object.freeze({ month, startMs: Date.UTC(year, monthIndex, 1), endMs: Date.UTC(year, monthIndex + 1, 1) });
+    if (monthIntervals.size >= monthIntervalsMax) monthIntervals.clear();
+    monthIntervals.set(month, interval);
+  }
+  return interval;
 }
 
 export function monthContaining(ms: number): MonthInterval {
