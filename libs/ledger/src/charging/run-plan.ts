@@ -63,37 +63,47 @@ export function monthsToBill(model: ChargingFacts, lease: LeaseState, billingDat
 
 /**
  * The lines one lease contributes to a run, in month then kind order: for every month the run
- * must look at, or for the `months` given (a report that asks about one month).
+ * must look at.
  */
-export function leaseLines(model: ChargingFacts, lease: LeaseState, context: BillingContext, months?: readonly string[]): InvoiceLine[] {
-  const billingDateMs = toMs(context.billingDate);
+export function leaseLines(model: ChargingFacts, lease: LeaseState, context: BillingContext): InvoiceLine[] {
   const lines: InvoiceLine[] = [];
-  for (const month of months ?? monthsToBill(model, lease, billingDateMs)) {
-    const metered = model.meteredAt(lease.leaseId, month, context.cutoff);
-    const charges = new Map<ChargeKind, Charge>();
-    for (const charge of chargesFor(lease, month, metered, context.minorDigits)) charges.set(charge.kind, charge);
-    for (const kind of chargeKindOrder) {
-      if (!isDue(lease, kind, month, billingDateMs)) continue;
-      const line = lineFor(model, lease, month, kind, charges.get(kind), context);
-      if (line !== null) lines.push(line);
-    }
+  for (const month of monthsToBill(model, lease, toMs(context.billingDate))) {
+    const charges = chargesFor(lease, month, model.meteredAt(lease.leaseId, month, context.cutoff), context.minorDigits);
+    for (const due of dueDifferences(model, lease, month, charges, context)) lines.push(lineFor(model, lease, month, due, context));
   }
   return lines;
 }
 
-function lineFor(
-  model: ChargingFacts,
-  lease: LeaseState,
-  month: string,
-  kind: ChargeKind,
-  charge: Charge | undefined,
-  context: BillingContext,
-): InvoiceLine | null {
-  const invoiced = model.invoicedAt(lease.leaseId, month, kind, context.cutoff);
-  const current = charge?.amount ?? ZERO;
-  const amount = current.minus(invoiced.amount);
-  assert(amount.plus(invoiced.amount).equals(current) && amount.decimalPlaces() <= context.minorDigits, `the ${kind} line of ${lease.leaseId} ${month} is its charge minus what was invoiced, in whole minor units`);
-  if (amount.isZero()) return null;
+/** A charge of a month due on the run's date, what documents known at the cut-off invoiced for it, and the difference a line bills. */
+export interface DueDifference {
+  kind: ChargeKind;
+  charge: Charge | undefined;
+  invoiced: { amount: Decimal; quantity: Decimal; lines: number };
+  amount: Decimal;
+}
+
+/**
+ * The differences a run bills for one month of a lease, in kind order, given the month's
+ * charges: each due kind's current amount minus what was invoiced for it, when not zero. A
+ * report that only sums them (reconciliation) asks this without building lines.
+ */
+export function dueDifferences(model: ChargingFacts, lease: LeaseState, month: string, charges: readonly Charge[], context: BillingContext): DueDifference[] {
+  const billingDateMs = toMs(context.billingDate);
+  const differences: DueDifference[] = [];
+  for (const kind of chargeKindOrder) {
+    if (!isDue(lease, kind, month, billingDateMs)) continue;
+    const charge = charges.find((candidate) => candidate.kind === kind);
+    const invoiced = model.invoicedAt(lease.leaseId, month, kind, context.cutoff);
+    const current = charge?.amount ?? ZERO;
+    const amount = current.minus(invoiced.amount);
+    assert(amount.plus(invoiced.amount).equals(current) && amount.decimalPlaces() <= context.minorDigits, `the ${kind} line of ${lease.leaseId} ${month} is its charge minus what was invoiced, in whole minor units`);
+    if (!amount.isZero()) differences.push({ kind, charge, invoiced, amount });
+  }
+  return differences;
+}
+
+function lineFor(model: ChargingFacts, lease: LeaseState, month: string, due: DueDifference, context: BillingContext): InvoiceLine {
+  const { kind, charge, invoiced, amount } = due;
   const adjustment = invoiced.lines > 0;
   const { quantity, unitPrice } = lineQuantity(kind, amount, charge, invoiced.quantity);
   const { sources, omitted } = lineSources(model, lease.leaseId, month, kind, context.cutoff);

@@ -150,6 +150,11 @@ function booked(closes: readonly PeriodCloseRecord[], effectiveAtMs: number, pos
 
 /** Every journal entry effective at or before `asOfMs`, as known at `cutoff`, in effective order. */
 export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: number, minorDigits: number): JournalEntry[] {
+  return unorderedJournalEntries(model, asOfMs, cutoff, minorDigits).sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || a.position - b.position || (a.entryId < b.entryId ? -1 : 1));
+}
+
+/** The entries of `journalEntries` in no particular order, each checked balanced: what balances sum. */
+export function unorderedJournalEntries(model: LedgerModel, asOfMs: number, cutoff: number, minorDigits: number): JournalEntry[] {
   const entries: JournalEntry[] = [];
   const closes = model.closesAt(cutoff);
   for (const document of model.documentsAt(cutoff)) {
@@ -159,27 +164,7 @@ export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: numbe
   }
   for (const record of model.leases.values()) {
     const lease = model.leaseAt(record.leaseId, cutoff);
-    if (lease === null) continue;
-    const months = withUsageMonths(serviceMonthsEndedBy(lease, asOfMs), model.usageMonths(lease.leaseId));
-    if (closes.length === 0) {
-      for (const month of months) {
-        const effectiveAtMs = monthInterval(month).endMs;
-        // Months are in order: the rest end later still.
-        if (effectiveAtMs > asOfMs) break;
-        const charges = model.memos.charges.of(lease, month, model.meteredAt(lease.leaseId, month, cutoff), minorDigits);
-        for (const kind of chargeKindOrder) {
-          const charge = charges.find((candidate) => candidate.kind === kind);
-          if (charge === undefined || charge.amount.isZero()) continue;
-          entries.push({ entryId: `${lease.leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${kind.replace('_', ' ')} ${month} of lease ${lease.leaseId}`, position: record.events[0]!.position, postings: chargePostings(model.memos, charge), recognizedMonth: month });
-        }
-      }
-      continue;
-    }
-    const withClosed = [...new Set([...months, ...closedMonthsOfLease(model, lease.leaseId, cutoff, closes)])].sort();
-    for (const month of withClosed) {
-      if (monthInterval(month).endMs > asOfMs) break;
-      for (const piece of recognitionPieces(model, lease.leaseId, month, cutoff, closes, minorDigits)) pushRecognition(entries, piece, lease.leaseId, month, asOfMs, record.events[0]!.position);
-    }
+    if (lease !== null) pushLeaseRecognitions(entries, model, lease, asOfMs, cutoff, closes, minorDigits);
   }
   for (const note of model.creditNotes.values()) {
     if (note.position > cutoff) continue;
@@ -201,7 +186,56 @@ export function journalEntries(model: LedgerModel, asOfMs: number, cutoff: numbe
     entries.push({ entryId: `${expiry.grantId}:expired`, effectiveAtMs, description: `Prepaid credit ${expiry.grantId} of ${expiry.tenantId} expired`, position: expiry.position, postings: transfer('2300', '4030', expiry.amount), ...(priorPeriod === undefined ? {} : { priorPeriod }) });
   }
   for (const entry of entries) assertBalanced(model.memos, entry);
-  return entries.sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || a.position - b.position || (a.entryId < b.entryId ? -1 : 1));
+  return entries;
+}
+
+/**
+ * The revenue a lease recognizes by `asOfMs`, as known at `cutoff`: each service month's charges
+ * at the month's end, or, once months are closed, each month's pieces (its own books and the
+ * prior-period adjustments booked later). `onlyMonth` keeps the entries that recognize that one
+ * service month (reconciliation asks for a month's, not the whole journal).
+ */
+export function pushLeaseRecognitions(
+  entries: JournalEntry[],
+  model: LedgerModel,
+  lease: LeaseState,
+  asOfMs: number,
+  cutoff: number,
+  closes: readonly PeriodCloseRecord[],
+  minorDigits: number,
+  onlyMonth?: string,
+): void {
+  // An entry names the lease's first event: the recognition is the contract's, month by month.
+  const position = model.leases.get(lease.leaseId)!.events[0]!.position;
+  const months = withUsageMonths(serviceMonthsEndedBy(lease, asOfMs), model.usageMonths(lease.leaseId));
+  if (closes.length === 0) {
+    for (const month of months) {
+      // Months are in order: the rest end later still.
+      if (monthInterval(month).endMs > asOfMs) break;
+      if (onlyMonth !== undefined && month !== onlyMonth) continue;
+      const charges = model.memos.charges.of(lease, month, model.meteredAt(lease.leaseId, month, cutoff), minorDigits);
+      for (const entry of model.memos.recognitions.of(charges, () => ownRecognitions(model.memos, lease.leaseId, month, charges, position))) entries.push(entry);
+    }
+    return;
+  }
+  const withClosed = [...new Set([...months, ...closedMonthsOfLease(model, lease.leaseId, cutoff, closes)])].sort();
+  for (const month of withClosed) {
+    if (monthInterval(month).endMs > asOfMs) break;
+    if (onlyMonth !== undefined && month !== onlyMonth) continue;
+    for (const piece of recognitionPieces(model, lease.leaseId, month, cutoff, closes, minorDigits)) pushRecognition(entries, piece, lease.leaseId, month, asOfMs, position);
+  }
+}
+
+/** The entries of a month's charges recognized in its own books at its end, in kind order (made once per list of charges, see ModelMemos). */
+function ownRecognitions(memos: ModelMemos, leaseId: string, month: string, charges: readonly Charge[], position: number): readonly JournalEntry[] {
+  const effectiveAtMs = monthInterval(month).endMs;
+  const entries: JournalEntry[] = [];
+  for (const kind of chargeKindOrder) {
+    const charge = charges.find((candidate) => candidate.kind === kind);
+    if (charge === undefined || charge.amount.isZero()) continue;
+    entries.push(Object.freeze({ entryId: `${leaseId}:${month}:${kind}`, effectiveAtMs, description: `Recognized ${kind.replace('_', ' ')} ${month} of lease ${leaseId}`, position, postings: chargePostings(memos, charge), recognizedMonth: month }));
+  }
+  return Object.freeze(entries);
 }
 
 /** The entries of one piece of a recognition: in the month's own books at its end, or as an adjustment at the first instant of the month that books it. */

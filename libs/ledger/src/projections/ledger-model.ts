@@ -96,12 +96,26 @@ export class UsageSeries {
   total = 0n;
   /** Whether its lease's readings have moved on to another month (leftBehind). */
   private movedOn = false;
+  /** The metered total after the last event, as a Decimal, and the length it was made at: most questions ask about the latest total. */
+  private latestMetered: Decimal = ZERO;
+  private latestMeteredLength = 0;
 
   constructor(
     readonly index: number,
     readonly leaseId: string,
     readonly month: string,
   ) {}
+
+  /** Metered GPU-hours after the event at `index` (the latest made once per event it changes with). */
+  meteredAtIndex(index: number): Decimal {
+    const length = this.totals.length;
+    if (index !== length - 1) return fromMicros(this.totals.at(index));
+    if (this.latestMeteredLength !== length) {
+      this.latestMetered = fromMicros(this.totals.at(index));
+      this.latestMeteredLength = length;
+    }
+    return this.latestMetered;
+  }
 
   /** Gives back the room its columns hold for more events. */
   trim(): void {
@@ -212,6 +226,7 @@ export interface PaymentRecord {
 export interface InvoicedEntry {
   position: number;
   invoiceId: string;
+  line: InvoiceLine;
   amount: Decimal;
   quantity: Decimal;
   /**
@@ -224,6 +239,10 @@ export interface InvoicedEntry {
 
 export function chargeKey(leaseId: string, month: string, kind: string): string {
   return `${leaseId}\u0000${month}\u0000${kind}`;
+}
+
+function leaseMonthKey(leaseId: string, month: string): string {
+  return `${leaseId}\u0000${month}`;
 }
 
 /** A tenant's billing facts in log order: what its receivables are settled from. */
@@ -241,6 +260,8 @@ export class LedgerModel {
   readonly tenants = new Map<string, TenantRecord>();
   readonly sites = new Map<string, SiteRecord>();
   readonly allocations = new Map<string, AllocationRecord>();
+  /** The same allocations by lease, in log order. */
+  private readonly allocationsByLease = new Map<string, AllocationRecord[]>();
   readonly leases = new Map<string, LeaseRecord>();
   readonly usage = new Map<string, Map<string, UsageSeries>>();
   /** The series each lease's last reading went to. */
@@ -257,6 +278,8 @@ export class LedgerModel {
   readonly documents = new Map<string, DocumentRecord>();
   readonly documentOrder: string[] = [];
   readonly invoiced = new Map<string, InvoicedEntry[]>();
+  /** The same entries by (lease, month), every kind, in log order: a month's lines without a walk over every document. */
+  private readonly invoicedByLeaseMonth = new Map<string, InvoicedEntry[]>();
   /** Months that have ever been invoiced, per lease: billing must revisit them after a termination. */
   readonly invoicedMonths = new Map<string, Set<string>>();
   readonly runs: BillingRunRecord[] = [];
@@ -305,12 +328,7 @@ export class LedgerModel {
         this.sites.set(event.data.siteId, { ...event.data, position });
         return;
       case 'CapacityAllocated':
-        this.allocations.set(event.data.allocationId, {
-          ...event.data,
-          startsAtMs: toMs(event.data.startsAt),
-          position,
-          releases: [],
-        });
+        this.addAllocation({ ...event.data, startsAtMs: toMs(event.data.startsAt), position, releases: [] });
         return;
       case 'CapacityReleased': {
         const allocation = this.allocations.get(event.data.allocationId);
@@ -512,8 +530,15 @@ export class LedgerModel {
         entries = [];
         this.invoiced.set(key, entries);
       }
-      const entry: InvoicedEntry = { position, invoiceId, amount: dec(line.amount), quantity: dec(line.quantity) };
+      const entry: InvoicedEntry = { position, invoiceId, line, amount: dec(line.amount), quantity: dec(line.quantity) };
       entries.push(entry);
+      const monthKey = leaseMonthKey(line.leaseId, line.serviceMonth);
+      let ofMonth = this.invoicedByLeaseMonth.get(monthKey);
+      if (ofMonth === undefined) {
+        ofMonth = [];
+        this.invoicedByLeaseMonth.set(monthKey, ofMonth);
+      }
+      ofMonth.push(entry);
       added.push(entry);
       let months = this.invoicedMonths.get(line.leaseId);
       if (months === undefined) {
@@ -599,6 +624,22 @@ export class LedgerModel {
     return record.states[index]!;
   }
 
+  /** Folds an allocation, or puts back one of a snapshot. */
+  addAllocation(allocation: AllocationRecord): void {
+    this.allocations.set(allocation.allocationId, allocation);
+    let ofLease = this.allocationsByLease.get(allocation.leaseId);
+    if (ofLease === undefined) {
+      ofLease = [];
+      this.allocationsByLease.set(allocation.leaseId, ofLease);
+    }
+    ofLease.push(allocation);
+  }
+
+  /** The lease's allocations, known at any cut-off (each has its position), in log order. */
+  allocationsOf(leaseId: string): readonly AllocationRecord[] {
+    return this.allocationsByLease.get(leaseId) ?? [];
+  }
+
   /** Lease events known at `cutoff`, as line sources. */
   leaseSources(leaseId: string, cutoff: number, types?: ReadonlySet<string>): LineSource[] {
     const record = this.leases.get(leaseId);
@@ -618,7 +659,7 @@ export class LedgerModel {
     const series = this.usage.get(leaseId)?.get(month);
     if (series === undefined) return ZERO;
     const index = lastIndexAtOrBefore(series.positions, cutoff);
-    return index < 0 ? ZERO : fromMicros(series.totals.at(index));
+    return index < 0 ? ZERO : series.meteredAtIndex(index);
   }
 
   /**
@@ -762,15 +803,15 @@ export class LedgerModel {
 
   /**
    * The invoice lines known at cutoff for one lease and month (reconciliation), with those of
-   * drafts pending then: billing counts them as invoiced, so reconciliation does too.
+   * drafts pending then, in log order: billing counts them as invoiced, so reconciliation does
+   * too. Its cost is the month's lines, not every document's.
    */
   linesFor(leaseId: string, month: string, cutoff: number): InvoiceLine[] {
     const lines: InvoiceLine[] = [];
-    const pending = this.draftOrder.map((id) => this.drafts.get(id)!).filter((draft) => draftPendingAt(draft, cutoff));
-    for (const document of [...this.documentsAt(cutoff), ...pending]) {
-      for (const line of document.data.lines) {
-        if (line.leaseId === leaseId && line.serviceMonth === month) lines.push(line);
-      }
+    for (const entry of this.invoicedByLeaseMonth.get(leaseMonthKey(leaseId, month)) ?? []) {
+      if (entry.position > cutoff) break;
+      if (entry.endPosition !== undefined && entry.endPosition <= cutoff) continue;
+      lines.push(entry.line);
     }
     return lines;
   }

@@ -1,7 +1,7 @@
 import type { Decimal } from '../shared/decimal.js';
 import { chargesFor, type Charge } from '../charging/charges.js';
 import type { LeaseState } from '../domain/lease/lease-state.js';
-import type { Posting, PostingsNet } from './journal.js';
+import type { JournalEntry, Posting, PostingsNet } from './journal.js';
 import type { DocumentRecord } from './ledger-model.js';
 
 /**
@@ -29,8 +29,8 @@ export class Memo<Key extends object, Value> {
 
 /**
  * The charges of a lease state for a month and a metered total (`chargesFor`, frozen). Live
- * cut-offs see the metered total grow with every reading, so a lease state keeps its latest
- * `entriesPerLease` inputs.
+ * cut-offs see the metered total grow with every reading, so a lease state keeps the
+ * `entriesPerLease` inputs asked most recently.
  */
 export class ChargeMemo {
   private readonly byLease = new WeakMap<LeaseState, Map<string, readonly Charge[]>>();
@@ -45,7 +45,12 @@ export class ChargeMemo {
     }
     const key = `${month} ${meteredGpuHours.toString()} ${minorDigits}`;
     const known = byInput.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      // Least recently used goes first: a month's final total, asked at every later cut-off, stays.
+      byInput.delete(key);
+      byInput.set(key, known);
+      return known;
+    }
     if (byInput.size >= this.entriesPerLease) byInput.delete(byInput.keys().next().value!);
     const charges = Object.freeze(chargesFor(lease, month, meteredGpuHours, minorDigits));
     byInput.set(key, charges);
@@ -56,6 +61,8 @@ export class ChargeMemo {
 /** The memos of one model, one for each derivation the reports repeat. */
 export class ModelMemos {
   readonly charges = new ChargeMemo();
+  /** The journal's entries of a month's charges recognized in the month's own books (no period closed). */
+  readonly recognitions = new Memo<readonly Charge[], readonly JournalEntry[]>();
   /** The journal's postings of a charge recognized as revenue. */
   readonly chargePostings = new Memo<Charge, readonly Posting[]>();
   /** The journal's postings of an issued invoice or credit note. */

@@ -128,7 +128,8 @@ export function restoreModel(lines: Iterator<string>, foldLease: LeaseFold): Led
   for (const [streamId, revision] of head.streamRevisions) model.streamRevisions.set(streamId, revision);
   for (const tenant of head.tenants as Records<'tenants'>) model.tenants.set(tenant.tenantId, tenant);
   for (const site of head.sites as Records<'sites'>) model.sites.set(site.siteId, site);
-  for (const allocation of head.allocations as Records<'allocations'>) model.allocations.set(allocation.allocationId, allocation);
+  // Sorted by id in the snapshot: by position again, as the fold added them.
+  for (const allocation of [...(head.allocations as Records<'allocations'>)].sort((a, b) => a.position - b.position)) model.addAllocation(allocation);
   for (const lease of head.leases) {
     let current: LeaseState | null = null;
     const states: LeaseState[] = [];

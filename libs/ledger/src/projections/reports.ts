@@ -2,12 +2,12 @@ import type { LeaseState } from '../domain/lease/lease-state.js';
 import { committedAt } from '../domain/lease/lease.js';
 import { allocatedGpuHours, type AllocationInterval } from '../domain/site/capacity.js';
 import { amountOfRateGpuMs, commitmentOver, committedGpuHoursShown, monthHours, overageGpuMsOf, type Charge } from '../charging/charges.js';
-import { leaseLines } from '../charging/run-plan.js';
+import { dueDifferences } from '../charging/run-plan.js';
 import { ZERO, dec, formatMoney, formatQuantity, roundMoney, shownQuantity, sum, type Decimal } from '../shared/decimal.js';
 import { addMonths, monthContaining, monthInterval, monthOf, msPerDay, msPerHour, previousMonth, toInstant } from '../shared/time.js';
 import { bookingMonthOf, closedMonthsOfLease, frozenPositionOf, recognitionPieces, revenueKindOf } from './periods.js';
 import type { PriorPeriodAdjustmentKind } from '@compute-ledger/contracts';
-import { accountBalances, accountCodes, accounts, journalEntries, type AccountCode } from './journal.js';
+import { accountBalances, accountCodes, accounts, pushLeaseRecognitions, unorderedJournalEntries, type AccountCode, type JournalEntry } from './journal.js';
 import { assert } from '../shared/assert.js';
 import { allocationEndAt, compareIds, type LedgerModel } from './ledger-model.js';
 import { amountDue, receivablesAt } from './receivables.js';
@@ -329,7 +329,7 @@ function balancesScope(scope: ReportScope, asOfMs: number): ReportScope {
 
 export function trialBalanceReport(asked: ReportScope, asOfMs: number) {
   const scope = balancesScope(asked, asOfMs);
-  const { accounts: balances } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits), scope.model.memos);
+  const { accounts: balances } = accountBalances(unorderedJournalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits), scope.model.memos);
   return trialBalanceOf(balances, scope.minorDigits);
 }
 
@@ -355,7 +355,7 @@ export function trialBalanceOf(balances: ReadonlyMap<AccountCode, Decimal>, mino
 
 export function contractBalancesReport(asked: ReportScope, asOfMs: number) {
   const scope = balancesScope(asked, asOfMs);
-  const { leases: balances, accounts: accountNets } = accountBalances(journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits), scope.model.memos);
+  const { leases: balances, accounts: accountNets } = accountBalances(unorderedJournalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits), scope.model.memos);
   // 2300 is a liability: credit minus debit.
   const customerCredits = (accountNets.get('2300') ?? ZERO).negated();
   let deferred = ZERO;
@@ -420,8 +420,8 @@ export function arAgingReport(scope: ReportScope, asOfMs: number) {
  */
 export function allocatedGpuHoursAt(scope: ReportScope, lease: LeaseState, fromMs: number, toMs: number): Decimal {
   const known: AllocationInterval[] = [];
-  for (const allocation of scope.model.allocations.values()) {
-    if (allocation.leaseId !== lease.leaseId || allocation.position > scope.cutoff) continue;
+  for (const allocation of scope.model.allocationsOf(lease.leaseId)) {
+    if (allocation.position > scope.cutoff) continue;
     known.push({ gpuCount: allocation.gpuCount, startsAtMs: allocation.startsAtMs, endsAtMs: allocationEndAt(allocation, scope.cutoff) });
   }
   return allocatedGpuHours(known, Math.max(fromMs, lease.startsAtMs), Math.min(toMs, lease.endsAtMs));
@@ -445,7 +445,7 @@ export function reconciliationReport(scope: ReportScope, month: string) {
     const chargesTotal = sum(charges.map((charge) => charge.amount));
     const invoiced = sum(invoicedLines.map((line) => dec(line.amount)));
     // Only the month asked about: a run's every month would walk the whole term.
-    const notYetInvoiced = sum(leaseLines(scope.model, lease, settleAll, [month]).map((line) => dec(line.amount)));
+    const notYetInvoiced = sum(dueDifferences(scope.model, lease, month, charges, settleAll).map((due) => due.amount));
     const ok = chargesTotal.equals(invoiced.plus(notYetInvoiced));
     allOk &&= ok;
     // The three-way check: metered usage -> invoiced lines -> journal entries, for the month.
@@ -483,15 +483,19 @@ export function reconciliationReport(scope: ReportScope, month: string) {
  * (a recognition debits 1200 by its amount, an SLA credit credits it).
  */
 function recognizedByLease(scope: ReportScope, month: string): Map<string, Decimal> {
-  const latest = scope.model.closesAt(scope.cutoff).at(-1)?.data.month;
+  const closes = scope.model.closesAt(scope.cutoff);
+  const latest = closes.at(-1)?.data.month;
   const firstOpenStartMs = latest === undefined ? 0 : monthInterval(latest).endMs;
   const asOfMs = Math.max(monthInterval(month).endMs, firstOpenStartMs);
   const recognized = new Map<string, Decimal>();
-  for (const entry of journalEntries(scope.model, asOfMs, scope.cutoff, scope.minorDigits)) {
-    if (entry.recognizedMonth !== month) continue;
-    for (const posting of entry.postings) {
-      if (posting.account !== '1200' || posting.leaseId === undefined) continue;
-      recognized.set(posting.leaseId, (recognized.get(posting.leaseId) ?? ZERO).plus(posting.debit).minus(posting.credit));
+  for (const lease of knownLeases(scope)) {
+    const entries: JournalEntry[] = [];
+    pushLeaseRecognitions(entries, scope.model, lease, asOfMs, scope.cutoff, closes, scope.minorDigits, month);
+    for (const entry of entries) {
+      for (const posting of entry.postings) {
+        if (posting.account !== '1200' || posting.leaseId === undefined) continue;
+        recognized.set(posting.leaseId, (recognized.get(posting.leaseId) ?? ZERO).plus(posting.debit).minus(posting.credit));
+      }
     }
   }
   return recognized;
