@@ -16,6 +16,9 @@ import { mebibyte } from '../support/heap.js';
  *   npm run soak                                    5 minutes (the full form)
  *   npx tsx test/reliability/soak-run.ts --seconds 60
  *
+ * SOAK_SERVER_NODE_OPTIONS is handed to the server as its NODE_OPTIONS (for instance
+ * `--require` of a profiler, or `--heapsnapshot-signal=SIGUSR2`), to look inside a slow soak.
+ *
  * test/reliability/soak.e2e.spec.ts runs the short form in `npm test`; test/bench/soak.bench.ts
  * puts the full form's figures in the benchmark table.
  */
@@ -104,7 +107,7 @@ const failuresKeptMax = 20;
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   buildOnce();
   const directory = temporaryDirectory('soak');
-  const server = await startServer({ directory: directory.path });
+  const server = await startServer({ directory: directory.path, ...(process.env["SOAK_SERVER_NODE_OPTIONS"] ? { env: { NODE_OPTIONS: process.env["SOAK_SERVER_NODE_OPTIONS"] } } : {}) });
   try {
     const client = new Client(server.url);
     const fleet = await seedFleet(client, { tenants: options.tenants, leasesPerTenant: options.leasesPerTenant });
