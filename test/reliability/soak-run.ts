@@ -107,7 +107,8 @@ const failuresKeptMax = 20;
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   buildOnce();
   const directory = temporaryDirectory('soak');
-  const server = await startServer({ directory: directory.path, ...(process.env["SOAK_SERVER_NODE_OPTIONS"] ? { env: { NODE_OPTIONS: process.env["SOAK_SERVER_NODE_OPTIONS"] } } : {}) });
+  const serverNodeOptions = process.env['SOAK_SERVER_NODE_OPTIONS'];
+  const server = await startServer({ directory: directory.path, ...(serverNodeOptions ? { env: { NODE_OPTIONS: serverNodeOptions } } : {}) });
   try {
     const client = new Client(server.url);
     const fleet = await seedFleet(client, { tenants: options.tenants, leasesPerTenant: options.leasesPerTenant });

@@ -181,12 +181,6 @@ export interface DraftRecord {
   voided?: { position: number; data: EventDataOf<'DraftVoided'> };
 }
 
-/** Whether a draft was still pending at `cutoff`: created by then, neither approved nor voided by then. */
-export function draftPendingAt(draft: DraftRecord, cutoff: number): boolean {
-  const endedAt = draft.approved?.position ?? draft.voided?.position;
-  return draft.position <= cutoff && (endedAt === undefined || endedAt > cutoff);
-}
-
 export interface CreditNoteRecord {
   position: number;
   eventId: string;
@@ -235,6 +229,17 @@ export interface InvoicedEntry {
    * position that ended it.
    */
   endPosition?: number;
+}
+
+/**
+ * The entries of a list (in log order) that count as invoiced at `cutoff`: recorded by then, and
+ * not ended by then (a draft approved or voided).
+ */
+function* invoicedEntriesAt(entries: readonly InvoicedEntry[], cutoff: number): Iterable<InvoicedEntry> {
+  for (const entry of entries) {
+    if (entry.position > cutoff) return;
+    if (entry.endPosition === undefined || entry.endPosition > cutoff) yield entry;
+  }
 }
 
 export function chargeKey(leaseId: string, month: string, kind: string): string {
@@ -720,9 +725,7 @@ export class LedgerModel {
     let amount = ZERO;
     let quantity = ZERO;
     let lines = 0;
-    for (const entry of entries) {
-      if (entry.position > cutoff) break;
-      if (entry.endPosition !== undefined && entry.endPosition <= cutoff) continue;
+    for (const entry of invoicedEntriesAt(entries, cutoff)) {
       amount = amount.plus(entry.amount);
       quantity = quantity.plus(entry.quantity);
       lines += 1;
@@ -808,11 +811,7 @@ export class LedgerModel {
    */
   linesFor(leaseId: string, month: string, cutoff: number): InvoiceLine[] {
     const lines: InvoiceLine[] = [];
-    for (const entry of this.invoicedByLeaseMonth.get(leaseMonthKey(leaseId, month)) ?? []) {
-      if (entry.position > cutoff) break;
-      if (entry.endPosition !== undefined && entry.endPosition <= cutoff) continue;
-      lines.push(entry.line);
-    }
+    for (const entry of invoicedEntriesAt(this.invoicedByLeaseMonth.get(leaseMonthKey(leaseId, month)) ?? [], cutoff)) lines.push(entry.line);
     return lines;
   }
 }

@@ -434,9 +434,10 @@ export function reconciliationReport(scope: ReportScope, month: string) {
   const settleAll = { billingDate: toInstant(Date.UTC(9999, 0, 1)), cutoff: scope.cutoff, currency: '', minorDigits: scope.minorDigits };
   let allOk = true;
   let allThreeWay = true;
-  const recognized = recognizedByLease(scope, month);
+  const known = knownLeases(scope);
+  const recognized = recognizedByLease(scope, known, month);
   const leases = [];
-  for (const lease of knownLeases(scope)) {
+  for (const lease of known) {
     const hours = monthHours(lease, month);
     const metered = scope.model.meteredAt(lease.leaseId, month, scope.cutoff);
     const charges = monthCharges(scope, lease, month);
@@ -482,13 +483,13 @@ export function reconciliationReport(scope: ReportScope, month: string) {
  * recognition and every prior-period adjustment of it, read from the lease's contract balance
  * (a recognition debits 1200 by its amount, an SLA credit credits it).
  */
-function recognizedByLease(scope: ReportScope, month: string): Map<string, Decimal> {
+function recognizedByLease(scope: ReportScope, leases: readonly LeaseState[], month: string): Map<string, Decimal> {
   const closes = scope.model.closesAt(scope.cutoff);
   const latest = closes.at(-1)?.data.month;
   const firstOpenStartMs = latest === undefined ? 0 : monthInterval(latest).endMs;
   const asOfMs = Math.max(monthInterval(month).endMs, firstOpenStartMs);
   const recognized = new Map<string, Decimal>();
-  for (const lease of knownLeases(scope)) {
+  for (const lease of leases) {
     const entries: JournalEntry[] = [];
     pushLeaseRecognitions(entries, scope.model, lease, asOfMs, scope.cutoff, closes, scope.minorDigits, month);
     for (const entry of entries) {
