@@ -176,7 +176,8 @@ describe('ledger invariants over random histories', () => {
           }
           // Lineage: every source of every document names the event at its position, by id and type
           // (the model keeps no reading ids: a reading's event id is the store's answer).
-          const sources = [...model.documents.values()].flatMap((document) => document.data.lines.flatMap((line) => line.sources));
+          const issued = await Promise.all([...model.documents.keys()].map((invoiceId) => ledger.reports.invoice(invoiceId)));
+          const sources = issued.flatMap((document) => document.lines.flatMap((line) => line.sources));
           const logged = new Map((await ledger.store.readForFold(0, model.position + 1)).map((event) => [event.position, event] as const));
           for (const source of sources) {
             expect(`${source.position} ${source.eventId} ${source.type}`).toBe(`${source.position} ${logged.get(source.position)?.eventId} ${logged.get(source.position)?.type}`);

@@ -38,7 +38,7 @@ export { decideCreditGrant, type CreditGrantFacts, type RecordCreditGrant } from
 export { chargeKindOrder, chargesFor } from './charging/charges.js';
 export { planBillingRun } from './charging/run-plan.js';
 export { fillUsageEventIds } from './application/usage-event-ids.js';
-export { LedgerModel, type PeriodCloseRecord } from './projections/ledger-model.js';
+export { LedgerModel, keptLine, type KeptDocument, type KeptLine, type PeriodCloseRecord } from './projections/ledger-model.js';
 export { reconciliationReport, revenueReport, trialBalanceReport, type ReportScope } from './projections/reports.js';
 export { journalEntries } from './projections/journal.js';
 export { receivablesAt, receivablesOfTenant } from './projections/receivables.js';

@@ -72,11 +72,7 @@ export class LedgerReadsService {
       return { knownAt: (await this.ledger.reports.scope(query.knownAt)).knownAt, invoices: [] };
     }
     const tenantId = caller.tenantId ?? query.tenantId;
-    const { knownAt, invoices } = await this.ledger.reports.invoices({ ...query, ...(tenantId === undefined ? {} : { tenantId }) });
-    return {
-      knownAt,
-      invoices: invoices.map((invoice) => ({ ...invoice, lines: invoice.lines.map(({ sources: _sources, omittedSources: _omitted, ...line }) => line) })),
-    };
+    return this.ledger.reports.invoices({ ...query, ...(tenantId === undefined ? {} : { tenantId }) });
   }
 
   async billingRuns(): Promise<BillingRunsAnswer> {

@@ -4,6 +4,7 @@ import {
   ConflictError,
   dec,
   formatMoney,
+  fromRecordedEvent,
   journalEntries,
   monthInterval,
   NotFoundError,
@@ -18,6 +19,7 @@ import {
   type ReportScope,
   type VerifyResult,
 } from '@compute-ledger/ledger';
+import { assert, type InvoiceLine } from '@compute-ledger/contracts';
 import { renderCsv } from '../cli/format.js';
 
 /**
@@ -75,11 +77,17 @@ export async function buildAuditPack(ledger: Ledger, month: string, ledgerVersio
 
   // The events up to the seal, as the audit API shows them: nested data, so JSON lines.
   const eventLines: string[] = [];
+  const issuedLines = new Map<number, readonly InvoiceLine[]>();
   for (let from = 0; from <= cutoff; ) {
     const page = await ledger.store.readAll({ fromPosition: from, limit: Math.min(eventsPageSize, cutoff - from + 1) });
     if (page.length === 0) break;
     for (const event of page) {
       if (event.position > cutoff) break;
+      // The model keeps documents without their lines' sources; the pack lists them from the log.
+      if (event.type === 'InvoiceIssued') {
+        const issued = fromRecordedEvent(event);
+        if (issued.type === 'InvoiceIssued') issuedLines.set(event.position, issued.data.lines);
+      }
       eventLines.push(canonicalJson({ position: event.position, streamId: event.streamId, revision: event.revision, eventId: event.eventId, type: event.type, schemaVersion: event.schemaVersion, data: event.data, metadata: event.metadata, recordedAt: event.recordedAt, hash: event.hash }));
     }
     from = page.at(-1)!.position + 1;
@@ -103,7 +111,9 @@ export async function buildAuditPack(ledger: Ledger, month: string, ledgerVersio
   const lineRows: Record<string, unknown>[] = [];
   const sourceRows: Record<string, unknown>[] = [];
   for (const document of documents) {
-    document.data.lines.forEach((line, index) => {
+    const lines = issuedLines.get(document.position);
+    assert(lines !== undefined, `document ${document.data.invoiceId} is in the log at position ${document.position}`);
+    lines.forEach((line, index) => {
       lineRows.push({ invoiceId: document.data.invoiceId, line: index + 1, leaseId: line.leaseId ?? '', serviceMonth: line.serviceMonth, kind: line.kind, description: line.description, quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, adjustment: String(line.adjustment), sources: line.sources.length, omittedSources: line.omittedSources ?? 0, grantId: line.grantId ?? '' });
       for (const source of line.sources) sourceRows.push({ invoiceId: document.data.invoiceId, line: index + 1, position: source.position, eventId: source.eventId, type: source.type });
     });

@@ -1,5 +1,6 @@
 import {
   currencyMinorDigits,
+  readLedgerEvent,
   usageReadingsPageDefault,
   usageReadingsPageMax,
   type ArAgingReportAnswer,
@@ -8,7 +9,9 @@ import {
   type ContractBalancesReportAnswer,
   type CurrencyCode,
   type DraftListQuery,
+  type EventDataOf,
   type InvoiceDocumentAnswer,
+  type InvoiceListAnswer,
   type LeaseAnswer,
   type LeaseUsageAnswer,
   type MrrMovementsReportAnswer,
@@ -44,9 +47,11 @@ import { creditGrantAnswer, creditsReport } from '../projections/credits.js';
 import { draftsAt, draftView } from '../projections/drafts.js';
 import { ZERO, dec, formatMoney, formatQuantity } from '../shared/decimal.js';
 import { monthInterval, nextMonth, toInstant, toMs } from '../shared/time.js';
-import type { CreditNoteRecord, DocumentRecord, PeriodCloseRecord } from '../projections/ledger-model.js';
+import type { CreditNoteRecord, DocumentRecord, KeptDocument, PeriodCloseRecord } from '../projections/ledger-model.js';
 import type { EventStore } from '../store/event-store.js';
+import { assert } from '../shared/assert.js';
 import { fillUsageEventIds } from './usage-event-ids.js';
+import { eventsAt } from './usage-lookup.js';
 import type { ModelRunner } from './model-runner.js';
 import type { Clock } from './clock.js';
 
@@ -243,7 +248,8 @@ export class ReportService {
     const { scope } = await this.scope(knownAt);
     const document = scope.model.documents.get(invoiceId);
     if (document !== undefined && document.position <= scope.cutoff) {
-      return this.issuedDocumentView(document, receivablesOfTenant(scope.model, document.data.tenantId, this.options.clock().getTime(), scope.cutoff));
+      const receivables = receivablesOfTenant(scope.model, document.data.tenantId, this.options.clock().getTime(), scope.cutoff);
+      return this.issuedDocumentView(await this.issuedAsRecorded(document), receivables);
     }
     const note = scope.model.creditNoteByDocument(invoiceId);
     if (note !== undefined && note.position <= scope.cutoff) return this.creditNoteView(note);
@@ -265,7 +271,7 @@ export class ReportService {
   }
 
   /** Every document in order of issue (invoices, credit notes of runs and by hand), optionally filtered; one tenant's cost its documents only. */
-  async invoices(query: { tenantId?: string; billingDate?: string; knownAt?: string }): Promise<{ knownAt: string; invoices: InvoiceView[] }> {
+  async invoices(query: { tenantId?: string; billingDate?: string; knownAt?: string }): Promise<InvoiceListAnswer> {
     const { scope, knownAt } = await this.scope(query.knownAt);
     const billingDateMs = query.billingDate === undefined ? null : toMs(query.billingDate);
     const invoices = this.documentViews(scope, query.tenantId).filter((view) => billingDateMs === null || (view.billingDate !== null && toMs(view.billingDate) === billingDateMs));
@@ -276,15 +282,15 @@ export class ReportService {
    * Documents known at the scope's cut-off as the API shows them, in order of issue: those of
    * one tenant, or of every tenant when `tenantId` is undefined.
    */
-  private documentViews(scope: ReportScope, tenantId: string | undefined): InvoiceView[] {
+  private documentViews(scope: ReportScope, tenantId: string | undefined): InvoiceListView[] {
     const nowMs = this.options.clock().getTime();
-    const views: (InvoiceView & { position: number })[] = [];
+    const views: (InvoiceListView & { position: number })[] = [];
     const tenants = tenantId === undefined ? scope.model.tenantsAt(scope.cutoff).map((tenant) => tenant.tenantId) : [tenantId];
     for (const id of tenants) {
       const { documents, creditNotes } = scope.model.billingOfTenant(id);
       const receivables = receivablesOfTenant(scope.model, id, nowMs, scope.cutoff);
       for (const document of documents) {
-        if (document.position <= scope.cutoff) views.push({ position: document.position, ...this.issuedDocumentView(document, receivables) });
+        if (document.position <= scope.cutoff) views.push({ position: document.position, ...this.issuedDocumentView(document.data, receivables) });
       }
       for (const note of creditNotes) {
         if (note.position <= scope.cutoff) views.push({ position: note.position, ...this.creditNoteView(note) });
@@ -298,17 +304,28 @@ export class ReportService {
    * tenant's). A credit note of a run is owed to the tenant, not by it: it has no due date (its
    * event keeps the run's terms, unused).
    */
-  private issuedDocumentView(document: DocumentRecord, receivables: TenantReceivables): InvoiceView {
-    const isInvoice = document.data.kind === 'invoice';
+  private issuedDocumentView<Data extends KeptDocument>(data: Data, receivables: TenantReceivables): Omit<InvoiceView, 'lines'> & Pick<Data, 'lines'> {
+    const isInvoice = data.kind === 'invoice';
     const zero = formatMoney(ZERO, this.minorDigits);
-    const balance = receivables.invoices.find((invoice) => invoice.invoiceId === document.data.invoiceId);
+    const balance = receivables.invoices.find((invoice) => invoice.invoiceId === data.invoiceId);
     return {
-      ...document.data,
-      dueAt: isInvoice ? document.data.dueAt : null,
+      ...data,
+      dueAt: isInvoice ? data.dueAt : null,
       amountPaid: formatMoney(balance?.applied ?? ZERO, this.minorDigits),
-      amountDue: isInvoice ? formatMoney(balance === undefined ? dec(document.data.total) : amountDue(balance), this.minorDigits) : zero,
+      amountDue: isInvoice ? formatMoney(balance === undefined ? dec(data.total) : amountDue(balance), this.minorDigits) : zero,
       status: isInvoice ? (balance === undefined ? 'open' : invoiceStatus(balance)) : 'issued',
     };
+  }
+
+  /** A document as its InvoiceIssued event recorded it, line sources included: the model keeps none (KeptLine). */
+  private async issuedAsRecorded(document: DocumentRecord): Promise<EventDataOf<'InvoiceIssued'>> {
+    let issued: EventDataOf<'InvoiceIssued'> | undefined;
+    for await (const recorded of eventsAt(this.options.store, new Set([document.position]))) {
+      const event = readLedgerEvent(recorded.type, recorded.schemaVersion, recorded.data, { trusted: true });
+      if (event.type === 'InvoiceIssued') issued = event.data;
+    }
+    assert(issued?.invoiceId === document.data.invoiceId, `position ${document.position} of the log holds document ${document.data.invoiceId}`);
+    return issued;
   }
 
   /** A credit note by hand: no lines and no billing date; it carries its reason and the invoice it credits. */
@@ -376,6 +393,9 @@ export class ReportService {
 
 /** A billing document as the API shows it: the contracts' answer (libs/contracts/src/answers/billing.ts). */
 export type InvoiceView = InvoiceDocumentAnswer;
+
+/** A billing document as a list shows it: its lines without their sources. */
+export type InvoiceListView = InvoiceListAnswer['invoices'][number];
 
 /**
  * A close as the API shows it: its seal, and the prior-period adjustments that facts recorded

@@ -1,4 +1,4 @@
-import type { DocumentRecord, LedgerModel, PeriodCloseRecord } from './ledger-model.js';
+import type { DocumentRecord, KeptLine, LedgerModel, PeriodCloseRecord } from './ledger-model.js';
 import { chargeKindOrder, type Charge } from '../charging/charges.js';
 import type { ModelMemos } from './memos.js';
 import { assert } from '../shared/assert.js';
@@ -8,7 +8,7 @@ import { ZERO, dec } from '../shared/decimal.js';
 import { monthContaining, monthInterval, monthsBetween, toMs } from '../shared/time.js';
 import { terminationMonth } from '../charging/charges.js';
 import { bookingMonthOf, closedMonthsOfLease, recognitionPieces, type RecognitionPiece } from './periods.js';
-import type { ChargeKind, InvoiceLine } from '@compute-ledger/contracts';
+import type { ChargeKind } from '@compute-ledger/contracts';
 import { grantExpiriesAt } from './credits.js';
 
 /**
@@ -116,7 +116,7 @@ function documentPostings(model: LedgerModel, document: DocumentRecord): readonl
  * (2300) that the tenant owes; a credit line pays the document with a prepaid grant's credit, or
  * with a promotional grant's, which is contra-revenue (4096).
  */
-function linePostings(model: LedgerModel, line: InvoiceLine): Posting[] {
+function linePostings(model: LedgerModel, line: KeptLine): Posting[] {
   const amount = dec(line.amount);
   switch (line.kind) {
     case 'prepayment':

@@ -157,10 +157,25 @@ export interface KnownReading {
   positions: number[];
 }
 
+/**
+ * An invoice line as the model keeps it: without its sources (a usage line names up to 100
+ * usage events), which stay in the log and are read back when the document is served whole
+ * (ReportService.invoice, the audit pack). What the model derives from lines never reads them.
+ */
+export type KeptLine = Omit<InvoiceLine, 'sources' | 'omittedSources'>;
+
+/** A billing document as the model keeps it: the recorded InvoiceIssued, its lines without sources. */
+export type KeptDocument = Omit<EventDataOf<'InvoiceIssued'>, 'lines'> & { lines: KeptLine[] };
+
 export interface DocumentRecord {
   position: number;
   eventId: string;
-  data: EventDataOf<'InvoiceIssued'>;
+  data: KeptDocument;
+}
+
+/** A line without its sources, as the model keeps it and as document lists show it. */
+export function keptLine({ sources: _sources, omittedSources: _omitted, ...line }: InvoiceLine | KeptLine & Partial<Pick<InvoiceLine, 'sources' | 'omittedSources'>>): KeptLine {
+  return line;
 }
 
 export interface BillingRunRecord {
@@ -220,7 +235,7 @@ export interface PaymentRecord {
 export interface InvoicedEntry {
   position: number;
   invoiceId: string;
-  line: InvoiceLine;
+  line: KeptLine;
   amount: Decimal;
   quantity: Decimal;
   /**
@@ -514,7 +529,8 @@ export class LedgerModel {
     return series;
   }
 
-  private applyDocument(recorded: Pick<FoldedEvent, 'position' | 'eventId'>, data: EventDataOf<'InvoiceIssued'>): void {
+  private applyDocument(recorded: Pick<FoldedEvent, 'position' | 'eventId'>, issued: EventDataOf<'InvoiceIssued'> | KeptDocument): void {
+    const data: KeptDocument = { ...issued, lines: issued.lines.map(keptLine) };
     const document = { position: recorded.position, eventId: recorded.eventId, data };
     this.documents.set(data.invoiceId, document);
     this.documentOrder.push(data.invoiceId);
@@ -524,7 +540,7 @@ export class LedgerModel {
     this.addInvoiced(recorded.position, data.invoiceId, data.lines);
   }
 
-  private addInvoiced(position: number, invoiceId: string, lines: readonly InvoiceLine[]): InvoicedEntry[] {
+  private addInvoiced(position: number, invoiceId: string, lines: readonly KeptLine[]): InvoicedEntry[] {
     const added: InvoicedEntry[] = [];
     for (const line of lines) {
       // Prepayment and credit lines pay for charges; they are no charge, and line differences ignore them.
@@ -574,7 +590,7 @@ export class LedgerModel {
     for (const entry of this.draftEntries.get(draftId)!) entry.endPosition = position;
   }
 
-  private recordDraw(position: number, documentId: string, billingDate: string, line: InvoiceLine): GrantDrawRecord {
+  private recordDraw(position: number, documentId: string, billingDate: string, line: KeptLine): GrantDrawRecord {
     assert(line.grantId !== undefined, `credit line of ${documentId} names no grant`);
     let draws = this.grantDraws.get(line.grantId);
     if (draws === undefined) this.grantDraws.set(line.grantId, (draws = []));
@@ -809,8 +825,8 @@ export class LedgerModel {
    * drafts pending then, in log order: billing counts them as invoiced, so reconciliation does
    * too. Its cost is the month's lines, not every document's.
    */
-  linesFor(leaseId: string, month: string, cutoff: number): InvoiceLine[] {
-    const lines: InvoiceLine[] = [];
+  linesFor(leaseId: string, month: string, cutoff: number): KeptLine[] {
+    const lines: KeptLine[] = [];
     for (const entry of invoicedEntriesAt(this.invoicedByLeaseMonth.get(leaseMonthKey(leaseId, month)) ?? [], cutoff)) lines.push(entry.line);
     return lines;
   }
