@@ -44,6 +44,7 @@ export { journalEntries } from './projections/journal.js';
 export { receivablesAt, receivablesOfTenant } from './projections/receivables.js';
 export { modelDigest, restoreModel, writeModelSnapshot } from './projections/model-snapshot.js';
 export { draftView } from './projections/drafts.js';
+export { ChargeMemo, chargeEntryBytes, chargeMemoBytesMax } from './projections/memos.js';
 export { expiriesMadeFinalAt, type GrantExpiry } from './projections/credits.js';
 
 // The store port, the hash chain, and the rules every adapter (libs/store-*) applies the same way

@@ -28,32 +28,73 @@ export class Memo<Key extends object, Value> {
 }
 
 /**
+ * What the charge memo of one model may hold, in bytes as `chargeEntryBytes` estimates them:
+ * about 25,000 entries of two charges, the charges of 2,000 leases over 12 months at one cut-off.
+ * Past it the least recently asked entry goes first, and is computed again when asked.
+ */
+export const chargeMemoBytesMax = 64 * 1024 * 1024;
+
+/**
+ * Retained bytes of one charge as the memo keeps it (the object, its three decimals and its
+ * description, a string built in pieces), and of one entry beside its charges (the map's slot,
+ * the record, the frozen list; the key counts 2 bytes a character). test/billing/charge-memo
+ * measures both against the heap.
+ */
+export const chargeBytes = 1_240;
+export const chargeEntryOverheadBytes = 200;
+
+export function chargeEntryBytes(key: string, charges: readonly Charge[]): number {
+  return chargeEntryOverheadBytes + 2 * key.length + charges.length * chargeBytes;
+}
+
+/**
  * The charges of a lease state for a month and a metered total (`chargesFor`, frozen). Live
- * cut-offs see the metered total grow with every reading, so a lease state keeps the
- * `entriesPerLease` inputs asked most recently.
+ * cut-offs see the metered total grow with every reading, so what is kept is bounded in bytes
+ * (`chargeMemoBytesMax`) across every lease state, least recently asked first out: a month's
+ * final total, asked at every later cut-off, stays.
  */
 export class ChargeMemo {
-  private readonly byLease = new WeakMap<LeaseState, Map<string, readonly Charge[]>>();
+  /** A number for each lease state asked about: the key of its entries (a state is never changed once made). */
+  private readonly stateIds = new WeakMap<LeaseState, number>();
+  private nextStateId = 0;
+  private readonly entries = new Map<string, { charges: readonly Charge[]; bytes: number }>();
+  private bytes = 0;
 
-  constructor(private readonly entriesPerLease = 64) {}
+  constructor(private readonly bytesMax = chargeMemoBytesMax) {}
+
+  /** Bytes held now, as estimated (at most `bytesMax`). */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
 
   of(lease: LeaseState, month: string, meteredGpuHours: Decimal, minorDigits: number): readonly Charge[] {
-    let byInput = this.byLease.get(lease);
-    if (byInput === undefined) {
-      byInput = new Map();
-      this.byLease.set(lease, byInput);
+    let stateId = this.stateIds.get(lease);
+    if (stateId === undefined) {
+      stateId = this.nextStateId++;
+      this.stateIds.set(lease, stateId);
     }
-    const key = `${month} ${meteredGpuHours.toString()} ${minorDigits}`;
-    const known = byInput.get(key);
+    const key = `${stateId} ${month} ${meteredGpuHours.toString()} ${minorDigits}`;
+    const known = this.entries.get(key);
     if (known !== undefined) {
-      // Least recently used goes first: a month's final total, asked at every later cut-off, stays.
-      byInput.delete(key);
-      byInput.set(key, known);
-      return known;
+      // Least recently asked goes first: a hit moves to the end of the map's order.
+      this.entries.delete(key);
+      this.entries.set(key, known);
+      return known.charges;
     }
-    if (byInput.size >= this.entriesPerLease) byInput.delete(byInput.keys().next().value!);
     const charges = Object.freeze(chargesFor(lease, month, meteredGpuHours, minorDigits));
-    byInput.set(key, charges);
+    const bytes = chargeEntryBytes(key, charges);
+    if (bytes > this.bytesMax) return charges;
+    while (this.bytes + bytes > this.bytesMax) {
+      const [oldestKey, oldest] = this.entries.entries().next().value!;
+      this.entries.delete(oldestKey);
+      this.bytes -= oldest.bytes;
+    }
+    this.entries.set(key, { charges, bytes });
+    this.bytes += bytes;
     return charges;
   }
 }
