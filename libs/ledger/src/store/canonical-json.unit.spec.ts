@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, canonicalJsonDepthMax, CanonicalJsonError } from './canonical-json.js';
 import { canonicalEventJson } from './hash-chain.js';
+import { ledgerEventRegistry } from '@compute-ledger/contracts';
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and writes no white space', () => {
@@ -108,6 +109,20 @@ describe('canonicalEventJson', () => {
         },
       ),
     );
+  });
+});
+
+describe('billing documents as checked before they are appended', () => {
+  it('come out of the check in canonical key order, so JSON.stringify writes their canonical text', () => {
+    // Keys in the order a billing run builds them, not sorted.
+    const line = { leaseId: 'L-1001', serviceMonth: '2025-11', kind: 'overage', description: 'Usage above commitment', quantity: '25200', unitPrice: '3.5', amount: '88200.00', adjustment: false, sources: [{ position: 7, eventId: 'reading:r-1', type: 'UsageRecorded' }], omittedSources: 2 };
+    const credit = { ...line, leaseId: null, kind: 'credit', amount: '-10.00', sources: [], grantId: 'G-1', drawnFrom: [{ leaseId: 'L-1001', serviceMonth: '2025-11', kind: 'overage', amount: '10.00' }] };
+    const document = { invoiceId: 'INV-000001', kind: 'invoice', tenantId: 'frontier-lab', billingDate: '2025-12-01T00:00:00Z', issuedAt: '2025-12-01T00:00:05Z', dueAt: '2025-12-31T00:00:00Z', currency: 'USD', lines: [line, credit], total: '88190.00' };
+    const { invoiceId: _invoiceId, issuedAt: _issuedAt, ...draft } = document;
+    for (const [type, data] of [['InvoiceIssued', document], ['DraftCreated', { ...draft, draftId: 'D-1', createdBy: 'finance' }]] as const) {
+      const checked = ledgerEventRegistry.parseCurrent(type, data);
+      expect(JSON.stringify(checked)).toBe(reference(checked));
+    }
   });
 });
 
